@@ -1,0 +1,7 @@
+"""``python -m ssm_env_wrapper CMD ...``"""
+
+import sys
+
+from .main import main
+
+sys.exit(main())

@@ -1,0 +1,68 @@
+"""The exceptions: one base, a few specific kinds, each message one line with its fix."""
+
+from __future__ import annotations
+
+__all__ = [
+    "SsmEnvError",
+    "ConfigError",
+    "CredentialsError",
+    "CommandNotFoundError",
+    "AwsApiError",
+    "EndpointError",
+    "NameCollisionError",
+]
+
+
+class SsmEnvError(Exception):
+    """Base of every error this tool reports; its text is one line a user can act on."""
+
+    #: The wrapper's exit status when this error stops it (closed failure: the runtime never starts).
+    exit_code = 1
+
+
+class ConfigError(SsmEnvError):
+    """A setting (environment variable or argument) is missing or malformed."""
+
+
+class CredentialsError(SsmEnvError):
+    """No usable AWS credentials were found."""
+
+
+class CommandNotFoundError(SsmEnvError):
+    """The command to exec does not exist (exit 127) or cannot be executed (exit 126)."""
+
+    def __init__(self, command: str, *, executable: bool = False) -> None:
+        # Shell conventions: 127 for "not found", 126 for "found but not executable".
+        if executable:
+            super().__init__(f"command not executable: {command} (permission denied or not a regular file)")
+            self.exit_code = 126
+        else:
+            super().__init__(f"command not found: {command}")
+            self.exit_code = 127
+        self.command = command
+
+
+class EndpointError(SsmEnvError):
+    """The SSM endpoint could not be reached, or answered with something that is not the API."""
+
+
+class AwsApiError(SsmEnvError):
+    """SSM answered with an error; the message follows AWS's wording and ends with the fix."""
+
+    def __init__(self, operation: str, code: str, message: str, *, target: str = "", fix: str = "",
+                 status: int = 0) -> None:
+        self.operation = operation
+        self.code = code
+        self.aws_message = message
+        self.target = target
+        self.fix = fix
+        self.status = status
+        where = f" {target}" if target else ""
+        text = f"{operation}{where} failed ({code}): {message}"
+        if fix:
+            text = f"{text}; {fix}"
+        super().__init__(text)
+
+
+class NameCollisionError(SsmEnvError):
+    """Two or more parameters map to one environment variable name."""
