@@ -1,0 +1,137 @@
+"""Shared fixtures: a real moto server on loopback, the three shipped forms of the wrapper, and
+helpers that run the wrapper as a real subprocess and check that no secret leaks."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import urllib.request
+import zipfile
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SRC = ROOT / "src"
+SHOW_ENV = pathlib.Path(__file__).resolve().parent / "show_env.py"
+
+# Distinctive credentials: a test asserts these never appear in anything the wrapper prints.
+ACCESS_KEY = "AKIATESTWRAPPER00001"
+SECRET_KEY = "wrapperSecretKey/DoNotPrint+q9Zl3xW7mK2vB8nC4"
+SESSION_TOKEN = "wrapperSessionToken//DoNotPrint+FQoGZXIvYXdzEJr" + "x" * 40
+REGION = "us-east-1"
+
+sys.path.insert(0, str(SRC))
+
+
+@pytest.fixture(scope="session")
+def moto_url():
+    """A moto server in this process, listening on 127.0.0.1 on a free port."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def moto_reset(url: str) -> None:
+    request = urllib.request.Request(f"{url}/moto-api/reset", data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+
+
+@pytest.fixture
+def ssm(moto_url):
+    """A boto3 SSM client on a freshly reset moto server, to put parameters in."""
+    import boto3
+
+    moto_reset(moto_url)
+    return boto3.client("ssm", region_name=REGION, endpoint_url=moto_url,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def put(ssm, name: str, value: str, kind: str = "String") -> None:
+    ssm.put_parameter(Name=name, Value=value, Type=kind, Overwrite=True)
+
+
+@pytest.fixture
+def env(moto_url):
+    """A minimal environment for the wrapper: credentials, region and the local endpoint."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_SESSION_TOKEN": SESSION_TOKEN,
+        "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL_SSM": moto_url,
+        "LC_ALL": "C.UTF-8",
+    }
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The shipping artifacts, built by build_layer.sh into a temporary directory."""
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(out)], check=True,
+                   capture_output=True)
+    opt = out / "opt"
+    with zipfile.ZipFile(out / "ssm-env-wrapper-layer.zip") as archive:
+        archive.extractall(opt)
+        mode = archive.getinfo("ssm-env-wrapper").external_attr >> 16
+    (opt / "ssm-env-wrapper").chmod(mode & 0o777)  # as Lambda does: it keeps the mode bits
+    return {"single": out / "ssm_env_wrapper.py", "layer": opt / "ssm-env-wrapper", "dir": out}
+
+
+@pytest.fixture(params=["bin", "single", "layer"])
+def wrapper(request, built):
+    """The wrapper as Lambda would start it: bin/wrapper, the single file, the layer's file."""
+    if request.param == "bin":
+        return [str(ROOT / "bin" / "wrapper")]
+    return [str(built[request.param])]
+
+
+@pytest.fixture(params=["package", "single"])
+def api(request, built):
+    """The Python API, from the package and from the single file."""
+    if request.param == "package":
+        import ssm_env_wrapper
+
+        return ssm_env_wrapper
+    name = "ssm_env_wrapper_single"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, built["single"])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def run(wrapper: list[str], args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(wrapper + args, env=env, capture_output=True, text=True, timeout=60,
+                          **kwargs)
+
+
+def run_show_env(wrapper: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess, dict]:
+    """Run the wrapper around show_env.py; return the process and what the child reported
+    (``{}`` when it never started). Also checks that the child is the wrapper's own process."""
+    process = subprocess.Popen(wrapper + [sys.executable, str(SHOW_ENV)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = process.communicate(timeout=60)
+    done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    report = json.loads(out) if out.strip() else {}
+    if report:
+        # os.execv keeps the pid: the runtime must be the wrapper's own process, not a child.
+        assert report["pid"] == process.pid
+    return done, report
+
+
+def assert_no_secrets(process: subprocess.CompletedProcess, *values: str) -> None:
+    """No secret key, session token or parameter value in anything the wrapper printed."""
+    printed = (process.stdout or "") + (process.stderr or "")
+    for secret in (SECRET_KEY, SESSION_TOKEN) + values:
+        assert secret not in printed, "a secret reached the output"
