@@ -1,10 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh checkout: makes .venv/ (once), installs the package with its
-# test extras there, then runs pytest. Extra arguments go to pytest.
+# The whole test suite from a fresh checkout: bootstrap .venv/, then pytest (arguments go to it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x .venv/bin/python ]; then
-    python3 -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+bash scripts/bootstrap.sh
 exec .venv/bin/python -m pytest "$@"

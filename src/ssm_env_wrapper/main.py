@@ -40,8 +40,10 @@ exit status: COMMAND's own; 1 when loading fails (COMMAND never starts); 2 for a
 def _scrub(text: str, secrets: list[str]) -> str:
     # Defence in depth: no message is built from a value or a key, but should one ever carry one
     # (an endpoint echoing a request, say), it is masked before it reaches stderr.
+    # Strings shorter than 8 characters are left alone: masking "1" or "prod" would garble the
+    # message without protecting anything (real keys and tokens are far longer).
     for secret in secrets:
-        if secret:
+        if len(secret) >= 8:
             text = text.replace(secret, "***")
     return text
 
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             from .loader import apply_variables, load
 
             result = load(settings, os.environ)
-            secrets.extend(value for value in result.variables.values() if len(value) >= 8)
+            secrets.extend(result.variables.values())
             apply_variables(result, os.environ)
             elapsed = (time.monotonic() - started) * 1000
             count = len(result.variables)
