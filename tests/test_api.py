@@ -54,14 +54,16 @@ def test_a_collision_sets_nothing(ssm, env, api):
     assert isinstance(caught.value, api.SsmEnvError)
 
 
-def test_a_value_the_environment_cannot_carry_sets_nothing(api):
-    result = api.LoadResult({"GOOD": "g", "BAD": "nul\0inside"}, {"GOOD": "/p/GOOD", "BAD": "/p/BAD"},
-                            ("/p",))
-    target: dict[str, str] = {}
-    with pytest.raises(api.SsmEnvError) as caught:
-        api.apply_variables(result, target)
-    assert target == {}
-    assert "/p/BAD" in str(caught.value) and "nul" not in str(caught.value).replace("NUL", "")
+def test_a_value_the_environment_cannot_carry_sets_nothing(env, api):
+    from fake_ssm import FakeSsm, page
+
+    with FakeSsm([page([("/p/GOOD", "g"), ("/p/BAD", "nul\0inside")])]) as fake:
+        target = dict(env, SSM_ENV_PATHS="/p", AWS_ENDPOINT_URL_SSM=fake.url)
+        before = dict(target)
+        with pytest.raises(api.SsmEnvError) as caught:
+            api.apply_environment(target)
+    assert target == before
+    assert "/p/BAD (variable BAD)" in str(caught.value) and "inside" not in str(caught.value)
 
 
 def test_errors_are_one_base_class(env, api):

@@ -18,9 +18,9 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "ssm_env_wrapper"
 
-# Dependency order: each module only uses names from modules above it.
-MODULES = ["version", "errors", "settings", "command", "credentials", "endpoint", "sigv4", "ssm",
-           "naming", "loader", "main"]
+# Not part of the single file: the package's __init__ (its __all__ and docstring are copied) and
+# __main__ (the single file has its own `if __name__ == "__main__"`).
+SKIP = {"__init__", "__main__"}
 
 # Names every module may define the same way: the annotations-only switch.
 SHARED_NAMES = {"TYPE_CHECKING"}
@@ -81,12 +81,32 @@ def _module_body(name: str) -> tuple[str, set[str]]:
     return f"{banner}\n\n{text}\n", defined - SHARED_NAMES
 
 
+def module_order() -> list[str]:
+    """Every module of the package, each after the modules it imports (ties alphabetical), so
+    that the concatenation defines every name before a module body uses it."""
+    needs: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.glob("*.py")):
+        if path.stem in SKIP:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        needs[path.stem] = {node.module for node in ast.walk(tree)
+                            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module}
+    order: list[str] = []
+    while len(order) < len(needs):
+        ready = sorted(m for m, deps in needs.items() if m not in order and deps <= set(order))
+        if not ready:
+            stuck = sorted(set(needs) - set(order))
+            raise SystemExit(f"build_single: import cycle among {stuck}")
+        order.append(ready[0])
+    return order
+
+
 def build() -> str:
     namespace = {"__file__": str(PACKAGE / "version.py")}
     exec((PACKAGE / "version.py").read_text(encoding="utf-8"), namespace)
     parts = [HEADER.format(version=namespace["__version__"])]
     owner: dict[str, str] = {}
-    for name in MODULES:
+    for name in module_order():
         text, defined = _module_body(name)
         for symbol in sorted(defined):
             if symbol in owner:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import sys
 
-from .errors import CommandNotFoundError
+from .errors import CommandNotFoundError, SsmEnvError
 
-__all__ = ["resolve_command", "exec_command"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["resolve_command", "exec_command", "check_exec_size"]
 
 
 def _is_executable_file(path: str) -> bool:
@@ -37,6 +41,22 @@ def resolve_command(command: str, search_path: str | None = None) -> str:
             return candidate
         found_unexecutable = found_unexecutable or os.path.exists(candidate)
     raise CommandNotFoundError(command, executable=found_unexecutable)
+
+
+def check_exec_size(argv: list[str], environ: Mapping[str, str]) -> None:
+    """Fail before exec, with a clear message, when argv and the environment together exceed what
+    ``execve`` accepts (E2BIG would otherwise surface as a bare OSError). Each string costs its
+    bytes, a NUL and a pointer; the limit is ``sysconf(_SC_ARG_MAX)``."""
+    try:
+        limit = os.sysconf("SC_ARG_MAX")
+    except (ValueError, OSError):  # not on this platform: the Linux default stack gives 2 MiB
+        limit = 2 * 1024 * 1024
+    pointer = 8
+    total = sum(len(os.fsencode(arg)) + 1 + pointer for arg in argv)
+    total += sum(len(os.fsencode(k)) + len(os.fsencode(v)) + 2 + pointer for k, v in environ.items())
+    if total > limit:
+        raise SsmEnvError(f"the environment and arguments would take {total} bytes, over the "
+                          f"execve limit of {limit} (ARG_MAX); load fewer or smaller parameters")
 
 
 def exec_command(executable: str, argv: list[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from .errors import CredentialsError
+from .values import Frozen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 __all__ = ["Credentials", "credentials_from_environ"]
 
 
-class Credentials:
+class Credentials(Frozen):
     """An access key, its secret and an optional session token. Immutable.
 
     ``repr`` shows the access key id only: the secret and the token must never reach a log line,
@@ -26,24 +27,13 @@ class Credentials:
     token: str | None
 
     def __init__(self, access_key: str, secret_key: str, token: str | None = None) -> None:
-        object.__setattr__(self, "access_key", access_key)
-        object.__setattr__(self, "secret_key", secret_key)
-        object.__setattr__(self, "token", token or None)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Credentials are immutable; cannot set {name}")
+        self._set(access_key=access_key, secret_key=secret_key, token=token or None)
 
     def __repr__(self) -> str:
         token = ", token=<redacted>" if self.token else ""
         return f"Credentials(access_key={self.access_key!r}, secret_key=<redacted>{token})"
 
     __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Credentials):
-            return NotImplemented
-        return (self.access_key, self.secret_key, self.token) == (
-            other.access_key, other.secret_key, other.token)
 
     __hash__ = None  # type: ignore[assignment]  # secrets are not dictionary keys
 

@@ -10,6 +10,7 @@ __all__ = [
     "AwsApiError",
     "EndpointError",
     "NameCollisionError",
+    "ProtectedNameError",
 ]
 
 
@@ -66,3 +67,7 @@ class AwsApiError(SsmEnvError):
 
 class NameCollisionError(SsmEnvError):
     """Two or more parameters map to one environment variable name."""
+
+
+class ProtectedNameError(SsmEnvError):
+    """A parameter would set a protected variable (reserved, credentials, code-loading hooks)."""

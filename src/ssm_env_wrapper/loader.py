@@ -1,10 +1,16 @@
-"""Loading: fetch every parameter of the configured paths and map them to variables.
+"""Loading: fetch every source, map names, guard, and decide what the environment becomes.
 
 This is the in-code API as well as the wrapper's middle step::
 
     from ssm_env_wrapper import load_parameters, apply_environment
     values = load_parameters("/prod/myapp")   # {"DB_HOST": "...", ...}
     apply_environment()                       # the wrapper's settings, applied to os.environ
+
+The steps: plan the requests (one job a path; names and ``ssm:`` references in batches of ten),
+run independent jobs concurrently (each worker on its own kept-alive connection), turn what came
+back into claims ``(variable, parameter, value)``, then refuse collisions, protected names and
+values the environment cannot carry. With ``on_error="continue"`` a failure drops what it
+concerns and is reported instead of raised.
 """
 
 from __future__ import annotations
@@ -12,104 +18,334 @@ from __future__ import annotations
 import os
 import sys
 
-from .credentials import Credentials, credentials_from_environ
+from .credentials import credentials_from_environ
 from .endpoint import endpoint_from_environ, parse_endpoint_url, region_from_environ
-from .errors import SsmEnvError
-from .naming import map_names
-from .settings import Settings, normalize_path
-from .ssm import DEFAULT_TIMEOUT, SsmClient
+from .errors import AwsApiError, NameCollisionError, ProtectedNameError, SsmEnvError
+from .guards import env_string_problem, protection
+from .naming import group_claims, sanitize, variable_name
+from .settings import SECRETS_PREFIX, Settings, normalize_path, parse_ref
+from .ssm import DEFAULT_TIMEOUT, MAX_NAMES, SsmClient
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, MutableMapping
+    from collections.abc import Callable, Iterable, Mapping, MutableMapping
+
+    from .credentials import Credentials
+    from .settings import ParameterRef
 
 __all__ = ["LoadResult", "load", "load_parameters", "apply_variables", "apply_environment"]
 
+# Independent requests run on at most this many connections at once: enough to overlap round trips,
+# few enough not to spend a large share of SSM's shared 40 requests a second on one cold start.
+_MAX_PARALLEL = 4
+
 
 class LoadResult:
-    """What one load produced: ``variables`` (name -> value) and where each came from.
+    """What one load decided. ``repr`` lists variable names only, never values."""
 
-    ``repr`` lists variable names only, never values.
-    """
+    __slots__ = ("variables", "parameters", "unset", "kept", "failures", "sources", "requests",
+                 "connections")
 
-    __slots__ = ("variables", "parameters", "paths", "requests", "connections")
-
-    def __init__(self, variables: dict[str, str], parameters: dict[str, str], paths: tuple[str, ...],
-                 requests: int = 0, connections: int = 0) -> None:
-        self.variables = variables      #: variable name -> value
-        self.parameters = parameters    #: variable name -> the parameter name it came from
-        self.paths = paths
+    def __init__(self, variables: dict[str, str], parameters: dict[str, str],
+                 sources: tuple[str, ...] = (), *, unset: tuple[str, ...] = (),
+                 kept: tuple[str, ...] = (), failures: tuple[str, ...] = (), requests: int = 0,
+                 connections: int = 0) -> None:
+        self.variables = variables    #: variable -> value, to set
+        self.parameters = parameters  #: variable -> the parameter it came from
+        self.sources = sources        #: what was loaded: paths, "3 names", "1 reference"
+        self.unset = unset            #: variables to remove (unresolved references, continue mode)
+        self.kept = kept              #: variables already set and kept (overwrite off)
+        self.failures = failures      #: what failed, continue mode (one line each, no values)
         self.requests = requests
         self.connections = connections
 
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(source for source in self.sources if source.startswith("/"))
+
     def __repr__(self) -> str:
-        return (f"LoadResult(variables={sorted(self.variables)!r}, paths={self.paths!r}, "
+        return (f"LoadResult(variables={sorted(self.variables)!r}, sources={self.sources!r}, "
+                f"unset={self.unset!r}, kept={self.kept!r}, failures={len(self.failures)}, "
                 f"requests={self.requests})")
+
+
+class _Job:
+    """One independent unit of fetching: a whole path (all pages), or one batch of names."""
+
+    __slots__ = ("path", "names", "pairs", "invalid", "error")
+
+    def __init__(self, path: str | None = None, names: list[str] | None = None) -> None:
+        self.path = path
+        self.names = names or []
+        self.pairs: list[tuple[str, str]] = []   # (name as requested, value)
+        self.invalid: list[str] = []
+        self.error: BaseException | None = None
+
+    def run(self, client: SsmClient, recursive: bool) -> None:
+        if self.path is not None:
+            self.pairs = [(p["Name"], p["Value"])
+                          for p in client.get_parameters_by_path(self.path, recursive)]
+            return
+        parameters, self.invalid = client.get_parameters(self.names)
+        self.pairs = _match_requested(self.names, parameters)
+
+
+def _base(requested: str) -> str:
+    return requested.rsplit(":", 1)[0] if ":" in requested else requested
+
+
+def _match_requested(requested: list[str], parameters: list[dict]) -> list[tuple[str, str]]:
+    """Pair each returned parameter with the name it was asked by. The answer names a parameter
+    without its selector (which comes apart, as ``Selector``), and a Secrets Manager reference may
+    come back under the secret's own name; a batch never asks one base name twice."""
+    by_base = {_base(name): name for name in requested}
+    pairs = []
+    for parameter in parameters:
+        name = parameter["Name"]
+        asked = by_base.get(name) or by_base.get(SECRETS_PREFIX + name.lstrip("/"))
+        if asked is None and name.startswith("arn:"):
+            asked = by_base.get(name.split(":parameter", 1)[-1])
+        if asked is not None:
+            pairs.append((asked, parameter["Value"]))
+    return pairs
+
+
+def _batches(requested: list[str]) -> list[list[str]]:
+    """At most ``MAX_NAMES`` names a batch, and one base name at most once in a batch."""
+    batches: list[list[str]] = []
+    for name in requested:
+        for batch in batches:
+            if len(batch) < MAX_NAMES and all(_base(other) != _base(name) for other in batch):
+                batch.append(name)
+                break
+        else:
+            batches.append([name])
+    return batches
+
+
+def _run_jobs(jobs: list[_Job], connect: Callable[[], SsmClient], recursive: bool) -> tuple[int, int]:
+    """Run ``jobs``, concurrently when there are several; each worker has its own client (and so
+    its own kept-alive connection). Errors stay on their job. Returns (requests, connections)."""
+    clients: list[SsmClient] = []
+
+    def work(queue: list[_Job]) -> None:
+        client = connect()
+        clients.append(client)
+        with client:
+            while True:
+                try:
+                    job = queue.pop(0)  # list.pop is atomic under the GIL
+                except IndexError:
+                    return
+                try:
+                    job.run(client, recursive)
+                except BaseException as exc:  # handed to the caller's thread by load()
+                    job.error = exc
+
+    queue = list(jobs)
+    workers = min(len(jobs), _MAX_PARALLEL)
+    if workers <= 1:
+        work(queue)
+    else:
+        import threading  # only when there is something to overlap
+
+        threads = [threading.Thread(target=work, args=(queue,), daemon=True) for _ in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    return sum(c.requests for c in clients), sum(c.connections for c in clients)
+
+
+def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tuple[str, str, str]]:
+    """One claim per key of a JSON object value: ``{"host": "h"}`` -> ``host=h`` (``PREFIX_host``
+    with ``PREFIX_=/name``). Strings are taken as they are; other values as compact JSON."""
+    import json
+
+    try:
+        document = json.loads(value)
+    except ValueError as exc:
+        raise SsmEnvError(f"parameter {ref.requested} (SSM_ENV_JSON_NAMES) is not valid JSON "
+                          f"({getattr(exc, 'msg', 'parse error')}); store a JSON object or move it "
+                          "to SSM_ENV_NAMES") from exc
+    if not isinstance(document, dict):
+        raise SsmEnvError(f"parameter {ref.requested} (SSM_ENV_JSON_NAMES) is JSON but not an object; "
+                          "store {\"KEY\": \"value\", ...} or move it to SSM_ENV_NAMES")
+    claims = []
+    for key, item in document.items():
+        name = settings.prefix + (ref.variable or "") + sanitize(key)
+        text = item if isinstance(item, str) else json.dumps(item, separators=(",", ":"))
+        claims.append((name.upper() if settings.uppercase else name, f"{ref.requested}#{key}", text))
+    return claims
+
+
+class _Outcome:
+    """Collects failures: raised at once when failing closed, kept as lines in continue mode."""
+
+    def __init__(self, on_error: str) -> None:
+        self.continue_on_error = on_error == "continue"
+        self.failures: list[str] = []
+
+    def fail(self, error: SsmEnvError) -> None:
+        if not self.continue_on_error:
+            raise error
+        self.failures.append(str(error))
 
 
 def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
          credentials: Credentials | None = None, region: str | None = None,
          endpoint_url: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> LoadResult:
-    """Load what ``settings`` name. Arguments given here win over the environment."""
+    """Load what ``settings`` name. Arguments given here win over the environment.
+
+    Raises SsmEnvError (or a subclass) unless ``settings.on_error == "continue"``.
+    """
     if environ is None:
         environ = os.environ
     if not settings.has_sources:
-        return LoadResult({}, {}, ())
-    region = region or region_from_environ(environ)
-    endpoint = (parse_endpoint_url(endpoint_url, "endpoint_url") if endpoint_url
-                else endpoint_from_environ(region, environ))
-    credentials = credentials or credentials_from_environ(environ)
-    ca_bundle = environ.get("AWS_CA_BUNDLE", "").strip() or None
-    pairs: list[tuple[str, str]] = []
-    with SsmClient(endpoint, credentials, region, timeout=timeout, ca_bundle=ca_bundle) as client:
-        # All paths go to one endpoint, so they share the client's one kept-alive connection.
-        for path in settings.paths:
-            for parameter in client.get_parameters_by_path(path, settings.recursive):
-                pairs.append((parameter["Name"], parameter["Value"]))
-        requests, connections = client.requests, client.connections
-    mapped = map_names(pairs)
-    return LoadResult({var: value for var, (_, value) in mapped.items()},
-                      {var: name for var, (name, _) in mapped.items()},
-                      settings.paths, requests, connections)
+        return LoadResult({}, {})
+    outcome = _Outcome(settings.on_error)
+    refs = settings.names + settings.json_names + settings.references
+    requested = list(dict.fromkeys(ref.requested for ref in refs))
+    jobs = [_Job(path=path) for path in settings.paths]
+    jobs += [_Job(names=batch) for batch in _batches(requested)]
+    requests = connections = 0
+    try:
+        region = region or region_from_environ(environ)
+        endpoint = (parse_endpoint_url(endpoint_url, "endpoint_url") if endpoint_url
+                    else endpoint_from_environ(region, environ))
+        credentials = credentials or credentials_from_environ(environ)
+        ca_bundle = environ.get("AWS_CA_BUNDLE", "").strip() or None
+
+        def connect() -> SsmClient:
+            return SsmClient(endpoint, credentials, region, timeout=timeout, ca_bundle=ca_bundle)
+
+        requests, connections = _run_jobs(jobs, connect, settings.recursive)
+    except SsmEnvError as exc:  # no region, no credentials: nothing can be fetched at all
+        for job in jobs:
+            job.error = exc
+    for error in dict.fromkeys(job.error for job in jobs if job.error is not None):
+        if not isinstance(error, SsmEnvError):
+            raise error  # a programming error in a worker: never wrapped, never swallowed
+        outcome.fail(error)
+
+    found = {name: value for job in jobs for name, value in job.pairs}
+    invalid = [name for job in jobs for name in job.invalid]
+    if invalid:
+        outcome.fail(AwsApiError(
+            "GetParameters", "InvalidParameters",
+            f"{', '.join(invalid)} {'does' if len(invalid) == 1 else 'do'} not exist or "
+            "have no such version or label",
+            fix="check SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and the ssm: references"))
+
+    claims: list[tuple[str, str, str]] = []
+    for job in jobs:
+        if job.path is not None:
+            claims += [(variable_name(name, base_path=job.path, mode=settings.name_mode,
+                                      prefix=settings.prefix, uppercase=settings.uppercase),
+                        name, value) for name, value in job.pairs]
+    for ref in settings.names:
+        if ref.requested in found:
+            variable = ref.variable or variable_name(ref.name, prefix=settings.prefix,
+                                                     uppercase=settings.uppercase)
+            claims.append((variable, ref.requested, found[ref.requested]))
+    for ref in settings.json_names:
+        if ref.requested in found:
+            try:
+                claims += _json_claims(ref, found[ref.requested], settings)
+            except SsmEnvError as exc:
+                outcome.fail(exc)
+    references = [ref for ref in settings.references if ref.requested in found]
+    claims += [(ref.variable, ref.requested, found[ref.requested]) for ref in references
+               if ref.variable]
+    # A reference that cannot be resolved never stays behind as a literal "ssm:..." value.
+    unset = [ref.variable for ref in settings.references
+             if ref.variable and ref.requested not in found]
+
+    single, collisions = group_claims(claims)
+    if collisions:
+        outcome.fail(NameCollisionError(
+            "parameter names collide: " + "; ".join(f"{', '.join(sources)} map to {variable}"
+                                                    for variable, sources in collisions)
+            + "; rename or move one of each, or set SSM_ENV_NAME_MODE/SSM_ENV_PREFIX"))
+        unset += [variable for variable, _ in collisions
+                  if any(ref.variable == variable for ref in settings.references)]
+
+    protected = [(variable, source, why) for variable, (source, _) in single.items()
+                 if (why := protection(variable, settings.allow))]
+    if protected:
+        outcome.fail(ProtectedNameError(
+            "refusing protected variables: " + "; ".join(f"{source} would set {variable} ({why})"
+                                                         for variable, source, why in protected)
+            + "; rename the parameters, or list a variable in SSM_ENV_ALLOW if it is really meant"))
+        for variable, _, _ in protected:
+            del single[variable]
+
+    encoding = sys.getfilesystemencoding()
+    bad = [(variable, source, problem) for variable, (source, value) in single.items()
+           if (problem := env_string_problem(variable, value, encoding))]
+    if bad:
+        outcome.fail(SsmEnvError("cannot put in the environment: " + "; ".join(
+            f"{source} (variable {variable}): {problem}" for variable, source, problem in bad)
+            + "; change the parameter's value"))
+        for variable, _, _ in bad:
+            del single[variable]
+
+    reference_variables = {ref.variable for ref in settings.references}
+    kept = []
+    if not settings.overwrite:
+        # References are the function's own explicit request: they are always resolved.
+        kept = sorted(v for v in single if v in environ and v not in reference_variables)
+        for variable in kept:
+            del single[variable]
+
+    sources = list(settings.paths)
+    named = len(settings.names) + len(settings.json_names)
+    if named:
+        sources.append(f"{named} name{'' if named == 1 else 's'}")
+    if settings.references:
+        count = len(settings.references)
+        sources.append(f"{count} reference{'' if count == 1 else 's'}")
+    return LoadResult({v: value for v, (_, value) in single.items()},
+                      {v: source for v, (source, _) in single.items()}, tuple(sources),
+                      unset=tuple(dict.fromkeys(unset)), kept=tuple(kept),
+                      failures=tuple(outcome.failures), requests=requests, connections=connections)
 
 
-def load_parameters(paths: str | Iterable[str], *, recursive: bool = False,
+def load_parameters(paths: str | Iterable[str] = (), *, names: str | Iterable[str] = (),
+                    json_names: str | Iterable[str] = (), recursive: bool = False,
+                    name_mode: str = "leaf", prefix: str = "", uppercase: bool = False,
                     environ: Mapping[str, str] | None = None, credentials: Credentials | None = None,
                     region: str | None = None, endpoint_url: str | None = None,
                     timeout: float = DEFAULT_TIMEOUT) -> dict[str, str]:
-    """Fetch every parameter under ``paths`` (SecureStrings decrypted, all pages) and return
-    ``{variable name: value}``. Credentials, region and endpoint come from the environment unless
-    given. Raises SsmEnvError (or a subclass) with a one-line message."""
-    if isinstance(paths, str):
-        paths = [paths]
-    normalized: list[str] = []
-    for path in paths:
-        path = normalize_path(path, "path")
-        if path not in normalized:
-            normalized.append(path)
-    result = load(Settings(tuple(normalized), recursive), environ, credentials=credentials,
-                  region=region, endpoint_url=endpoint_url, timeout=timeout)
+    """Fetch parameters and return ``{variable name: value}`` (nothing is set).
+
+    ``paths``: every parameter under each path (SecureStrings decrypted, all pages).
+    ``names``: ``/name``, ``VAR=/name``, with an optional ``:version`` or ``:label``.
+    ``json_names``: parameters whose value is a JSON object, one variable per key.
+    Credentials, region and endpoint come from ``environ`` (default ``os.environ``) unless given.
+    Raises SsmEnvError (or a subclass) with a one-line message; protected names are refused.
+    """
+    def listed(value: str | Iterable[str]) -> list[str]:
+        return [value] if isinstance(value, str) else list(value)
+
+    normalized = list(dict.fromkeys(normalize_path(path, "paths") for path in listed(paths)))
+    settings = Settings(
+        tuple(normalized), recursive,
+        names=tuple(dict.fromkeys(parse_ref(item, "names") for item in listed(names))),
+        json_names=tuple(dict.fromkeys(parse_ref(item, "json_names") for item in listed(json_names))),
+        name_mode=name_mode, prefix=prefix, uppercase=uppercase)
+    result = load(settings, environ, credentials=credentials, region=region,
+                  endpoint_url=endpoint_url, timeout=timeout)
     return result.variables
 
 
 def apply_variables(result: LoadResult, environ: MutableMapping[str, str] | None = None) -> None:
-    """Set every variable of ``result`` in ``environ`` (default ``os.environ``), or none of them:
-    each value is checked first, so a bad one never leaves the environment half-configured."""
+    """Make ``environ`` (default ``os.environ``) what ``result`` says: set its variables, remove its
+    unresolved references. Values were checked by ``load``, so this cannot stop half-way."""
     if environ is None:
         environ = os.environ
-    encoding = sys.getfilesystemencoding()
-    for variable, value in result.variables.items():
-        problem = ""
-        if "\0" in value:
-            problem = "contains a NUL character, which no environment variable can carry"
-        else:
-            try:
-                value.encode(encoding, "surrogateescape")
-            except UnicodeEncodeError:
-                problem = f"cannot be encoded as {encoding} for the environment"
-        if problem:
-            raise SsmEnvError(f"parameter {result.parameters[variable]} (variable {variable}): its "
-                              f"value {problem}; change the parameter's value")
+    for variable in result.unset:
+        environ.pop(variable, None)
     for variable, value in result.variables.items():
         environ[variable] = value
 

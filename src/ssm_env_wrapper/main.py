@@ -6,10 +6,14 @@ import os
 import sys
 import time
 
-from .command import exec_command, resolve_command
+from .command import check_exec_size, exec_command, resolve_command
 from .errors import SsmEnvError
 from .settings import Settings
 from .version import __version__
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .loader import LoadResult
 
 __all__ = ["main"]
 
@@ -53,6 +57,20 @@ def _say(message: str, secrets: list[str]) -> None:
     sys.stderr.flush()
 
 
+def _report(result: LoadResult, started: float, secrets: list[str]) -> None:
+    elapsed = (time.monotonic() - started) * 1000
+    count = len(result.variables)
+    _say(f"loaded {count} parameter{'' if count == 1 else 's'} from {', '.join(result.sources)} "
+         f"in {elapsed:.0f} ms ({result.requests} request{'' if result.requests == 1 else 's'})",
+         secrets)
+    if result.kept:
+        _say(f"SSM_ENV_OVERWRITE=false: kept the existing value of {', '.join(result.kept)}", secrets)
+    for failure in result.failures:
+        _say(f"SSM_ENV_ON_ERROR=continue, starting without: {failure}", secrets)
+    if result.unset:
+        _say(f"unset unresolved references: {', '.join(result.unset)}", secrets)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the wrapper with ``argv`` (default ``sys.argv[1:]``). Returns only on failure: on
     success the process becomes the command."""
@@ -74,18 +92,22 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_environ(os.environ)
         # Resolve before any network call: a typo in the command fails in microseconds.
         executable = resolve_command(args[0])
-        if settings.has_sources:
+        if settings.exec_wrapper:
+            # A function has one AWS_LAMBDA_EXEC_WRAPPER: chain the next one (e.g. a telemetry
+            # layer's) by exec'ing it with the runtime's command line, as Lambda would have.
+            executable = resolve_command(settings.exec_wrapper)
+            args = [settings.exec_wrapper] + args
+        if settings.disabled:
+            _say("SSM_ENV_DISABLED is set: nothing loaded", secrets)
+        elif settings.has_sources:
             # Imported only when there is something to load: the empty start stays minimal.
             from .loader import apply_variables, load
 
             result = load(settings, os.environ)
             secrets.extend(result.variables.values())
             apply_variables(result, os.environ)
-            elapsed = (time.monotonic() - started) * 1000
-            count = len(result.variables)
-            _say(f"loaded {count} parameter{'' if count == 1 else 's'} from "
-                 f"{', '.join(result.paths)} in {elapsed:.0f} ms "
-                 f"({result.requests} request{'' if result.requests == 1 else 's'})", secrets)
+            _report(result, started, secrets)
+        check_exec_size(args, os.environ)
         exec_command(executable, args)
     except SsmEnvError as exc:
         _say(str(exc), secrets)

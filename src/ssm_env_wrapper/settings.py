@@ -1,8 +1,9 @@
 """Settings: read once from the environment into an immutable value.
 
-Precedence, one rule for every setting: an explicit argument of the Python API wins over the
-environment, and the environment wins over the built-in default. Both path sources are additive:
-``APP_ENV``/``APP_PARAMS_PATH`` (the original contract) and ``SSM_ENV_PATHS`` are all loaded.
+Precedence, one rule for every setting: an explicit argument of the Python API (or the command
+line) wins over the environment, and the environment wins over the built-in default. The sources
+are additive: ``APP_ENV``/``APP_PARAMS_PATH`` (the original contract), ``SSM_ENV_PATHS``,
+``SSM_ENV_NAMES``, ``SSM_ENV_JSON_NAMES`` and ``ssm:`` references are all loaded.
 """
 
 from __future__ import annotations
@@ -10,22 +11,35 @@ from __future__ import annotations
 import os
 
 from .errors import ConfigError
+from .guards import is_credential
+from .values import Frozen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only; importing typing costs every cold start milliseconds
     from collections.abc import Mapping
 
-__all__ = ["Settings", "parse_bool", "normalize_path"]
+__all__ = ["Settings", "ParameterRef", "parse_bool", "normalize_path", "parse_refs"]
 
 _TRUE = frozenset(("true", "1", "yes"))
 _FALSE = frozenset(("false", "0", "no"))
 
-# Parameter names (and so paths) may hold only these characters; see "Requirements and
-# constraints for parameter names" in the Parameter Store user guide.
-_PATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+# Parameter names (and so paths) may hold only these characters: "Requirements and constraints for
+# parameter names" in the Parameter Store user guide.
+_PATH_CHARS = frozenset(_ALNUM + "_.-/")
+# Secrets Manager secret names also allow + = @ ("Quotas for AWS Secrets Manager": name characters).
+SECRETS_PREFIX = "/aws/reference/secretsmanager/"
+_SECRET_CHARS = frozenset(_ALNUM + "/_+=.@-")
+# A label: letters, digits, period, hyphen, underscore ("Working with parameter labels").
+_LABEL_CHARS = frozenset(_ALNUM + "_.-")
+_VARIABLE_START = frozenset(_ALNUM[:52] + "_")
+_VARIABLE_CHARS = frozenset(_ALNUM + "_")
 
-#: The variables that name something to load. With none of them set the wrapper execs at once.
-SOURCE_VARIABLES = ("APP_PARAMS_PATH", "SSM_ENV_PATHS")
+#: The prefix that marks a variable's value as a reference: ``DB_PASSWORD=ssm:/prod/db/password``.
+REFERENCE_PREFIX = "ssm:"
+
+NAME_MODES = ("leaf", "relative")
+ON_ERROR_MODES = ("fail", "continue")
 
 
 def parse_bool(variable: str, value: str | None, default: bool) -> bool:
@@ -40,6 +54,18 @@ def parse_bool(variable: str, value: str | None, default: bool) -> bool:
     raise ConfigError(f"{variable} must be true or false (also 1/0, yes/no), got {value!r}")
 
 
+def _parse_choice(variable: str, value: str | None, choices: tuple[str, ...]) -> str:
+    word = (value or "").strip().lower() or choices[0]
+    if word not in choices:
+        raise ConfigError(f"{variable} must be one of {', '.join(choices)}, got {value!r}")
+    return word
+
+
+def is_variable_name(name: str) -> bool:
+    """``[A-Za-z_][A-Za-z0-9_]*``: what POSIX shells and every runtime pass through."""
+    return bool(name) and name[0] in _VARIABLE_START and not set(name) - _VARIABLE_CHARS
+
+
 def normalize_path(raw: str, variable: str) -> str:
     """``prod//app/`` -> ``/prod/app``: one leading slash, no doubled or trailing slashes."""
     path = "/" + "/".join(segment for segment in raw.strip().split("/") if segment)
@@ -52,56 +78,156 @@ def normalize_path(raw: str, variable: str) -> str:
     return path
 
 
-class Settings:
-    """What to load, parsed from the environment once. Immutable.
+class ParameterRef(Frozen):
+    """One parameter asked for by name: ``[VARIABLE=]NAME[:SELECTOR]``.
 
-    A hand-written value class rather than a dataclass: ``dataclasses`` imports ``inspect`` and
-    ``re``, several milliseconds that every cold start would pay for nothing.
+    ``selector`` is ``""``, ``":3"`` (a version) or ``":label"``; ``variable`` is the variable to
+    set (``None``: named after the parameter). ``requested`` is what GetParameters is sent.
     """
 
-    __slots__ = ("paths", "recursive")
+    __slots__ = ("name", "selector", "variable")
+    name: str
+    selector: str
+    variable: str | None
+
+    def __init__(self, name: str, selector: str = "", variable: str | None = None) -> None:
+        self._set(name=name, selector=selector, variable=variable)
+
+    @property
+    def requested(self) -> str:
+        return self.name + self.selector
+
+
+def parse_ref(item: str, variable: str, *, allow_variable: bool = True) -> ParameterRef:
+    """Parse ``[VAR=]NAME[:SELECTOR]``; an error names ``variable`` (the setting) and the item."""
+    text = item.strip()
+    target = None
+    if allow_variable and not text.startswith("/") and "=" in text:
+        target, _, text = text.partition("=")
+        target, text = target.strip(), text.strip()
+        if not is_variable_name(target):
+            raise ConfigError(f"{variable}: {target!r} in {item.strip()!r} is not a variable name "
+                              "(letters, digits and _, not starting with a digit)")
+    name, selector = text, ""
+    if ":" in text:
+        # Parameter names never hold ':' (ARNs are not accepted here), so the last one starts
+        # the selector.
+        name, _, chosen = text.rpartition(":")
+        if not chosen or set(chosen) - _LABEL_CHARS or ":" in name:
+            raise ConfigError(f"{variable}: {item.strip()!r} has a bad selector; use NAME:VERSION "
+                              "or NAME:LABEL (full ARNs are not accepted)")
+        selector = ":" + chosen
+    allowed = _SECRET_CHARS if name.startswith(SECRETS_PREFIX) else _PATH_CHARS
+    if not name or name.endswith("/") or "//" in name or set(name) - allowed:
+        raise ConfigError(f"{variable}: {item.strip()!r} is not a valid parameter name "
+                          "(letters, digits and . - _ /; a secret id may also hold + = @)")
+    return ParameterRef(name, selector, target)
+
+
+def parse_refs(text: str, variable: str) -> tuple[ParameterRef, ...]:
+    """A comma-separated list of ``[VAR=]NAME[:SELECTOR]``, duplicates kept once."""
+    refs: list[ParameterRef] = []
+    for item in text.split(","):
+        if item.strip():
+            ref = parse_ref(item, variable)
+            if ref not in refs:
+                refs.append(ref)
+    return tuple(refs)
+
+
+def _parse_allow(text: str, variable: str) -> frozenset[str]:
+    names = frozenset(item.strip() for item in text.split(",") if item.strip())
+    bad = sorted(name for name in names if not is_variable_name(name))
+    if bad:
+        raise ConfigError(f"{variable}: not variable names: {', '.join(bad)}")
+    credentials = sorted(name for name in names if is_credential(name))
+    if credentials:
+        raise ConfigError(f"{variable} cannot allow {', '.join(credentials)}: credentials are never "
+                          "taken from parameters; remove them from the list")
+    return names
+
+
+class Settings(Frozen):
+    """What to load and how, parsed from the environment once. Immutable."""
+
+    __slots__ = ("paths", "recursive", "names", "json_names", "references", "name_mode", "prefix",
+                 "uppercase", "overwrite", "allow", "on_error", "disabled", "exec_wrapper")
     paths: tuple[str, ...]
     recursive: bool
+    names: tuple[ParameterRef, ...]
+    json_names: tuple[ParameterRef, ...]
+    references: tuple[ParameterRef, ...]
+    name_mode: str
+    prefix: str
+    uppercase: bool
+    overwrite: bool
+    allow: frozenset[str]
+    on_error: str
+    disabled: bool
+    exec_wrapper: str | None
 
-    def __init__(self, paths: tuple[str, ...] = (), recursive: bool = False) -> None:
-        object.__setattr__(self, "paths", tuple(paths))
-        object.__setattr__(self, "recursive", bool(recursive))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Settings is immutable; cannot set {name}")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Settings):
-            return NotImplemented
-        return (self.paths, self.recursive) == (other.paths, other.recursive)
-
-    def __hash__(self) -> int:
-        return hash((self.paths, self.recursive))
-
-    def __repr__(self) -> str:
-        return f"Settings(paths={self.paths!r}, recursive={self.recursive!r})"
+    def __init__(self, paths: tuple[str, ...] = (), recursive: bool = False, *,
+                 names: tuple[ParameterRef, ...] = (), json_names: tuple[ParameterRef, ...] = (),
+                 references: tuple[ParameterRef, ...] = (), name_mode: str = "leaf",
+                 prefix: str = "", uppercase: bool = False, overwrite: bool = True,
+                 allow: frozenset[str] = frozenset(), on_error: str = "fail",
+                 disabled: bool = False, exec_wrapper: str | None = None) -> None:
+        if name_mode not in NAME_MODES:
+            raise ConfigError(f"name_mode must be one of {', '.join(NAME_MODES)}, got {name_mode!r}")
+        if on_error not in ON_ERROR_MODES:
+            raise ConfigError(f"on_error must be one of {', '.join(ON_ERROR_MODES)}, got {on_error!r}")
+        self._set(paths=tuple(paths), recursive=bool(recursive), names=tuple(names),
+                  json_names=tuple(json_names), references=tuple(references), name_mode=name_mode,
+                  prefix=prefix, uppercase=bool(uppercase), overwrite=bool(overwrite),
+                  allow=frozenset(allow), on_error=on_error, disabled=bool(disabled),
+                  exec_wrapper=exec_wrapper or None)
 
     @property
     def has_sources(self) -> bool:
         """True when there is anything to load."""
-        return bool(self.paths)
+        return not self.disabled and bool(self.paths or self.names or self.json_names
+                                          or self.references)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Parse the settings from ``environ`` (default: ``os.environ``)."""
         if environ is None:
             environ = os.environ
+        get = environ.get
         paths: list[str] = []
-        params_path = environ.get("APP_PARAMS_PATH", "").strip()
+        params_path = get("APP_PARAMS_PATH", "").strip()
         if params_path:
             # The original contract: /{APP_ENV}/{APP_PARAMS_PATH}, or /{APP_PARAMS_PATH}.
-            app_env = environ.get("APP_ENV", "").strip()
+            app_env = get("APP_ENV", "").strip()
             joined = f"{app_env}/{params_path}" if app_env else params_path
-            paths.append(normalize_path(joined, "APP_PARAMS_PATH" if not app_env else "APP_ENV/APP_PARAMS_PATH"))
-        for item in environ.get("SSM_ENV_PATHS", "").split(","):
+            paths.append(normalize_path(joined, "APP_ENV/APP_PARAMS_PATH" if app_env else "APP_PARAMS_PATH"))
+        for item in get("SSM_ENV_PATHS", "").split(","):
             if item.strip():
                 path = normalize_path(item, "SSM_ENV_PATHS")
                 if path not in paths:
                     paths.append(path)
-        recursive = parse_bool("SSM_ENV_RECURSIVE", environ.get("SSM_ENV_RECURSIVE"), False)
-        return cls(tuple(paths), recursive)
+        references: list[ParameterRef] = []
+        for variable, value in sorted(environ.items()):
+            if value.startswith(REFERENCE_PREFIX):
+                ref = parse_ref(value[len(REFERENCE_PREFIX):], f"{variable} (an ssm: reference)",
+                                allow_variable=False)
+                references.append(ParameterRef(ref.name, ref.selector, variable))
+        prefix = get("SSM_ENV_PREFIX", "").strip()
+        if prefix and not is_variable_name(prefix):
+            raise ConfigError(f"SSM_ENV_PREFIX={prefix!r} must be letters, digits and _, not "
+                              "starting with a digit")
+        return cls(
+            tuple(paths),
+            parse_bool("SSM_ENV_RECURSIVE", get("SSM_ENV_RECURSIVE"), False),
+            names=parse_refs(get("SSM_ENV_NAMES", ""), "SSM_ENV_NAMES"),
+            json_names=parse_refs(get("SSM_ENV_JSON_NAMES", ""), "SSM_ENV_JSON_NAMES"),
+            references=tuple(references),
+            name_mode=_parse_choice("SSM_ENV_NAME_MODE", get("SSM_ENV_NAME_MODE"), NAME_MODES),
+            prefix=prefix,
+            uppercase=parse_bool("SSM_ENV_UPPERCASE", get("SSM_ENV_UPPERCASE"), False),
+            overwrite=parse_bool("SSM_ENV_OVERWRITE", get("SSM_ENV_OVERWRITE"), True),
+            allow=_parse_allow(get("SSM_ENV_ALLOW", ""), "SSM_ENV_ALLOW"),
+            on_error=_parse_choice("SSM_ENV_ON_ERROR", get("SSM_ENV_ON_ERROR"), ON_ERROR_MODES),
+            disabled=parse_bool("SSM_ENV_DISABLED", get("SSM_ENV_DISABLED"), False),
+            exec_wrapper=get("SSM_ENV_EXEC_WRAPPER", "").strip() or None,
+        )

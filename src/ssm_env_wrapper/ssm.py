@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .credentials import Credentials
     from .endpoint import Endpoint
 
-__all__ = ["SsmClient", "DEFAULT_TIMEOUT"]
+__all__ = ["SsmClient", "DEFAULT_TIMEOUT", "MAX_NAMES"]
 
 #: Seconds a connect or a read may take. Lambda's whole init phase is limited to 10 s.
 DEFAULT_TIMEOUT = 5.0
@@ -27,10 +27,11 @@ DEFAULT_TIMEOUT = 5.0
 # GetParametersByPath returns at most 10 parameters a page ("MaxResults ... Maximum value of 10",
 # SSM API reference); asking for the maximum keeps the number of requests down.
 _MAX_RESULTS = 10
+# GetParameters takes at most 10 names a call ("Names ... Maximum number of 10 items").
+MAX_NAMES = 10
 
-# The fix to print after an AWS error code. ``{action}`` and ``{arn}`` are filled in per call.
+# The fix to print after an AWS error code (AccessDeniedException is worked out per call).
 _FIXES = {
-    "AccessDeniedException": "allow {action} on {arn} in the function's execution role",
     "UnrecognizedClientException": "the access key is not valid here: check AWS_ACCESS_KEY_ID "
                                    "(and AWS_SESSION_TOKEN for temporary credentials)",
     "InvalidClientTokenId": "the access key is not valid here: check AWS_ACCESS_KEY_ID",
@@ -38,7 +39,10 @@ _FIXES = {
     "SignatureDoesNotMatch": "check AWS_SECRET_ACCESS_KEY and that the clock is right",
     "ExpiredTokenException": "the session token has expired: refresh AWS_SESSION_TOKEN",
     "ThrottlingException": "too many requests: retry, or load fewer paths per start",
-    "ValidationException": "check the path in APP_ENV/APP_PARAMS_PATH or SSM_ENV_PATHS",
+    "ValidationException": "check the paths and names in APP_ENV/APP_PARAMS_PATH, SSM_ENV_PATHS, "
+                           "SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and ssm: references",
+    "ParameterNotFound": "check the name, or create the parameter",
+    "ParameterVersionNotFound": "check the version or label after the ':' in the name",
     "InvalidKeyId": "the KMS key of a SecureString is disabled or gone: check the parameter's key",
 }
 
@@ -46,6 +50,12 @@ _FIXES = {
 def _one_line(text: str, limit: int = 400) -> str:
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _check_parameter(parameter: object, call: str) -> None:
+    if not (isinstance(parameter, dict) and isinstance(parameter.get("Name"), str)
+            and isinstance(parameter.get("Value"), str)):
+        raise EndpointError(f"{call} failed: a parameter in the answer has no Name or Value")
 
 
 def _partition(region: str) -> str:
@@ -177,12 +187,23 @@ class SsmClient:
         code = str(answer.get("__type") or answer.get("code") or f"HTTP {status}")
         code = code.rsplit("#", 1)[-1].split(":", 1)[0]
         message = _one_line(answer.get("message") or answer.get("Message") or "no message")
-        fix = _FIXES.get(code, "")
-        if code == "AccessDeniedException" and "kms" in message.lower():
-            fix = "allow kms:Decrypt on the KMS key that encrypts the SecureString parameters"
-        arn = f"arn:{_partition(self.region)}:ssm:{self.region}:<account-id>:parameter{target}"
-        raise AwsApiError(operation, code, message, target=target,
-                          fix=fix.format(action=f"ssm:{operation}", arn=arn), status=status)
+        raise AwsApiError(operation, code, message, target=target, status=status,
+                          fix=self._fix(operation, code, message, target))
+
+    def _fix(self, operation: str, code: str, message: str, target: str) -> str:
+        """What to do about an error ``code``: the IAM action and resource, or the variable."""
+        if code == "AccessDeniedException":
+            lowered = message.lower()
+            if "kms" in lowered:
+                return "allow kms:Decrypt on the KMS key that encrypts the SecureString parameters"
+            if "secretsmanager" in lowered:
+                return "allow secretsmanager:GetSecretValue on the secret in the execution role"
+            first = target.split(", ", 1)[0]
+            resource = "parameter" + (first if first.startswith("/") else "/" + first)
+            arn = f"arn:{_partition(self.region)}:ssm:{self.region}:<account-id>:{resource}"
+            more = " (and the other names)" if ", " in target else ""
+            return f"allow ssm:{operation} on {arn}{more} in the function's execution role"
+        return _FIXES.get(code, "")
 
     def get_parameters_by_path(self, path: str, recursive: bool = False) -> Iterator[dict]:
         """Yield every parameter under ``path``, SecureStrings decrypted, following ``NextToken``
@@ -200,12 +221,27 @@ class SsmClient:
                 raise EndpointError(f"GetParametersByPath {path} failed: the answer has no "
                                     "Parameters list; check AWS_ENDPOINT_URL_SSM")
             for parameter in parameters:
-                if not (isinstance(parameter, dict) and isinstance(parameter.get("Name"), str)
-                        and isinstance(parameter.get("Value"), str)):
-                    raise EndpointError(f"GetParametersByPath {path} failed: a parameter in the "
-                                        "answer has no Name or Value")
+                _check_parameter(parameter, f"GetParametersByPath {path}")
                 yield parameter
             token = page.get("NextToken")
             if not token:
                 return
             payload["NextToken"] = token
+
+    def get_parameters(self, requested: list[str]) -> tuple[list[dict], list[str]]:
+        """Fetch up to 10 names (``name``, ``name:version`` or ``name:label``; Secrets Manager
+        references included), SecureStrings decrypted. Returns ``(parameters, invalid names)``."""
+        if len(requested) > MAX_NAMES:
+            raise ValueError(f"GetParameters takes at most {MAX_NAMES} names")
+        # WithDecryption must be true for /aws/reference/secretsmanager/ names (SSM API reference,
+        # "Referencing AWS Secrets Manager secrets from Parameter Store parameters").
+        answer = self.call("GetParameters", {"Names": requested, "WithDecryption": True},
+                           target=", ".join(requested))
+        parameters = answer.get("Parameters")
+        invalid = answer.get("InvalidParameters") or []
+        if not isinstance(parameters, list) or not isinstance(invalid, list):
+            raise EndpointError("GetParameters failed: the answer has no Parameters list; check "
+                                "AWS_ENDPOINT_URL_SSM")
+        for parameter in parameters:
+            _check_parameter(parameter, "GetParameters")
+        return parameters, [str(name) for name in invalid]
