@@ -59,10 +59,18 @@ def put(ssm, name: str, value: str, kind: str = "String") -> None:
     ssm.put_parameter(Name=name, Value=value, Type=kind, Overwrite=True)
 
 
+class Env(dict):
+    """An environment whose repr hides the credentials (pytest prints fixtures on failures)."""
+
+    def __repr__(self) -> str:
+        return repr({k: ("<hidden>" if k in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") else v)
+                     for k, v in self.items()})
+
+
 @pytest.fixture
 def env(moto_url):
     """A minimal environment for the wrapper: credentials, region and the local endpoint."""
-    return {
+    return Env({
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "AWS_ACCESS_KEY_ID": ACCESS_KEY,
         "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
@@ -70,7 +78,7 @@ def env(moto_url):
         "AWS_REGION": REGION,
         "AWS_ENDPOINT_URL_SSM": moto_url,
         "LC_ALL": "C.UTF-8",
-    }
+    })
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from .errors import (
     CredentialsError,
     EndpointError,
     NameCollisionError,
+    ProtectedNameError,
     SsmEnvError,
 )
 from .loader import LoadResult, apply_environment, apply_variables, load, load_parameters
@@ -44,4 +45,5 @@ __all__ = [
     "EndpointError",
     "AwsApiError",
     "NameCollisionError",
+    "ProtectedNameError",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -69,6 +70,9 @@ def exec_command(executable: str, argv: list[str]) -> None:
     try:
         os.execv(executable, argv)
     except OSError as exc:
+        if exc.errno == errno.E2BIG:  # argument list and environment too long for execve
+            raise SsmEnvError("the environment and arguments are over the execve limit (E2BIG); "
+                              "load fewer or smaller parameters") from exc
         # The file vanished or lost its mode between resolve and exec, or is not a valid binary
         # (ENOEXEC: a script without a #! line). Report it like the shell does.
         raise CommandNotFoundError(argv[0], executable=os.path.exists(executable)) from exc

@@ -179,6 +179,13 @@ def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tupl
     return claims
 
 
+def _protected_error(refused: Iterable[tuple[str | None, str, str]]) -> ProtectedNameError:
+    return ProtectedNameError(
+        "refusing protected variables: " + "; ".join(f"{source} would set {variable} ({why})"
+                                                     for variable, source, why in refused)
+        + "; rename the parameters, or list a variable in SSM_ENV_ALLOW if it is really meant")
+
+
 class _Outcome:
     """Collects failures: raised at once when failing closed, kept as lines in continue mode."""
 
@@ -204,7 +211,14 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
     if not settings.has_sources:
         return LoadResult({}, {})
     outcome = _Outcome(settings.on_error)
-    refs = settings.names + settings.json_names + settings.references
+    # A reference in a protected variable (AWS_REGION=ssm:/x) is refused before anything is asked.
+    refused = [(ref, why) for ref in settings.references
+               if ref.variable and (why := protection(ref.variable, settings.allow))]
+    if refused:
+        outcome.fail(_protected_error((ref.variable, ref.requested, why) for ref, why in refused))
+    references = tuple(ref for ref in settings.references if ref not in dict(refused))
+    unset = [ref.variable for ref, _ in refused]
+    refs = settings.names + settings.json_names + references
     requested = list(dict.fromkeys(ref.requested for ref in refs))
     jobs = [_Job(path=path) for path in settings.paths]
     jobs += [_Job(names=batch) for batch in _batches(requested)]
@@ -254,12 +268,10 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
                 claims += _json_claims(ref, found[ref.requested], settings)
             except SsmEnvError as exc:
                 outcome.fail(exc)
-    references = [ref for ref in settings.references if ref.requested in found]
     claims += [(ref.variable, ref.requested, found[ref.requested]) for ref in references
-               if ref.variable]
+               if ref.variable and ref.requested in found]
     # A reference that cannot be resolved never stays behind as a literal "ssm:..." value.
-    unset = [ref.variable for ref in settings.references
-             if ref.variable and ref.requested not in found]
+    unset += [ref.variable for ref in references if ref.variable and ref.requested not in found]
 
     single, collisions = group_claims(claims)
     if collisions:
@@ -273,10 +285,7 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
     protected = [(variable, source, why) for variable, (source, _) in single.items()
                  if (why := protection(variable, settings.allow))]
     if protected:
-        outcome.fail(ProtectedNameError(
-            "refusing protected variables: " + "; ".join(f"{source} would set {variable} ({why})"
-                                                         for variable, source, why in protected)
-            + "; rename the parameters, or list a variable in SSM_ENV_ALLOW if it is really meant"))
+        outcome.fail(_protected_error(protected))
         for variable, _, _ in protected:
             del single[variable]
 

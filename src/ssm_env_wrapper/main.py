@@ -105,9 +105,11 @@ def main(argv: list[str] | None = None) -> int:
 
             result = load(settings, os.environ)
             secrets.extend(result.variables.values())
+            prospective = dict(os.environ)
+            apply_variables(result, prospective)
+            check_exec_size(args, prospective)  # before anything is set or reported as loaded
             apply_variables(result, os.environ)
             _report(result, started, secrets)
-        check_exec_size(args, os.environ)
         exec_command(executable, args)
     except SsmEnvError as exc:
         _say(str(exc), secrets)

@@ -208,7 +208,8 @@ class Settings(Frozen):
                     paths.append(path)
         references: list[ParameterRef] = []
         for variable, value in sorted(environ.items()):
-            if value.startswith(REFERENCE_PREFIX):
+            # This tool's own settings are never references (SSM_ENV_PATHS=ssm:/x is a bad path).
+            if value.startswith(REFERENCE_PREFIX) and not variable.startswith("SSM_ENV_"):
                 ref = parse_ref(value[len(REFERENCE_PREFIX):], f"{variable} (an ssm: reference)",
                                 allow_variable=False)
                 references.append(ParameterRef(ref.name, ref.selector, variable))
