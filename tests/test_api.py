@@ -80,7 +80,8 @@ def test_errors_are_one_base_class(env, api):
 def test_endpoint_error_chains_the_cause(api):
     env = {"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b", "AWS_REGION": "us-east-1"}
     with pytest.raises(api.EndpointError) as caught:
-        api.load_parameters("/x", environ=env, endpoint_url="http://127.0.0.1:9", timeout=2)
+        api.load_parameters("/x", environ=env, endpoint_url="http://127.0.0.1:9", timeout=2,
+                            max_attempts=1)
     assert isinstance(caught.value.__cause__, OSError)
 
 

@@ -270,7 +270,8 @@ def test_endpoint_down_fails_closed_with_one_line(env, wrapper):
     with socket.socket() as sock:  # a port that was free a moment ago: nobody listens there
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env.update(AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}", SSM_ENV_PATHS="/prod/app")
+    env.update(AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}", SSM_ENV_PATHS="/prod/app",
+               AWS_MAX_ATTEMPTS="2")  # retrying is tested with the fault-injecting endpoint
     proc, report = run_show_env(wrapper, env)
     assert proc.returncode == 1 and report == {}
     assert proc.stderr.startswith(f"ssm-env-wrapper: GetParametersByPath /prod/app failed: cannot reach "

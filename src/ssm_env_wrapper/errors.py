@@ -9,6 +9,7 @@ __all__ = [
     "CommandNotFoundError",
     "AwsApiError",
     "EndpointError",
+    "DeadlineError",
     "NameCollisionError",
     "ProtectedNameError",
 ]
@@ -45,6 +46,15 @@ class CommandNotFoundError(SsmEnvError):
 
 class EndpointError(SsmEnvError):
     """The SSM endpoint could not be reached, or answered with something that is not the API."""
+
+
+class DeadlineError(EndpointError):
+    """The load did not finish within its deadline (SSM_ENV_TIMEOUT); ``targets`` says what was
+    still missing."""
+
+    def __init__(self, message: str, *, targets: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.targets = targets
 
 
 class AwsApiError(SsmEnvError):

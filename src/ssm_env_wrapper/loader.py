@@ -20,11 +20,11 @@ import sys
 
 from .credentials import credentials_from_environ
 from .endpoint import endpoint_from_environ, parse_endpoint_url, region_from_environ
-from .errors import AwsApiError, NameCollisionError, ProtectedNameError, SsmEnvError
+from .errors import AwsApiError, DeadlineError, NameCollisionError, ProtectedNameError, SsmEnvError
 from .guards import env_string_problem, protection
 from .naming import group_claims, sanitize, variable_name
-from .settings import SECRETS_PREFIX, Settings, normalize_path, parse_ref
-from .ssm import DEFAULT_TIMEOUT, MAX_NAMES, SsmClient
+from .settings import DEFAULT_TIMEOUT, SECRETS_PREFIX, Settings, normalize_path, parse_ref
+from .ssm import MAX_NAMES, SsmClient
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -201,8 +201,9 @@ class _Outcome:
 
 def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
          credentials: Credentials | None = None, region: str | None = None,
-         endpoint_url: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> LoadResult:
-    """Load what ``settings`` name. Arguments given here win over the environment.
+         endpoint_url: str | None = None, timeout: float | None = None) -> LoadResult:
+    """Load what ``settings`` name. Arguments given here win over the environment (``timeout``
+    over ``settings.timeout``).
 
     Raises SsmEnvError (or a subclass) unless ``settings.on_error == "continue"``.
     """
@@ -210,6 +211,10 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
         environ = os.environ
     if not settings.has_sources:
         return LoadResult({}, {})
+    import time
+
+    timeout = settings.timeout if timeout is None else timeout
+    deadline = time.monotonic() + timeout  # one deadline for the whole load, retries included
     outcome = _Outcome(settings.on_error)
     # A reference in a protected variable (AWS_REGION=ssm:/x) is refused before anything is asked.
     refused = [(ref, why) for ref in settings.references
@@ -231,16 +236,31 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
         ca_bundle = environ.get("AWS_CA_BUNDLE", "").strip() or None
 
         def connect() -> SsmClient:
-            return SsmClient(endpoint, credentials, region, timeout=timeout, ca_bundle=ca_bundle)
+            return SsmClient(endpoint, credentials, region, timeout=timeout, deadline=deadline,
+                             max_attempts=settings.max_attempts, ca_bundle=ca_bundle,
+                             environ=environ)
 
         requests, connections = _run_jobs(jobs, connect, settings.recursive)
     except SsmEnvError as exc:  # no region, no credentials: nothing can be fetched at all
         for job in jobs:
             job.error = exc
-    for error in dict.fromkeys(job.error for job in jobs if job.error is not None):
+    errors = list(dict.fromkeys(job.error for job in jobs if job.error is not None))
+    for error in errors:
         if not isinstance(error, SsmEnvError):
             raise error  # a programming error in a worker: never wrapped, never swallowed
-        outcome.fail(error)
+    late = [job for job in jobs if isinstance(job.error, DeadlineError)]
+    if late:
+        # One message that names everything the deadline left missing.
+        missing = [job.path or ", ".join(job.names) for job in late]
+        combined = DeadlineError(
+            f"not done within SSM_ENV_TIMEOUT={timeout:g} s; still missing: {'; '.join(missing)}; "
+            "raise SSM_ENV_TIMEOUT or check the network path to SSM (VPC endpoint or NAT)",
+            targets=tuple(missing))
+        combined.__cause__ = late[0].error
+        outcome.fail(combined)
+    for error in errors:
+        if not isinstance(error, DeadlineError):
+            outcome.fail(error)  # type: ignore[arg-type]
 
     found = {name: value for job in jobs for name, value in job.pairs}
     invalid = [name for job in jobs for name in job.invalid]
@@ -325,7 +345,8 @@ def load_parameters(paths: str | Iterable[str] = (), *, names: str | Iterable[st
                     name_mode: str = "leaf", prefix: str = "", uppercase: bool = False,
                     environ: Mapping[str, str] | None = None, credentials: Credentials | None = None,
                     region: str | None = None, endpoint_url: str | None = None,
-                    timeout: float = DEFAULT_TIMEOUT) -> dict[str, str]:
+                    timeout: float = DEFAULT_TIMEOUT, max_attempts: int | None = None
+                    ) -> dict[str, str]:
     """Fetch parameters and return ``{variable name: value}`` (nothing is set).
 
     ``paths``: every parameter under each path (SecureStrings decrypted, all pages).
@@ -342,7 +363,8 @@ def load_parameters(paths: str | Iterable[str] = (), *, names: str | Iterable[st
         tuple(normalized), recursive,
         names=tuple(dict.fromkeys(parse_ref(item, "names") for item in listed(names))),
         json_names=tuple(dict.fromkeys(parse_ref(item, "json_names") for item in listed(json_names))),
-        name_mode=name_mode, prefix=prefix, uppercase=uppercase)
+        name_mode=name_mode, prefix=prefix, uppercase=uppercase, timeout=timeout,
+        **({} if max_attempts is None else {"max_attempts": max_attempts}))
     result = load(settings, environ, credentials=credentials, region=region,
                   endpoint_url=endpoint_url, timeout=timeout)
     return result.variables

@@ -38,6 +38,17 @@ _VARIABLE_CHARS = frozenset(_ALNUM + "_")
 #: The prefix that marks a variable's value as a reference: ``DB_PASSWORD=ssm:/prod/db/password``.
 REFERENCE_PREFIX = "ssm:"
 
+#: Seconds the whole load may take, retries included (SSM_ENV_TIMEOUT). Lambda's init phase is
+#: limited to 10 s, and the runtime still has to start after us.
+DEFAULT_TIMEOUT = 5.0
+
+#: Attempts per request (AWS_MAX_ATTEMPTS). Why 8: when hundreds of functions cold-start at once
+#: they share SSM's ~40 requests a second per account and region. With full jitter on a 100 ms
+#: base (capped at 2 s) the expected waits after attempts 1..7 add up to about 3 s, so eight
+#: attempts spread a storm over most of the 5 s deadline instead of giving up after a few hundred
+#: milliseconds (botocore's standard mode stops at 3); the deadline stays the hard bound.
+DEFAULT_MAX_ATTEMPTS = 8
+
 NAME_MODES = ("leaf", "relative")
 ON_ERROR_MODES = ("fail", "continue")
 
@@ -59,6 +70,22 @@ def _parse_choice(variable: str, value: str | None, choices: tuple[str, ...]) ->
     if word not in choices:
         raise ConfigError(f"{variable} must be one of {', '.join(choices)}, got {value!r}")
     return word
+
+
+def _parse_number(variable: str, value: str | None, default: float, *, integer: bool = False,
+                  low: float = 0, high: float = 600) -> float:
+    text = (value or "").strip()
+    if not text:
+        return default
+    try:
+        number = int(text) if integer else float(text)
+    except ValueError:
+        number = None
+    if number is None or not low < number <= high:
+        kind = "a whole number" if integer else "a number of seconds"
+        raise ConfigError(f"{variable} must be {kind} above {low:g} and at most {high:g}, "
+                          f"got {value!r}")
+    return number
 
 
 def is_variable_name(name: str) -> bool:
@@ -151,7 +178,8 @@ class Settings(Frozen):
     """What to load and how, parsed from the environment once. Immutable."""
 
     __slots__ = ("paths", "recursive", "names", "json_names", "references", "name_mode", "prefix",
-                 "uppercase", "overwrite", "allow", "on_error", "disabled", "exec_wrapper")
+                 "uppercase", "overwrite", "allow", "on_error", "disabled", "exec_wrapper",
+                 "timeout", "max_attempts")
     paths: tuple[str, ...]
     recursive: bool
     names: tuple[ParameterRef, ...]
@@ -165,13 +193,16 @@ class Settings(Frozen):
     on_error: str
     disabled: bool
     exec_wrapper: str | None
+    timeout: float
+    max_attempts: int
 
     def __init__(self, paths: tuple[str, ...] = (), recursive: bool = False, *,
                  names: tuple[ParameterRef, ...] = (), json_names: tuple[ParameterRef, ...] = (),
                  references: tuple[ParameterRef, ...] = (), name_mode: str = "leaf",
                  prefix: str = "", uppercase: bool = False, overwrite: bool = True,
                  allow: frozenset[str] = frozenset(), on_error: str = "fail",
-                 disabled: bool = False, exec_wrapper: str | None = None) -> None:
+                 disabled: bool = False, exec_wrapper: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
         if name_mode not in NAME_MODES:
             raise ConfigError(f"name_mode must be one of {', '.join(NAME_MODES)}, got {name_mode!r}")
         if on_error not in ON_ERROR_MODES:
@@ -180,7 +211,8 @@ class Settings(Frozen):
                   json_names=tuple(json_names), references=tuple(references), name_mode=name_mode,
                   prefix=prefix, uppercase=bool(uppercase), overwrite=bool(overwrite),
                   allow=frozenset(allow), on_error=on_error, disabled=bool(disabled),
-                  exec_wrapper=exec_wrapper or None)
+                  exec_wrapper=exec_wrapper or None, timeout=float(timeout),
+                  max_attempts=int(max_attempts))
 
     @property
     def has_sources(self) -> bool:
@@ -231,4 +263,7 @@ class Settings(Frozen):
             on_error=_parse_choice("SSM_ENV_ON_ERROR", get("SSM_ENV_ON_ERROR"), ON_ERROR_MODES),
             disabled=parse_bool("SSM_ENV_DISABLED", get("SSM_ENV_DISABLED"), False),
             exec_wrapper=get("SSM_ENV_EXEC_WRAPPER", "").strip() or None,
+            timeout=_parse_number("SSM_ENV_TIMEOUT", get("SSM_ENV_TIMEOUT"), DEFAULT_TIMEOUT),
+            max_attempts=int(_parse_number("AWS_MAX_ATTEMPTS", get("AWS_MAX_ATTEMPTS"),
+                                           DEFAULT_MAX_ATTEMPTS, integer=True, high=100)),
         )

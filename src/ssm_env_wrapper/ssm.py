@@ -8,21 +8,39 @@ from __future__ import annotations
 
 import time
 
-from .errors import AwsApiError, ConfigError, EndpointError
+from .errors import AwsApiError, ConfigError, DeadlineError, EndpointError, SsmEnvError
+from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT
 from .sigv4 import sign
+from .transport import DeadlineExceeded, HttpConnection, proxy_for
 from .version import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    import ssl
+    from collections.abc import Callable, Iterator, Mapping
 
     from .credentials import Credentials
     from .endpoint import Endpoint
+    from .transport import HttpResponse
 
-__all__ = ["SsmClient", "DEFAULT_TIMEOUT", "MAX_NAMES"]
+__all__ = ["SsmClient", "DEFAULT_TIMEOUT", "DEFAULT_MAX_ATTEMPTS", "MAX_NAMES", "tls_context"]
 
-#: Seconds a connect or a read may take. Lambda's whole init phase is limited to 10 s.
-DEFAULT_TIMEOUT = 5.0
+_BACKOFF_BASE = 0.1
+_BACKOFF_CAP = 2.0
+
+# What botocore's standard retry mode treats as retryable (botocore/retries/standard.py).
+_THROTTLE_CODES = frozenset((
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException",
+    "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
+    "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+    "EC2ThrottledException",
+))
+_TRANSIENT_CODES = frozenset(("RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
+                              "InternalServerError", "InternalFailure", "ServiceUnavailable"))
+_TRANSIENT_STATUS = frozenset((500, 502, 503, 504))
+# Answers that mean our clock is off (botocore's ClockSkew handling).
+_SKEW_CODES = frozenset(("RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"))
 
 # GetParametersByPath returns at most 10 parameters a page ("MaxResults ... Maximum value of 10",
 # SSM API reference); asking for the maximum keeps the number of requests down.
@@ -52,6 +70,24 @@ def _one_line(text: str, limit: int = 400) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
+def _reason(exc: BaseException) -> str:
+    return _one_line(getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
+                     or type(exc).__name__, 160)
+
+
+def _is_certificate_error(exc: BaseException) -> bool:
+    # ssl.SSLCertVerificationError, without importing ssl for plain-HTTP endpoints.
+    return type(exc).__name__ == "SSLCertVerificationError"
+
+
+def _backoff(attempt: int) -> float:
+    """Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): a uniform draw
+    between 0 and the exponential ceiling, so that many throttled clients spread out."""
+    import random  # only when retrying
+
+    return random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (attempt - 1)))
+
+
 def _check_parameter(parameter: object, call: str) -> None:
     if not (isinstance(parameter, dict) and isinstance(parameter.get("Name"), str)
             and isinstance(parameter.get("Value"), str)):
@@ -66,24 +102,53 @@ def _partition(region: str) -> str:
     return "aws"
 
 
-class SsmClient:
-    """Calls SSM's JSON API. One instance keeps one connection to its endpoint alive.
+def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """A verifying TLS context (certificate chain and host name), made once per bundle and shared
+    by every connection: loading the trust store is the costly part of TLS set-up."""
+    context = _TLS_CONTEXTS.get(ca_bundle)
+    if context is None:
+        import ssl
 
-    ``clock`` returns Unix time for the signature; it is an argument so that tests can pin it.
+        try:
+            context = ssl.create_default_context(cafile=ca_bundle)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"AWS_CA_BUNDLE={ca_bundle!r} cannot be read as a PEM certificate "
+                              f"bundle ({getattr(exc, 'strerror', None) or exc}); point it at one "
+                              "or unset it") from exc
+        _TLS_CONTEXTS[ca_bundle] = context
+    return context
+
+
+_TLS_CONTEXTS: dict[str | None, ssl.SSLContext] = {}
+
+
+class SsmClient:
+    """Calls SSM's JSON API, retrying what can change, within one deadline. One instance keeps one
+    connection to its endpoint alive; use one per thread.
+
+    ``deadline`` is a ``time.monotonic()`` instant shared by every request of one load (default:
+    ``timeout`` seconds from now). ``clock`` gives Unix time for the signature and ``sleep``
+    waits between attempts: both are arguments so that tests can pin them.
     """
 
     def __init__(self, endpoint: Endpoint, credentials: Credentials, region: str, *,
-                 timeout: float = DEFAULT_TIMEOUT, ca_bundle: str | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, deadline: float | None = None,
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, ca_bundle: str | None = None,
+                 environ: Mapping[str, str] | None = None, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.endpoint = endpoint
         self.region = region
         self.timeout = timeout
-        self.ca_bundle = ca_bundle
+        self.deadline = time.monotonic() + timeout if deadline is None else deadline
+        self.max_attempts = max(1, max_attempts)
         self.requests = 0
-        self.connections = 0
         self._credentials = credentials
         self._clock = clock
-        self._conn: object | None = None
+        self._sleep = sleep
+        self._skew = 0.0  # seconds to add to our clock, learnt from a "signature expired" answer
+        context = tls_context(ca_bundle) if endpoint.scheme == "https" else None
+        self._http = HttpConnection(endpoint.host, endpoint.port, context=context,
+                                    proxy=proxy_for(endpoint.scheme, endpoint.host, environ))
 
     def __enter__(self) -> SsmClient:
         return self
@@ -94,101 +159,137 @@ class SsmClient:
     def __repr__(self) -> str:
         return f"SsmClient({self.endpoint.url!r}, region={self.region!r})"
 
+    @property
+    def connections(self) -> int:
+        """How many connections this client opened (1 while the endpoint keeps it alive)."""
+        return self._http.connects
+
     def close(self) -> None:
         """Close the kept-alive connection, if any."""
-        if self._conn is not None:
-            self._conn.close()  # type: ignore[attr-defined]
-            self._conn = None
+        self._http.close()
 
-    def _connect(self) -> object:
-        # Imported here, not at the top: a start with nothing to load never pays for http.client
-        # (which pulls in the email package) or ssl.
-        import http.client
-
-        self.connections += 1
-        if self.endpoint.scheme == "https":
-            import ssl
-
-            try:
-                context = ssl.create_default_context(cafile=self.ca_bundle)
-            except OSError as exc:
-                raise ConfigError(f"AWS_CA_BUNDLE={self.ca_bundle!r} cannot be read as a PEM "
-                                  f"certificate bundle ({exc.strerror or exc}); point it at one "
-                                  "or unset it") from exc
-            return http.client.HTTPSConnection(self.endpoint.host, self.endpoint.port,
-                                               timeout=self.timeout, context=context)
-        return http.client.HTTPConnection(self.endpoint.host, self.endpoint.port,
-                                          timeout=self.timeout)
-
-    def _send(self, operation: str, body: bytes) -> tuple[int, str, bytes]:
-        import http.client
-
+    def _exchange(self, operation: str, body: bytes) -> HttpResponse:
         creds = self._credentials
         headers = sign("POST", "/", "", [
             ("Host", self.endpoint.host_header),
             ("Content-Type", "application/x-amz-json-1.1"),
             ("X-Amz-Target", f"AmazonSSM.{operation}"),
         ], body, access_key=creds.access_key, secret_key=creds.secret_key, token=creds.token,
-            region=self.region, service="ssm", timestamp=self._clock())
+            region=self.region, service="ssm", timestamp=self._clock() + self._skew)
         headers.append(("User-Agent", f"ssm-env-wrapper/{__version__}"))
-        reused = self._conn is not None
-        if self._conn is None:
-            self._conn = self._connect()
-        conn = self._conn
-        try:
-            conn.request("POST", "/", body, dict(headers))  # type: ignore[attr-defined]
-            response = conn.getresponse()  # type: ignore[attr-defined]
-            data = response.read()
-        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-            self.close()
-            if not reused:
-                raise
-            # A kept-alive connection the server closed while idle: send once more on a new one.
-            # Safe, because every call this client makes only reads.
-            return self._send(operation, body)
-        except BaseException:
-            self.close()
-            raise
         self.requests += 1
-        if response.will_close:
-            self.close()
-        return response.status, response.getheader("Content-Type", ""), data
+        return self._http.request("POST", "/", headers, body, self.deadline)
 
     def call(self, operation: str, payload: dict[str, object], *, target: str = "") -> dict:
         """Call ``operation`` with ``payload``; return the decoded JSON answer.
 
-        Raises AwsApiError for an error the API returns, EndpointError when the endpoint cannot be
-        reached or does not answer like the API. ``target`` (a path or name) goes into messages.
+        Throttling, HTTP 5xx, broken connections and timeouts are retried with exponential backoff
+        and full jitter, up to ``max_attempts`` and never past the deadline; a clock-skew answer is
+        corrected by the response's ``Date`` and retried once. Raises AwsApiError for an error the
+        API returns, EndpointError when the endpoint cannot be reached or does not answer like the
+        API (DeadlineError when time runs out). ``target`` (a path or names) goes into messages.
         """
-        import http.client
         import json
 
         where = f" {target}" if target else ""
         body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        skew_corrected = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._exchange(operation, body)
+            except DeadlineExceeded as exc:
+                raise self._deadline_error(operation, target, "no answer in time") from exc
+            except OSError as exc:
+                if _is_certificate_error(exc):
+                    raise EndpointError(
+                        f"{operation}{where} failed: the TLS certificate of {self.endpoint.url} "
+                        f"is not trusted ({_reason(exc)}); set AWS_CA_BUNDLE to the CA that "
+                        "issued it, or check AWS_ENDPOINT_URL_SSM") from exc
+                failure: SsmEnvError = EndpointError(
+                    f"{operation}{where} failed: cannot reach {self.endpoint.url} ({_reason(exc)}); "
+                    "check the network path to SSM (VPC endpoint or NAT) or AWS_ENDPOINT_URL_SSM")
+                cause: BaseException | None = exc
+            else:
+                answer, failure, retry = self._judge(operation, target, response)
+                if failure is None:
+                    return answer
+                if not retry:
+                    if not skew_corrected and self._correct_skew(failure, response):
+                        skew_corrected = True
+                        attempt -= 1  # the corrected retry does not use up an attempt
+                        continue
+                    raise failure
+                cause = None
+            if attempt >= self.max_attempts:
+                failure.args = (f"{failure} (after {attempt} attempts; AWS_MAX_ATTEMPTS="
+                                f"{self.max_attempts})",)
+                raise failure from cause
+            delay = _backoff(attempt)
+            if time.monotonic() + delay >= self.deadline:
+                raise self._deadline_error(operation, target, str(failure)) from cause
+            self._sleep(delay)
+
+    def _judge(self, operation: str, target: str, response: HttpResponse
+               ) -> tuple[dict, SsmEnvError | None, bool]:
+        """``(answer, None, _)`` for success, else ``({}, the error, whether to retry)``."""
+        import json
+
+        where = f" {target}" if target else ""
+        status = response.status
+        transient = status in _TRANSIENT_STATUS or status == 429
         try:
-            status, content_type, data = self._send(operation, body)
-        except (OSError, http.client.HTTPException) as exc:
-            reason = _one_line(getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
-            raise EndpointError(
-                f"{operation}{where} failed: cannot reach {self.endpoint.url} ({reason}); check "
-                "the network path to SSM (VPC endpoint or NAT) or AWS_ENDPOINT_URL_SSM") from exc
-        try:
-            answer = json.loads(data.decode("utf-8")) if data else {}
-        except ValueError as exc:
-            raise EndpointError(
-                f"{operation}{where} failed: {self.endpoint.url} answered HTTP {status} with a body "
-                f"that is not JSON ({content_type or 'no content type'}); check AWS_ENDPOINT_URL_SSM "
-                "or the proxy in between") from exc
+            answer = json.loads(response.body.decode("utf-8")) if response.body else {}
+        except ValueError:
+            answer = None
         if not isinstance(answer, dict):
-            raise EndpointError(f"{operation}{where} failed: {self.endpoint.url} answered HTTP "
-                                f"{status} with JSON that is not an object")
+            kind = "a body that is not JSON" if answer is None else "JSON that is not an object"
+            content_type = response.headers.get("content-type") or "no content type"
+            return {}, EndpointError(
+                f"{operation}{where} failed: {self.endpoint.url} answered HTTP {status} with "
+                f"{kind} ({content_type}); check AWS_ENDPOINT_URL_SSM or the proxy in between"), \
+                transient
         if status == 200:
-            return answer
-        code = str(answer.get("__type") or answer.get("code") or f"HTTP {status}")
+            return answer, None, False
+        code = str(answer.get("__type") or answer.get("code")
+                   or response.headers.get("x-amzn-errortype") or f"HTTP{status}")
         code = code.rsplit("#", 1)[-1].split(":", 1)[0]
         message = _one_line(answer.get("message") or answer.get("Message") or "no message")
-        raise AwsApiError(operation, code, message, target=target, status=status,
-                          fix=self._fix(operation, code, message, target))
+        retry = transient or code in _THROTTLE_CODES or code in _TRANSIENT_CODES
+        fix = self._fix(operation, code, message, target)
+        if code in _THROTTLE_CODES:
+            fix = ("SSM throttled this account's requests: raise AWS_MAX_ATTEMPTS or "
+                   "SSM_ENV_TIMEOUT, or load fewer paths (see the README's scaling section)")
+        return {}, AwsApiError(operation, code, message, target=target, status=status, fix=fix), retry
+
+    def _correct_skew(self, failure: SsmEnvError, response: HttpResponse) -> bool:
+        """After "signature expired" or "time too skewed", adopt the server's clock (its ``Date``
+        header), as botocore does; True when there is something to retry with."""
+        if not isinstance(failure, AwsApiError):
+            return False
+        text = failure.aws_message.lower()
+        if failure.code not in _SKEW_CODES and not (
+                failure.code in ("InvalidSignatureException", "SignatureDoesNotMatch")
+                and ("expired" in text or "skew" in text or "in the future" in text)):
+            return False
+        date = response.headers.get("date")
+        if not date:
+            return False
+        from email.utils import mktime_tz, parsedate_tz  # the error path only
+
+        parsed = parsedate_tz(date)
+        if parsed is None:
+            return False
+        self._skew = mktime_tz(parsed) - self._clock()
+        return True
+
+    def _deadline_error(self, operation: str, target: str, last: str) -> DeadlineError:
+        where = f" {target}" if target else ""
+        return DeadlineError(
+            f"{operation}{where} failed: not done within SSM_ENV_TIMEOUT={self.timeout:g} s "
+            f"(last: {_one_line(last, 200)}); raise SSM_ENV_TIMEOUT or check the network path to SSM",
+            targets=(target,) if target else ())
 
     def _fix(self, operation: str, code: str, message: str, target: str) -> str:
         """What to do about an error ``code``: the IAM action and resource, or the variable."""

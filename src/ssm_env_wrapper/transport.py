@@ -1,0 +1,282 @@
+"""A small HTTP/1.1 client over ``socket`` and ``ssl``: one kept-alive connection, a deadline that
+bounds every step (connect, TLS handshake, each read), proxies through a CONNECT tunnel.
+
+Why not ``http.client``: it imports the ``email`` package (about 10 ms at every cold start), and
+its timeouts apply per socket operation, so a server that drips one byte a second would hold it
+past any deadline. This client checks the deadline before every read and sets the socket's timeout
+to what is left. It speaks just what SSM and the credential endpoints need: a request with a body,
+a response framed by ``Content-Length``, chunked encoding or the end of the connection.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from .errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    import socket
+    import ssl
+
+__all__ = ["HttpConnection", "HttpResponse", "ProtocolError", "DeadlineExceeded", "proxy_for"]
+
+_MAX_HEADER_BYTES = 65536
+_MAX_BODY_BYTES = 64 * 1024 * 1024  # far above any SSM answer (10 parameters of 8 KB, or 64 KB)
+
+
+class ProtocolError(ConnectionError):
+    """The peer broke HTTP: a bad status line, a body cut short, a header block too large."""
+
+
+class DeadlineExceeded(TimeoutError):
+    """The overall deadline passed while waiting for the peer."""
+
+
+class HttpResponse:
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.status = status
+        self.headers = headers  #: lower-cased names; repeated headers joined with ", "
+        self.body = body
+
+
+def _no_proxy_matches(host: str, no_proxy: str) -> bool:
+    for entry in no_proxy.replace(" ", "").split(","):
+        entry = entry.lower().lstrip(".")
+        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
+            return True
+    return False
+
+
+def proxy_for(scheme: str, host: str, environ: Mapping[str, str] | None = None
+              ) -> tuple[str, int, str | None] | None:
+    """The proxy to use for ``scheme://host`` as ``(host, port, user:password or None)``, from
+    ``HTTPS_PROXY``/``HTTP_PROXY`` (either case) unless ``NO_PROXY`` matches; loopback is never
+    proxied. Only ``http://`` proxies are supported, as by the AWS SDKs."""
+    if environ is None:
+        environ = os.environ
+    if host in ("localhost", "127.0.0.1", "::1") or host.startswith("127."):
+        return None
+    name = "HTTPS_PROXY" if scheme == "https" else "HTTP_PROXY"
+    url = (environ.get(name) or environ.get(name.lower()) or "").strip()
+    if not url:
+        return None
+    no_proxy = environ.get("NO_PROXY") or environ.get("no_proxy") or ""
+    if _no_proxy_matches(host.lower(), no_proxy):
+        return None
+    if "://" not in url:
+        url = "http://" + url
+    scheme_part, _, rest = url.partition("://")
+    if scheme_part.lower() != "http":
+        raise ConfigError(f"{name}: only http:// proxies are supported (the tunnel to SSM is TLS)")
+    rest = rest.split("/", 1)[0]
+    auth, _, hostport = rest.rpartition("@")
+    proxy_host, _, port_text = hostport.rpartition(":") if hostport.count(":") == 1 else (hostport, "", "")
+    if not proxy_host or (port_text and not port_text.isdigit()):
+        raise ConfigError(f"{name} is not a proxy URL (expected http://host:port)")
+    return proxy_host, int(port_text or 80), auth or None
+
+
+class HttpConnection:
+    """One connection to ``host:port`` (TLS when ``context`` is given), reused while the peer
+    keeps it alive. Not thread-safe: one per worker."""
+
+    def __init__(self, host: str, port: int, *, context: ssl.SSLContext | None = None,
+                 proxy: tuple[str, int, str | None] | None = None) -> None:
+        self.host = host
+        self.port = port
+        self.context = context
+        self.proxy = proxy
+        self.connects = 0
+        self._sock: socket.socket | None = None
+        self._buffer = b""
+
+    def close(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            finally:
+                self._sock = None
+                self._buffer = b""
+
+    @property
+    def is_open(self) -> bool:
+        return self._sock is not None
+
+    # -- connecting
+
+    def _connect(self, deadline: float) -> None:
+        import socket
+
+        self.connects += 1
+        target = (self.proxy[0], self.proxy[1]) if self.proxy else (self.host, self.port)
+        sock = socket.create_connection(target, timeout=_remaining(deadline))
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._sock, self._buffer = sock, b""
+            if self.proxy and self.context is not None:
+                self._tunnel(deadline)
+            if self.context is not None:
+                sock.settimeout(_remaining(deadline))
+                self._sock = self.context.wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            self._sock = None
+            raise
+
+    def _tunnel(self, deadline: float) -> None:
+        """``CONNECT host:port`` through the proxy; TLS then runs end to end inside it."""
+        lines = [f"CONNECT {self.host}:{self.port} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        if self.proxy and self.proxy[2]:
+            lines.append(f"Proxy-Authorization: Basic {_basic(self.proxy[2])}")
+        self._send(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"), deadline)
+        status, _, _ = self._read_head(deadline)
+        if status != 200:
+            raise ProtocolError(f"the proxy refused the tunnel to {self.host}:{self.port} "
+                                f"(HTTP {status})")
+
+    # -- one exchange
+
+    def request(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes,
+                deadline: float) -> HttpResponse:
+        """Send one request and read its response, all before ``deadline`` (``time.monotonic``).
+
+        Raises OSError subclasses: ConnectionError (incl. ProtocolError) when the peer fails,
+        DeadlineExceeded when time runs out, ssl.SSLError for TLS failures. The connection is
+        closed after any failure, so the next request starts clean.
+        """
+        if self._sock is None:
+            self._connect(deadline)
+        if self.proxy and self.context is None:
+            target = f"http://{self.host}:{self.port}{target}"  # absolute form through a proxy
+        head = [f"{method} {target} HTTP/1.1"]
+        head += [f"{name}: {value}" for name, value in headers]
+        head.append(f"Content-Length: {len(body)}")
+        try:
+            self._send(("\r\n".join(head) + "\r\n\r\n").encode("utf-8") + body, deadline)
+            status, response_headers, keep_alive = self._read_head(deadline)
+            data = self._read_body(response_headers, deadline)
+        except BaseException:
+            self.close()
+            raise
+        if not keep_alive or self._buffer:
+            # The peer will close, or sent more than the response framed: never reuse.
+            self.close()
+        return HttpResponse(status, response_headers, data)
+
+    def _send(self, data: bytes, deadline: float) -> None:
+        assert self._sock is not None
+        self._sock.settimeout(_remaining(deadline))
+        self._sock.sendall(data)
+
+    def _recv(self, deadline: float) -> bytes:
+        assert self._sock is not None
+        self._sock.settimeout(_remaining(deadline))
+        try:
+            return self._sock.recv(65536)
+        except TimeoutError as exc:  # socket.timeout is TimeoutError since Python 3.10
+            raise DeadlineExceeded("timed out waiting for the endpoint") from exc
+        except OSError as exc:
+            if type(exc).__name__ == "timeout":  # Python 3.9's socket.timeout
+                raise DeadlineExceeded("timed out waiting for the endpoint") from exc
+            raise
+
+    def _read_head(self, deadline: float) -> tuple[int, dict[str, str], bool]:
+        while b"\r\n\r\n" not in self._buffer:
+            if len(self._buffer) > _MAX_HEADER_BYTES:
+                raise ProtocolError("the response's header block is too large")
+            chunk = self._recv(deadline)
+            if not chunk:
+                raise ProtocolError("the connection closed before a response arrived"
+                                    if not self._buffer else "the connection closed mid-response")
+            self._buffer += chunk
+        head, self._buffer = self._buffer.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+            raise ProtocolError("the endpoint did not answer with HTTP")
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            name, sep, value = line.partition(":")
+            if not sep:
+                continue
+            key = name.strip().lower()
+            headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
+        connection = headers.get("connection", "").lower()
+        keep_alive = parts[0] == "HTTP/1.1" and "close" not in connection
+        return int(parts[1]), headers, keep_alive
+
+    def _read_exactly(self, size: int, deadline: float) -> bytes:
+        while len(self._buffer) < size:
+            chunk = self._recv(deadline)
+            if not chunk:
+                raise ProtocolError(f"the response ended after {len(self._buffer)} of {size} bytes")
+            self._buffer += chunk
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+    def _read_line(self, deadline: float) -> bytes:
+        while b"\r\n" not in self._buffer:
+            if len(self._buffer) > _MAX_HEADER_BYTES:
+                raise ProtocolError("a chunk header is too long")
+            chunk = self._recv(deadline)
+            if not chunk:
+                raise ProtocolError("the response ended inside a chunk header")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\r\n", 1)
+        return line
+
+    def _read_body(self, headers: dict[str, str], deadline: float) -> bytes:
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            parts = []
+            total = 0
+            while True:
+                size_text = self._read_line(deadline).split(b";", 1)[0].strip()
+                try:
+                    size = int(size_text, 16)
+                except ValueError:
+                    raise ProtocolError("a chunk size is not a number") from None
+                if size == 0:
+                    while self._read_line(deadline):  # trailers, up to the empty line
+                        pass
+                    return b"".join(parts)
+                total += size
+                if total > _MAX_BODY_BYTES:
+                    raise ProtocolError("the response body is too large")
+                parts.append(self._read_exactly(size, deadline))
+                self._read_exactly(2, deadline)  # the CRLF after each chunk
+        length = headers.get("content-length")
+        if length is not None:
+            if not length.strip().isdigit() or int(length) > _MAX_BODY_BYTES:
+                raise ProtocolError("the response has a bad Content-Length")
+            return self._read_exactly(int(length), deadline)
+        # Neither: the body runs to the end of the connection (and the connection is not reused).
+        while True:
+            chunk = self._recv(deadline)
+            if not chunk:
+                data, self._buffer = self._buffer, b""
+                self.close()
+                return data
+            self._buffer += chunk
+            if len(self._buffer) > _MAX_BODY_BYTES:
+                raise ProtocolError("the response body is too large")
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise DeadlineExceeded("the deadline passed")
+    return left
+
+
+def _basic(user_password: str) -> str:
+    import binascii
+    from urllib.parse import unquote  # only with an authenticating proxy
+
+    user, _, password = user_password.partition(":")
+    raw = f"{unquote(user)}:{unquote(password)}".encode("utf-8")
+    return binascii.b2a_base64(raw, newline=False).decode("ascii")
