@@ -78,6 +78,8 @@ def env(moto_url):
         "AWS_REGION": REGION,
         "AWS_ENDPOINT_URL_SSM": moto_url,
         "LC_ALL": "C.UTF-8",
+        # Never this machine's own ~/.aws/credentials.
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/ssm-env-wrapper-tests/credentials",
     })
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .credentials import credentials_from_environ
+from .credentials import resolve_credentials
 from .endpoint import endpoint_from_environ, parse_endpoint_url, region_from_environ
 from .errors import AwsApiError, DeadlineError, NameCollisionError, ProtectedNameError, SsmEnvError
 from .guards import env_string_problem, protection
@@ -232,7 +232,7 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
         region = region or region_from_environ(environ)
         endpoint = (parse_endpoint_url(endpoint_url, "endpoint_url") if endpoint_url
                     else endpoint_from_environ(region, environ))
-        credentials = credentials or credentials_from_environ(environ)
+        credentials = credentials or resolve_credentials(environ, deadline=deadline)
         ca_bundle = environ.get("AWS_CA_BUNDLE", "").strip() or None
 
         def connect() -> SsmClient:

@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import time
 
-from .errors import AwsApiError, ConfigError, DeadlineError, EndpointError, SsmEnvError
+from .errors import AwsApiError, DeadlineError, EndpointError, SsmEnvError
 from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT
 from .sigv4 import sign
-from .transport import DeadlineExceeded, HttpConnection, proxy_for
+from .transport import DeadlineExceeded, HttpConnection, proxy_for, tls_context
 from .version import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import ssl
     from collections.abc import Callable, Iterator, Mapping
 
     from .credentials import Credentials
     from .endpoint import Endpoint
     from .transport import HttpResponse
 
-__all__ = ["SsmClient", "DEFAULT_TIMEOUT", "DEFAULT_MAX_ATTEMPTS", "MAX_NAMES", "tls_context"]
+__all__ = ["SsmClient", "MAX_NAMES"]
 
 _BACKOFF_BASE = 0.1
 _BACKOFF_CAP = 2.0
@@ -100,26 +99,6 @@ def _partition(region: str) -> str:
     if region.startswith("us-gov-"):
         return "aws-us-gov"
     return "aws"
-
-
-def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
-    """A verifying TLS context (certificate chain and host name), made once per bundle and shared
-    by every connection: loading the trust store is the costly part of TLS set-up."""
-    context = _TLS_CONTEXTS.get(ca_bundle)
-    if context is None:
-        import ssl
-
-        try:
-            context = ssl.create_default_context(cafile=ca_bundle)
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigError(f"AWS_CA_BUNDLE={ca_bundle!r} cannot be read as a PEM certificate "
-                              f"bundle ({getattr(exc, 'strerror', None) or exc}); point it at one "
-                              "or unset it") from exc
-        _TLS_CONTEXTS[ca_bundle] = context
-    return context
-
-
-_TLS_CONTEXTS: dict[str | None, ssl.SSLContext] = {}
 
 
 class SsmClient:

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     import socket
     import ssl
 
-__all__ = ["HttpConnection", "HttpResponse", "ProtocolError", "DeadlineExceeded", "proxy_for"]
+__all__ = ["HttpConnection", "HttpResponse", "ProtocolError", "DeadlineExceeded", "proxy_for",
+           "tls_context"]
 
 _MAX_HEADER_BYTES = 65536
 _MAX_BODY_BYTES = 64 * 1024 * 1024  # far above any SSM answer (10 parameters of 8 KB, or 64 KB)
@@ -264,6 +265,26 @@ class HttpConnection:
             self._buffer += chunk
             if len(self._buffer) > _MAX_BODY_BYTES:
                 raise ProtocolError("the response body is too large")
+
+
+def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """A verifying TLS context (certificate chain and host name), made once per bundle and shared
+    by every connection: loading the trust store is the costly part of TLS set-up."""
+    context = _TLS_CONTEXTS.get(ca_bundle)
+    if context is None:
+        import ssl
+
+        try:
+            context = ssl.create_default_context(cafile=ca_bundle)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"AWS_CA_BUNDLE={ca_bundle!r} cannot be read as a PEM certificate "
+                              f"bundle ({getattr(exc, 'strerror', None) or exc}); point it at one "
+                              "or unset it") from exc
+        _TLS_CONTEXTS[ca_bundle] = context
+    return context
+
+
+_TLS_CONTEXTS: dict[str | None, ssl.SSLContext] = {}
 
 
 def _remaining(deadline: float) -> float:
