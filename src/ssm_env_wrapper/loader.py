@@ -201,7 +201,8 @@ class _Outcome:
 
 def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
          credentials: Credentials | None = None, region: str | None = None,
-         endpoint_url: str | None = None, timeout: float | None = None) -> LoadResult:
+         endpoint_url: str | None = None, timeout: float | None = None,
+         trace: Callable[[str], None] | None = None) -> LoadResult:
     """Load what ``settings`` name. Arguments given here win over the environment (``timeout``
     over ``settings.timeout``).
 
@@ -238,7 +239,7 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
         def connect() -> SsmClient:
             return SsmClient(endpoint, credentials, region, timeout=timeout, deadline=deadline,
                              max_attempts=settings.max_attempts, ca_bundle=ca_bundle,
-                             environ=environ)
+                             environ=environ, trace=trace)
 
         requests, connections = _run_jobs(jobs, connect, settings.recursive)
     except SsmEnvError as exc:  # no region, no credentials: nothing can be fetched at all

@@ -114,7 +114,8 @@ class SsmClient:
                  timeout: float = DEFAULT_TIMEOUT, deadline: float | None = None,
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS, ca_bundle: str | None = None,
                  environ: Mapping[str, str] | None = None, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 trace: Callable[[str], None] | None = None) -> None:
         self.endpoint = endpoint
         self.region = region
         self.timeout = timeout
@@ -124,6 +125,7 @@ class SsmClient:
         self._credentials = credentials
         self._clock = clock
         self._sleep = sleep
+        self._trace = trace  # debug lines: one per request, names and timings only
         self._skew = 0.0  # seconds to add to our clock, learnt from a "signature expired" answer
         context = tls_context(ca_bundle) if endpoint.scheme == "https" else None
         self._http = HttpConnection(endpoint.host, endpoint.port, context=context,
@@ -176,11 +178,18 @@ class SsmClient:
         attempt = 0
         while True:
             attempt += 1
+            began = time.monotonic()
             try:
                 response = self._exchange(operation, body)
+                if self._trace:
+                    self._trace(f"{operation}{where}: HTTP {response.status} in "
+                                f"{(time.monotonic() - began) * 1000:.0f} ms (attempt {attempt})")
             except DeadlineExceeded as exc:
                 raise self._deadline_error(operation, target, "no answer in time") from exc
             except OSError as exc:
+                if self._trace:
+                    self._trace(f"{operation}{where}: {type(exc).__name__} after "
+                                f"{(time.monotonic() - began) * 1000:.0f} ms (attempt {attempt})")
                 if _is_certificate_error(exc):
                     raise EndpointError(
                         f"{operation}{where} failed: the TLS certificate of {self.endpoint.url} "

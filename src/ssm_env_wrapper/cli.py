@@ -1,0 +1,219 @@
+"""The command line for people: options that mirror every environment setting, and subcommands.
+
+Each option is translated into the environment variable it mirrors and the result is parsed by
+``Settings.from_environ``, like the wrapper in Lambda: one parser, one set of defaults, one
+precedence (an option wins over its variable, which wins over the default). The options are
+not put into the command's environment.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .errors import SsmEnvError
+from .version import __version__
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Mapping
+
+__all__ = ["run_cli", "quote"]
+
+# (flags, environment variable, how to parse, help). Kinds: "list" (repeatable, joined with
+# commas), "bool" (--x / --no-x), "flag" (--x sets true), "value".
+_OPTIONS = [
+    (("--path",), "SSM_ENV_PATHS", "list", "load every parameter under PATH (repeatable)"),
+    (("--recursive",), "SSM_ENV_RECURSIVE", "bool", "also load the levels below each path"),
+    (("--name",), "SSM_ENV_NAMES", "list", "load [VAR=]NAME[:VERSION|:LABEL] (repeatable)"),
+    (("--json-name",), "SSM_ENV_JSON_NAMES", "list",
+     "load [PREFIX=]NAME whose value is a JSON object, one variable per key (repeatable)"),
+    (("--name-mode",), "SSM_ENV_NAME_MODE", "value", "leaf (default) or relative"),
+    (("--prefix",), "SSM_ENV_PREFIX", "value", "prepend PREFIX to every derived variable name"),
+    (("--uppercase",), "SSM_ENV_UPPERCASE", "bool", "upper-case derived variable names"),
+    (("--overwrite",), "SSM_ENV_OVERWRITE", "bool",
+     "parameters replace variables already set (default; --no-overwrite keeps them)"),
+    (("--allow",), "SSM_ENV_ALLOW", "list", "allow a protected VARIABLE (repeatable; never credentials)"),
+    (("--on-error",), "SSM_ENV_ON_ERROR", "value", "fail (default) or continue"),
+    (("--disabled",), "SSM_ENV_DISABLED", "flag", "load nothing, exec at once"),
+    (("--exec-wrapper",), "SSM_ENV_EXEC_WRAPPER", "value", "the next exec wrapper to chain"),
+    (("--timeout",), "SSM_ENV_TIMEOUT", "value", "seconds for the whole load (default 5)"),
+    (("--max-attempts",), "AWS_MAX_ATTEMPTS", "value", "attempts per request (default 8)"),
+    (("--log-level",), "SSM_ENV_LOG_LEVEL", "value", "debug, info (default), warn or error"),
+    (("--log-format",), "AWS_LAMBDA_LOG_FORMAT", "value", "text (default) or json"),
+    (("--region",), "AWS_REGION", "value", "the AWS region"),
+    (("--endpoint-url",), "AWS_ENDPOINT_URL_SSM", "value", "another SSM endpoint"),
+    (("--profile",), "AWS_PROFILE", "value", "a profile of the shared credentials file"),
+    (("--ca-bundle",), "AWS_CA_BUNDLE", "value", "a PEM bundle to verify the endpoint with"),
+]
+
+_DESCRIPTION = """\
+Load parameters from AWS SSM Parameter Store into the environment, then exec COMMAND
+(no shell, no child process). In AWS Lambda set AWS_LAMBDA_EXEC_WRAPPER to this program and
+configure it with environment variables; each option below mirrors one of them."""
+
+_EPILOG = """\
+subcommands:
+  check               show what would load (names, sources, problems; never values); exit 0 or 1
+  export [--format dotenv|json|shell]
+                      print the values to stdout, for local debugging
+
+examples:
+  ssm-env-wrapper --path /prod/myapp -- python app.py
+  APP_ENV=prod APP_PARAMS_PATH=myapp ssm-env-wrapper python app.py
+  ssm-env-wrapper --name DB_PASSWORD=/prod/db/password:3 --region eu-west-1 -- ./server
+  ssm-env-wrapper check --path /prod/myapp --recursive
+  eval "$(ssm-env-wrapper export --format shell --path /dev/myapp)"
+
+exit status: COMMAND's own once it runs; 1 when loading fails (COMMAND never starts) or check
+finds problems; 2 for a usage error; 126 when COMMAND cannot be executed; 127 when not found.
+A COMMAND named like a subcommand goes after --: ssm-env-wrapper -- check."""
+
+
+def _parser(subcommand: str | None) -> argparse.ArgumentParser:
+    import argparse
+
+    prog = "ssm-env-wrapper" + (f" {subcommand}" if subcommand else "")
+    parser = argparse.ArgumentParser(
+        prog=prog, description=_DESCRIPTION, epilog=_EPILOG if subcommand is None else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
+    parser.add_argument("--version", action="version", version=f"ssm-env-wrapper {__version__}")
+    for flags, variable, kind, text in _OPTIONS:
+        help_text = f"{text} [{variable}]"
+        if kind == "list":
+            parser.add_argument(*flags, dest=variable, action="append", metavar="X", help=help_text)
+        elif kind == "bool":
+            parser.add_argument(*flags, dest=variable, action=argparse.BooleanOptionalAction,
+                                default=None, help=help_text)
+        elif kind == "flag":
+            parser.add_argument(*flags, dest=variable, action="store_const", const="true",
+                                help=help_text)
+        else:
+            parser.add_argument(*flags, dest=variable, metavar="X", help=help_text)
+    if subcommand == "export":
+        parser.add_argument("--format", choices=("dotenv", "json", "shell"), default="dotenv",
+                            help="output format (default dotenv)")
+    if subcommand is None:
+        parser.add_argument("command", nargs="*", metavar="COMMAND [ARG...]",
+                            help="the command to exec")
+    return parser
+
+
+def _merged(options: argparse.Namespace) -> dict[str, str]:
+    """The environment with every given option in place of the variable it mirrors."""
+    environ = dict(os.environ)
+    for _, variable, kind, _ in _OPTIONS:
+        value = getattr(options, variable)
+        if value is None:
+            continue
+        if kind == "list":
+            value = ",".join(value)
+        elif kind == "bool":
+            value = "true" if value else "false"
+        environ[variable] = value
+    return environ
+
+
+def _option_names(message: str, options: argparse.Namespace) -> str:
+    # Name the option the user typed, next to the variable it stands for.
+    for flags, variable, _, _ in _OPTIONS:
+        if getattr(options, variable) is not None and variable in message:
+            return message.replace(variable, f"{flags[0]} ({variable})", 1)
+    return message
+
+
+def quote(value: str, style: str) -> str:
+    """Quote ``value`` so that ``style`` reads it back exactly.
+
+    ``shell``: POSIX single quotes (nothing inside is special; ``'`` becomes ``'\\''``), safe for
+    ``eval``. ``dotenv``: single quotes, where python-dotenv and docker compose do no
+    interpolation, with ``\\`` and ``'`` escaped; line breaks stay literal inside the quotes.
+    """
+    if style == "shell":
+        return "'" + value.replace("'", "'\\''") + "'"
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def run_cli(args: list[str]) -> int:
+    """Parse ``args`` (options, maybe a subcommand) and run it."""
+    subcommand = args[0] if args and args[0] in ("check", "export", "help") else None
+    rest = args[1:] if subcommand else args
+    if subcommand == "help":
+        _parser(None).print_help()
+        return 0
+    command: list[str] = []
+    if subcommand is None and "--" in rest:
+        at = rest.index("--")
+        rest, command = rest[:at], rest[at + 1:]
+    options = _parser(subcommand).parse_args(rest)  # exits 2 with usage on a bad option
+    if subcommand is None:
+        command = command or options.command
+        if not command:
+            sys.stderr.write("ssm-env-wrapper: no command given; see ssm-env-wrapper --help\n")
+            return 2
+    environ = _merged(options)
+    try:
+        if subcommand == "check":
+            return _check(environ)
+        if subcommand == "export":
+            return _export(environ, options.format)
+    except SsmEnvError as exc:
+        from .log import Log
+
+        log = Log()
+        log.secrets += [environ.get("AWS_SECRET_ACCESS_KEY", ""), environ.get("AWS_SESSION_TOKEN", "")]
+        log.error(_option_names(str(exc), options))
+        return exc.exit_code
+    from .wrapper import run
+
+    return run(command, environ)
+
+
+def _load(environ: Mapping[str, str]):  # -> LoadResult
+    from .loader import load
+    from .settings import Settings
+
+    settings = Settings.from_environ(environ)
+    if not settings.has_sources:
+        raise SsmEnvError("nothing to load: give --path, --name or --json-name, or set "
+                          "APP_PARAMS_PATH, SSM_ENV_PATHS, SSM_ENV_NAMES or SSM_ENV_JSON_NAMES")
+    return load(settings, environ)
+
+
+def _check(environ: dict[str, str]) -> int:
+    """What would load, and every problem at once (names and sources, never values)."""
+    environ = dict(environ, SSM_ENV_ON_ERROR="continue")  # collect problems instead of stopping
+    result = _load(environ)
+    out = sys.stdout
+    count = len(result.variables)
+    out.write(f"would load {count} variable{'' if count == 1 else 's'} from "
+              f"{', '.join(result.sources)} ({result.requests} request"
+              f"{'' if result.requests == 1 else 's'}):\n")
+    width = max((len(v) for v in result.variables), default=0)
+    for variable in sorted(result.variables):
+        out.write(f"  {variable:<{width}}  <- {result.parameters[variable]}\n")
+    if result.kept:
+        out.write(f"kept, already set (overwrite off): {', '.join(result.kept)}\n")
+    problems = list(result.failures)
+    if result.unset:
+        problems.append(f"unresolved references: {', '.join(result.unset)}")
+    if problems:
+        out.write(f"problems ({len(problems)}):\n")
+        out.writelines(f"  - {problem}\n" for problem in problems)
+        return 1
+    out.write("no problems\n")
+    return 0
+
+
+def _export(environ: dict[str, str], style: str) -> int:
+    result = _load(environ)
+    if style == "json":
+        import json
+
+        sys.stdout.write(json.dumps(result.variables, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    else:
+        keyword = "export " if style == "shell" else ""
+        for variable in sorted(result.variables):
+            sys.stdout.write(f"{keyword}{variable}={quote(result.variables[variable], style)}\n")
+    return 0

@@ -1,0 +1,95 @@
+"""Log lines on stderr (CloudWatch Logs in Lambda): text, or JSON like the runtime's own.
+
+``AWS_LAMBDA_LOG_FORMAT=JSON`` (Lambda's advanced logging controls) switches to one JSON object a
+line with ``timestamp``, ``level``, ``message`` and ``logger`` plus the event's counts and timings.
+The level is ``SSM_ENV_LOG_LEVEL``, else ``AWS_LAMBDA_LOG_LEVEL``, else ``info``; ``debug`` adds
+parameter and variable names and a line per request. No level ever prints a value: every line
+is scrubbed of the secrets the logger knows (credentials and loaded values) before it is written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from .errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import TextIO
+
+__all__ = ["Log", "LOGGER_NAME"]
+
+LOGGER_NAME = "ssm-env-wrapper"
+
+# Lambda's log levels (TRACE..FATAL) folded onto ours.
+_LEVELS = {"trace": 10, "debug": 10, "info": 20, "warn": 30, "warning": 30, "error": 40, "fatal": 40}
+_NAMES = {10: "DEBUG", 20: "INFO", 30: "WARN", 40: "ERROR"}
+
+
+class Log:
+    """Writes one line per event at or above ``level``; ``secrets`` grows as values are loaded."""
+
+    def __init__(self, level: str = "info", *, json_format: bool = False,
+                 stream: TextIO | None = None) -> None:
+        self.threshold = _LEVELS[level]
+        self.json_format = json_format
+        self.stream = stream
+        self.secrets: list[str] = []
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Log:
+        if environ is None:
+            environ = os.environ
+        variable = "SSM_ENV_LOG_LEVEL" if environ.get("SSM_ENV_LOG_LEVEL", "").strip() else "AWS_LAMBDA_LOG_LEVEL"
+        level = environ.get(variable, "").strip().lower() or "info"
+        if level not in _LEVELS:
+            raise ConfigError(f"{variable} must be one of debug, info, warn, error, got {level!r}")
+        log_format = environ.get("AWS_LAMBDA_LOG_FORMAT", "").strip().lower()
+        return cls(level, json_format=log_format == "json")
+
+    def enabled(self, level: str) -> bool:
+        return _LEVELS[level] >= self.threshold
+
+    def scrub(self, text: str) -> str:
+        # Defence in depth: no message is built from a value or a key, but should one ever carry
+        # one (an endpoint echoing a request, say), it is masked here. Strings under 8 characters
+        # are left alone: masking "1" or "prod" would garble messages and protect nothing.
+        for secret in self.secrets:
+            if len(secret) >= 8:
+                text = text.replace(secret, "***")
+        return text
+
+    def emit(self, level: str, message: str, **fields: object) -> None:
+        if _LEVELS[level] < self.threshold:
+            return
+        message = self.scrub(message)
+        if self.json_format:
+            import json
+
+            now = time.time()
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+            record = {"timestamp": stamp, "level": _NAMES[_LEVELS[level]], "message": message,
+                      "logger": LOGGER_NAME}
+            record.update(fields)
+            line = self.scrub(json.dumps(record, ensure_ascii=False, default=str))
+        else:
+            label = "" if level in ("info", "error") else f"{_NAMES[_LEVELS[level]].lower()}: "
+            line = f"{LOGGER_NAME}: {label}{message}"
+        stream = self.stream or sys.stderr
+        stream.write(line + "\n")
+        stream.flush()
+
+    def debug(self, message: str, **fields: object) -> None:
+        self.emit("debug", message, **fields)
+
+    def info(self, message: str, **fields: object) -> None:
+        self.emit("info", message, **fields)
+
+    def warning(self, message: str, **fields: object) -> None:
+        self.emit("warn", message, **fields)
+
+    def error(self, message: str, **fields: object) -> None:
+        self.emit("error", message, **fields)

@@ -1,0 +1,85 @@
+"""The wrapper's one pass: settings, command, load, apply, exec. Failure is closed: exit
+non-zero with one line, and the command never starts half-configured."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from .command import check_exec_size, exec_command, resolve_command
+from .errors import SsmEnvError
+from .log import Log
+from .settings import Settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .loader import LoadResult
+
+__all__ = ["run", "report"]
+
+
+def report(log: Log, result: LoadResult, started: float) -> None:
+    """The lines a load leaves in the log: the count, then anything kept, failed or unset."""
+    elapsed = (time.monotonic() - started) * 1000
+    count = len(result.variables)
+    log.info(f"loaded {count} parameter{'' if count == 1 else 's'} from {', '.join(result.sources)} "
+             f"in {elapsed:.0f} ms ({result.requests} request{'' if result.requests == 1 else 's'})",
+             parameters=count, sources=list(result.sources), requests=result.requests,
+             connections=result.connections, duration_ms=round(elapsed, 1))
+    if log.enabled("debug"):
+        for variable in sorted(result.parameters):
+            log.debug(f"{variable} <- {result.parameters[variable]}")
+    if result.kept:
+        log.info(f"SSM_ENV_OVERWRITE=false: kept the existing value of {', '.join(result.kept)}",
+                 kept=list(result.kept))
+    for failure in result.failures:
+        log.warning(f"SSM_ENV_ON_ERROR=continue, starting without: {failure}")
+    if result.unset:
+        log.warning(f"unset unresolved references: {', '.join(result.unset)}", unset=list(result.unset))
+
+
+def run(args: list[str], environ: Mapping[str, str] | None = None) -> int:
+    """Load what ``environ`` (default ``os.environ``; the CLI passes it with its options merged
+    in) configures into ``os.environ``, then exec ``args``. Returns only on failure."""
+    started = time.monotonic()
+    settings_env = os.environ if environ is None else environ
+    try:
+        log = Log.from_environ(settings_env)
+    except SsmEnvError as exc:
+        Log().error(str(exc))
+        return exc.exit_code
+    log.secrets += [settings_env.get("AWS_SECRET_ACCESS_KEY", ""),
+                    settings_env.get("AWS_SESSION_TOKEN", "")]
+    try:
+        settings = Settings.from_environ(settings_env)
+        # Resolve before any network call: a typo in the command fails in microseconds.
+        executable = resolve_command(args[0])
+        if settings.exec_wrapper:
+            # A function has one AWS_LAMBDA_EXEC_WRAPPER: chain the next one (e.g. a telemetry
+            # layer's) by exec'ing it with the runtime's command line, as Lambda would have.
+            executable = resolve_command(settings.exec_wrapper)
+            args = [settings.exec_wrapper] + args
+        if settings.disabled:
+            log.info("SSM_ENV_DISABLED is set: nothing loaded")
+        elif settings.has_sources:
+            # Imported only when there is something to load: the empty start stays minimal.
+            from .loader import apply_variables, load
+
+            result = load(settings, settings_env, trace=log.debug if log.enabled("debug") else None)
+            log.secrets.extend(result.variables.values())
+            prospective = dict(os.environ)
+            apply_variables(result, prospective)
+            check_exec_size(args, prospective)  # before anything is set or reported as loaded
+            apply_variables(result, os.environ)
+            report(log, result, started)
+            if settings_env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+                log.warning("SnapStart: the values loaded at init are stored in the snapshot and "
+                            "reused by every restored environment; rotate with a new version, "
+                            "or read short-lived secrets at invoke time")
+        exec_command(executable, args)
+    except SsmEnvError as exc:
+        log.error(str(exc), error=type(exc).__name__)
+        return exc.exit_code
+    return 0  # not reached: exec_command replaces the process
