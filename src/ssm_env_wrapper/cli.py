@@ -95,7 +95,7 @@ def _parser(subcommand: str | None) -> argparse.ArgumentParser:
         parser.add_argument("--format", choices=("dotenv", "json", "shell"), default="dotenv",
                             help="output format (default dotenv)")
     if subcommand is None:
-        parser.add_argument("command", nargs="*", metavar="COMMAND [ARG...]",
+        parser.add_argument("command", nargs=argparse.REMAINDER, metavar="COMMAND [ARG...]",
                             help="the command to exec")
     return parser
 
@@ -127,8 +127,9 @@ def quote(value: str, style: str) -> str:
     """Quote ``value`` so that ``style`` reads it back exactly.
 
     ``shell``: POSIX single quotes (nothing inside is special; ``'`` becomes ``'\\''``), safe for
-    ``eval``. ``dotenv``: single quotes, where python-dotenv and docker compose do no
-    interpolation, with ``\\`` and ``'`` escaped; line breaks stay literal inside the quotes.
+    ``eval``. ``dotenv``: single quotes with ``\\`` and ``'`` escaped, line breaks literal inside
+    them: docker compose reads them literally, python-dotenv with ``interpolate=False`` (its
+    default expands ``${X}`` even in single quotes).
     """
     if style == "shell":
         return "'" + value.replace("'", "'\\''") + "'"
@@ -152,22 +153,25 @@ def run_cli(args: list[str]) -> int:
         if not command:
             sys.stderr.write("ssm-env-wrapper: no command given; see ssm-env-wrapper --help\n")
             return 2
+    from .log import Log
+    from .settings import Settings
+    from .wrapper import run
+
     environ = _merged(options)
+    log = Log()
+    log.secrets += [environ.get("AWS_SECRET_ACCESS_KEY", ""), environ.get("AWS_SESSION_TOKEN", "")]
     try:
         if subcommand == "check":
             return _check(environ)
         if subcommand == "export":
             return _export(environ, options.format)
+        # Parsed here so that a bad value is reported under the option's name.
+        settings = Settings.from_environ(environ)
+        log = Log.from_environ(environ)
     except SsmEnvError as exc:
-        from .log import Log
-
-        log = Log()
-        log.secrets += [environ.get("AWS_SECRET_ACCESS_KEY", ""), environ.get("AWS_SESSION_TOKEN", "")]
         log.error(_option_names(str(exc), options))
         return exc.exit_code
-    from .wrapper import run
-
-    return run(command, environ)
+    return run(command, environ, settings=settings, log=log)
 
 
 def _load(environ: Mapping[str, str]):  # -> LoadResult

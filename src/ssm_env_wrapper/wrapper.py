@@ -40,20 +40,24 @@ def report(log: Log, result: LoadResult, started: float) -> None:
         log.warning(f"unset unresolved references: {', '.join(result.unset)}", unset=list(result.unset))
 
 
-def run(args: list[str], environ: Mapping[str, str] | None = None) -> int:
+def run(args: list[str], environ: Mapping[str, str] | None = None, *,
+        settings: Settings | None = None, log: Log | None = None) -> int:
     """Load what ``environ`` (default ``os.environ``; the CLI passes it with its options merged
-    in) configures into ``os.environ``, then exec ``args``. Returns only on failure."""
+    in, and the settings and log it already parsed) configures into ``os.environ``, then exec
+    ``args``. Returns only on failure."""
     started = time.monotonic()
     settings_env = os.environ if environ is None else environ
-    try:
-        log = Log.from_environ(settings_env)
-    except SsmEnvError as exc:
-        Log().error(str(exc))
-        return exc.exit_code
+    if log is None:
+        try:
+            log = Log.from_environ(settings_env)
+        except SsmEnvError as exc:
+            Log().error(str(exc))
+            return exc.exit_code
     log.secrets += [settings_env.get("AWS_SECRET_ACCESS_KEY", ""),
                     settings_env.get("AWS_SESSION_TOKEN", "")]
     try:
-        settings = Settings.from_environ(settings_env)
+        if settings is None:
+            settings = Settings.from_environ(settings_env)
         # Resolve before any network call: a typo in the command fails in microseconds.
         executable = resolve_command(args[0])
         if settings.exec_wrapper:

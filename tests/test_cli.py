@@ -1,0 +1,222 @@
+"""The command line for people, and the log formats: run as real subprocesses against moto."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, assert_no_secrets, put, run, run_show_env
+
+VALUES = {
+    "PLAIN": "plain-value-0001",
+    "QUOTES": "it's a \"quoted\" value-0002",
+    "SHELLY": "$(touch /tmp/pwned-by-ssm-env) `id` $HOME ${X} ; rm -rf / #-0003",
+    "MULTI": "line one\nline two\n  indented-0004",
+    "BACKSLASH": "C:\\path\\to\\n-0005",
+    "UNICODE": "héllo ✓ 日本語-0006",
+}
+
+
+@pytest.fixture
+def cli(built):
+    """The command as people run it: the installed console script, and the single file."""
+    return [[os.path.join(os.path.dirname(sys.executable), "ssm-env-wrapper")],
+            [sys.executable, str(built["single"])]]
+
+
+def each(cli, args, env, **kwargs):
+    return [run(form, args, env, **kwargs) for form in cli]
+
+
+def test_options_mirror_the_environment(ssm, env, wrapper):
+    put(ssm, "/prod/app/db/host", "h")
+    put(ssm, "/prod/app/other", "o")
+    put(ssm, "/prod/named", '{"k": "v"}')
+    args = ["--path", "/prod/app", "--recursive", "--name-mode", "relative", "--prefix", "APP_",
+            "--uppercase", "--name", "N=/prod/named", "--json-name", "J_=/prod/named", "--", sys.executable,
+            str(ROOT / "tests" / "show_env.py")]
+    proc = run(wrapper, args, env)
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(proc.stdout)["env"]
+    # Derived names (paths, JSON keys) take the prefix and case; an explicit VAR= name is exact.
+    assert (seen["APP_DB_HOST"], seen["APP_OTHER"], seen["N"], seen["APP_J_K"]) == ("h", "o", '{"k": "v"}', "v")
+    # The options configure the wrapper; they are not put into the command's environment.
+    assert "SSM_ENV_PATHS" not in seen and "SSM_ENV_NAME_MODE" not in seen
+
+
+def test_an_option_wins_over_its_variable(ssm, env, wrapper):
+    put(ssm, "/a/X", "from-a")
+    put(ssm, "/b/X", "from-b")
+    env["SSM_ENV_PATHS"] = "/a"
+    proc = run(wrapper, ["--path", "/b", "sh", "-c", 'printf %s "$X"'], env)
+    assert (proc.returncode, proc.stdout) == (0, "from-b"), proc.stderr
+
+
+def test_a_bad_option_value_names_the_option(env, wrapper):
+    proc = run(wrapper, ["--path", "/a", "--timeout", "soon", "--", "true"], env)
+    assert proc.returncode == 1
+    assert "--timeout (SSM_ENV_TIMEOUT) must be a number of seconds" in proc.stderr
+    proc = run(wrapper, ["--no-such-option", "true"], env)
+    assert proc.returncode == 2 and "unrecognized arguments" in proc.stderr
+
+
+def test_version_and_help(cli, env):
+    from ssm_env_wrapper import __version__
+
+    for proc in each(cli, ["--version"], env):
+        assert (proc.returncode, proc.stdout) == (0, f"ssm-env-wrapper {__version__}\n")
+    for proc in each(cli, ["--help"], env):
+        assert proc.returncode == 0
+        for text in ("--path", "SSM_ENV_PATHS", "examples:", "exit status:", "check", "export"):
+            assert text in proc.stdout
+
+
+def test_check_lists_names_and_sources_never_values(ssm, env, cli):
+    for name, value in VALUES.items():
+        put(ssm, f"/prod/app/{name}", value, "SecureString")
+    for proc in each(cli, ["check", "--path", "/prod/app"], env):
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith("would load 6 variables from /prod/app (1 request):\n")
+        assert "  PLAIN      <- /prod/app/PLAIN\n" in proc.stdout
+        assert proc.stdout.endswith("no problems\n")
+        assert_no_secrets(proc, *VALUES.values())
+
+
+def test_check_reports_every_problem_and_exits_1(ssm, env, cli):
+    put(ssm, "/prod/app/db-host", "collide-one-0001")
+    put(ssm, "/prod/app/db_host", "collide-two-0002")
+    put(ssm, "/prod/app/LD_PRELOAD", "/evil/lib-0003.so")
+    put(ssm, "/prod/app/GOOD", "good-value-0004")
+    env["REF"] = "ssm:/prod/missing"
+    for proc in each(cli, ["check", "--path", "/prod/app"], env):
+        assert proc.returncode == 1
+        out = proc.stdout
+        assert "GOOD" in out and "problems (4):" in out
+        assert "/prod/app/db-host, /prod/app/db_host map to db_host" in out
+        assert "/prod/app/LD_PRELOAD would set LD_PRELOAD" in out
+        assert "/prod/missing" in out and "unresolved references: REF" in out
+        assert_no_secrets(proc, "collide-one-0001", "collide-two-0002", "/evil/lib-0003.so",
+                          "good-value-0004")
+
+
+def test_check_names_missing_permissions(env, cli):
+    from fake_ssm import FakeSsm, aws_error
+
+    with FakeSsm([aws_error("AccessDeniedException", "not authorized to perform ssm:GetParametersByPath")]) as fake:
+        env["AWS_ENDPOINT_URL_SSM"] = fake.url
+        for proc in each(cli, ["check", "--path", "/prod/app"], env):
+            assert proc.returncode == 1
+            assert "allow ssm:GetParametersByPath on arn:aws:ssm:us-east-1:<account-id>:parameter/prod/app" in proc.stdout
+
+
+def test_check_with_nothing_configured_says_so(env, cli):
+    for proc in each(cli, ["check"], env):
+        assert proc.returncode == 1
+        assert "nothing to load" in proc.stderr
+
+
+@pytest.mark.parametrize("style", ["shell", "dotenv", "json"])
+def test_export_round_trips_every_value(ssm, env, cli, style, tmp_path):
+    for name, value in VALUES.items():
+        put(ssm, f"/dev/app/{name}", value)
+    for proc in each(cli, ["export", "--format", style, "--path", "/dev/app"], env):
+        assert proc.returncode == 0, proc.stderr
+        if style == "json":
+            assert json.loads(proc.stdout) == VALUES
+        elif style == "shell":
+            # A shell can eval it safely: every value comes back exactly, nothing runs.
+            script = proc.stdout + 'for v in PLAIN QUOTES SHELLY MULTI BACKSLASH UNICODE; do ' \
+                                   'eval "printf \'%s\\0\' \\"\\$$v\\""; done'
+            out = subprocess.run(["sh", "-c", script], capture_output=True, env={"PATH": env["PATH"]},
+                                 timeout=30).stdout.decode("utf-8").split("\0")[:-1]
+            assert out == list(VALUES.values())
+            assert not os.path.exists("/tmp/pwned-by-ssm-env")
+        else:
+            from dotenv import dotenv_values
+
+            path = tmp_path / ".env"
+            path.write_text(proc.stdout, encoding="utf-8")
+            # python-dotenv expands ${X} even inside single quotes unless told not to; docker
+            # compose leaves single-quoted values literal.
+            assert dict(dotenv_values(path, interpolate=False)) == VALUES
+
+
+def test_export_failure_prints_no_values(ssm, env, cli):
+    put(ssm, "/dev/app/x-y", "export-collide-0001")
+    put(ssm, "/dev/app/x_y", "export-collide-0002")
+    for proc in each(cli, ["export", "--path", "/dev/app"], env):
+        assert proc.returncode == 1 and proc.stdout == ""
+        assert_no_secrets(proc, "export-collide-0001", "export-collide-0002")
+
+
+def test_a_command_named_like_a_subcommand_goes_after_double_dash(env, wrapper, tmp_path):
+    tool = tmp_path / "check"
+    tool.write_text("#!/bin/sh\necho ran check\n")
+    tool.chmod(0o755)
+    env["PATH"] = f"{tmp_path}:{env['PATH']}"
+    proc = run(wrapper, ["--", "check"], env)
+    assert (proc.returncode, proc.stdout) == (0, "ran check\n")
+
+
+# ----------------------------------------------------------------------------- logs
+
+def test_json_logs_like_the_runtime(ssm, env, wrapper):
+    put(ssm, "/prod/app/A", "json-log-value-0001")
+    env.update(SSM_ENV_PATHS="/prod/app", AWS_LAMBDA_LOG_FORMAT="JSON")
+    proc, report = run_show_env(wrapper, env)
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in proc.stderr.splitlines()]
+    assert len(records) == 1
+    record = records[0]
+    assert {"timestamp", "level", "message", "logger"} <= set(record)
+    assert record["level"] == "INFO" and record["logger"] == "ssm-env-wrapper"
+    assert record["timestamp"].endswith("Z") and record["parameters"] == 1 and record["requests"] == 1
+    assert record["message"].startswith("loaded 1 parameter from /prod/app in ")
+    assert_no_secrets(subprocess.CompletedProcess([], 0, "", proc.stderr), "json-log-value-0001")
+
+
+def test_json_error_line(env, wrapper):
+    env.update(SSM_ENV_PATHS="/prod/app", AWS_LAMBDA_LOG_FORMAT="JSON")
+    del env["AWS_REGION"]
+    proc = run(wrapper, ["true"], env)
+    assert proc.returncode == 1
+    record = json.loads(proc.stderr)
+    assert record["level"] == "ERROR" and "no AWS region" in record["message"]
+    assert record["error"] == "ConfigError"
+
+
+@pytest.mark.parametrize("variable", ["SSM_ENV_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"])
+def test_debug_lists_names_and_requests_never_values(ssm, env, wrapper, variable):
+    put(ssm, "/prod/app/DB_PASSWORD", "debug-secret-0001", "SecureString")
+    put(ssm, "/prod/app/db-host", "debug-host-0002")
+    env.update(SSM_ENV_PATHS="/prod/app", **{variable: "DEBUG"})
+    proc, report = run_show_env(wrapper, env)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert any(line.startswith("ssm-env-wrapper: debug: GetParametersByPath /prod/app: HTTP 200 in ")
+               for line in lines)
+    assert "ssm-env-wrapper: debug: DB_PASSWORD <- /prod/app/DB_PASSWORD" in lines
+    assert "ssm-env-wrapper: debug: db_host <- /prod/app/db-host" in lines
+    assert_no_secrets(subprocess.CompletedProcess([], 0, "", proc.stderr), "debug-secret-0001",
+                      "debug-host-0002")
+
+
+def test_error_level_silences_the_success_line(ssm, env, wrapper):
+    put(ssm, "/prod/app/A", "a")
+    env.update(SSM_ENV_PATHS="/prod/app", SSM_ENV_LOG_LEVEL="error")
+    proc = run(wrapper, ["true"], env)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    env["SSM_ENV_LOG_LEVEL"] = "loud"
+    proc = run(wrapper, ["true"], env)
+    assert proc.returncode == 1 and "SSM_ENV_LOG_LEVEL must be one of" in proc.stderr
+
+
+def test_snapstart_warns_that_values_live_in_the_snapshot(ssm, env, wrapper):
+    put(ssm, "/prod/app/A", "a")
+    env.update(SSM_ENV_PATHS="/prod/app", AWS_LAMBDA_INITIALIZATION_TYPE="snap-start")
+    proc = run(wrapper, ["true"], env)
+    assert proc.returncode == 0
+    assert "ssm-env-wrapper: warn: SnapStart: the values loaded at init are stored in the snapshot" in proc.stderr
