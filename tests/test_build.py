@@ -6,6 +6,8 @@ import ast
 import os
 import pathlib
 import subprocess
+
+import pytest
 import sys
 import tomllib
 import zipfile
@@ -84,10 +86,47 @@ def test_runs_on_python_3_9_and_later(built):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_start_up_line_is_posix_sh_and_python(built):
+def test_start_up_lines_are_posix_sh_and_python(built):
+    launcher = (ROOT / "tools" / "launcher.sh").read_text()
+    assert launcher.startswith("#!/bin/sh\n")
+    assert 'exec python3 -I -S "$0" "$@"' in launcher
     for path in (ROOT / "bin" / "wrapper", built["single"]):
-        lines = path.read_text().splitlines()
-        assert lines[0] == "#!/bin/sh"
-        # sh execs python3 in isolated mode; Python reads the same line as a string expression.
-        assert lines[1] == '"exec" "python3" "-I" "-S" "$0" "$@"'
+        assert path.read_text().startswith(launcher)
         assert os.access(path, os.X_OK)
+    # To Python the launcher is one string expression: the file still parses and runs.
+    assert isinstance(ast.parse(launcher).body[0].value, ast.Constant)
+
+
+@pytest.mark.parametrize("shell", ["dash", "bash"])  # Debian's /bin/sh; Amazon Linux's /bin/sh
+def test_launcher_fast_path_and_python_path_in_every_shell(shell, built, env, tmp_path):
+    """Nothing to load: the shell execs the command itself (no Python). Anything configured,
+    an option, or a command it cannot find: Python decides."""
+    import shutil
+
+    sh = [shutil.which(shell)]
+    probe = tmp_path / "probe"
+    probe.write_text('#!/bin/sh\nprintf "%s|" "$#" "$@"\n')
+    probe.chmod(0o755)
+    base = {"PATH": f"{tmp_path}:/usr/bin:/bin"}
+    cases = [
+        (base, ["probe", "a b", ""], 0, "2|a b||"),
+        (base, [str(probe)], 0, "0|"),
+        (dict(base, APP_ENV="prod", OTHER="x y"), ["probe"], 0, "0|"),
+    ]
+    for extra_env, args, code, out in cases:
+        proc = subprocess.run(sh + [str(built["single"])] + args, env=extra_env, capture_output=True,
+                              text=True, timeout=30)
+        assert (proc.returncode, proc.stdout, proc.stderr) == (code, out, "")
+    # Python's own answers: these never take the shell's fast path.
+    for extra_env, args, expect in [
+        (base, ["no-such-command"], "ssm-env-wrapper: command not found: no-such-command\n"),
+        (dict(base, SSM_ENV_RECURSIVE="maybe"), ["probe"], "SSM_ENV_RECURSIVE must be true or false"),
+        (dict(base, REF="ssm:/x"), ["probe"], "no AWS region"),
+        (dict(base, APP_PARAMS_PATH="app"), ["probe"], "no AWS region"),
+    ]:
+        proc = subprocess.run(sh + [str(built["single"])] + args, env=extra_env, capture_output=True,
+                              text=True, timeout=30)
+        assert proc.returncode != 0 and expect in proc.stderr, proc.stderr
+    proc = subprocess.run(sh + [str(built["single"]), "--version"], env=base, capture_output=True,
+                          text=True, timeout=30)
+    assert proc.stdout.startswith("ssm-env-wrapper ")

@@ -25,18 +25,15 @@ SKIP = {"__init__", "__main__"}
 # Names every module may define the same way: the annotations-only switch.
 SHARED_NAMES = {"TYPE_CHECKING"}
 
-HEADER = '''\
-#!/bin/sh
-"exec" "python3" "-I" "-S" "$0" "$@"
-# The line above is both shell and Python. /bin/sh runs it and execs python3 on this file in
-# isolated mode (-I: the function's PYTHONPATH and PYTHON* variables cannot change what the
-# wrapper runs; -S: no site-packages scan, a faster start). To Python it is a string expression.
-#
+# The start-up lines: POSIX sh and Python at once (tools/launcher.sh, shared with bin/wrapper).
+LAUNCHER = (ROOT / "tools" / "launcher.sh").read_text(encoding="utf-8")
+
+HEADER = LAUNCHER + """#
 # ssm-env-wrapper {version}: the single-file build of src/ssm_env_wrapper/, made by build_layer.sh.
 # Do not edit: change the package and rebuild. Run it (python3 ssm_env_wrapper.py CMD ...) or
 # import it (import ssm_env_wrapper).
 from __future__ import annotations
-'''
+"""
 
 
 def _module_body(name: str) -> tuple[str, set[str]]:

@@ -43,10 +43,13 @@ class Log:
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Log:
         if environ is None:
             environ = os.environ
-        variable = "SSM_ENV_LOG_LEVEL" if environ.get("SSM_ENV_LOG_LEVEL", "").strip() else "AWS_LAMBDA_LOG_LEVEL"
-        level = environ.get(variable, "").strip().lower() or "info"
-        if level not in _LEVELS:
-            raise ConfigError(f"{variable} must be one of debug, info, warn, error, got {level!r}")
+        level = environ.get("SSM_ENV_LOG_LEVEL", "").strip().lower()
+        if level and level not in _LEVELS:
+            raise ConfigError(f"SSM_ENV_LOG_LEVEL must be one of debug, info, warn, error, got {level!r}")
+        if not level:
+            # Lambda's own setting: an unknown value is Lambda's to judge, so it is not an error here.
+            level = environ.get("AWS_LAMBDA_LOG_LEVEL", "").strip().lower()
+            level = level if level in _LEVELS else "info"
         log_format = environ.get("AWS_LAMBDA_LOG_FORMAT", "").strip().lower()
         return cls(level, json_format=log_format == "json")
 

@@ -114,8 +114,11 @@ class HttpConnection:
         import socket
 
         self.connects += 1
-        target = (self.proxy[0], self.proxy[1]) if self.proxy else (self.host, self.port)
-        sock = socket.create_connection(target, timeout=_remaining(deadline))
+        host, port = (self.proxy[0], self.proxy[1]) if self.proxy else (self.host, self.port)
+        # An ASCII host goes to getaddrinfo as bytes: a str would be IDNA-encoded, which imports
+        # encodings.idna, stringprep and unicodedata (a millisecond or two) for nothing.
+        address = host.encode("ascii") if host.isascii() else host
+        sock = socket.create_connection((address, port), timeout=_remaining(deadline))
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._sock, self._buffer = sock, b""
