@@ -24,13 +24,48 @@ def test_two_builds_are_byte_identical(built, tmp_path):
         assert (tmp_path / name).read_bytes() == (built["dir"] / name).read_bytes(), name
 
 
-def test_layer_zip_holds_one_executable_file_at_its_root(built):
+def test_layer_zip_holds_the_single_file_and_its_bytecode(built):
+    import importlib.util
+
+    pyc = importlib.util.cache_from_source("ssm-env-wrapper")  # what the loader will look for
     with zipfile.ZipFile(built["dir"] / "ssm-env-wrapper-layer.zip") as archive:
-        infos = archive.infolist()
-        assert [i.filename for i in infos] == ["ssm-env-wrapper"]
-        assert infos[0].external_attr >> 16 == 0o100755
+        infos = {i.filename: i for i in archive.infolist()}
+        assert sorted(infos) == sorted(["ssm-env-wrapper", pyc])
+        assert infos["ssm-env-wrapper"].external_attr >> 16 == 0o100755
         assert archive.read("ssm-env-wrapper") == built["single"].read_bytes()
     assert os.access(built["layer"], os.X_OK)
+
+
+def _forged_pyc(source: pathlib.Path, code_text: str) -> bytes:
+    """A hash-checked .pyc that claims ``source`` but runs ``code_text``."""
+    import importlib.util
+    import marshal
+
+    flags = 0b11  # hash-based, checked (PEP 552)
+    return (importlib.util.MAGIC_NUMBER + flags.to_bytes(4, "little")
+            + importlib.util.source_hash(source.read_bytes())
+            + marshal.dumps(compile(code_text, str(source), "exec")))
+
+
+def test_the_layer_runs_its_bytecode_only_while_it_matches_the_source(built, tmp_path, env):
+    import importlib.util
+    import shutil
+
+    layer = tmp_path / "ssm-env-wrapper"
+    shutil.copy2(built["layer"], layer)
+    cache = pathlib.Path(importlib.util.cache_from_source(str(layer)))
+    cache.parent.mkdir()
+    forged = _forged_pyc(layer, "print('ran the bytecode')")
+    cache.write_bytes(forged)
+    configured = dict(env, SSM_ENV_PATHS="/x")  # past the shell's fast path
+    proc = subprocess.run([str(layer), "true"], env=configured, capture_output=True, text=True, timeout=30)
+    assert proc.stdout == "ran the bytecode\n"
+    # One byte of the source changed: the stale bytecode is ignored and the source runs.
+    layer.write_bytes(layer.read_bytes() + b"\n")
+    proc = subprocess.run([str(layer), "--version"], env=configured, capture_output=True, text=True,
+                          timeout=30)
+    assert proc.stdout.startswith("ssm-env-wrapper ")
+    assert cache.read_bytes() == forged  # -B: nothing is written next to the file
 
 
 def test_single_file_runs_as_a_script_with_python3(built, env, tmp_path):
@@ -89,7 +124,7 @@ def test_runs_on_python_3_9_and_later(built):
 def test_start_up_lines_are_posix_sh_and_python(built):
     launcher = (ROOT / "tools" / "launcher.sh").read_text()
     assert launcher.startswith("#!/bin/sh\n")
-    assert 'exec python3 -I -S "$0" "$@"' in launcher
+    assert "exec python3 -I -S -B -c" in launcher
     for path in (ROOT / "bin" / "wrapper", built["single"]):
         assert path.read_text().startswith(launcher)
         assert os.access(path, os.X_OK)
