@@ -204,7 +204,7 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
          endpoint_url: str | None = None, timeout: float | None = None,
          trace: Callable[[str], None] | None = None) -> LoadResult:
     """Load what ``settings`` name. Arguments given here win over the environment (``timeout``
-    over ``settings.timeout``).
+    over ``settings.timeout``). ``trace`` receives one line per request (names, no values).
 
     Raises SsmEnvError (or a subclass) unless ``settings.on_error == "continue"``.
     """
@@ -217,17 +217,20 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
     timeout = settings.timeout if timeout is None else timeout
     deadline = time.monotonic() + timeout  # one deadline for the whole load, retries included
     outcome = _Outcome(settings.on_error)
-    # A reference in a protected variable (AWS_REGION=ssm:/x) is refused before anything is asked.
+
+    # 1. Plan: a reference in a protected variable (AWS_REGION=ssm:/x) is refused before any
+    #    request; then one job a path, and the names in batches of ten.
     refused = [(ref, why) for ref in settings.references
                if ref.variable and (why := protection(ref.variable, settings.allow))]
     if refused:
         outcome.fail(_protected_error((ref.variable, ref.requested, why) for ref, why in refused))
     references = tuple(ref for ref in settings.references if ref not in dict(refused))
     unset = [ref.variable for ref, _ in refused]
-    refs = settings.names + settings.json_names + references
-    requested = list(dict.fromkeys(ref.requested for ref in refs))
+    requested = dict.fromkeys(ref.requested for ref in settings.names + settings.json_names + references)
     jobs = [_Job(path=path) for path in settings.paths]
-    jobs += [_Job(names=batch) for batch in _batches(requested)]
+    jobs += [_Job(names=batch) for batch in _batches(list(requested))]
+
+    # 2. Fetch, concurrently; each job keeps its own error.
     requests = connections = 0
     try:
         region = region or region_from_environ(environ)
@@ -245,13 +248,60 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
     except SsmEnvError as exc:  # no region, no credentials: nothing can be fetched at all
         for job in jobs:
             job.error = exc
+    _fetch_failures(jobs, timeout, outcome)
+
+    # 3. Claims: (variable, source, value) from every source; what references cannot resolve is
+    #    unset, never left behind as a literal "ssm:..." value.
+    found = {name: value for job in jobs for name, value in job.pairs}
+    claims = _claims(settings, jobs, references, found, outcome)
+    unset += [ref.variable for ref in references if ref.variable and ref.requested not in found]
+
+    # 4. Decide: collisions, protected names and values the environment cannot carry are refused;
+    #    with overwrite off, variables already set keep their values.
+    single, collisions = group_claims(claims)
+    if collisions:
+        outcome.fail(NameCollisionError(
+            "parameter names collide: " + "; ".join(f"{', '.join(sources)} map to {variable}"
+                                                    for variable, sources in collisions)
+            + "; rename or move one of each, or set SSM_ENV_NAME_MODE/SSM_ENV_PREFIX"))
+        unset += [variable for variable, _ in collisions
+                  if any(ref.variable == variable for ref in settings.references)]
+    protected = [(variable, source, why) for variable, (source, _) in single.items()
+                 if (why := protection(variable, settings.allow))]
+    if protected:
+        outcome.fail(_protected_error(protected))
+    encoding = sys.getfilesystemencoding()
+    bad = [(variable, source, problem) for variable, (source, value) in single.items()
+           if (problem := env_string_problem(variable, value, encoding))]
+    if bad:
+        outcome.fail(SsmEnvError("cannot put in the environment: " + "; ".join(
+            f"{source} (variable {variable}): {problem}" for variable, source, problem in bad)
+            + "; change the parameter's value"))
+    for variable, _, _ in protected + bad:
+        single.pop(variable, None)
+    kept: list[str] = []
+    if not settings.overwrite:
+        # References are the function's own explicit request: they are always resolved.
+        reference_variables = {ref.variable for ref in settings.references}
+        kept = sorted(v for v in single if v in environ and v not in reference_variables)
+        for variable in kept:
+            del single[variable]
+
+    return LoadResult({v: value for v, (_, value) in single.items()},
+                      {v: source for v, (source, _) in single.items()}, _describe(settings),
+                      unset=tuple(dict.fromkeys(unset)), kept=tuple(kept),
+                      failures=tuple(outcome.failures), requests=requests, connections=connections)
+
+
+def _fetch_failures(jobs: list[_Job], timeout: float, outcome: _Outcome) -> None:
+    """Report what the jobs could not fetch: one message for everything the deadline left
+    missing, then each other error (and the names the API called invalid, all in one)."""
     errors = list(dict.fromkeys(job.error for job in jobs if job.error is not None))
     for error in errors:
         if not isinstance(error, SsmEnvError):
             raise error  # a programming error in a worker: never wrapped, never swallowed
     late = [job for job in jobs if isinstance(job.error, DeadlineError)]
     if late:
-        # One message that names everything the deadline left missing.
         missing = [job.path or ", ".join(job.names) for job in late]
         combined = DeadlineError(
             f"not done within SSM_ENV_TIMEOUT={timeout:g} s; still missing: {'; '.join(missing)}; "
@@ -262,8 +312,6 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
     for error in errors:
         if not isinstance(error, DeadlineError):
             outcome.fail(error)  # type: ignore[arg-type]
-
-    found = {name: value for job in jobs for name, value in job.pairs}
     invalid = [name for job in jobs for name in job.invalid]
     if invalid:
         outcome.fail(AwsApiError(
@@ -272,16 +320,17 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
             "have no such version or label",
             fix="check SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and the ssm: references"))
 
-    claims: list[tuple[str, str, str]] = []
-    for job in jobs:
-        if job.path is not None:
-            claims += [(variable_name(name, base_path=job.path, mode=settings.name_mode,
-                                      prefix=settings.prefix, uppercase=settings.uppercase),
-                        name, value) for name, value in job.pairs]
+
+def _claims(settings: Settings, jobs: list[_Job], references: tuple[ParameterRef, ...],
+            found: dict[str, str], outcome: _Outcome) -> list[tuple[str, str, str]]:
+    """``(variable, source, value)`` for everything fetched. Derived names (paths, plain names,
+    JSON keys) take the prefix and case settings; ``VAR=`` names and references are exact."""
+    style = {"prefix": settings.prefix, "uppercase": settings.uppercase}
+    claims = [(variable_name(name, base_path=job.path, mode=settings.name_mode, **style), name, value)
+              for job in jobs if job.path is not None for name, value in job.pairs]
     for ref in settings.names:
         if ref.requested in found:
-            variable = ref.variable or variable_name(ref.name, prefix=settings.prefix,
-                                                     uppercase=settings.uppercase)
+            variable = ref.variable or variable_name(ref.name, **style)
             claims.append((variable, ref.requested, found[ref.requested]))
     for ref in settings.json_names:
         if ref.requested in found:
@@ -291,43 +340,11 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
                 outcome.fail(exc)
     claims += [(ref.variable, ref.requested, found[ref.requested]) for ref in references
                if ref.variable and ref.requested in found]
-    # A reference that cannot be resolved never stays behind as a literal "ssm:..." value.
-    unset += [ref.variable for ref in references if ref.variable and ref.requested not in found]
+    return claims
 
-    single, collisions = group_claims(claims)
-    if collisions:
-        outcome.fail(NameCollisionError(
-            "parameter names collide: " + "; ".join(f"{', '.join(sources)} map to {variable}"
-                                                    for variable, sources in collisions)
-            + "; rename or move one of each, or set SSM_ENV_NAME_MODE/SSM_ENV_PREFIX"))
-        unset += [variable for variable, _ in collisions
-                  if any(ref.variable == variable for ref in settings.references)]
 
-    protected = [(variable, source, why) for variable, (source, _) in single.items()
-                 if (why := protection(variable, settings.allow))]
-    if protected:
-        outcome.fail(_protected_error(protected))
-        for variable, _, _ in protected:
-            del single[variable]
-
-    encoding = sys.getfilesystemencoding()
-    bad = [(variable, source, problem) for variable, (source, value) in single.items()
-           if (problem := env_string_problem(variable, value, encoding))]
-    if bad:
-        outcome.fail(SsmEnvError("cannot put in the environment: " + "; ".join(
-            f"{source} (variable {variable}): {problem}" for variable, source, problem in bad)
-            + "; change the parameter's value"))
-        for variable, _, _ in bad:
-            del single[variable]
-
-    reference_variables = {ref.variable for ref in settings.references}
-    kept = []
-    if not settings.overwrite:
-        # References are the function's own explicit request: they are always resolved.
-        kept = sorted(v for v in single if v in environ and v not in reference_variables)
-        for variable in kept:
-            del single[variable]
-
+def _describe(settings: Settings) -> tuple[str, ...]:
+    """The sources, for the log line: the paths, then how many names and references."""
     sources = list(settings.paths)
     named = len(settings.names) + len(settings.json_names)
     if named:
@@ -335,10 +352,7 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
     if settings.references:
         count = len(settings.references)
         sources.append(f"{count} reference{'' if count == 1 else 's'}")
-    return LoadResult({v: value for v, (_, value) in single.items()},
-                      {v: source for v, (source, _) in single.items()}, tuple(sources),
-                      unset=tuple(dict.fromkeys(unset)), kept=tuple(kept),
-                      failures=tuple(outcome.failures), requests=requests, connections=connections)
+    return tuple(sources)
 
 
 def load_parameters(paths: str | Iterable[str] = (), *, names: str | Iterable[str] = (),
