@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import ssl
 
 __all__ = ["HttpConnection", "HttpResponse", "ProtocolError", "DeadlineExceeded", "proxy_for",
-           "tls_context"]
+           "tls_context", "trust_store"]
 
 _MAX_HEADER_BYTES = 65536
 _MAX_BODY_BYTES = 64 * 1024 * 1024  # far above any SSM answer (10 parameters of 8 KB, or 64 KB)
@@ -270,24 +270,74 @@ class HttpConnection:
                 raise ProtocolError("the response body is too large")
 
 
+# Where systems keep their CA certificates under OpenSSL hash names (``c_rehash``): OpenSSL's
+# compiled-in directory first, then Debian/Ubuntu/Alpine, then Amazon Linux 2023/Fedora/RHEL
+# (p11-kit's directory-hash; Amazon Linux 2's /etc/pki/tls/certs holds only bundles).
+_HASHED_DIRS = ("/etc/ssl/certs", "/etc/pki/ca-trust/extracted/pem/directory-hash",
+                "/etc/pki/tls/certs")
+_HEX = frozenset("0123456789abcdef")
+
+
+def _is_hashed_dir(path: str) -> bool:
+    """True when ``path`` holds at least one ``xxxxxxxx.N`` certificate name."""
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return False
+    return any(len(n) == 10 and n[8] == "." and n[9].isdigit() and not set(n[:8]) - _HEX
+               for n in names)
+
+
+def trust_store(environ: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
+    """``(cafile, capath)`` to verify with when no AWS_CA_BUNDLE is given.
+
+    A hashed directory is preferred: OpenSSL then reads only the certificates a handshake needs,
+    where the system bundle (``cafile``) is parsed whole, ~150 certificates, about 30 ms of CPU
+    at every cold start. ``SSL_CERT_DIR``/``SSL_CERT_FILE`` keep OpenSSL's meaning; with neither
+    and no hashed directory, ``(None, None)`` means OpenSSL's defaults.
+    """
+    if environ is None:
+        environ = os.environ
+    cert_dir = environ.get("SSL_CERT_DIR", "").strip()
+    cert_file = environ.get("SSL_CERT_FILE", "").strip()
+    if cert_dir or cert_file:
+        return cert_file or None, cert_dir or None
+    import ssl
+
+    default = ssl.get_default_verify_paths().openssl_capath
+    for path in (default,) + _HASHED_DIRS:
+        if path and _is_hashed_dir(path):
+            return None, path
+    return None, None
+
+
 def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
-    """A verifying TLS context (certificate chain and host name), made once per bundle and shared
-    by every connection: loading the trust store is the costly part of TLS set-up."""
-    context = _TLS_CONTEXTS.get(ca_bundle)
+    """A verifying TLS context (certificate chain and host name, TLS 1.2 or newer), made once per
+    trust store and shared by every connection. ``ca_bundle`` (AWS_CA_BUNDLE) replaces the
+    system's trust store; otherwise see ``trust_store``."""
+    cafile, capath = (ca_bundle, None) if ca_bundle else trust_store()
+    key = (cafile, capath)
+    context = _TLS_CONTEXTS.get(key)
     if context is None:
         import ssl
 
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies chain and host name
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
         try:
-            context = ssl.create_default_context(cafile=ca_bundle)
+            if cafile or capath:
+                context.load_verify_locations(cafile=cafile, capath=capath)
+            else:
+                context.load_default_certs()
         except (OSError, ssl.SSLError) as exc:
-            raise ConfigError(f"AWS_CA_BUNDLE={ca_bundle!r} cannot be read as a PEM certificate "
-                              f"bundle ({getattr(exc, 'strerror', None) or exc}); point it at one "
+            name = "AWS_CA_BUNDLE" if ca_bundle else ("SSL_CERT_FILE" if cafile else "SSL_CERT_DIR")
+            raise ConfigError(f"{name}={cafile or capath!r} cannot be read as PEM certificates "
+                              f"({getattr(exc, 'strerror', None) or exc}); point it at them "
                               "or unset it") from exc
-        _TLS_CONTEXTS[ca_bundle] = context
+        _TLS_CONTEXTS[key] = context
     return context
 
 
-_TLS_CONTEXTS: dict[str | None, ssl.SSLContext] = {}
+_TLS_CONTEXTS: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
 
 
 def _remaining(deadline: float) -> float:

@@ -1,0 +1,97 @@
+"""TLS trust without the 30 ms bundle parse: a hashed certificate directory, still verifying every
+certificate and host name (against a local TLS endpoint with a CA the test makes)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import ssl
+import subprocess
+
+import pytest
+import trustme
+from fake_ssm import FakeSsm, page
+
+from ssm_env_wrapper import EndpointError, load_parameters
+from ssm_env_wrapper.transport import _TLS_CONTEXTS, trust_store
+
+
+def _hashed_dir(tmp_path, name: str, ca: trustme.CA):
+    """A directory laid out like /etc/ssl/certs: the CA under its OpenSSL subject hash."""
+    openssl = shutil.which("openssl")
+    assert openssl, "the openssl command names certificates by subject hash (Debian's openssl)"
+    directory = tmp_path / name
+    directory.mkdir()
+    pem = directory / "ca.pem"
+    ca.cert_pem.write_to_path(str(pem))
+    digest = subprocess.run([openssl, "x509", "-subject_hash", "-noout", "-in", str(pem)],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    pem.rename(directory / f"{digest}.0")
+    return directory
+
+
+@pytest.fixture
+def tls_endpoint():
+    """A fake SSM endpoint over TLS, its certificate for "localhost" from a fresh CA."""
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(server_context)
+    fake = FakeSsm([page([("/tls/app/SECRET", "over-tls-value-0001")])])
+    fake.server.socket = server_context.wrap_socket(fake.server.socket, server_side=True)
+    port = fake.server.server_address[1]
+    with fake:
+        yield ca, port, fake
+    _TLS_CONTEXTS.clear()  # contexts are cached per trust store; start the next test clean
+
+
+def _env(**extra):
+    return {"AWS_ACCESS_KEY_ID": "AKIATRUST", "AWS_SECRET_ACCESS_KEY": "trust-secret-key-0001",
+            "AWS_REGION": "us-east-1", **extra}
+
+
+def test_a_hashed_directory_is_preferred_to_the_bundle(tmp_path):
+    assert trust_store({"SSL_CERT_DIR": str(tmp_path)}) == (None, str(tmp_path))
+    assert trust_store({"SSL_CERT_FILE": "/x.pem"}) == ("/x.pem", None)
+    cafile, capath = trust_store({})
+    # This machine (Debian) has /etc/ssl/certs hashed, as Amazon Linux 2023 has directory-hash.
+    assert cafile is None and capath and any(n.endswith(".0") for n in os.listdir(capath))
+
+
+def test_verification_through_a_hashed_directory(tls_endpoint, tmp_path, monkeypatch):
+    ca, port, fake = tls_endpoint
+    good = _hashed_dir(tmp_path, "good", ca)
+    monkeypatch.setenv("SSL_CERT_DIR", str(good))
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    values = load_parameters("/tls/app", environ=_env(), endpoint_url=f"https://localhost:{port}")
+    assert values == {"SECRET": "over-tls-value-0001"}
+
+
+def test_a_wrong_ca_fails_verification_and_is_not_retried(tls_endpoint, tmp_path, monkeypatch):
+    ca, port, fake = tls_endpoint
+    other = _hashed_dir(tmp_path, "other", trustme.CA())
+    monkeypatch.setenv("SSL_CERT_DIR", str(other))
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with pytest.raises(EndpointError, match="TLS certificate of https://localhost:.* is not trusted"):
+        load_parameters("/tls/app", environ=_env(), endpoint_url=f"https://localhost:{port}")
+    assert fake.requests == []  # the handshake failed: nothing was sent
+
+
+def test_a_wrong_host_name_fails_verification(tls_endpoint, tmp_path, monkeypatch):
+    ca, port, fake = tls_endpoint
+    good = _hashed_dir(tmp_path, "good", ca)
+    monkeypatch.setenv("SSL_CERT_DIR", str(good))
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with pytest.raises(EndpointError, match="not trusted"):
+        load_parameters("/tls/app", environ=_env(), endpoint_url=f"https://127.0.0.1:{port}")
+    assert fake.requests == []
+
+
+def test_the_ca_bundle_still_wins(tls_endpoint, tmp_path, monkeypatch):
+    ca, port, fake = tls_endpoint
+    other = _hashed_dir(tmp_path, "other", trustme.CA())
+    monkeypatch.setenv("SSL_CERT_DIR", str(other))
+    bundle = tmp_path / "bundle.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    values = load_parameters("/tls/app", environ=_env(AWS_CA_BUNDLE=str(bundle)),
+                             endpoint_url=f"https://localhost:{port}")
+    assert values == {"SECRET": "over-tls-value-0001"}
