@@ -165,3 +165,11 @@ def test_launcher_fast_path_and_python_path_in_every_shell(shell, built, env, tm
     proc = subprocess.run(sh + [str(built["single"]), "--version"], env=base, capture_output=True,
                           text=True, timeout=30)
     assert proc.stdout.startswith("ssm-env-wrapper ")
+
+
+def test_type_hints_check(built):
+    # The hints are the documentation of the public surface; mypy keeps them honest.
+    mypy = os.path.join(os.path.dirname(sys.executable), "mypy")
+    proc = subprocess.run([mypy, "--ignore-missing-imports", "--no-error-summary", str(PACKAGE)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -23,7 +23,7 @@ from .endpoint import endpoint_from_environ, parse_endpoint_url, region_from_env
 from .errors import AwsApiError, DeadlineError, NameCollisionError, ProtectedNameError, SsmEnvError
 from .guards import env_string_problem, protection
 from .naming import group_claims, sanitize, variable_name
-from .settings import DEFAULT_TIMEOUT, SECRETS_PREFIX, Settings, normalize_path, parse_ref
+from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, SECRETS_PREFIX, Settings, normalize_path, parse_ref
 from .ssm import MAX_NAMES, SsmClient
 
 TYPE_CHECKING = False
@@ -225,7 +225,7 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
     if refused:
         outcome.fail(_protected_error((ref.variable, ref.requested, why) for ref, why in refused))
     references = tuple(ref for ref in settings.references if ref not in dict(refused))
-    unset = [ref.variable for ref, _ in refused]
+    unset = [ref.variable for ref, _ in refused if ref.variable]
     requested = dict.fromkeys(ref.requested for ref in settings.names + settings.json_names + references)
     jobs = [_Job(path=path) for path in settings.paths]
     jobs += [_Job(names=batch) for batch in _batches(list(requested))]
@@ -254,7 +254,7 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
     #    unset, never left behind as a literal "ssm:..." value.
     found = {name: value for job in jobs for name, value in job.pairs}
     claims = _claims(settings, jobs, references, found, outcome)
-    unset += [ref.variable for ref in references if ref.variable and ref.requested not in found]
+    unset += [ref.variable for ref in references if ref.variable and ref.requested not in found]  # type: ignore[misc]
 
     # 4. Decide: collisions, protected names and values the environment cannot carry are refused;
     #    with overwrite off, variables already set keep their values.
@@ -325,12 +325,13 @@ def _claims(settings: Settings, jobs: list[_Job], references: tuple[ParameterRef
             found: dict[str, str], outcome: _Outcome) -> list[tuple[str, str, str]]:
     """``(variable, source, value)`` for everything fetched. Derived names (paths, plain names,
     JSON keys) take the prefix and case settings; ``VAR=`` names and references are exact."""
-    style = {"prefix": settings.prefix, "uppercase": settings.uppercase}
-    claims = [(variable_name(name, base_path=job.path, mode=settings.name_mode, **style), name, value)
+    prefix, uppercase = settings.prefix, settings.uppercase
+    claims = [(variable_name(name, base_path=job.path, mode=settings.name_mode, prefix=prefix,
+                             uppercase=uppercase), name, value)
               for job in jobs if job.path is not None for name, value in job.pairs]
     for ref in settings.names:
         if ref.requested in found:
-            variable = ref.variable or variable_name(ref.name, **style)
+            variable = ref.variable or variable_name(ref.name, prefix=prefix, uppercase=uppercase)
             claims.append((variable, ref.requested, found[ref.requested]))
     for ref in settings.json_names:
         if ref.requested in found:
@@ -379,7 +380,7 @@ def load_parameters(paths: str | Iterable[str] = (), *, names: str | Iterable[st
         names=tuple(dict.fromkeys(parse_ref(item, "names") for item in listed(names))),
         json_names=tuple(dict.fromkeys(parse_ref(item, "json_names") for item in listed(json_names))),
         name_mode=name_mode, prefix=prefix, uppercase=uppercase, timeout=timeout,
-        **({} if max_attempts is None else {"max_attempts": max_attempts}))
+        max_attempts=DEFAULT_MAX_ATTEMPTS if max_attempts is None else max_attempts)
     result = load(settings, environ, credentials=credentials, region=region,
                   endpoint_url=endpoint_url, timeout=timeout)
     return result.variables

@@ -74,7 +74,7 @@ class Log:
 
             now = time.time()
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
-            record = {"timestamp": stamp, "level": _NAMES[_LEVELS[level]], "message": message,
+            record: dict[str, object] = {"timestamp": stamp, "level": _NAMES[_LEVELS[level]], "message": message,
                       "logger": LOGGER_NAME}
             record.update(fields)
             line = self.scrub(json.dumps(record, ensure_ascii=False, default=str))

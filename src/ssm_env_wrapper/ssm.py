@@ -200,9 +200,10 @@ class SsmClient:
                     "check the network path to SSM (VPC endpoint or NAT) or AWS_ENDPOINT_URL_SSM")
                 cause: BaseException | None = exc
             else:
-                answer, failure, retry = self._judge(operation, target, response)
-                if failure is None:
+                answer, judged, retry = self._judge(operation, target, response)
+                if judged is None:
                     return answer
+                failure = judged
                 if not retry:
                     if not skew_corrected and self._correct_skew(failure, response):
                         skew_corrected = True

@@ -118,7 +118,8 @@ class HttpConnection:
         # An ASCII host goes to getaddrinfo as bytes: a str would be IDNA-encoded, which imports
         # encodings.idna, stringprep and unicodedata (a millisecond or two) for nothing.
         address = host.encode("ascii") if host.isascii() else host
-        sock = socket.create_connection((address, port), timeout=_remaining(deadline))
+        sock = socket.create_connection((address, port),  # type: ignore[arg-type]  # bytes work
+                                        timeout=_remaining(deadline))
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._sock, self._buffer = sock, b""
@@ -236,7 +237,7 @@ class HttpConnection:
 
     def _read_body(self, headers: dict[str, str], deadline: float) -> bytes:
         if "chunked" in headers.get("transfer-encoding", "").lower():
-            parts = []
+            parts: list[bytes] = []
             total = 0
             while True:
                 size_text = self._read_line(deadline).split(b";", 1)[0].strip()

@@ -10,7 +10,7 @@ class Frozen:
     """Base for small immutable records: fields are the subclass's ``__slots__``, set once by
     ``__init__`` through ``_set``; equality, hashing and ``repr`` follow the fields."""
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
     def _set(self, **fields: object) -> None:
         for name, value in fields.items():
