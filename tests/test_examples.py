@@ -1,0 +1,330 @@
+"""The deployment examples in examples/: the AWS SAM template and the Terraform module.
+
+The SAM template is linted with cfn-lint as written, then transformed to CloudFormation by AWS's
+own SAM translator and linted again: cfn-lint checks SAM resources against SAM's schema only, so
+the execution role's policy (its actions, resources and conditions) is checked on the transformed
+template. The policies are then held to least privilege here, and the SAM example's function is
+run through the layer's wrapper against the fake Runtime API.
+
+Terraform itself cannot be installed here (no provider downloads), so the module is parsed with
+python-hcl2 and checked: the layer, the environment, the policy's statements, and that every
+variable, local and output it uses exists. ``terraform fmt -check`` runs when terraform is on PATH.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, assert_no_secrets, put
+from fake_runtime_api import FakeRuntimeApi, lambda_environment, start_runtime
+
+SAM = ROOT / "examples" / "sam"
+TEMPLATE = SAM / "template.yaml"
+TERRAFORM = ROOT / "examples" / "terraform"
+LAYER_ZIP = ROOT / "dist" / "ssm-env-wrapper-layer.zip"  # where build_layer.sh writes it
+WRAPPER_PATH = "/opt/ssm-env-wrapper"
+ALLOWED_ACTIONS = {"ssm:GetParametersByPath", "ssm:GetParameters", "kms:Decrypt"}
+PARAMETER_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+
+
+def cfn_lint(path: pathlib.Path) -> subprocess.CompletedProcess:
+    exe = pathlib.Path(sys.executable).with_name("cfn-lint")
+    if not exe.exists():
+        pytest.skip("dev-only: pip install -e .[test] installs cfn-lint")
+    return subprocess.run([str(exe), str(path)], capture_output=True, text=True, timeout=300)
+
+
+# --- AWS SAM -------------------------------------------------------------------------------------
+
+
+def sam_template(uncomment_named: bool = False) -> dict:
+    """The template as data (cfn-lint's decoder reads the short forms !Ref, !Sub, ...).
+    ``uncomment_named``: with the commented SSM_ENV_NAMES example and its statement turned on."""
+    from cfnlint.decode import decode_str
+
+    text = TEMPLATE.read_text()
+    if uncomment_named:
+        text, count = re.subn(r"(?m)^(\s*)# ((?:SSM_ENV_NAMES: |- Sid: ReadNamedParameters$|  (?:Effect|Action|"
+                              r"Resource):|    - !Sub ).*)$", r"\1\2", text)
+        assert count == 7, "the commented named-parameters example changed: update this test"
+    template, matches = decode_str(text)
+    assert not matches, matches
+    return template
+
+
+def sam_transform(template: dict, monkeypatch) -> dict:
+    """AWS's SAM translator, as `sam deploy` and CloudFormation run it (local code as S3 objects)."""
+    translator = pytest.importorskip("samtranslator.translator.transform",
+                                     reason="dev-only: pip install -e .[test] installs aws-sam-translator")
+    # The translator asks boto3 for a region; never this machine's own AWS configuration.
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/ssm-env-wrapper-tests/config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/ssm-env-wrapper-tests/credentials")
+    template = json.loads(json.dumps(template))
+    resources = template["Resources"]
+    resources["AppFunction"]["Properties"]["CodeUri"] = "s3://example-bucket/app.zip"
+    resources["SsmEnvWrapperLayer"]["Properties"]["ContentUri"] = "s3://example-bucket/layer.zip"
+
+    class NoManagedPolicies:
+        def load(self):
+            return {}
+
+    return translator.transform(template, {}, NoManagedPolicies())
+
+
+def test_sam_template_passes_cfn_lint():
+    proc = cfn_lint(TEMPLATE)
+    assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("uncomment_named", [False, True], ids=["as-written", "named-parameters-on"])
+def test_sam_template_transformed_to_cloudformation_passes_cfn_lint(tmp_path, monkeypatch, uncomment_named):
+    transformed = sam_transform(sam_template(uncomment_named), monkeypatch)
+    path = tmp_path / "transformed.json"
+    path.write_text(json.dumps(transformed, indent=1))
+    proc = cfn_lint(path)
+    # No error and no warning: W3037 (an IAM action that does not exist) is a warning.
+    assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout + proc.stderr
+
+
+def _statements(role: dict) -> list[tuple[str | None, dict]]:
+    """(condition or None, statement) for every statement of the role's inline policies."""
+    found = []
+    for policy in role["Properties"].get("Policies", []):
+        for statement in policy["PolicyDocument"]["Statement"]:
+            if "Fn::If" in statement:
+                condition, then, otherwise = statement["Fn::If"]
+                assert otherwise == {"Ref": "AWS::NoValue"}
+                found.append((condition, then))
+            else:
+                found.append((None, statement))
+    return found
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("uncomment_named", [False, True], ids=["as-written", "named-parameters-on"])
+def test_sam_execution_role_is_least_privilege(monkeypatch, uncomment_named):
+    resources = sam_transform(sam_template(uncomment_named), monkeypatch)["Resources"]
+    role = resources["AppFunctionRole"]
+    # Logs only, from AWS's basic execution policy; no other managed policy.
+    assert role["Properties"]["ManagedPolicyArns"] == [
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+    statements = _statements(role)
+    by_sid = {statement["Sid"]: (condition, statement) for condition, statement in statements}
+    for _, statement in statements:
+        assert statement["Effect"] == "Allow"
+        assert set(_as_list(statement["Action"])) <= ALLOWED_ACTIONS
+        assert "*" not in json.dumps(statement["Resource"])  # no wildcard resource anywhere
+        assert "NotAction" not in statement and "NotResource" not in statement
+
+    condition, path = by_sid["ReadParameterPath"]
+    assert condition is None
+    assert path["Action"] == "ssm:GetParametersByPath"
+    assert path["Resource"] == {"Fn::Sub": PARAMETER_ARN + "/${AppEnv}/${AppParamsPath}"}
+
+    condition, kms = by_sid["DecryptParametersThroughSsm"]
+    assert condition == "HasKmsKey"  # only with a customer managed key
+    assert kms["Action"] == "kms:Decrypt"
+    assert kms["Resource"] == {"Ref": "ParametersKmsKeyArn"}
+    assert kms["Condition"] == {"StringEquals": {"kms:ViaService": {"Fn::Sub": "ssm.${AWS::Region}.${AWS::URLSuffix}"}}}
+
+    function = resources["AppFunction"]["Properties"]
+    variables = function["Environment"]["Variables"]
+    if uncomment_named:
+        names = variables["SSM_ENV_NAMES"].split(",")
+        _, named = by_sid["ReadNamedParameters"]
+        assert named["Action"] == "ssm:GetParameters"
+        assert named["Resource"] == [{"Fn::Sub": PARAMETER_ARN + name} for name in names]
+    else:
+        assert "ReadNamedParameters" not in by_sid and "SSM_ENV_NAMES" not in variables
+        assert {_as_list(s["Action"])[0] for _, s in statements} == {"ssm:GetParametersByPath", "kms:Decrypt"}
+
+
+def test_sam_function_uses_the_layer_and_turns_the_wrapper_on(monkeypatch):
+    template = sam_template()
+    layer = template["Resources"]["SsmEnvWrapperLayer"]["Properties"]
+    assert (SAM / layer["ContentUri"]).resolve() == LAYER_ZIP
+    function = template["Resources"]["AppFunction"]["Properties"]
+    assert function["Runtime"] == "python3.12"
+    assert function["Runtime"] in layer["CompatibleRuntimes"]
+    assert function["Layers"] == [{"Ref": "SsmEnvWrapperLayer"}]
+    variables = function["Environment"]["Variables"]
+    assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == WRAPPER_PATH
+    assert (variables["APP_ENV"], variables["APP_PARAMS_PATH"]) == ({"Ref": "AppEnv"}, {"Ref": "AppParamsPath"})
+    module, _, function_name = function["Handler"].rpartition(".")
+    assert (SAM / function["CodeUri"] / f"{module}.py").is_file()
+    transformed = sam_transform(template, monkeypatch)["Resources"]
+    (layer_id,) = [k for k, v in transformed.items() if v["Type"] == "AWS::Lambda::LayerVersion"]
+    assert transformed["AppFunction"]["Properties"]["Layers"] == [{"Ref": layer_id}]
+
+
+def test_sam_example_function_runs_behind_the_layers_wrapper(ssm, env, built, tmp_path):
+    """The example as Lambda would run it: its code as the task root, its environment (parameter
+    defaults), the layer's /opt/ssm-env-wrapper, the real runtime interface client."""
+    pytest.importorskip("awslambdaric", reason="dev-only: pip install -e .[test] installs awslambdaric")
+    template = sam_template()
+    parameters = {name: spec.get("Default", "") for name, spec in template["Parameters"].items()}
+    function = template["Resources"]["AppFunction"]["Properties"]
+    variables = {}
+    for name, value in function["Environment"]["Variables"].items():
+        variables[name] = parameters[value["Ref"]] if isinstance(value, dict) else value
+    task_root = tmp_path / "task"
+    shutil.copytree(SAM / function["CodeUri"], task_root)
+    put(ssm, f"/{variables['APP_ENV']}/{variables['APP_PARAMS_PATH']}/DB_HOST", "db.example.internal")
+    put(ssm, f"/{variables['APP_ENV']}/{variables['APP_PARAMS_PATH']}/DB_PASSWORD", "sam-Example-Pw-31f0", "SecureString")
+    env.update(lambda_environment(task_root, "sam-example"))
+    env.update({name: value for name, value in variables.items() if name != "AWS_LAMBDA_EXEC_WRAPPER"})
+    wrapper = [str(built["layer"])]  # stands for AWS_LAMBDA_EXEC_WRAPPER=/opt/ssm-env-wrapper
+    with FakeRuntimeApi() as api:
+        request_id = api.add_event({})
+        proc, _ = start_runtime(wrapper, env, task_root, api, handler=function["Handler"])
+        assert request_id in api.responses, proc.stderr
+        body = api.responses[request_id]["body"]
+    assert body == {"db_host_configured": True, "parameter_path": "/prod/myapp"}
+    assert "ssm-env-wrapper: loaded 2 parameters from /prod/myapp" in proc.stderr
+    assert_no_secrets(proc, "sam-Example-Pw-31f0")
+
+
+# --- Terraform -----------------------------------------------------------------------------------
+
+
+def terraform(name: str) -> dict:
+    import hcl2
+
+    options = hcl2.SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
+    with open(TERRAFORM / name) as file:
+        return hcl2.load(file, serialization_options=options)
+
+
+def _blocks(document: dict, kind: str) -> dict:
+    """``{"type.name" or "name": body}`` for a block kind (resource, data, variable, output)."""
+    found = {}
+    for entry in document.get(kind, []):
+        for first, rest in entry.items():
+            if kind in ("resource", "data"):
+                for second, body in rest.items():
+                    found[f"{first}.{second}"] = body
+            else:
+                found[first] = rest
+    return found
+
+
+@pytest.fixture(scope="module")
+def tf():
+    pytest.importorskip("hcl2", reason="dev-only: pip install -e .[test] installs python-hcl2")
+    return {name: terraform(name) for name in ("main.tf", "variables.tf", "outputs.tf")}
+
+
+def test_terraform_module_has_its_files():
+    assert {p.name for p in TERRAFORM.iterdir()} >= {"main.tf", "variables.tf", "outputs.tf", "README.md"}
+
+
+def test_terraform_layer_is_the_built_zip(tf):
+    main = tf["main.tf"]
+    layer = _blocks(main, "resource")["aws_lambda_layer_version.ssm_env_wrapper"]
+    assert layer["filename"] == "${local.layer_zip}"
+    assert layer["source_code_hash"] == "${filebase64sha256(local.layer_zip)}"
+    (locals_,) = main["locals"]
+    match = re.search(r'\$\{path\.module\}/([^"]+)"', locals_["layer_zip"])
+    assert match and (TERRAFORM / match.group(1)).resolve() == LAYER_ZIP
+    assert "python3.12" in layer["compatible_runtimes"]
+
+
+def test_terraform_environment_turns_the_wrapper_on(tf):
+    (locals_,) = tf["main.tf"]["locals"]
+    environment = locals_["environment"]
+    assert f'AWS_LAMBDA_EXEC_WRAPPER = "{WRAPPER_PATH}"' in environment
+    assert "APP_ENV = var.app_env" in environment and "APP_PARAMS_PATH = var.app_params_path" in environment
+    assert 'SSM_ENV_NAMES = join(",", var.parameter_names)' in environment
+    assert locals_["parameter_path"] == "/${var.app_env}/${var.app_params_path}"
+    assert _blocks(tf["outputs.tf"], "output")["environment"]["value"] == "${local.environment}"
+
+
+def test_terraform_policy_is_least_privilege(tf):
+    main = tf["main.tf"]
+    (locals_,) = main["locals"]
+    assert locals_["parameter_arn"] == (
+        "arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.region}:"
+        "${data.aws_caller_identity.current.account_id}:parameter")
+    document = _blocks(main, "data")["aws_iam_policy_document.read_parameters"]
+    (path,) = document["statement"]
+    assert path["actions"] == ["ssm:GetParametersByPath"]
+    assert path["resources"] == ["${local.parameter_arn}${local.parameter_path}"]
+    dynamic = [entry["statement"] for entry in document["dynamic"]]
+    (named,) = [d["content"][0] for d in dynamic if d["content"][0]["actions"] == ["ssm:GetParameters"]]
+    assert named["resources"] == '${[for name in var.parameter_names : "${local.parameter_arn}${name}"]}'
+    (kms,) = [d for d in dynamic if d["content"][0]["actions"] == ["kms:Decrypt"]]
+    assert kms["for_each"] == "${var.kms_key_arn == null ? [] : [var.kms_key_arn]}"  # only with a key
+    (condition,) = kms["content"][0]["condition"]
+    assert (condition["test"], condition["variable"]) == ("StringEquals", "kms:ViaService")
+    assert condition["values"] == ["ssm.${data.aws_region.current.region}.${data.aws_partition.current.dns_suffix}"]
+    actions = {a for s in [path, named, kms["content"][0]] for a in s["actions"]}
+    assert actions == ALLOWED_ACTIONS
+    text = (TERRAFORM / "main.tf").read_text()
+    assert '"*"' not in text and ":*" not in text  # no wildcard action or resource
+    assert not re.search(r"\b(effect\s*=\s*\"Deny\"|not_actions|not_resources)", text)
+
+
+def test_terraform_references_exist(tf):
+    """Every var., local., resource and data reference names something the module declares, and
+    every declared variable is used (what `terraform validate` would catch first)."""
+    main, variables, outputs = tf["main.tf"], tf["variables.tf"], tf["outputs.tf"]
+    declared_vars = set(_blocks(variables, "variable"))
+    declared_locals = set(main["locals"][0])
+    declared = set(_blocks(main, "resource")) | {f"data.{k}" for k in _blocks(main, "data")}
+    code = (TERRAFORM / "main.tf").read_text() + (TERRAFORM / "outputs.tf").read_text()
+    used_vars = set(re.findall(r"\bvar\.(\w+)", code))
+    assert used_vars == declared_vars
+    assert set(re.findall(r"\blocal\.(\w+)", code)) <= declared_locals
+    for kind, name in re.findall(r"\bdata\.(\w+)\.(\w+)", code):
+        assert f"data.{kind}.{name}" in declared
+    for kind, name in re.findall(r"(?<![\w./])(aws_\w+)\.(\w+)", code):
+        assert f"{kind}.{name}" in declared
+    # Validation conditions only name their own variable.
+    for name, body in _blocks(variables, "variable").items():
+        for validation in body.get("validation", []):
+            assert set(re.findall(r"\bvar\.(\w+)", validation["condition"])) == {name}
+    assert set(_blocks(outputs, "output")) == {"layer_arn", "environment", "policy_json", "parameter_path"}
+
+
+def test_terraform_readme_example_attaches_to_a_function(tf):
+    import hcl2
+
+    readme = (TERRAFORM / "README.md").read_text()
+    blocks = re.findall(r"```hcl\n(.*?)```", readme, re.S)
+    assert len(blocks) == 1
+    options = hcl2.SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
+    example = hcl2.loads(blocks[0], serialization_options=options)
+    (module,) = [entry["ssm_env"] for entry in example["module"]]
+    assert module["source"] == "./examples/terraform"
+    function = _blocks(example, "resource")["aws_lambda_function.app"]
+    assert function["layers"] == ["${module.ssm_env.layer_arn}"]
+    (environment,) = function["environment"]
+    assert environment["variables"].startswith("${merge(module.ssm_env.environment,")
+    policy = _blocks(example, "resource")["aws_iam_role_policy.read_parameters"]
+    assert policy["policy"] == "${module.ssm_env.policy_json}"
+    outputs = set(_blocks(tf["outputs.tf"], "output"))
+    assert set(re.findall(r"module\.ssm_env\.(\w+)", blocks[0])) <= outputs
+    assert "AWS_LAMBDA_EXEC_WRAPPER" in readme and WRAPPER_PATH in readme
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+def test_terraform_files_are_formatted(tmp_path):
+    readme = (TERRAFORM / "README.md").read_text()
+    (tmp_path / "readme_example.tf").write_text(re.findall(r"```hcl\n(.*?)```", readme, re.S)[0])
+    for source in TERRAFORM.glob("*.tf"):
+        shutil.copy(source, tmp_path / source.name)
+    # fmt works offline: no provider, no init; no CLI configuration of this machine.
+    proc = subprocess.run(["terraform", "fmt", "-check", "-diff", str(tmp_path)], capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ, TF_CLI_CONFIG_FILE="/dev/null"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
