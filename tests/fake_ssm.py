@@ -97,3 +97,383 @@ def page(parameters: list[tuple[str, str]], token: str | None = None) -> tuple[i
 def aws_error(code: str, message: str, status: int = 400) -> tuple[int, dict]:
     """An awsJson1.1 error answer."""
     return status, {"__type": f"com.amazonaws.ssm#{code}", "message": message}
+
+
+# ------------------------------------------------------------------------ fault injection (issue 4)
+# Appended helpers: steps that misbehave at the socket level, a listener that never answers, a
+# TLS-terminating relay and a CONNECT proxy. Everything binds 127.0.0.1, every loop is bounded
+# (a stop event, the peer closing, or a time limit) and every thread is a daemon.
+
+import select  # noqa: E402
+import socket  # noqa: E402
+import ssl  # noqa: E402
+import struct  # noqa: E402
+import time  # noqa: E402
+
+_HOLD_LIMIT = 15.0  # seconds: the longest any helper keeps a connection, whatever the client does
+
+
+class FaultySsm(FakeSsm):
+    """A FakeSsm whose holding and dripping steps end when the ``with`` block does, and which
+    shuts down in a few milliseconds (serve_forever polls every 0.05 s instead of 0.5 s)."""
+
+    def __init__(self, script):
+        super().__init__(script)
+        self.stop = threading.Event()
+        self.server.stop = self.stop
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        super().__exit__(*exc)
+
+
+def _stop_event(handler) -> threading.Event:
+    return getattr(handler.server, "stop", None) or threading.Event()
+
+
+def _wait_for_close(sock: socket.socket, stop: threading.Event, limit: float = _HOLD_LIMIT) -> None:
+    """Return when the peer closes ``sock`` (or resets it), ``stop`` is set, or ``limit`` passes."""
+    end = time.monotonic() + limit
+    while not stop.is_set() and time.monotonic() < end:
+        try:
+            ready, _, _ = select.select([sock], [], [], 0.05)
+            if ready and not sock.recv(1, socket.MSG_PEEK):
+                return
+        except (OSError, ValueError):
+            return
+        if ready:
+            time.sleep(0.05)  # the peer sent more: not expected here, but never spin
+
+
+def http_answer(status: int, payload, headers: dict | None = None, *,
+                content_length: int | None = None) -> bytes:
+    """The bytes of one HTTP/1.1 answer with exactly ``headers`` (no Server or Date added, unlike
+    BaseHTTPRequestHandler.send_response). ``content_length`` overrides the true length."""
+    if isinstance(payload, (dict, list)):
+        data = json.dumps(payload).encode()
+    elif isinstance(payload, str):
+        data = payload.encode()
+    else:
+        data = payload
+    lines = [f"HTTP/1.1 {status} Whatever"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    lines.append(f"Content-Length: {len(data) if content_length is None else content_length}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + data
+
+
+def raw(data: bytes, *, then_hold: bool = False, then_close: bool = False):
+    """A step that writes ``data`` as it is (status line included); then holds the connection open
+    until the client gives up, or closes it."""
+    def step(handler, request):
+        handler.connection.sendall(data)
+        if then_hold:
+            _wait_for_close(handler.connection, _stop_event(handler))
+        if then_hold or then_close:
+            handler.close_connection = True
+    return step
+
+
+def reset(handler) -> None:
+    """Abort the connection with a TCP RST (SO_LINGER 0), not a FIN."""
+    sock = handler.connection
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    handler.close_connection = True
+    handler.rfile.close()  # the makefile() reference, or close() would not release the descriptor
+    sock.close()
+
+
+def reset_after(data: bytes, pause: float = 0.05):
+    """A step that writes ``data`` (e.g. headers promising 1000 bytes and 10 of them), waits a
+    moment so that the client reads it, then resets the connection."""
+    def step(handler, request):
+        handler.connection.sendall(data)
+        time.sleep(pause)
+        reset(handler)
+    return step
+
+
+def hold():
+    """A step that reads the request and never answers, until the client gives up."""
+    def step(handler, request):
+        _wait_for_close(handler.connection, _stop_event(handler))
+        handler.close_connection = True
+    return step
+
+
+def drip(head: bytes, body: bytes, interval: float = 0.3):
+    """A step that sends ``head`` at once, then ``body`` one byte every ``interval`` seconds, until
+    the body is done, the client goes away or the test ends."""
+    def step(handler, request):
+        sock, stop = handler.connection, _stop_event(handler)
+        handler.close_connection = True
+        try:
+            sock.sendall(head)
+            for i in range(len(body)):
+                if stop.wait(interval):
+                    return
+                sock.sendall(body[i:i + 1])
+        except OSError:
+            return
+    return step
+
+
+def request_text(handler, request) -> str:
+    """The request as the endpoint received it: request line, headers, body."""
+    body = json.dumps(request["body"], separators=(",", ":")) if request["body"] is not None else ""
+    return f"{handler.requestline}\r\n{handler.headers}{body}"
+
+
+def by_token(first, rest):
+    """A step that answers the first page (no NextToken in the request) with ``first`` and every
+    later request with ``rest`` (each a step: a tuple or a callable)."""
+    def step(handler, request):
+        chosen = first if not (request["body"] or {}).get("NextToken") else rest
+        if callable(chosen):
+            chosen(handler, request)
+        else:
+            status, payload, *more = chosen
+            send(handler, status, payload, more[0] if more else {})
+    return step
+
+
+def free_port() -> int:
+    """A port that was free a moment ago: nobody listens there (connection refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Listener:
+    """A bounded accept loop on 127.0.0.1 handing each connection to ``handle`` in a daemon
+    thread; ``close`` stops it and closes every socket it made."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(32)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def track(self, sock: socket.socket) -> socket.socket:
+        with self._lock:
+            self._sockets.append(sock)
+        return sock
+
+    def _accept_loop(self) -> None:
+        while not self.stop.is_set():
+            ready, _, _ = select.select([self.sock], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with self._lock:
+                self.accepted += 1
+            self.track(conn)
+            threading.Thread(target=self._guarded, args=(conn,), daemon=True).start()
+
+    def _guarded(self, conn: socket.socket) -> None:
+        try:
+            self.handle(conn)
+        except (OSError, ValueError):
+            pass
+        finally:
+            conn.close()
+
+    def handle(self, conn: socket.socket) -> None:  # overridden
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()
+        with self._lock:
+            for sock in self._sockets:
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+
+
+class SilentServer(_Listener):
+    """Accepts connections, reads what comes, never answers: an open port in front of a hung
+    service. ``requests`` counts the SSM requests received (one X-Amz-Target header each)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.received = b""
+
+    @property
+    def requests(self) -> int:
+        return self.received.count(b"X-Amz-Target:")
+
+    def handle(self, conn: socket.socket) -> None:
+        end = time.monotonic() + _HOLD_LIMIT
+        while not self.stop.is_set() and time.monotonic() < end:
+            ready, _, _ = select.select([conn], [], [], 0.05)
+            if ready:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                with self._lock:
+                    self.received += data
+
+
+def pipe(a: socket.socket, b: socket.socket, stop: threading.Event, limit: float = _HOLD_LIMIT) -> None:
+    """Copy bytes both ways between ``a`` and ``b`` (either may be TLS) until one side closes."""
+    end = time.monotonic() + limit
+    while not stop.is_set() and time.monotonic() < end:
+        ready = [s for s in (a, b) if isinstance(s, ssl.SSLSocket) and s.pending()]
+        if not ready:
+            ready, _, _ = select.select([a, b], [], [], 0.05)
+        for sock in ready:
+            other = b if sock is a else a
+            try:
+                data = sock.recv(65536)
+            except ssl.SSLWantReadError:
+                continue
+            except OSError:
+                return
+            if not data:
+                return
+            other.sendall(data)
+
+
+class TlsRelay(_Listener):
+    """Terminates TLS on 127.0.0.1 with ``context`` (a server context holding a test CA's
+    certificate) and relays the plain bytes to ``upstream`` (host, port): https in front of moto.
+    ``handshakes`` counts completed TLS handshakes, ``failed_handshakes`` the refused ones."""
+
+    def __init__(self, context: ssl.SSLContext, upstream: tuple[str, int]) -> None:
+        super().__init__()
+        self.context = context
+        self.upstream = upstream
+        self.handshakes = 0
+        self.failed_handshakes = 0
+
+    def handle(self, conn: socket.socket) -> None:
+        conn.settimeout(5)
+        try:
+            tls = self.context.wrap_socket(conn, server_side=True)
+        except (OSError, ValueError):
+            with self._lock:
+                self.failed_handshakes += 1
+            return
+        self.track(tls)
+        with self._lock:
+            self.handshakes += 1
+        upstream = self.track(socket.create_connection(self.upstream, timeout=5))
+        pipe(tls, upstream, self.stop)
+        upstream.close()
+        tls.close()
+
+
+class ConnectProxy(_Listener):
+    """An HTTP proxy on 127.0.0.1: ``CONNECT host:port`` tunnels and absolute-form requests
+    (``POST http://host:port/ HTTP/1.1``), to the address ``hosts`` maps each name to (an unknown
+    name gets 502). ``lines`` records each request line, ``headers`` each header block (names
+    lower-cased). With ``status`` set, every request gets that answer (e.g. 407) and nothing else."""
+
+    def __init__(self, hosts: dict[str, str], *, status: int | None = None) -> None:
+        super().__init__()
+        self.hosts = hosts
+        self.status = status
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.lines: list[str] = []
+        self.headers: list[dict[str, str]] = []
+
+    def handle(self, conn: socket.socket) -> None:
+        conn.settimeout(5)
+        buffer = b""
+        while b"\r\n\r\n" not in buffer:
+            data = conn.recv(65536)
+            if not data or len(buffer) > 65536:
+                return
+            buffer += data
+        head, _, rest = buffer.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        with self._lock:
+            self.lines.append(lines[0])
+            self.headers.append(headers)
+        if self.status is not None:
+            conn.sendall(f"HTTP/1.1 {self.status} Refused\r\nContent-Length: 0\r\n"
+                         "Connection: close\r\n\r\n".encode())
+            return
+        method, target, _ = (lines[0].split(" ") + ["", ""])[:3]
+        if method == "CONNECT":
+            hostport = target
+        elif target.startswith("http://"):
+            hostport = target[len("http://"):].split("/", 1)[0]
+        else:
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            return
+        host, _, port = hostport.rpartition(":")
+        address = self.hosts.get(host.strip("[]"))
+        if address is None or not port.isdigit():
+            conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            return
+        upstream = self.track(socket.create_connection((address, int(port)), timeout=5))
+        if method == "CONNECT":
+            conn.sendall(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+            upstream.sendall(rest)
+        else:
+            upstream.sendall(buffer)  # absolute form as it came: moto's server accepts it
+        pipe(conn, upstream, self.stop)
+        upstream.close()
+
+
+class ContainerCredentials:
+    """The container credentials provider on 127.0.0.1 (what Lambda SnapStart, ECS and EKS Pod
+    Identity serve): GET ``path`` answers ``answer`` (status, body); other paths 404. ``requests``
+    records each request's path and headers (names lower-cased)."""
+
+    def __init__(self, answer: tuple[int, object], path: str = "/creds") -> None:
+        self.answer = answer
+        self.path = path
+        self.requests: list[dict] = []
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                provider.requests.append({"path": self.path, "headers": {
+                    k.lower(): v for k, v in self.headers.items()}})
+                status, body = provider.answer if self.path == provider.path else (404, "no")
+                send(self, status, body, {"Content-Type": "application/json"})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+
+    def __enter__(self) -> ContainerCredentials:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
