@@ -164,13 +164,9 @@ def test_an_unreadable_ca_bundle_is_a_config_error_naming_it(env, relay, tmp_pat
     assert relay.accepted == 0
 
 
-FAIL_OPEN = ("loader._run_jobs: with two or more jobs each worker thread calls connect() (SsmClient "
-             "construction: tls_context, proxy_for) outside any try; its ConfigError kills the thread "
-             "(a traceback on stderr), the jobs keep error=None and the load 'succeeds' with nothing: "
-             "the wrapper execs the runtime without its parameters (fail open)")
-
-
-@pytest.mark.xfail(strict=True, reason=FAIL_OPEN)
+# A regression test: clients were once made inside the worker threads, where a ConfigError ended
+# the thread and left its jobs neither done nor failed, and the wrapper exec'd with nothing (fail
+# open).
 @pytest.mark.parametrize("setting", ["ca-bundle", "proxy"])
 def test_a_config_error_with_several_paths_still_fails_closed(env, wrapper, tmp_path, setting):
     extra = {"SSM_ENV_PATHS": "/prod/a,/prod/b"}
@@ -284,10 +280,6 @@ def test_https_proxy_is_not_used_for_plain_http(env, proxy, moto_url):
     assert proxy.lines == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "transport.HttpConnection.request: an absolute-form request through HTTP_PROXY never sends "
-    "Proxy-Authorization (only _tunnel does, for CONNECT), so user:password in HTTP_PROXY is "
-    "silently dropped and an authenticating proxy answers 407"))
 def test_plain_http_through_an_authenticating_proxy_sends_its_credentials(ssm, env, proxy, moto_url):
     put(ssm, "/prod/app/X", "x")
     port = urlsplit(moto_url).port
@@ -298,9 +290,6 @@ def test_plain_http_through_an_authenticating_proxy_sends_its_credentials(ssm, e
     assert proxy.headers[0].get("proxy-authorization") == f"Basic {expected}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "transport.HttpConnection._tunnel and request: an IPv6 literal host is written without "
-    "brackets ('CONNECT 2001:db8::5:8443', 'http://2001:db8::5:8080/'), which no proxy can parse"))
 @pytest.mark.parametrize("scheme", ["https", "http"])
 def test_an_ipv6_endpoint_is_bracketed_for_the_proxy(env, scheme):
     with ConnectProxy({}) as proxy:

@@ -57,41 +57,37 @@ def test_a_hashed_directory_is_preferred_to_the_bundle(tmp_path):
     assert cafile is None and capath and any(n.endswith(".0") for n in os.listdir(capath))
 
 
-def test_verification_through_a_hashed_directory(tls_endpoint, tmp_path, monkeypatch):
+def test_verification_through_a_hashed_directory(tls_endpoint, tmp_path):
     ca, port, fake = tls_endpoint
     good = _hashed_dir(tmp_path, "good", ca)
-    monkeypatch.setenv("SSL_CERT_DIR", str(good))
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    values = load_parameters("/tls/app", environ=_env(), endpoint_url=f"https://localhost:{port}")
+    values = load_parameters("/tls/app", environ=_env(SSL_CERT_DIR=str(good)),
+                             endpoint_url=f"https://localhost:{port}")
     assert values == {"SECRET": "over-tls-value-0001"}
 
 
-def test_a_wrong_ca_fails_verification_and_is_not_retried(tls_endpoint, tmp_path, monkeypatch):
+def test_a_wrong_ca_fails_verification_and_is_not_retried(tls_endpoint, tmp_path):
     ca, port, fake = tls_endpoint
     other = _hashed_dir(tmp_path, "other", trustme.CA())
-    monkeypatch.setenv("SSL_CERT_DIR", str(other))
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     with pytest.raises(EndpointError, match="TLS certificate of https://localhost:.* is not trusted"):
-        load_parameters("/tls/app", environ=_env(), endpoint_url=f"https://localhost:{port}")
+        load_parameters("/tls/app", environ=_env(SSL_CERT_DIR=str(other)),
+                        endpoint_url=f"https://localhost:{port}")
     assert fake.requests == []  # the handshake failed: nothing was sent
 
 
-def test_a_wrong_host_name_fails_verification(tls_endpoint, tmp_path, monkeypatch):
+def test_a_wrong_host_name_fails_verification(tls_endpoint, tmp_path):
     ca, port, fake = tls_endpoint
     good = _hashed_dir(tmp_path, "good", ca)
-    monkeypatch.setenv("SSL_CERT_DIR", str(good))
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     with pytest.raises(EndpointError, match="not trusted"):
-        load_parameters("/tls/app", environ=_env(), endpoint_url=f"https://127.0.0.1:{port}")
+        load_parameters("/tls/app", environ=_env(SSL_CERT_DIR=str(good)),
+                        endpoint_url=f"https://127.0.0.1:{port}")
     assert fake.requests == []
 
 
-def test_the_ca_bundle_still_wins(tls_endpoint, tmp_path, monkeypatch):
+def test_the_ca_bundle_still_wins(tls_endpoint, tmp_path):
     ca, port, fake = tls_endpoint
     other = _hashed_dir(tmp_path, "other", trustme.CA())
-    monkeypatch.setenv("SSL_CERT_DIR", str(other))
     bundle = tmp_path / "bundle.pem"
     ca.cert_pem.write_to_path(str(bundle))
-    values = load_parameters("/tls/app", environ=_env(AWS_CA_BUNDLE=str(bundle)),
+    values = load_parameters("/tls/app", environ=_env(AWS_CA_BUNDLE=str(bundle), SSL_CERT_DIR=str(other)),
                              endpoint_url=f"https://localhost:{port}")
     assert values == {"SECRET": "over-tls-value-0001"}

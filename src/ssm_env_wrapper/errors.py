@@ -52,9 +52,10 @@ class DeadlineError(EndpointError):
     """The load did not finish within its deadline (SSM_ENV_TIMEOUT); ``targets`` says what was
     still missing."""
 
-    def __init__(self, message: str, *, targets: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, *, targets: tuple[str, ...] = (), last: str = "") -> None:
         super().__init__(message)
         self.targets = targets
+        self.last = last  #: why the last attempt failed, when there was one
 
 
 class AwsApiError(SsmEnvError):

@@ -125,12 +125,16 @@ def _batches(requested: list[str]) -> list[list[str]]:
 
 def _run_jobs(jobs: list[_Job], connect: Callable[[], SsmClient], recursive: bool) -> tuple[int, int]:
     """Run ``jobs``, concurrently when there are several; each worker has its own client (and so
-    its own kept-alive connection). Errors stay on their job. Returns (requests, connections)."""
-    clients: list[SsmClient] = []
+    its own kept-alive connection). Errors stay on their job. Returns (requests, connections).
 
-    def work(queue: list[_Job]) -> None:
-        client = connect()
-        clients.append(client)
+    The clients are made here, in the caller's thread, before any worker starts: a setting that
+    cannot work (an unreadable CA bundle, a bad proxy URL) raises at once for the whole load
+    instead of silently ending a worker and leaving its jobs neither done nor failed.
+    """
+    queue = list(jobs)
+    clients = [connect() for _ in range(min(len(jobs), _MAX_PARALLEL))]
+
+    def work(client: SsmClient) -> None:
         with client:
             while True:
                 try:
@@ -142,14 +146,13 @@ def _run_jobs(jobs: list[_Job], connect: Callable[[], SsmClient], recursive: boo
                 except BaseException as exc:  # handed to the caller's thread by load()
                     job.error = exc
 
-    queue = list(jobs)
-    workers = min(len(jobs), _MAX_PARALLEL)
-    if workers <= 1:
-        work(queue)
+    if len(clients) <= 1:
+        for client in clients:
+            work(client)
     else:
         import threading  # only when there is something to overlap
 
-        threads = [threading.Thread(target=work, args=(queue,), daemon=True) for _ in range(workers)]
+        threads = [threading.Thread(target=work, args=(client,), daemon=True) for client in clients]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -303,10 +306,12 @@ def _fetch_failures(jobs: list[_Job], timeout: float, outcome: _Outcome) -> None
     late = [job for job in jobs if isinstance(job.error, DeadlineError)]
     if late:
         missing = [job.path or ", ".join(job.names) for job in late]
+        last = getattr(late[0].error, "last", "")
         combined = DeadlineError(
-            f"not done within SSM_ENV_TIMEOUT={timeout:g} s; still missing: {'; '.join(missing)}; "
-            "raise SSM_ENV_TIMEOUT or check the network path to SSM (VPC endpoint or NAT)",
-            targets=tuple(missing))
+            f"not done within SSM_ENV_TIMEOUT={timeout:g} s; still missing: {'; '.join(missing)}"
+            + (f" (last: {last})" if last else "")
+            + "; raise SSM_ENV_TIMEOUT or check the network path to SSM (VPC endpoint or NAT)",
+            targets=tuple(missing), last=last)
         combined.__cause__ = late[0].error
         outcome.fail(combined)
     for error in errors:

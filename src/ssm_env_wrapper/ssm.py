@@ -126,8 +126,11 @@ class SsmClient:
         self._clock = clock
         self._sleep = sleep
         self._trace = trace  # debug lines: one per request, names and timings only
+        # What an answer must never repeat back into a message: the credentials' secrets and
+        # every value fetched so far (an endpoint could echo a request or an earlier page).
+        self._secrets = list(credentials.secrets())
         self._skew = 0.0  # seconds to add to our clock, learnt from a "signature expired" answer
-        context = tls_context(ca_bundle) if endpoint.scheme == "https" else None
+        context = tls_context(ca_bundle, environ) if endpoint.scheme == "https" else None
         self._http = HttpConnection(endpoint.host, endpoint.port, context=context,
                                     proxy=proxy_for(endpoint.scheme, endpoint.host, environ))
 
@@ -148,6 +151,12 @@ class SsmClient:
     def close(self) -> None:
         """Close the kept-alive connection, if any."""
         self._http.close()
+
+    def _mask(self, text: str) -> str:
+        for secret in self._secrets:
+            if len(secret) >= 8:  # shorter strings would garble messages and protect nothing
+                text = text.replace(secret, "***")
+        return text
 
     def _exchange(self, operation: str, body: bytes) -> HttpResponse:
         creds = self._credentials
@@ -196,7 +205,8 @@ class SsmClient:
                         f"is not trusted ({_reason(exc)}); set AWS_CA_BUNDLE to the CA that "
                         "issued it, or check AWS_ENDPOINT_URL_SSM") from exc
                 failure: SsmEnvError = EndpointError(
-                    f"{operation}{where} failed: cannot reach {self.endpoint.url} ({_reason(exc)}); "
+                    f"{operation}{where} failed: cannot reach {self.endpoint.url} "
+                    f"({self._mask(_reason(exc))}); "
                     "check the network path to SSM (VPC endpoint or NAT) or AWS_ENDPOINT_URL_SSM")
                 cause: BaseException | None = exc
             else:
@@ -234,7 +244,8 @@ class SsmClient:
             answer = None
         if not isinstance(answer, dict):
             kind = "a body that is not JSON" if answer is None else "JSON that is not an object"
-            content_type = response.headers.get("content-type") or "no content type"
+            content_type = _one_line(self._mask(response.headers.get("content-type") or "")
+                                     or "no content type", 80)
             return {}, EndpointError(
                 f"{operation}{where} failed: {self.endpoint.url} answered HTTP {status} with "
                 f"{kind} ({content_type}); check AWS_ENDPOINT_URL_SSM or the proxy in between"), \
@@ -243,8 +254,10 @@ class SsmClient:
             return answer, None, False
         code = str(answer.get("__type") or answer.get("code")
                    or response.headers.get("x-amzn-errortype") or f"HTTP{status}")
-        code = code.rsplit("#", 1)[-1].split(":", 1)[0]
-        message = _one_line(answer.get("message") or answer.get("Message") or "no message")
+        code = _one_line(self._mask(code.rsplit("#", 1)[-1].split(":", 1)[0]), 100)
+        # Masked before it is cut: a secret crossing the cut would otherwise survive in part.
+        message = _one_line(self._mask(str(answer.get("message") or answer.get("Message")
+                                           or "no message")))
         retry = transient or code in _THROTTLE_CODES or code in _TRANSIENT_CODES
         fix = self._fix(operation, code, message, target)
         if code in _THROTTLE_CODES:
@@ -275,10 +288,11 @@ class SsmClient:
 
     def _deadline_error(self, operation: str, target: str, last: str) -> DeadlineError:
         where = f" {target}" if target else ""
+        last = _one_line(self._mask(last), 200)
         return DeadlineError(
             f"{operation}{where} failed: not done within SSM_ENV_TIMEOUT={self.timeout:g} s "
-            f"(last: {_one_line(last, 200)}); raise SSM_ENV_TIMEOUT or check the network path to SSM",
-            targets=(target,) if target else ())
+            f"(last: {last}); raise SSM_ENV_TIMEOUT or check the network path to SSM",
+            targets=(target,) if target else (), last=last)
 
     def _fix(self, operation: str, code: str, message: str, target: str) -> str:
         """What to do about an error ``code``: the IAM action and resource, or the variable."""
@@ -304,6 +318,7 @@ class SsmClient:
             "WithDecryption": True,
             "MaxResults": _MAX_RESULTS,
         }
+        seen: set[object] = set()
         while True:
             page = self.call("GetParametersByPath", payload, target=path)
             parameters = page.get("Parameters")
@@ -312,10 +327,17 @@ class SsmClient:
                                     "Parameters list; check AWS_ENDPOINT_URL_SSM")
             for parameter in parameters:
                 _check_parameter(parameter, f"GetParametersByPath {path}")
+                self._secrets.append(parameter["Value"])
                 yield parameter
             token = page.get("NextToken")
             if not token:
                 return
+            if token in seen:
+                # An endpoint repeating a token would be followed until the deadline (botocore
+                # stops the same way).
+                raise EndpointError(f"GetParametersByPath {path} failed: the endpoint returned the "
+                                    "same NextToken twice; check AWS_ENDPOINT_URL_SSM")
+            seen.add(token)
             payload["NextToken"] = token
 
     def get_parameters(self, requested: list[str]) -> tuple[list[dict], list[str]]:
@@ -334,4 +356,5 @@ class SsmClient:
                                 "AWS_ENDPOINT_URL_SSM")
         for parameter in parameters:
             _check_parameter(parameter, "GetParameters")
+            self._secrets.append(parameter["Value"])
         return parameters, [str(name) for name in invalid]

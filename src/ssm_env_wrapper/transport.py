@@ -115,11 +115,7 @@ class HttpConnection:
 
         self.connects += 1
         host, port = (self.proxy[0], self.proxy[1]) if self.proxy else (self.host, self.port)
-        # An ASCII host goes to getaddrinfo as bytes: a str would be IDNA-encoded, which imports
-        # encodings.idna, stringprep and unicodedata (a millisecond or two) for nothing.
-        address = host.encode("ascii") if host.isascii() else host
-        sock = socket.create_connection((address, port),  # type: ignore[arg-type]  # bytes work
-                                        timeout=_remaining(deadline))
+        sock = _open(host, port, deadline)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._sock, self._buffer = sock, b""
@@ -135,14 +131,20 @@ class HttpConnection:
 
     def _tunnel(self, deadline: float) -> None:
         """``CONNECT host:port`` through the proxy; TLS then runs end to end inside it."""
-        lines = [f"CONNECT {self.host}:{self.port} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        authority = self._authority
+        lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
         if self.proxy and self.proxy[2]:
             lines.append(f"Proxy-Authorization: Basic {_basic(self.proxy[2])}")
         self._send(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"), deadline)
         status, _, _ = self._read_head(deadline)
         if status != 200:
-            raise ProtocolError(f"the proxy refused the tunnel to {self.host}:{self.port} "
-                                f"(HTTP {status})")
+            raise ProtocolError(f"the proxy refused the tunnel to {authority} (HTTP {status})")
+
+    @property
+    def _authority(self) -> str:
+        """``host:port``, an IPv6 literal in brackets (RFC 3986)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
 
     # -- one exchange
 
@@ -156,9 +158,12 @@ class HttpConnection:
         """
         if self._sock is None:
             self._connect(deadline)
-        if self.proxy and self.context is None:
-            target = f"http://{self.host}:{self.port}{target}"  # absolute form through a proxy
         head = [f"{method} {target} HTTP/1.1"]
+        if self.proxy and self.context is None:
+            # Plain HTTP through a proxy: the absolute form, and the proxy's credentials if any.
+            head[0] = f"{method} http://{self._authority}{target} HTTP/1.1"
+            if self.proxy[2]:
+                head.append(f"Proxy-Authorization: Basic {_basic(self.proxy[2])}")
         head += [f"{name}: {value}" for name, value in headers]
         head.append(f"Content-Length: {len(body)}")
         try:
@@ -312,11 +317,12 @@ def trust_store(environ: Mapping[str, str] | None = None) -> tuple[str | None, s
     return None, None
 
 
-def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+def tls_context(ca_bundle: str | None = None, environ: Mapping[str, str] | None = None
+                ) -> ssl.SSLContext:
     """A verifying TLS context (certificate chain and host name, TLS 1.2 or newer), made once per
     trust store and shared by every connection. ``ca_bundle`` (AWS_CA_BUNDLE) replaces the
     system's trust store; otherwise see ``trust_store``."""
-    cafile, capath = (ca_bundle, None) if ca_bundle else trust_store()
+    cafile, capath = (ca_bundle, None) if ca_bundle else trust_store(environ)
     key = (cafile, capath)
     context = _TLS_CONTEXTS.get(key)
     if context is None:
@@ -339,6 +345,59 @@ def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
 
 
 _TLS_CONTEXTS: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
+
+
+def _resolve(host: str, port: int, deadline: float) -> list:
+    """``getaddrinfo`` within the deadline. The lookup itself cannot be interrupted, so it runs on
+    a daemon thread that is abandoned when time runs out (a VPC without DNS would otherwise hold
+    the start for the resolver's own retries). An IP literal needs no lookup and no thread."""
+    import socket
+
+    # An ASCII host goes to getaddrinfo as bytes: a str would be IDNA-encoded, which imports
+    # encodings.idna, stringprep and unicodedata (a millisecond or two) for nothing.
+    address = host.encode("ascii") if host.isascii() else host
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+        except (OSError, ValueError):
+            continue
+        return socket.getaddrinfo(address, port, family, socket.SOCK_STREAM)
+    import threading
+
+    outcome: list = []
+
+    def lookup() -> None:
+        try:
+            outcome.append(socket.getaddrinfo(address, port, 0, socket.SOCK_STREAM))
+        except BaseException as exc:  # handed to the caller below
+            outcome.append(exc)
+
+    worker = threading.Thread(target=lookup, daemon=True)
+    worker.start()
+    worker.join(_remaining(deadline))
+    if not outcome:
+        raise DeadlineExceeded(f"timed out looking up {host}")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _open(host: str, port: int, deadline: float) -> socket.socket:
+    """Connect to the first address of ``host`` that answers (as ``socket.create_connection``),
+    every step within the deadline."""
+    import socket
+
+    error: OSError | None = None
+    for family, kind, proto, _, address in _resolve(host, port, deadline):
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(_remaining(deadline))
+            sock.connect(address)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error or OSError(f"no address for {host}")
 
 
 def _remaining(deadline: float) -> float:
