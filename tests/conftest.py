@@ -146,3 +146,19 @@ def assert_no_secrets(process: subprocess.CompletedProcess, *values: str) -> Non
     # Indexes only: pytest would print both sides of an `in` assertion, the secret included.
     leaked = [i for i, secret in enumerate((SECRET_KEY, SESSION_TOKEN) + values) if secret in printed]
     assert not leaked, "secrets reached the output (0: secret key, 1: session token, 2+: values)"
+
+
+def timed_load(env, **extra):
+    """The wrapper's load, in-process: settings parsed from ``env`` plus ``extra``. Returns
+    ``(result or the SsmEnvError raised, seconds)``."""
+    import time
+
+    import ssm_env_wrapper
+
+    environ = dict(env, **extra)
+    began = time.monotonic()
+    try:
+        outcome = ssm_env_wrapper.load(ssm_env_wrapper.Settings.from_environ(environ), environ)
+    except ssm_env_wrapper.SsmEnvError as exc:
+        outcome = exc
+    return outcome, time.monotonic() - began

@@ -14,8 +14,7 @@ import sys
 import time
 
 import pytest
-import ssm_env_wrapper
-from conftest import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, assert_no_secrets, put, run, run_show_env
+from conftest import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, assert_no_secrets, put, run, run_show_env, timed_load
 from fake_ssm import ContainerCredentials, FaultySsm, SilentServer, free_port, page
 from ssm_env_wrapper.credentials import resolve_credentials
 from ssm_env_wrapper.errors import CredentialsError
@@ -63,15 +62,7 @@ def credentials_file(tmp_path):
     return str(path)
 
 
-def load(env, **extra):
-    """The wrapper's load in-process: ``(result or the SsmEnvError raised, seconds)``."""
-    environ = dict(env, **extra)
-    began = time.monotonic()
-    try:
-        outcome = ssm_env_wrapper.load(ssm_env_wrapper.Settings.from_environ(environ), environ)
-    except ssm_env_wrapper.SsmEnvError as exc:
-        outcome = exc
-    return outcome, time.monotonic() - began
+load = timed_load
 
 
 def signed_by(env, **extra) -> tuple[str, str | None]:

@@ -17,7 +17,7 @@ from email.utils import formatdate
 
 import pytest
 import ssm_env_wrapper
-from conftest import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, assert_no_secrets, run
+from conftest import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, assert_no_secrets, run, timed_load
 from fake_ssm import (ConnectProxy, ContainerCredentials, FaultySsm, SilentServer,
                       aws_error, by_token, drip, free_port, hold, http_answer, page, raw,
                       request_text, reset, reset_after, send)
@@ -39,16 +39,7 @@ PROXY_PASSWORD = "proxyPassw0rd-DoNotPrint-c8Hd"
 HTML = "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
 
 
-def load(env, **extra):
-    """The wrapper's load, in-process: settings parsed from ``env`` plus ``extra``. Returns
-    ``(result or the SsmEnvError raised, seconds)``."""
-    environ = dict(env, **extra)
-    began = time.monotonic()
-    try:
-        outcome = ssm_env_wrapper.load(ssm_env_wrapper.Settings.from_environ(environ), environ)
-    except ssm_env_wrapper.SsmEnvError as exc:
-        outcome = exc
-    return outcome, time.monotonic() - began
+load = timed_load
 
 
 def failed(outcome, kind=ssm_env_wrapper.SsmEnvError) -> str:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import ssm_env_wrapper
 import trustme
-from conftest import assert_no_secrets, put, run, run_show_env
+from conftest import assert_no_secrets, put, run, run_show_env, timed_load
 from fake_ssm import ConnectProxy, TlsRelay
 from ssm_env_wrapper.errors import ConfigError, EndpointError
 
@@ -59,13 +59,7 @@ def proxy(moto_url):
 
 
 def load(env, **extra):
-    environ = dict(env, SSM_ENV_PATHS="/prod/app", **extra)
-    began = time.monotonic()
-    try:
-        outcome = ssm_env_wrapper.load(ssm_env_wrapper.Settings.from_environ(environ), environ)
-    except ssm_env_wrapper.SsmEnvError as exc:
-        outcome = exc
-    return outcome, time.monotonic() - began
+    return timed_load(env, **{"SSM_ENV_PATHS": "/prod/app", **extra})
 
 
 def loaded(outcome) -> dict:
