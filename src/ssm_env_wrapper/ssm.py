@@ -87,6 +87,18 @@ def _backoff(attempt: int) -> float:
     return random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (attempt - 1)))
 
 
+def _xml_text(body: bytes, tag: str) -> str:
+    """The text of the first ``<tag>`` in an XML error body, or ``""``."""
+    text = body.decode("utf-8", "replace")
+    start = text.find(f"<{tag}>")
+    end = text.find(f"</{tag}>", start)
+    if start < 0 or end < 0:
+        return ""
+    import html  # the error path only
+
+    return html.unescape(text[start + len(tag) + 2:end])
+
+
 def _check_parameter(parameter: object, call: str) -> None:
     if not (isinstance(parameter, dict) and isinstance(parameter.get("Name"), str)
             and isinstance(parameter.get("Value"), str)):
@@ -242,6 +254,13 @@ class SsmClient:
             answer = json.loads(response.body.decode("utf-8")) if response.body else {}
         except ValueError:
             answer = None
+        if not isinstance(answer, dict) and status != 200:
+            # An AWS front end that answers in XML (the query protocol's <ErrorResponse>) still
+            # names the error: in the x-amzn-ErrorType header or the body's <Code>.
+            error_type = (response.headers.get("x-amzn-errortype")
+                          or _xml_text(response.body, "Code"))
+            if error_type:
+                answer = {"__type": error_type, "message": _xml_text(response.body, "Message")}
         if not isinstance(answer, dict):
             kind = "a body that is not JSON" if answer is None else "JSON that is not an object"
             content_type = _one_line(self._mask(response.headers.get("content-type") or "")
