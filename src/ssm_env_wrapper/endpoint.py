@@ -6,12 +6,14 @@ import os
 
 from .errors import ConfigError
 from .settings import parse_bool
+from .values import Frozen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Endpoint", "region_from_environ", "endpoint_from_environ", "parse_endpoint_url"]
+__all__ = ["Endpoint", "region_from_environ", "endpoint_from_environ", "parse_endpoint_url",
+           "default_host", "partition"]
 
 _REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -31,7 +33,7 @@ def region_from_environ(environ: Mapping[str, str] | None = None) -> str:
     raise ConfigError("no AWS region: set AWS_REGION (Lambda sets it for you) or AWS_DEFAULT_REGION")
 
 
-class Endpoint:
+class Endpoint(Frozen):
     """Scheme, host and port of the SSM endpoint. Immutable."""
 
     __slots__ = ("scheme", "host", "port")
@@ -40,20 +42,7 @@ class Endpoint:
     port: int
 
     def __init__(self, scheme: str, host: str, port: int | None = None) -> None:
-        object.__setattr__(self, "scheme", scheme)
-        object.__setattr__(self, "host", host)
-        object.__setattr__(self, "port", port or (443 if scheme == "https" else 80))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Endpoint is immutable; cannot set {name}")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Endpoint):
-            return NotImplemented
-        return (self.scheme, self.host, self.port) == (other.scheme, other.host, other.port)
-
-    def __hash__(self) -> int:
-        return hash((self.scheme, self.host, self.port))
+        self._set(scheme=scheme, host=host, port=port or (443 if scheme == "https" else 80))
 
     def __repr__(self) -> str:
         return f"Endpoint({self.url!r})"
@@ -99,17 +88,55 @@ def parse_endpoint_url(url: str, variable: str) -> Endpoint:
     return Endpoint(scheme, host.lower(), port)
 
 
-def default_host(region: str) -> str:
-    """SSM's public host in ``region``'s partition."""
-    if region.startswith("cn-"):
-        return f"ssm.{region}.amazonaws.com.cn"
-    return f"ssm.{region}.amazonaws.com"
+# The partitions: (id, region prefixes, DNS suffix, dual-stack DNS suffix), from botocore's
+# data/partitions.json (their regionRegex, simplified to the prefixes those regexes require).
+# A region no partition claims is taken as "aws", as the SDKs' aws.partition function does.
+# partitions.json marks every partition dual-stack capable, but botocore's endpoints.json has no
+# dual-stack variants for aws-iso-e and aws-iso-f and botocore refuses them
+# (EndpointVariantError): so do we, with a message instead of a wrong host.
+_NO_DUALSTACK = frozenset(("aws-iso-e", "aws-iso-f"))
+_PARTITIONS = (
+    ("aws-us-gov", ("us-gov-",), "amazonaws.com", "api.aws"),
+    ("aws-iso", ("us-iso-",), "c2s.ic.gov", "api.aws.ic.gov"),
+    ("aws-iso-b", ("us-isob-",), "sc2s.sgov.gov", "api.aws.scloud"),
+    ("aws-iso-e", ("eu-isoe-",), "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk"),
+    ("aws-iso-f", ("us-isof-",), "csp.hci.ic.gov", "api.aws.hci.ic.gov"),
+    ("aws-cn", ("cn-",), "amazonaws.com.cn", "api.amazonwebservices.com.cn"),
+    ("aws-eusc", ("eusc-",), "amazonaws.eu", "api.amazonwebservices.eu"),
+)
+
+
+def partition(region: str) -> tuple[str, str, str]:
+    """``(partition id, DNS suffix, dual-stack DNS suffix)`` of ``region``."""
+    for name, prefixes, suffix, dual_suffix in _PARTITIONS:
+        if region.startswith(prefixes):
+            return name, suffix, dual_suffix
+    return "aws", "amazonaws.com", "api.aws"
+
+
+def default_host(region: str, fips: bool = False, dualstack: bool = False) -> str:
+    """SSM's host in ``region``'s partition, as SSM's endpoint rule set builds it
+    (botocore/data/ssm/*/endpoint-rule-set-1.json)."""
+    name, suffix, dual_suffix = partition(region)
+    if dualstack and name in _NO_DUALSTACK:
+        raise ConfigError(f"AWS_USE_DUALSTACK_ENDPOINT: the {name} partition ({region}) has no "
+                          "dual-stack SSM endpoint; unset it, or set AWS_ENDPOINT_URL_SSM")
+    if fips and dualstack:
+        return f"ssm-fips.{region}.{dual_suffix}"
+    if fips:
+        # GovCloud's SSM endpoints are FIPS endpoints already: the rule set keeps the plain name.
+        return f"ssm.{region}.amazonaws.com" if name == "aws-us-gov" else f"ssm-fips.{region}.{suffix}"
+    if dualstack:
+        return f"ssm.{region}.{dual_suffix}"
+    return f"ssm.{region}.{suffix}"
 
 
 def endpoint_from_environ(region: str, environ: Mapping[str, str] | None = None) -> Endpoint:
-    """``AWS_ENDPOINT_URL_SSM``, then ``AWS_ENDPOINT_URL``, then SSM's public endpoint for ``region``.
+    """``AWS_ENDPOINT_URL_SSM``, then ``AWS_ENDPOINT_URL``, then SSM's endpoint for ``region``
+    (FIPS with ``AWS_USE_FIPS_ENDPOINT``, dual-stack with ``AWS_USE_DUALSTACK_ENDPOINT``).
 
-    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`` skips the two variables, as in the SDKs.
+    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`` skips the two variables, as in the SDKs; a
+    configured URL wins over FIPS and dual-stack, as in the SDKs.
     """
     if environ is None:
         environ = os.environ
@@ -120,4 +147,7 @@ def endpoint_from_environ(region: str, environ: Mapping[str, str] | None = None)
             url = environ.get(variable, "").strip()
             if url:
                 return parse_endpoint_url(url, variable)
-    return Endpoint("https", default_host(region))
+    fips = parse_bool("AWS_USE_FIPS_ENDPOINT", environ.get("AWS_USE_FIPS_ENDPOINT"), False)
+    dualstack = parse_bool("AWS_USE_DUALSTACK_ENDPOINT", environ.get("AWS_USE_DUALSTACK_ENDPOINT"),
+                           False)
+    return Endpoint("https", default_host(region, fips, dualstack))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from .endpoint import partition
 from .errors import AwsApiError, DeadlineError, EndpointError, SsmEnvError
 from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT
 from .sigv4 import sign
@@ -103,14 +104,6 @@ def _check_parameter(parameter: object, call: str) -> None:
     if not (isinstance(parameter, dict) and isinstance(parameter.get("Name"), str)
             and isinstance(parameter.get("Value"), str)):
         raise EndpointError(f"{call} failed: a parameter in the answer has no Name or Value")
-
-
-def _partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 class SsmClient:
@@ -323,7 +316,7 @@ class SsmClient:
                 return "allow secretsmanager:GetSecretValue on the secret in the execution role"
             first = target.split(", ", 1)[0]
             resource = "parameter" + (first if first.startswith("/") else "/" + first)
-            arn = f"arn:{_partition(self.region)}:ssm:{self.region}:<account-id>:{resource}"
+            arn = f"arn:{partition(self.region)[0]}:ssm:{self.region}:<account-id>:{resource}"
             more = " (and the other names)" if ", " in target else ""
             return f"allow ssm:{operation} on {arn}{more} in the function's execution role"
         return _FIXES.get(code, "")
