@@ -227,8 +227,8 @@ class SsmClient:
                     raise failure
                 cause = None
             if attempt >= self.max_attempts:
-                failure.args = (f"{failure} (after {attempt} attempts; AWS_MAX_ATTEMPTS="
-                                f"{self.max_attempts})",)
+                tries = f"{attempt} attempt{'' if attempt == 1 else 's'}"
+                failure.args = (f"{failure} (after {tries}; AWS_MAX_ATTEMPTS={self.max_attempts})",)
                 raise failure from cause
             delay = _backoff(attempt)
             if time.monotonic() + delay >= self.deadline:
