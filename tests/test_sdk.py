@@ -153,7 +153,7 @@ def write_process(tmp_path, body: str) -> str:
     (f"print('not json {P_SECRET}')", "did not print a JSON object"),
     (f"print('[\"{P_SECRET}\"]')", "did not print a JSON object"),
     (f"import json; print(json.dumps({{'Version': 2, 'AccessKeyId': 'A', 'SecretAccessKey': '{P_SECRET}'}}))",
-     "printed Version '2'; only Version 1 is defined"),
+     'did not print "Version": 1, the only version defined'),
     (f"import json; print(json.dumps({{'Version': 1, 'SecretAccessKey': '{P_SECRET}'}}))",
      "printed no AccessKeyId and SecretAccessKey strings"),
     (f"import sys; print('{P_SECRET}'); sys.exit(3)", "exited with status 3"),

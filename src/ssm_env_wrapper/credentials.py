@@ -219,8 +219,8 @@ def process_credentials(command: str, profile: str, environ: Mapping[str, str],
         raise CredentialsError(f"{where} did not print a JSON object; it must print "
                                '{"Version": 1, "AccessKeyId": ..., "SecretAccessKey": ...}')
     if document.get("Version") != 1:
-        raise CredentialsError(f"{where} printed Version {str(document.get('Version'))[:20]!r}; "
-                               "only Version 1 is defined")
+        raise CredentialsError(f"{where} did not print \"Version\": 1, the only version defined; "
+                               "check its output format")
     access_key, secret_key = document.get("AccessKeyId"), document.get("SecretAccessKey")
     token = document.get("SessionToken")
     if not (isinstance(access_key, str) and isinstance(secret_key, str) and access_key and secret_key
