@@ -35,12 +35,13 @@ def region_from_environ(environ: Mapping[str, str] | None = None) -> str:
     # AWS_REGION, so the config file is never read on its cold path).
     from .config_file import config_region
 
-    region = config_region(environ)
-    if region:
-        if set(region) - _REGION_CHARS or region.startswith("-") or region.endswith("-"):
-            raise ConfigError(f"region = {region!r} in the config file is not an AWS region name "
-                              "(expected something like us-east-1)")
-        return region
+    configured = config_region(environ)
+    if configured:
+        if (set(configured) - _REGION_CHARS or configured.startswith("-")
+                or configured.endswith("-")):
+            raise ConfigError(f"region = {configured!r} in the config file is not an AWS region "
+                              "name (expected something like us-east-1)")
+        return configured
     raise ConfigError("no AWS region: set AWS_REGION (Lambda sets it for you), AWS_DEFAULT_REGION "
                       "or region in the profile of the config file")
 
