@@ -417,3 +417,51 @@ def test_the_lambda_path_imports_nothing_of_the_config_file(env, ssm):
                           timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
+
+
+def test_a_bad_region_in_the_config_file_names_it(bare_env, tmp_path):
+    config = write(tmp_path, "config", f"""\
+        [default]
+        region = evil.example.com/
+        aws_access_key_id = {CF_KEY}
+        aws_secret_access_key = {CF_SECRET}
+        """)
+    bare_env.pop("AWS_REGION")
+    outcome, _ = timed_load(bare_env, SSM_ENV_PATHS="/prod/app", AWS_CONFIG_FILE=config)
+    assert str(outcome) == ("region = 'evil.example.com/' in the config file is not an AWS region "
+                            "name (expected something like us-east-1)")
+
+
+def test_a_config_file_that_cannot_be_parsed_names_it_and_prints_no_secret(bare_env, tmp_path):
+    config = write(tmp_path, "config", f"aws_secret_access_key = {CF_SECRET}\n[default\n")
+    outcome, _ = timed_load(bare_env, SSM_ENV_PATHS="/prod/app", AWS_CONFIG_FILE=config)
+    message = str(outcome)
+    assert message.startswith(f"the config file {config} cannot be parsed (")
+    assert not leaked(message)
+
+
+def test_no_region_anywhere_says_where_to_set_it(bare_env, tmp_path):
+    bare_env.pop("AWS_REGION")
+    config = write(tmp_path, "config", "[profile other]\nregion = eu-west-1\n")
+    outcome, _ = timed_load(bare_env, SSM_ENV_PATHS="/prod/app", AWS_CONFIG_FILE=config,
+                            AWS_ACCESS_KEY_ID=E_KEY, AWS_SECRET_ACCESS_KEY=E_SECRET)
+    assert str(outcome) == ("no AWS region: set AWS_REGION (Lambda sets it for you), "
+                            "AWS_DEFAULT_REGION or region in the profile of the config file")
+
+
+def test_a_credential_process_that_prints_without_end_is_stopped(bare_env, tmp_path):
+    command = write_process(tmp_path, "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n")
+    config = write(tmp_path, "config", f"[profile p]\ncredential_process = {command}\n")
+    message = error_of(bare_env, AWS_CONFIG_FILE=config, AWS_PROFILE="p")
+    assert message == "credential_process of profile 'p' printed more than 1 MiB; it must print one small JSON object"
+
+
+def test_a_credential_process_whose_child_keeps_the_pipe_is_bounded(bare_env, tmp_path):
+    # The helper exits at once but leaves a child holding its stdout: the deadline still bounds it.
+    command = write_process(tmp_path, "import subprocess, sys, time\n"
+                            "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(5)'])\n")
+    config = write(tmp_path, "config", f"[profile p]\ncredential_process = {command}\n")
+    outcome, elapsed = timed_load(bare_env, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1",
+                                  AWS_CONFIG_FILE=config, AWS_PROFILE="p")
+    assert "did not finish within SSM_ENV_TIMEOUT" in str(outcome)
+    assert elapsed < 1 + 2.0

@@ -201,18 +201,53 @@ def process_credentials(command: str, profile: str, environ: Mapping[str, str],
     except OSError as exc:
         raise CredentialsError(f"{where}: cannot run {argv[0]!r} ({exc.strerror or type(exc).__name__})"
                                "; install it or fix the command") from exc
-    try:
-        out, _ = process.communicate(timeout=max(0.0, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
+    # Read at most _PROCESS_OUTPUT_LIMIT bytes, within the deadline: a helper that prints without
+    # end is stopped instead of filling memory, one that hangs is killed at the deadline.
+    import threading
+
+    chunks: list[bytes] = []
+    too_long: list[bool] = []
+
+    def drain() -> None:
+        size = 0
+        assert process.stdout is not None
+        while True:
+            data = os.read(process.stdout.fileno(), 65536)
+            if not data:
+                return
+            size += len(data)
+            if size > _PROCESS_OUTPUT_LIMIT:
+                too_long.append(True)
+                process.kill()
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    reader.join(max(0.0, deadline - time.monotonic()))
+    # Still reading at the deadline: killed, and the reader is left behind (a grandchild may hold
+    # the pipe open; joining it could wait for ever).
+    timed_out = reader.is_alive()
+    if not (timed_out or too_long):
+        try:
+            process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:  # closed its stdout but runs on
+            timed_out = True
+    if timed_out:
         process.kill()
-        process.communicate()
+    process.wait()  # reaps it; prompt after kill
+    if too_long:
+        raise CredentialsError(f"{where} printed more than {_PROCESS_OUTPUT_LIMIT >> 20} MiB; it "
+                               "must print one small JSON object")
+    if timed_out:
         raise CredentialsError(f"{where} did not finish within SSM_ENV_TIMEOUT; make it faster or "
-                               "raise SSM_ENV_TIMEOUT") from None
+                               "raise SSM_ENV_TIMEOUT")
+    out = b"".join(chunks)
     if process.returncode != 0:
         raise CredentialsError(f"{where} exited with status {process.returncode} (its own message, "
                                "if any, is above); run it by hand to see why")
     try:
-        document = json.loads(out[:_PROCESS_OUTPUT_LIMIT].decode("utf-8"))
+        document = json.loads(out.decode("utf-8"))
     except ValueError:
         document = None  # the text itself is never quoted: it may hold a secret
     if not isinstance(document, dict):
