@@ -465,3 +465,24 @@ def test_a_credential_process_whose_child_keeps_the_pipe_is_bounded(bare_env, tm
                                   AWS_CONFIG_FILE=config, AWS_PROFILE="p")
     assert "did not finish within SSM_ENV_TIMEOUT" in str(outcome)
     assert elapsed < 1 + 2.0
+
+
+from test_pythons import PYTHONS  # noqa: E402  (the interpreters this machine has)
+
+
+@pytest.mark.parametrize("version", sorted(PYTHONS, key=lambda v: tuple(map(int, v.split(".")))))
+def test_the_config_file_path_on_every_interpreter(version, built, ssm, bare_env, tmp_path,
+                                                   process_script):
+    # credential_process (subprocess, a reader thread), configparser and the profile's region,
+    # in the single file, on each CPython from 3.9.
+    put(ssm, "/py/app/X", f"loaded-by-{version}")
+    config = write(tmp_path, "config", f"[profile dev]\nregion = us-east-1\n"
+                                       f"credential_process = {process_script}\n")
+    bare_env.pop("AWS_REGION")
+    bare_env.update(SSM_ENV_PATHS="/py/app", AWS_CONFIG_FILE=config, AWS_PROFILE="dev")
+    proc = subprocess.run([PYTHONS[version], "-I", "-S", str(built["single"]), "sh", "-c",
+                           'printf "%s" "$X"'], env=bare_env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"loaded-by-{version}"
+    assert not leaked(proc.stderr)

@@ -135,7 +135,8 @@ def quote(value: str, style: str) -> str:
     *with* that character (``\\\\`` stays two backslashes). So ``'`` is written ``\\'`` and
     everything else as it is; a value whose backslashes cannot survive that (an odd run of them
     right before a quote or at the end) raises ValueError: compose's single quotes cannot hold
-    it, and no other quoting of compose's is read the same way by python-dotenv.
+    it. (Its double quotes could, but they interpolate ``$`` and python-dotenv escapes them
+    differently; one plain rule and a clear refusal are easier to trust.)
     """
     if style == "shell":
         return "'" + value.replace("'", "'\\''") + "'"
