@@ -78,8 +78,9 @@ def env(moto_url):
         "AWS_REGION": REGION,
         "AWS_ENDPOINT_URL_SSM": moto_url,
         "LC_ALL": "C.UTF-8",
-        # Never this machine's own ~/.aws/credentials.
+        # Never this machine's own ~/.aws/credentials or ~/.aws/config.
         "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/ssm-env-wrapper-tests/credentials",
+        "AWS_CONFIG_FILE": "/nonexistent/ssm-env-wrapper-tests/config",
     })
 
 

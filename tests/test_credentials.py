@@ -262,8 +262,13 @@ def test_a_profile_without_keys_is_an_error_naming_it(bare_env, credentials_file
     outcome, _ = load(bare_env, SSM_ENV_PATHS="/prod/app", AWS_SHARED_CREDENTIALS_FILE=credentials_file,
                       AWS_PROFILE=profile)
     message = credentials_error(outcome)
-    assert message == (f"no AWS credentials: profile {profile!r} (AWS_PROFILE) has no "
-                       f"aws_access_key_id/aws_secret_access_key in {credentials_file}")
+    if profile == "missing":  # botocore: ProfileNotFound
+        assert message == (f"no AWS credentials: profile 'missing' (AWS_PROFILE) is in neither "
+                           f"{credentials_file} nor /nonexistent/ssm-env-wrapper-tests/config; "
+                           "check the name")
+    else:  # botocore: PartialCredentialsError, not a silent fall-through
+        assert message == (f"profile 'only-key' in {credentials_file} has aws_access_key_id but no "
+                           "aws_secret_access_key; add it or remove both")
 
 
 def test_a_profile_that_does_not_exist_fails_closed_through_the_wrapper(bare_env, wrapper, credentials_file):
@@ -271,8 +276,9 @@ def test_a_profile_that_does_not_exist_fails_closed_through_the_wrapper(bare_env
                                        AWS_SHARED_CREDENTIALS_FILE=credentials_file))
     assert_no_secrets(proc, *SECRETS)
     assert proc.returncode == 1
-    assert proc.stderr == (f"ssm-env-wrapper: no AWS credentials: profile 'nope' (AWS_PROFILE) has no "
-                           f"aws_access_key_id/aws_secret_access_key in {credentials_file}\n")
+    assert proc.stderr == (f"ssm-env-wrapper: no AWS credentials: profile 'nope' (AWS_PROFILE) is in "
+                           f"neither {credentials_file} nor /nonexistent/ssm-env-wrapper-tests/config; "
+                           "check the name\n")
 
 
 def test_a_file_that_cannot_be_parsed_says_so(bare_env, tmp_path):
@@ -293,12 +299,13 @@ def test_environment_keys_win_over_the_container_and_the_file(env, credentials_f
     assert used == (ACCESS_KEY, SESSION_TOKEN)
 
 
-def test_the_container_wins_over_the_file(bare_env, credentials_file):
+def test_the_file_wins_over_the_container(bare_env, credentials_file):
+    # botocore's order (issue 15): the profile's files before the container provider.
     with ContainerCredentials(CONTAINER_ANSWER) as provider:
         used = signed_by(bare_env, AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
                          AWS_SHARED_CREDENTIALS_FILE=credentials_file)
-        assert len(provider.requests) == 1
-    assert used == (C_KEY, C_TOKEN)
+        assert provider.requests == []
+    assert used == (F_KEY, F_TOKEN)
 
 
 def test_half_the_environment_keys_is_an_error_not_a_fallback(bare_env, credentials_file):
@@ -320,9 +327,10 @@ def test_nothing_anywhere_is_one_line_that_says_where_it_looked(bare_env, wrappe
     assert len(lines) == 1 and "Traceback" not in proc.stderr
     line = lines[0]
     assert line.startswith("ssm-env-wrapper: no AWS credentials: looked in the environment "
-                           "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), the container provider "
-                           "(AWS_CONTAINER_CREDENTIALS_FULL_URI/RELATIVE_URI: not set) and the shared "
-                           "credentials file (/nonexistent/ssm-env-wrapper-tests/credentials")
+                           "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), the profile default in "
+                           "/nonexistent/ssm-env-wrapper-tests/credentials and "
+                           "/nonexistent/ssm-env-wrapper-tests/config (none), and the container "
+                           "provider (AWS_CONTAINER_CREDENTIALS_FULL_URI/RELATIVE_URI: not set)")
     assert "the EC2 metadata service is not asked" in line
     assert elapsed < 1.0  # no network wait of any kind
 

@@ -116,7 +116,7 @@ def test_throttling_past_the_default_attempts_names_the_count():
         assert len(fake.requests) == 8
     assert len(waits) == 7  # no wait after the last attempt
     assert caught.value.code == "ThrottlingException"
-    assert "(after 8 attempts; AWS_MAX_ATTEMPTS=8)" in str(caught.value)
+    assert "(after 8 attempts; SSM_ENV_MAX_ATTEMPTS=8)" in str(caught.value)
 
 
 def test_throttling_past_max_attempts_fails_closed_through_the_wrapper(env, wrapper):

@@ -39,12 +39,14 @@ _OPTIONS = [
     (("--disabled",), "SSM_ENV_DISABLED", "flag", "load nothing, exec at once"),
     (("--exec-wrapper",), "SSM_ENV_EXEC_WRAPPER", "value", "the next exec wrapper to chain"),
     (("--timeout",), "SSM_ENV_TIMEOUT", "value", "seconds for the whole load (default 5)"),
-    (("--max-attempts",), "AWS_MAX_ATTEMPTS", "value", "attempts per request (default 8)"),
+    (("--max-attempts",), "SSM_ENV_MAX_ATTEMPTS", "value",
+     "attempts per request, the first included (default 8; AWS_MAX_ATTEMPTS is the fallback)"),
     (("--log-level",), "SSM_ENV_LOG_LEVEL", "value", "debug, info (default), warn or error"),
     (("--log-format",), "AWS_LAMBDA_LOG_FORMAT", "value", "text (default) or json"),
     (("--region",), "AWS_REGION", "value", "the AWS region"),
     (("--endpoint-url",), "AWS_ENDPOINT_URL_SSM", "value", "another SSM endpoint"),
-    (("--profile",), "AWS_PROFILE", "value", "a profile of the shared credentials file"),
+    (("--profile",), "AWS_PROFILE", "value",
+     "a profile of ~/.aws/credentials or ~/.aws/config (keys, credential_process, region)"),
     (("--ca-bundle",), "AWS_CA_BUNDLE", "value", "a PEM bundle to verify the endpoint with"),
 ]
 
@@ -127,13 +129,26 @@ def quote(value: str, style: str) -> str:
     """Quote ``value`` so that ``style`` reads it back exactly.
 
     ``shell``: POSIX single quotes (nothing inside is special; ``'`` becomes ``'\\''``), safe for
-    ``eval``. ``dotenv``: single quotes with ``\\`` and ``'`` escaped, line breaks literal inside
-    them: docker compose reads them literally, python-dotenv with ``interpolate=False`` (its
-    default expands ``${X}`` even in single quotes).
+    ``eval``. ``dotenv``: single quotes as docker compose reads them (compose-go's dotenv parser,
+    ``extractVarValue``; "Syntax for environment files in Docker Compose"): no interpolation,
+    line breaks literal, ``\\'`` is a quote, and a backslash before any other character is kept
+    *with* that character (``\\\\`` stays two backslashes). So ``'`` is written ``\\'`` and
+    everything else as it is; a value whose backslashes cannot survive that (an odd run of them
+    right before a quote or at the end) raises ValueError: compose's single quotes cannot hold
+    it. (Its double quotes could, but they interpolate ``$`` and python-dotenv escapes them
+    differently; one plain rule and a clear refusal are easier to trust.)
     """
     if style == "shell":
         return "'" + value.replace("'", "'\\''") + "'"
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    run = 0
+    for char in value + "'":  # the closing quote ends the last run
+        if char == "\\":
+            run += 1
+            continue
+        if char == "'" and run % 2:
+            raise ValueError("an odd number of backslashes before a quote or at the end")
+        run = 0
+    return "'" + value.replace("'", "\\'") + "'"
 
 
 def run_cli(args: list[str]) -> int:
@@ -218,6 +233,14 @@ def _export(environ: dict[str, str], style: str) -> int:
         sys.stdout.write(json.dumps(result.variables, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
     else:
         keyword = "export " if style == "shell" else ""
+        lines = []
         for variable in sorted(result.variables):
-            sys.stdout.write(f"{keyword}{variable}={quote(result.variables[variable], style)}\n")
+            try:
+                lines.append(f"{keyword}{variable}={quote(result.variables[variable], style)}\n")
+            except ValueError:
+                raise SsmEnvError(f"export --format dotenv: the value of {variable} ends in, or "
+                                  "puts before a quote, an odd number of backslashes, which docker "
+                                  "compose's .env syntax cannot hold; use --format json or shell"
+                                  ) from None
+        sys.stdout.writelines(lines)
     return 0

@@ -1,14 +1,19 @@
-"""Credentials, first found wins, in the AWS SDKs' order (minus what needs an SDK):
+"""Credentials, first found wins, in botocore's order (minus what needs an SDK):
 
 1. the environment: ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN`` (what
    Lambda sets from the function's execution role);
-2. the container provider: ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` or ``..._RELATIVE_URI``, with
+2. the profile (``AWS_PROFILE``, default ``default``) in the files, as botocore's
+   ProfileProviderBuilder orders them: static keys in the shared credentials file
+   (``AWS_SHARED_CREDENTIALS_FILE``, default ``~/.aws/credentials``), then the profile's
+   ``credential_process``, then static keys in the config file (``AWS_CONFIG_FILE``, default
+   ``~/.aws/config``). A profile that needs an SDK (SSO, assume-role, web identity) is an error
+   that says how to bridge it with ``credential_process``;
+3. the container provider: ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` or ``..._RELATIVE_URI``, with
    ``AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`` or ``..._TOKEN`` (Lambda SnapStart, ECS, EKS Pod
-   Identity);
-3. static keys in the shared credentials file (``AWS_SHARED_CREDENTIALS_FILE``, default
-   ``~/.aws/credentials``; profile ``AWS_PROFILE``, default ``default``), for people at a terminal.
+   Identity).
 
 The EC2 instance metadata service is never asked: outside EC2 it only hangs until a timeout.
+Reference: botocore/credentials.py, ``create_credential_resolver``.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Credentials", "credentials_from_environ", "resolve_credentials"]
+__all__ = ["Credentials", "credentials_from_environ", "resolve_credentials", "profile_credentials",
+           "process_credentials"]
 
 # The container provider's addresses (botocore's ContainerMetadataFetcher): the ECS agent's, the
 # EKS Pod Identity agent's, and loopback (Lambda SnapStart serves credentials on 127.0.0.1).
@@ -144,35 +150,151 @@ def container_credentials(url: str, token: str | None, deadline: float) -> Crede
     return Credentials(access_key, secret_key, token_value if isinstance(token_value, str) else None)
 
 
-def _shared_file(environ: Mapping[str, str]) -> tuple[str, str, bool]:
-    path = environ.get("AWS_SHARED_CREDENTIALS_FILE", "").strip() or os.path.join(
-        environ.get("HOME") or os.path.expanduser("~"), ".aws", "credentials")
-    profile = (environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE") or "").strip()
-    return os.path.expanduser(path), profile or "default", bool(profile)
+# Profile keys that mean "an SDK must fetch these credentials" (botocore's AssumeRoleProvider,
+# AssumeRoleWithWebIdentityProvider, SSOProvider and LoginProvider): no standard-library client
+# can do it, and silently falling through to another provider would sign with the wrong identity.
+_SDK_ONLY_KEYS = ("sso_session", "sso_start_url", "sso_account_id", "sso_role_name", "role_arn",
+                  "web_identity_token_file", "credential_source", "login_session")
+
+# The credential_process output is read up to this size: a JSON document with four strings.
+_PROCESS_OUTPUT_LIMIT = 1 << 20
 
 
-def shared_file_credentials(path: str, profile: str) -> Credentials | None:
-    """Static keys of ``profile`` in the INI file at ``path``; None when the file or profile is not
-    there (or the profile has no static keys)."""
-    if not os.path.isfile(path):
-        return None
-    import configparser  # only for people at a terminal: Lambda never gets here
-
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, OSError, UnicodeDecodeError) as exc:
-        raise CredentialsError(f"the shared credentials file {path} cannot be parsed "
-                               f"({type(exc).__name__}); fix it or set AWS_SHARED_CREDENTIALS_FILE"
-                               ) from exc
-    if not parser.has_section(profile):
-        return None
-    section = parser[profile]
+def _static_keys(section: Mapping[str, str], profile: str, path: str) -> Credentials | None:
     access_key = section.get("aws_access_key_id", "").strip()
     secret_key = section.get("aws_secret_access_key", "").strip()
-    if not (access_key and secret_key):
+    if access_key and secret_key:
+        # aws_security_token: the older name botocore still reads.
+        token = section.get("aws_session_token", "") or section.get("aws_security_token", "")
+        return Credentials(access_key, secret_key, token.strip())
+    if access_key or secret_key:
+        # botocore raises PartialCredentialsError here rather than trying the next provider.
+        have, missing = (("aws_access_key_id", "aws_secret_access_key") if access_key
+                         else ("aws_secret_access_key", "aws_access_key_id"))
+        raise CredentialsError(f"profile {profile!r} in {path} has {have} but no {missing}; add it "
+                               "or remove both")
+    return None
+
+
+def process_credentials(command: str, profile: str, environ: Mapping[str, str],
+                        deadline: float) -> Credentials:
+    """Run a profile's ``credential_process`` and read its JSON (``Version`` 1, ``AccessKeyId``,
+    ``SecretAccessKey``, optional ``SessionToken`` and ``Expiration``), as botocore's
+    ProcessProvider does ("Sourcing credentials with an external process", AWS SDKs and Tools
+    Reference Guide). Its stderr goes to ours (it may prompt or explain); its stdout holds
+    secrets and never reaches a message. It must finish before ``deadline``."""
+    import json
+    import shlex
+    import subprocess
+    import time
+
+    where = f"credential_process of profile {profile!r}"
+    try:
+        argv = shlex.split(command)  # botocore's compat_shell_split on POSIX
+    except ValueError as exc:
+        raise CredentialsError(f"{where} cannot be split into words ({exc}); fix its quoting") from exc
+    if not argv:
+        raise CredentialsError(f"{where} is empty; set a command or remove it")
+    try:
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=None, env=dict(environ))
+    except OSError as exc:
+        raise CredentialsError(f"{where}: cannot run {argv[0]!r} ({exc.strerror or type(exc).__name__})"
+                               "; install it or fix the command") from exc
+    # Read at most _PROCESS_OUTPUT_LIMIT bytes, within the deadline: a helper that prints without
+    # end is stopped instead of filling memory, one that hangs is killed at the deadline.
+    import threading
+
+    chunks: list[bytes] = []
+    too_long: list[bool] = []
+
+    def drain() -> None:
+        size = 0
+        assert process.stdout is not None
+        while True:
+            data = os.read(process.stdout.fileno(), 65536)
+            if not data:
+                return
+            size += len(data)
+            if size > _PROCESS_OUTPUT_LIMIT:
+                too_long.append(True)
+                process.kill()
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    reader.join(max(0.0, deadline - time.monotonic()))
+    # Still reading at the deadline: killed, and the reader is left behind (a grandchild may hold
+    # the pipe open; joining it could wait for ever).
+    timed_out = reader.is_alive()
+    if not (timed_out or too_long):
+        try:
+            process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:  # closed its stdout but runs on
+            timed_out = True
+    if timed_out:
+        process.kill()
+    process.wait()  # reaps it; prompt after kill
+    if too_long:
+        raise CredentialsError(f"{where} printed more than {_PROCESS_OUTPUT_LIMIT >> 20} MiB; it "
+                               "must print one small JSON object")
+    if timed_out:
+        raise CredentialsError(f"{where} did not finish within SSM_ENV_TIMEOUT; make it faster or "
+                               "raise SSM_ENV_TIMEOUT")
+    out = b"".join(chunks)
+    if process.returncode != 0:
+        raise CredentialsError(f"{where} exited with status {process.returncode} (its own message, "
+                               "if any, is above); run it by hand to see why")
+    try:
+        document = json.loads(out.decode("utf-8"))
+    except ValueError:
+        document = None  # the text itself is never quoted: it may hold a secret
+    if not isinstance(document, dict):
+        raise CredentialsError(f"{where} did not print a JSON object; it must print "
+                               '{"Version": 1, "AccessKeyId": ..., "SecretAccessKey": ...}')
+    if document.get("Version") != 1:
+        raise CredentialsError(f"{where} did not print \"Version\": 1, the only version defined; "
+                               "check its output format")
+    access_key, secret_key = document.get("AccessKeyId"), document.get("SecretAccessKey")
+    token = document.get("SessionToken")
+    if not (isinstance(access_key, str) and isinstance(secret_key, str) and access_key and secret_key
+            and (token is None or isinstance(token, str))):
+        raise CredentialsError(f"{where} printed no AccessKeyId and SecretAccessKey strings; "
+                               "check its output format (Version 1)")
+    return Credentials(access_key, secret_key, token)
+
+
+def profile_credentials(environ: Mapping[str, str], deadline: float) -> Credentials | None:
+    """The selected profile's credentials from the credentials and config files (the order is in
+    the module's docstring); None when no file has any for it. An explicitly chosen profile that
+    no file has is an error, as in botocore (ProfileNotFound)."""
+    from .config_file import config_path, credentials_path, profile_name, read_profiles
+
+    profile, explicit = profile_name(environ)
+    cred_path, conf_path = credentials_path(environ), config_path(environ)
+    in_credentials = (read_profiles(cred_path, config=False) or {}).get(profile)
+    in_config = (read_profiles(conf_path, config=True) or {}).get(profile)
+    if in_credentials is None and in_config is None:
+        if explicit:
+            raise CredentialsError(f"no AWS credentials: profile {profile!r} (AWS_PROFILE) is in "
+                                   f"neither {cred_path} nor {conf_path}; check the name")
         return None
-    return Credentials(access_key, secret_key, section.get("aws_session_token", "").strip())
+    # botocore merges the credentials file's keys over the config file's for the profile.
+    merged = dict(in_config or {}, **(in_credentials or {}))
+    needs_sdk = [key for key in _SDK_ONLY_KEYS if merged.get(key, "").strip()]
+    if needs_sdk:
+        raise CredentialsError(
+            f"profile {profile!r} uses {needs_sdk[0]}, which needs an AWS SDK; add a profile with "
+            f"credential_process = aws configure export-credentials --profile {profile} "
+            "--format process and set AWS_PROFILE to it")
+    found = _static_keys(in_credentials or {}, profile, cred_path)
+    if found is not None:
+        return found
+    command = merged.get("credential_process", "").strip()
+    if command:
+        return process_credentials(command, profile, environ, deadline)
+    return _static_keys(in_config or {}, profile, conf_path)
 
 
 def resolve_credentials(environ: Mapping[str, str] | None = None, *,
@@ -183,22 +305,28 @@ def resolve_credentials(environ: Mapping[str, str] | None = None, *,
 
     if environ is None:
         environ = os.environ
+    if deadline is None:
+        deadline = time.monotonic() + 2.0
     found = credentials_from_environ(environ)
+    if found is not None:
+        return found
+    found = profile_credentials(environ, deadline)
     if found is not None:
         return found
     url = _container_url(environ)
     if url:
-        return container_credentials(url, _container_token(environ),
-                                     time.monotonic() + 2.0 if deadline is None else deadline)
-    path, profile, explicit = _shared_file(environ)
-    found = shared_file_credentials(path, profile)
-    if found is not None:
-        return found
+        return container_credentials(url, _container_token(environ), deadline)
+    from .config_file import config_path, credentials_path, profile_name
+
+    profile, explicit = profile_name(environ)
+    files = f"{credentials_path(environ)} and {config_path(environ)}"
     if explicit:
         raise CredentialsError(f"no AWS credentials: profile {profile!r} (AWS_PROFILE) has no "
-                               f"aws_access_key_id/aws_secret_access_key in {path}")
+                               f"aws_access_key_id/aws_secret_access_key or credential_process in "
+                               f"{files}")
     raise CredentialsError(
         "no AWS credentials: looked in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), "
-        "the container provider (AWS_CONTAINER_CREDENTIALS_FULL_URI/RELATIVE_URI: not set) and "
-        f"the shared credentials file ({path}, profile default: none); Lambda sets the first from "
-        "the execution role, elsewhere export them (the EC2 metadata service is not asked)")
+        f"the profile default in {files} (none), and the container provider "
+        "(AWS_CONTAINER_CREDENTIALS_FULL_URI/RELATIVE_URI: not set); Lambda sets the first from "
+        "the execution role, elsewhere export them or set AWS_PROFILE (the EC2 metadata service "
+        "is not asked)")

@@ -19,7 +19,8 @@ _REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 def region_from_environ(environ: Mapping[str, str] | None = None) -> str:
-    """``AWS_REGION`` (set by Lambda), then ``AWS_DEFAULT_REGION`` (the CLI's), as the SDKs do."""
+    """``AWS_REGION`` (set by Lambda), then ``AWS_DEFAULT_REGION`` (the CLI's), then the profile's
+    ``region`` in the config file, as the SDKs do."""
     if environ is None:
         environ = os.environ
     for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
@@ -30,7 +31,19 @@ def region_from_environ(environ: Mapping[str, str] | None = None) -> str:
                 raise ConfigError(f"{variable}={region!r} is not an AWS region name "
                                   "(expected something like us-east-1)")
             return region
-    raise ConfigError("no AWS region: set AWS_REGION (Lambda sets it for you) or AWS_DEFAULT_REGION")
+    # Then the profile's region in the config file, as the SDKs do (only off Lambda: Lambda sets
+    # AWS_REGION, so the config file is never read on its cold path).
+    from .config_file import config_region
+
+    configured = config_region(environ)
+    if configured:
+        if (set(configured) - _REGION_CHARS or configured.startswith("-")
+                or configured.endswith("-")):
+            raise ConfigError(f"region = {configured!r} in the config file is not an AWS region "
+                              "name (expected something like us-east-1)")
+        return configured
+    raise ConfigError("no AWS region: set AWS_REGION (Lambda sets it for you), AWS_DEFAULT_REGION "
+                      "or region in the profile of the config file")
 
 
 class Endpoint(Frozen):

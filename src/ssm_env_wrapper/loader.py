@@ -245,7 +245,8 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
         def connect() -> SsmClient:
             return SsmClient(endpoint, credentials, region, timeout=timeout, deadline=deadline,
                              max_attempts=settings.max_attempts, ca_bundle=ca_bundle,
-                             environ=environ, trace=trace)
+                             environ=environ, trace=trace,
+                             attempts_setting=settings.max_attempts_setting)
 
         requests, connections = _run_jobs(jobs, connect, settings.recursive)
     except SsmEnvError as exc:  # no region, no credentials: nothing can be fetched at all
@@ -385,7 +386,8 @@ def load_parameters(paths: str | Iterable[str] = (), *, names: str | Iterable[st
         names=tuple(dict.fromkeys(parse_ref(item, "names") for item in listed(names))),
         json_names=tuple(dict.fromkeys(parse_ref(item, "json_names") for item in listed(json_names))),
         name_mode=name_mode, prefix=prefix, uppercase=uppercase, timeout=timeout,
-        max_attempts=DEFAULT_MAX_ATTEMPTS if max_attempts is None else max_attempts)
+        max_attempts=DEFAULT_MAX_ATTEMPTS if max_attempts is None else max_attempts,
+        max_attempts_setting="SSM_ENV_MAX_ATTEMPTS" if max_attempts is None else "max_attempts")
     result = load(settings, environ, credentials=credentials, region=region,
                   endpoint_url=endpoint_url, timeout=timeout)
     return result.variables

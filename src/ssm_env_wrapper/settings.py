@@ -18,7 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only; importing typing costs every cold start milliseconds
     from collections.abc import Mapping
 
-__all__ = ["Settings", "ParameterRef", "parse_bool", "normalize_path", "parse_refs"]
+__all__ = ["Settings", "ParameterRef", "parse_bool", "normalize_path", "parse_refs", "user_agent"]
 
 _TRUE = frozenset(("true", "1", "yes"))
 _FALSE = frozenset(("false", "0", "no"))
@@ -42,12 +42,18 @@ REFERENCE_PREFIX = "ssm:"
 #: limited to 10 s, and the runtime still has to start after us.
 DEFAULT_TIMEOUT = 5.0
 
-#: Attempts per request (AWS_MAX_ATTEMPTS). Why 8: when hundreds of functions cold-start at once
-#: they share SSM's ~40 requests a second per account and region. With full jitter on a 100 ms
-#: base (capped at 2 s) the expected waits after attempts 1..7 add up to about 3 s, so eight
-#: attempts spread a storm over most of the 5 s deadline instead of giving up after a few hundred
-#: milliseconds (botocore's standard mode stops at 3); the deadline stays the hard bound.
+#: Attempts per request (SSM_ENV_MAX_ATTEMPTS, else AWS_MAX_ATTEMPTS), the first included, as
+#: AWS_MAX_ATTEMPTS counts them in the SDKs ("Retry behavior", AWS SDKs and Tools Reference Guide).
+#: Why 8 and not the SDKs' 3: when hundreds of functions cold-start at once they share SSM's 40
+#: requests a second per account and region. With full jitter on a 100 ms base (capped at 2 s) the
+#: expected waits after attempts 1..7 add up to about 3 s, so eight attempts spread a storm over
+#: most of the 5 s deadline instead of giving up after a few hundred milliseconds, and a failed
+#: start costs a whole new INIT (billed since 2025-08-01); the deadline stays the hard bound (see
+#: bench/ for the storm figures). The SDKs' 3 suits a client whose caller can retry later.
 DEFAULT_MAX_ATTEMPTS = 8
+
+#: Where the attempt count came from, named in the "after N attempts" message.
+ATTEMPTS_VARIABLES = ("SSM_ENV_MAX_ATTEMPTS", "AWS_MAX_ATTEMPTS")
 
 NAME_MODES = ("leaf", "relative")
 ON_ERROR_MODES = ("fail", "continue")
@@ -179,7 +185,7 @@ class Settings(Frozen):
 
     __slots__ = ("paths", "recursive", "names", "json_names", "references", "name_mode", "prefix",
                  "uppercase", "overwrite", "allow", "on_error", "disabled", "exec_wrapper",
-                 "timeout", "max_attempts")
+                 "timeout", "max_attempts", "max_attempts_setting")
     paths: tuple[str, ...]
     recursive: bool
     names: tuple[ParameterRef, ...]
@@ -195,6 +201,7 @@ class Settings(Frozen):
     exec_wrapper: str | None
     timeout: float
     max_attempts: int
+    max_attempts_setting: str
 
     def __init__(self, paths: tuple[str, ...] = (), recursive: bool = False, *,
                  names: tuple[ParameterRef, ...] = (), json_names: tuple[ParameterRef, ...] = (),
@@ -202,7 +209,8 @@ class Settings(Frozen):
                  prefix: str = "", uppercase: bool = False, overwrite: bool = True,
                  allow: frozenset[str] = frozenset(), on_error: str = "fail",
                  disabled: bool = False, exec_wrapper: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+                 max_attempts_setting: str = "SSM_ENV_MAX_ATTEMPTS") -> None:
         if name_mode not in NAME_MODES:
             raise ConfigError(f"name_mode must be one of {', '.join(NAME_MODES)}, got {name_mode!r}")
         if on_error not in ON_ERROR_MODES:
@@ -212,7 +220,7 @@ class Settings(Frozen):
                   prefix=prefix, uppercase=bool(uppercase), overwrite=bool(overwrite),
                   allow=frozenset(allow), on_error=on_error, disabled=bool(disabled),
                   exec_wrapper=exec_wrapper or None, timeout=float(timeout),
-                  max_attempts=int(max_attempts))
+                  max_attempts=int(max_attempts), max_attempts_setting=max_attempts_setting)
 
     @property
     def has_sources(self) -> bool:
@@ -249,6 +257,14 @@ class Settings(Frozen):
         if prefix and not is_variable_name(prefix):
             raise ConfigError(f"SSM_ENV_PREFIX={prefix!r} must be letters, digits and _, not "
                               "starting with a digit")
+        # SSM_ENV_MAX_ATTEMPTS is the wrapper's own: the function shares this environment, and its
+        # AWS_MAX_ATTEMPTS is meant for its own SDK clients. AWS_MAX_ATTEMPTS (same meaning: total
+        # attempts) is the fallback, so that a setup that only has it keeps working.
+        # AWS_RETRY_MODE is not read: see the README's "Retries" (one policy, bounded by the deadline).
+        attempts_setting = next((v for v in ATTEMPTS_VARIABLES if get(v, "").strip()),
+                                ATTEMPTS_VARIABLES[0])
+        max_attempts = int(_parse_number(attempts_setting, get(attempts_setting),
+                                         DEFAULT_MAX_ATTEMPTS, integer=True, high=100))
         return cls(
             tuple(paths),
             parse_bool("SSM_ENV_RECURSIVE", get("SSM_ENV_RECURSIVE"), False),
@@ -264,6 +280,45 @@ class Settings(Frozen):
             disabled=parse_bool("SSM_ENV_DISABLED", get("SSM_ENV_DISABLED"), False),
             exec_wrapper=get("SSM_ENV_EXEC_WRAPPER", "").strip() or None,
             timeout=_parse_number("SSM_ENV_TIMEOUT", get("SSM_ENV_TIMEOUT"), DEFAULT_TIMEOUT),
-            max_attempts=int(_parse_number("AWS_MAX_ATTEMPTS", get("AWS_MAX_ATTEMPTS"),
-                                           DEFAULT_MAX_ATTEMPTS, integer=True, high=100)),
+            max_attempts=max_attempts,
+            max_attempts_setting=attempts_setting,
         )
+
+
+# User-Agent, as botocore builds it (botocore/useragent.py): each component's characters outside
+# this set become "-" (sanitize_user_agent_string_component), which also rules out CR, LF and
+# spaces, so no variable can inject a header or a second component.
+_UA_CHARS = frozenset(_ALNUM + "!$%&'*+-.^_`|~,")
+# "sdk_ua_app_id ... maximum length of 50 characters" (AWS SDKs and Tools Reference Guide,
+# "Application ID"); AWS_EXECUTION_ENV is Lambda's own short name (AWS_Lambda_python3.12), cut at
+# the same length to keep the header bounded whatever the environment holds.
+_UA_MAX = 50
+
+
+def _ua_clean(text: str, allow_hash: bool = True) -> str:
+    return "".join(c if c in _UA_CHARS or (allow_hash and c == "#") else "-"
+                   for c in text.strip()[:_UA_MAX])
+
+
+def user_agent(environ: Mapping[str, str] | None = None) -> str:
+    """``ssm-env-wrapper/VERSION ua/2.1 os/linux lang/python#3.12.4 md/pyimpl#CPython
+    [exec-env/AWS_EXECUTION_ENV] [app/AWS_SDK_UA_APP_ID]``: the SDKs' layout, so that CloudTrail's
+    userAgent field and service metrics attribute the calls."""
+    import sys
+
+    from .version import __version__
+
+    if environ is None:
+        environ = os.environ
+    version = sys.version_info
+    parts = [f"ssm-env-wrapper/{_ua_clean(__version__)}", "ua/2.1",
+             f"os/{_ua_clean(sys.platform, False)}",
+             f"lang/python#{version[0]}.{version[1]}.{version[2]}",
+             f"md/pyimpl#{_ua_clean(sys.implementation.name.capitalize().replace('Cpython', 'CPython'))}"]
+    execution_env = environ.get("AWS_EXECUTION_ENV", "").strip()
+    if execution_env:
+        parts.append(f"exec-env/{_ua_clean(execution_env)}")
+    app_id = environ.get("AWS_SDK_UA_APP_ID", "").strip()
+    if app_id:
+        parts.append(f"app/{_ua_clean(app_id)}")
+    return " ".join(parts)

@@ -10,10 +10,9 @@ import time
 
 from .endpoint import partition
 from .errors import AwsApiError, DeadlineError, EndpointError, SsmEnvError
-from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT
+from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, user_agent
 from .sigv4 import sign
 from .transport import DeadlineExceeded, HttpConnection, proxy_for, tls_context
-from .version import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -106,6 +105,21 @@ def _check_parameter(parameter: object, call: str) -> None:
         raise EndpointError(f"{call} failed: a parameter in the answer has no Name or Value")
 
 
+# x-amz-retry-after: milliseconds to wait, a hint an AWS service may send with a retryable error.
+# botocore honours it in its updated retry behavior (botocore/retries/standard.py,
+# ExponentialBackoff: never shorter than the computed backoff, at most 5 s longer); SSM's API
+# reference does not say whether SSM sends it, so it is honoured when present, the same way, and
+# never past the deadline (the caller checks the deadline after this).
+_RETRY_AFTER_MAX_EXTRA = 5.0
+
+
+def _retry_after(response: HttpResponse, backoff: float) -> float:
+    text = (response.headers.get("x-amz-retry-after") or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:  # not a whole number of milliseconds: ignored
+        return backoff
+    return max(backoff, min(int(text) / 1000.0, backoff + _RETRY_AFTER_MAX_EXTRA))
+
+
 class SsmClient:
     """Calls SSM's JSON API, retrying what can change, within one deadline. One instance keeps one
     connection to its endpoint alive; use one per thread.
@@ -120,12 +134,15 @@ class SsmClient:
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS, ca_bundle: str | None = None,
                  environ: Mapping[str, str] | None = None, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep,
-                 trace: Callable[[str], None] | None = None) -> None:
+                 trace: Callable[[str], None] | None = None,
+                 attempts_setting: str = "SSM_ENV_MAX_ATTEMPTS") -> None:
         self.endpoint = endpoint
         self.region = region
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout if deadline is None else deadline
         self.max_attempts = max(1, max_attempts)
+        self._attempts_setting = attempts_setting  # the variable named when attempts run out
+        self._user_agent = user_agent(environ)
         self.requests = 0
         self._credentials = credentials
         self._clock = clock
@@ -171,7 +188,7 @@ class SsmClient:
             ("X-Amz-Target", f"AmazonSSM.{operation}"),
         ], body, access_key=creds.access_key, secret_key=creds.secret_key, token=creds.token,
             region=self.region, service="ssm", timestamp=self._clock() + self._skew)
-        headers.append(("User-Agent", f"ssm-env-wrapper/{__version__}"))
+        headers.append(("User-Agent", self._user_agent))
         self.requests += 1
         return self._http.request("POST", "/", headers, body, self.deadline)
 
@@ -228,9 +245,12 @@ class SsmClient:
                 cause = None
             if attempt >= self.max_attempts:
                 tries = f"{attempt} attempt{'' if attempt == 1 else 's'}"
-                failure.args = (f"{failure} (after {tries}; AWS_MAX_ATTEMPTS={self.max_attempts})",)
+                failure.args = (f"{failure} (after {tries}; "
+                                f"{self._attempts_setting}={self.max_attempts})",)
                 raise failure from cause
             delay = _backoff(attempt)
+            if cause is None:
+                delay = _retry_after(response, delay)
             if time.monotonic() + delay >= self.deadline:
                 raise self._deadline_error(operation, target, str(failure)) from cause
             self._sleep(delay)
@@ -273,7 +293,7 @@ class SsmClient:
         retry = transient or code in _THROTTLE_CODES or code in _TRANSIENT_CODES
         fix = self._fix(operation, code, message, target)
         if code in _THROTTLE_CODES:
-            fix = ("SSM throttled this account's requests: raise AWS_MAX_ATTEMPTS or "
+            fix = ("SSM throttled this account's requests: raise SSM_ENV_MAX_ATTEMPTS or "
                    "SSM_ENV_TIMEOUT, or load fewer paths (see the README's scaling section)")
         return {}, AwsApiError(operation, code, message, target=target, status=status, fix=fix), retry
 

@@ -1,0 +1,102 @@
+"""The AWS shared config file (``~/.aws/config``) and credentials file, read as botocore reads them.
+
+botocore/configloader.py is the reference: ``raw_config_parse`` parses with
+``configparser.RawConfigParser`` (no interpolation, ``#`` and ``;`` comment lines, option names
+lower-cased), and ``build_profile_map`` takes ``[default]`` and ``[profile NAME]`` sections of the
+config file as profiles (the section name split with ``shlex``, so ``[profile "my name"]`` works;
+other sections such as ``[sso-session x]`` are not profiles). The credentials file's sections are
+profile names as they are. The profile is ``AWS_PROFILE`` (or ``AWS_DEFAULT_PROFILE``), else
+``default``.
+
+Only people at a terminal or in a container get here: Lambda sets credentials and ``AWS_REGION``
+in the environment, so this module (and ``configparser``, ``shlex``, ``subprocess``) is never
+imported on its cold path.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .errors import ConfigError, CredentialsError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["config_path", "credentials_path", "profile_name", "read_profiles", "config_region"]
+
+
+def _home(environ: Mapping[str, str]) -> str:
+    return environ.get("HOME") or os.path.expanduser("~")
+
+
+def _expand(path: str, environ: Mapping[str, str]) -> str:
+    # botocore expands ~ and $VARS in the configured path (configloader.raw_config_parse).
+    if path.startswith("~"):
+        path = _home(environ) + path[1:]
+    return os.path.expandvars(path)
+
+
+def config_path(environ: Mapping[str, str]) -> str:
+    """``AWS_CONFIG_FILE``, default ``~/.aws/config``."""
+    return _expand(environ.get("AWS_CONFIG_FILE", "").strip() or "~/.aws/config", environ)
+
+
+def credentials_path(environ: Mapping[str, str]) -> str:
+    """``AWS_SHARED_CREDENTIALS_FILE``, default ``~/.aws/credentials``."""
+    return _expand(environ.get("AWS_SHARED_CREDENTIALS_FILE", "").strip() or "~/.aws/credentials",
+                   environ)
+
+
+def profile_name(environ: Mapping[str, str]) -> tuple[str, bool]:
+    """``(profile, chosen explicitly)``: ``AWS_PROFILE``, ``AWS_DEFAULT_PROFILE``, else default."""
+    profile = (environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE") or "").strip()
+    return profile or "default", bool(profile)
+
+
+def read_profiles(path: str, *, config: bool) -> dict[str, dict[str, str]] | None:
+    """The profiles in the INI file at ``path`` (None when there is no such file). ``config``:
+    the config file's section names (``[profile NAME]``, ``[default]``); else the credentials
+    file's (``[NAME]``). A file that cannot be parsed is an error naming it (never its text: it
+    holds secrets)."""
+    if not os.path.isfile(path):
+        return None
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, OSError, UnicodeDecodeError) as exc:
+        kind = "config" if config else "shared credentials"
+        variable = "AWS_CONFIG_FILE" if config else "AWS_SHARED_CREDENTIALS_FILE"
+        error = ConfigError if config else CredentialsError
+        raise error(f"the {kind} file {path} cannot be parsed ({type(exc).__name__}); fix it "
+                          f"or set {variable}") from exc
+    profiles: dict[str, dict[str, str]] = {}
+    for section in parser.sections():
+        values = {option: parser.get(section, option) for option in parser.options(section)}
+        if not config:
+            profiles[section] = values
+        elif section == "default":
+            profiles["default"] = values
+        elif section.startswith("profile"):
+            import shlex
+
+            try:
+                parts = shlex.split(section)
+            except ValueError:
+                continue  # botocore skips a section name shlex cannot split
+            if len(parts) == 2:
+                profiles[parts[1]] = values
+    return profiles
+
+
+def config_region(environ: Mapping[str, str]) -> str | None:
+    """The selected profile's ``region`` in the config file, or None (no file, profile or key).
+    Asked only when ``AWS_REGION`` and ``AWS_DEFAULT_REGION`` are unset, as in the SDKs."""
+    profiles = read_profiles(config_path(environ), config=True)
+    if not profiles:
+        return None
+    profile, _ = profile_name(environ)
+    region = profiles.get(profile, {}).get("region", "").strip()
+    return region or None
