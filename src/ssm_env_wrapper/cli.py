@@ -187,6 +187,7 @@ def _load(environ: Mapping[str, str]):  # -> LoadResult
 
 def _check(environ: dict[str, str]) -> int:
     """What would load, and every problem at once (names and sources, never values)."""
+    from .redact import printable  # a source names a JSON key, which may hold a line break
     environ = dict(environ, SSM_ENV_ON_ERROR="continue")  # collect problems instead of stopping
     result = _load(environ)
     out = sys.stdout
@@ -196,7 +197,7 @@ def _check(environ: dict[str, str]) -> int:
               f"{'' if result.requests == 1 else 's'}):\n")
     width = max((len(v) for v in result.variables), default=0)
     for variable in sorted(result.variables):
-        out.write(f"  {variable:<{width}}  <- {result.parameters[variable]}\n")
+        out.write(f"  {variable:<{width}}  <- {printable(result.parameters[variable])}\n")
     if result.kept:
         out.write(f"kept, already set (overwrite off): {', '.join(result.kept)}\n")
     problems = list(result.failures)
