@@ -185,3 +185,53 @@ def test_check_lists_a_key_on_one_line(ssm, env):
     assert "\u2028" not in done.stdout and "\u202e" not in done.stdout and "\x1b" not in done.stdout
     assert not any(line.startswith(FORGED) for line in done.stdout.splitlines())
     assert f"/app/doc#A\\n{FORGED}" in done.stdout
+
+
+# --- the rule, against a brute force ----------------------------------------------------------
+
+def _brute_force(text: str, secrets: list[str]) -> str:
+    """The rule, written the slow and obvious way: mark every window of 12 characters that is a
+    run of a secret (short secrets: every whole occurrence), one *** per marked stretch."""
+    cover = [False] * len(text)
+    for secret in secrets:
+        if len(secret) >= RUN:
+            starts = [at for at in range(len(text) - RUN + 1) if text[at:at + RUN] in secret]
+            size = RUN
+        elif len(secret) >= 8:
+            starts = [at for at in range(len(text)) if text.startswith(secret, at)]
+            size = len(secret)
+        else:
+            continue
+        for at in starts:
+            cover[at:at + size] = [True] * size
+    out, at = [], 0
+    while at < len(text):
+        if cover[at]:
+            while at < len(text) and cover[at]:
+                at += 1
+            out.append("***")
+        else:
+            out.append(text[at])
+            at += 1
+    return "".join(out)
+
+
+def test_the_redactor_applies_the_rule_exactly():
+    from hypothesis import given, settings, strategies as st
+
+    from ssm_env_wrapper.redact import Redactor
+
+    # Small alphabets make repetitions, overlaps and near misses common.
+    alphabet = st.sampled_from(["ab", "abc", "abcdefxyz"])
+
+    @settings(max_examples=400, deadline=None, derandomize=True)
+    @given(alphabet.flatmap(lambda a: st.tuples(
+        st.lists(st.text(a, min_size=5, max_size=40), min_size=1, max_size=4),
+        st.text(a + " ", max_size=60), st.integers(0, 40), st.integers(0, 60))))
+    def check(case):
+        secrets, text, cut, at = case
+        secret = secrets[0]
+        text = text[:at] + secret[cut % len(secret):] + text[at:]  # plant a run (or a tail)
+        assert Redactor(secrets).redact(text) == _brute_force(text, secrets)
+
+    check()

@@ -2,20 +2,22 @@
 
 One rule for every secret, used by the log and by the SSM client's errors alike:
 
-- any run of ``SECRET_RUN`` (12) or more characters of a secret is replaced by ``***``, wherever it
-  appears: an endpoint that echoes the first 20 characters of the session token in an error code
-  or a content type must not print them;
-- a secret shorter than ``SECRET_RUN`` but of ``SECRET_SHORT`` (8) characters or more is masked where it appears
-  whole. A shorter bar for short secrets would mask any 8-character run of every value, and with
-  it the words and paths messages are made of ("Parameter", "/aws/reference"); strings under 8
-  characters ("1", "prod") are left alone, as masking them garbles messages and protects nothing.
-  AWS's own secrets are far longer (a secret key has 40 characters, a session token hundreds).
+- any run of ``SECRET_RUN`` (12) or more characters of a secret is replaced by ``***``, wherever
+  it appears: an endpoint that echoes the first 20 characters of the session token in an error
+  code or a content type must not print them;
+- a secret shorter than ``SECRET_RUN`` but of ``SECRET_SHORT`` (8) characters or more is masked
+  where it appears whole. A lower bar for runs would mask the words and paths messages are made
+  of ("Parameter", "/aws/reference") wherever a value happens to share them; strings under 8
+  characters ("1", "prod") are left alone, as masking them garbles messages and protects
+  nothing. AWS's own secrets are far longer (a secret key has 40 characters, a session token
+  hundreds), so the run rule is what guards them.
 
-Cost: secrets are indexed lazily, by their non-overlapping 6-character chunks (a common run of
-12 characters always holds a whole chunk, since 12 >= 2 * 6 - 1); only a secret with a chunk in
-the text gets its set of 12-character windows built (once, then kept), and the text is scanned
-once against those: linear in the text, whatever it holds. It runs on every log line but costs
-little when nothing matches (one dictionary look-up a character).
+Cost: the secrets are indexed once (lazily) as the set of their non-overlapping 6-character
+chunks; a run of 12 characters of a secret always holds a whole one (12 >= 2 * 6 - 1). A line
+that shares no chunk with a secret costs one set look-up a character. Around a chunk found in
+the text, the (at most 7) 12-character windows that hold it are compared, slice to slice, with
+the places that chunk has in the secrets holding it (indexed on first need, repetitions
+collapsed): linear in the text, whatever an endpoint echoes.
 
 ``printable`` escapes what could forge or hide a line: C0 and C1 controls, DEL, the Unicode line
 and paragraph separators, bidirectional overrides and isolates, zero-width and other format
@@ -37,7 +39,9 @@ SECRET_RUN = 12
 SECRET_SHORT = 8
 MASK_TEXT = "***"
 
-_CHUNK = 6  # SECRET_RUN >= 2 * _CHUNK - 1: every common run of SECRET_RUN characters holds an aligned chunk
+# SECRET_RUN >= 2 * _CHUNK - 1: every common run of SECRET_RUN characters holds a whole chunk of
+# the secret cut at multiples of _CHUNK.
+_CHUNK = 6
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -69,8 +73,10 @@ class Redactor:
         self._seen: set[str] = set()
         self._long: list[str] = []
         self._short: list[str] = []
-        self._chunks: dict[str, set[int]] | None = None  # chunk -> secrets (built lazily)
-        self._windows: dict[int, frozenset[str]] = {}  # secret -> its SECRET_RUN-character windows
+        self._chunks: set[str] | None = None  # every aligned chunk of every long secret (lazy)
+        self._chunk_sets: list[frozenset[str]] = []  # each long secret's aligned chunks (lazy)
+        # secret number -> chunk -> {(the chunk with up to 6 characters either side, its offset)}
+        self._contexts: dict[int, dict[str, set[tuple[str, int]]]] = {}
         self.extend(secrets)
 
     def __repr__(self) -> str:  # never the secrets themselves
@@ -102,26 +108,31 @@ class Redactor:
         self.extend(secrets)
         return self
 
-    def _index(self) -> dict[str, set[int]]:
+    def _index(self) -> set[str]:
         if self._chunks is None:
-            chunks: dict[str, set[int]] = {}
-            for number, secret in enumerate(self._long):
-                for at in range(0, len(secret) - _CHUNK + 1, _CHUNK):
-                    chunks.setdefault(secret[at:at + _CHUNK], set()).add(number)
-            self._chunks = chunks
+            self._chunk_sets = [
+                frozenset([secret[at:at + _CHUNK] for at in range(0, len(secret) - _CHUNK + 1, _CHUNK)])
+                for secret in self._long]
+            self._chunks = set().union(*self._chunk_sets)
         return self._chunks
 
-    def _windows_of(self, number: int) -> frozenset[str]:
-        windows = self._windows.get(number)
-        if windows is None:
+    def _contexts_of(self, number: int) -> dict[str, set[tuple[str, int]]]:
+        # Built only for a secret one of whose chunks a text holds (the error path), then kept.
+        # A repetitive secret ("aaaa...") collapses to a few contexts: the work stays bounded.
+        contexts = self._contexts.get(number)
+        if contexts is None:
             secret = self._long[number]
-            windows = frozenset(secret[at:at + SECRET_RUN] for at in range(len(secret) - SECRET_RUN + 1))
-            self._windows[number] = windows
-        return windows
+            contexts = {}
+            for at in range(0, len(secret) - _CHUNK + 1, _CHUNK):
+                left = at - (SECRET_RUN - _CHUNK) if at > SECRET_RUN - _CHUNK else 0
+                contexts.setdefault(secret[at:at + _CHUNK], set()).add(
+                    (secret[left:at + SECRET_RUN], at - left))
+            self._contexts[number] = contexts
+        return contexts
 
     def redact(self, text: str) -> str:
-        """``text`` with every run of ``SECRET_RUN``+ characters of a secret (and every short secret
-        found whole) replaced by ``***``."""
+        """``text`` with every run of ``SECRET_RUN``+ characters of a secret (and every short
+        secret found whole) replaced by ``***``."""
         if not text or not self._seen:
             return text
         spans: list[tuple[int, int]] = []
@@ -132,21 +143,30 @@ class Redactor:
                 at = text.find(secret, at + 1)
         if self._long and len(text) >= SECRET_RUN:
             chunks = self._index()
-            candidates: set[int] = set()
-            last: set[int] | None = None
+            holders: dict[str, list[set[tuple[str, int]]]] = {}  # chunk -> contexts holding it
+            marked: set[int] = set()  # starts of windows found to be runs of a secret
+            last = len(text) - SECRET_RUN
             for at in range(len(text) - _CHUNK + 1):
-                found = chunks.get(text[at:at + _CHUNK])
-                if found is not None and found is not last:
-                    candidates |= found
-                    last = found
-            if candidates:
-                windows = [self._windows_of(number) for number in candidates]
-                if len(windows) > 1:
-                    windows = [frozenset().union(*windows)]
-                known = windows[0]
-                for at in range(len(text) - SECRET_RUN + 1):
-                    if text[at:at + SECRET_RUN] in known:
-                        spans.append((at, at + SECRET_RUN))
+                chunk = text[at:at + _CHUNK]
+                if chunk not in chunks:
+                    continue
+                found = holders.get(chunk)
+                if found is None:
+                    found = holders[chunk] = [
+                        self._contexts_of(number)[chunk]
+                        for number, own in enumerate(self._chunk_sets) if chunk in own]
+                # A window of SECRET_RUN characters that is a run of a secret holds one of the
+                # secret's aligned chunks, starting at most SECRET_RUN - _CHUNK characters in.
+                for start in range(max(0, at + _CHUNK - SECRET_RUN), min(at, last) + 1):
+                    if start in marked:
+                        continue
+                    window = text[start:start + SECRET_RUN]
+                    shift = at - start
+                    if any(context[offset - shift:offset - shift + SECRET_RUN] == window
+                           for contexts in found for context, offset in contexts
+                           if offset >= shift):
+                        marked.add(start)
+                        spans.append((start, start + SECRET_RUN))
         if not spans:
             return text
         spans.sort()
