@@ -235,3 +235,21 @@ def test_the_redactor_applies_the_rule_exactly():
         assert Redactor(secrets).redact(text) == _brute_force(text, secrets)
 
     check()
+
+
+def test_the_log_knows_the_environments_secrets_before_any_request():
+    import io
+
+    from ssm_env_wrapper.log import Log
+
+    token = "containerAuthToken-0123456789abcdefXYZ"
+    log = Log.from_environ({"AWS_CONTAINER_AUTHORIZATION_TOKEN": token,
+                            "AWS_SESSION_TOKEN": SESSION_TOKEN, "AWS_LAMBDA_LOG_FORMAT": "JSON"})
+    log.stream = io.StringIO()
+    log.error(f"provider said: bad header {token[5:25]}\n{SESSION_TOKEN[30:50]}",
+              unset=["X\u2028not-a-secret-of-this-log"])
+    line = log.stream.getvalue()
+    assert line.count("\n") == 1 and "\u2028" not in line
+    assert json.loads(line)["message"] == "provider said: bad header ***\\n***"
+    assert_no_secret_runs(line, token, SESSION_TOKEN)
+    assert json.loads(line)["unset"] == ["X\\u2028not-a-secret-of-this-log"]  # fields escaped too

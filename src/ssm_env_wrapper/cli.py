@@ -205,7 +205,7 @@ def _check(environ: dict[str, str]) -> int:
         problems.append(f"unresolved references: {', '.join(result.unset)}")
     if problems:
         out.write(f"problems ({len(problems)}):\n")
-        out.writelines(f"  - {problem}\n" for problem in problems)
+        out.writelines(f"  - {printable(problem)}\n" for problem in problems)
         return 1
     out.write("no problems\n")
     return 0

@@ -30,6 +30,8 @@ LOGGER_NAME = "ssm-env-wrapper"
 # Lambda's log levels (TRACE..FATAL) folded onto ours.
 _LEVELS = {"trace": 10, "debug": 10, "info": 20, "warn": 30, "warning": 30, "error": 40, "fatal": 40}
 _NAMES = {10: "DEBUG", 20: "INFO", 30: "WARN", 40: "ERROR"}
+_SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+                     "AWS_CONTAINER_AUTHORIZATION_TOKEN")
 
 
 class Log:
@@ -55,7 +57,11 @@ class Log:
             level = environ.get("AWS_LAMBDA_LOG_LEVEL", "").strip().lower()
             level = level if level in _LEVELS else "info"
         log_format = environ.get("AWS_LAMBDA_LOG_FORMAT", "").strip().lower()
-        return cls(level, json_format=log_format == "json")
+        log = cls(level, json_format=log_format == "json")
+        # The secrets the environment holds, known before any request: an endpoint (SSM's or the
+        # container credentials provider) could echo them, or part of them, into a message.
+        log.secrets += [environ.get(name, "") for name in _SECRET_VARIABLES]
+        return log
 
     def enabled(self, level: str) -> bool:
         return _LEVELS[level] >= self.threshold
