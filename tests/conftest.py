@@ -146,6 +146,9 @@ def assert_no_secrets(process: subprocess.CompletedProcess, *values: str) -> Non
     printed = (process.stdout or "") + (process.stderr or "")
     # Indexes only: pytest would print both sides of an `in` assertion, the secret included.
     leaked = [i for i, secret in enumerate((SECRET_KEY, SESSION_TOKEN) + values) if secret in printed]
+    # Nor any 12-character run of the credentials (issue 10, defect 9: partial echoes).
+    leaked += [i for i, secret in enumerate((SECRET_KEY, SESSION_TOKEN)) if i not in leaked
+               and any(secret[at:at + 12] in printed for at in range(len(secret) - 11))]
     assert not leaked, "secrets reached the output (0: secret key, 1: session token, 2+: values)"
 
 

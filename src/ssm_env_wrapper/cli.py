@@ -202,6 +202,7 @@ def _load(environ: Mapping[str, str]):  # -> LoadResult
 
 def _check(environ: dict[str, str]) -> int:
     """What would load, and every problem at once (names and sources, never values)."""
+    from .redact import printable  # a source names a JSON key, which may hold a line break
     environ = dict(environ, SSM_ENV_ON_ERROR="continue")  # collect problems instead of stopping
     result = _load(environ)
     out = sys.stdout
@@ -211,7 +212,7 @@ def _check(environ: dict[str, str]) -> int:
               f"{'' if result.requests == 1 else 's'}):\n")
     width = max((len(v) for v in result.variables), default=0)
     for variable in sorted(result.variables):
-        out.write(f"  {variable:<{width}}  <- {result.parameters[variable]}\n")
+        out.write(f"  {variable:<{width}}  <- {printable(result.parameters[variable])}\n")
     if result.kept:
         out.write(f"kept, already set (overwrite off): {', '.join(result.kept)}\n")
     problems = list(result.failures)
@@ -219,7 +220,7 @@ def _check(environ: dict[str, str]) -> int:
         problems.append(f"unresolved references: {', '.join(result.unset)}")
     if problems:
         out.write(f"problems ({len(problems)}):\n")
-        out.writelines(f"  - {problem}\n" for problem in problems)
+        out.writelines(f"  - {printable(problem)}\n" for problem in problems)
         return 1
     out.write("no problems\n")
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .redact import printable
+
 __all__ = [
     "SsmEnvError",
     "ConfigError",
@@ -20,6 +22,12 @@ class SsmEnvError(Exception):
 
     #: The wrapper's exit status when this error stops it (closed failure: the runtime never starts).
     exit_code = 1
+
+    def __str__(self) -> str:
+        # Messages quote names, JSON keys and what endpoints answer: a line break, a terminal
+        # control or a bidirectional override among them would forge or hide a line wherever the
+        # message is shown (log, traceback, a caller's own log). One place escapes them all.
+        return printable(super().__str__())
 
 
 class ConfigError(SsmEnvError):

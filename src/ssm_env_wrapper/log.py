@@ -4,7 +4,9 @@
 line with ``timestamp``, ``level``, ``message`` and ``logger`` plus the event's counts and timings.
 The level is ``SSM_ENV_LOG_LEVEL``, else ``AWS_LAMBDA_LOG_LEVEL``, else ``info``; ``debug`` adds
 parameter and variable names and a line per request. No level ever prints a value: every line
-is scrubbed of the secrets the logger knows (credentials and loaded values) before it is written.
+is scrubbed of the secrets the logger knows (credentials and loaded values; any run of 12
+characters of one, see ``redact``) and its control characters are escaped, so that no name, key
+or echoed answer can forge a line of its own, before it is written.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import time
 
 from .errors import ConfigError
+from .redact import Redactor, printable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,6 +30,8 @@ LOGGER_NAME = "ssm-env-wrapper"
 # Lambda's log levels (TRACE..FATAL) folded onto ours.
 _LEVELS = {"trace": 10, "debug": 10, "info": 20, "warn": 30, "warning": 30, "error": 40, "fatal": 40}
 _NAMES = {10: "DEBUG", 20: "INFO", 30: "WARN", 40: "ERROR"}
+_SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+                     "AWS_CONTAINER_AUTHORIZATION_TOKEN")
 
 
 class Log:
@@ -37,7 +42,8 @@ class Log:
         self.threshold = _LEVELS[level]
         self.json_format = json_format
         self.stream = stream
-        self.secrets: list[str] = []
+        #: what no line may show; ``+=``/``extend`` add secrets (credentials, loaded values)
+        self.secrets = Redactor()
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Log:
@@ -51,19 +57,27 @@ class Log:
             level = environ.get("AWS_LAMBDA_LOG_LEVEL", "").strip().lower()
             level = level if level in _LEVELS else "info"
         log_format = environ.get("AWS_LAMBDA_LOG_FORMAT", "").strip().lower()
-        return cls(level, json_format=log_format == "json")
+        log = cls(level, json_format=log_format == "json")
+        # The secrets the environment holds, known before any request: an endpoint (SSM's or the
+        # container credentials provider) could echo them, or part of them, into a message.
+        log.secrets += [environ.get(name, "") for name in _SECRET_VARIABLES]
+        return log
 
     def enabled(self, level: str) -> bool:
         return _LEVELS[level] >= self.threshold
 
     def scrub(self, text: str) -> str:
-        # Defence in depth: no message is built from a value or a key, but should one ever carry
-        # one (an endpoint echoing a request, say), it is masked here. Strings under 8 characters
-        # are left alone: masking "1" or "prod" would garble messages and protect nothing.
-        for secret in self.secrets:
-            if len(secret) >= 8:
-                text = text.replace(secret, "***")
-        return text
+        """``text`` with the known secrets masked and control characters escaped: one safe line.
+        Defence in depth: no message is built from a value, but should one ever carry part of
+        one (an endpoint echoing a request, say), it is masked here."""
+        return printable(self.secrets.redact(text))
+
+    def _field(self, value: object) -> object:
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, (list, tuple)):
+            return [self._field(item) for item in value]
+        return value
 
     def emit(self, level: str, message: str, **fields: object) -> None:
         if _LEVELS[level] < self.threshold:
@@ -76,8 +90,10 @@ class Log:
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
             record: dict[str, object] = {"timestamp": stamp, "level": _NAMES[_LEVELS[level]], "message": message,
                       "logger": LOGGER_NAME}
-            record.update(fields)
-            line = self.scrub(json.dumps(record, ensure_ascii=False, default=str))
+            record.update((key, self._field(value)) for key, value in fields.items())
+            # json.dumps escapes C0 controls but not U+2028/2029 or C1: the record's strings are
+            # already escaped; the final pass masks what the encoding might have joined.
+            line = self.secrets.redact(json.dumps(record, ensure_ascii=False, default=str))
         else:
             label = "" if level in ("info", "error") else f"{_NAMES[_LEVELS[level]].lower()}: "
             line = f"{LOGGER_NAME}: {label}{message}"

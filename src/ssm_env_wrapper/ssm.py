@@ -10,6 +10,7 @@ import time
 
 from .endpoint import partition
 from .errors import AwsApiError, DeadlineError, EndpointError, SsmEnvError
+from .redact import Redactor
 from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, user_agent
 from .sigv4 import sign
 from .transport import DeadlineExceeded, HttpConnection, proxy_for, tls_context
@@ -150,7 +151,7 @@ class SsmClient:
         self._trace = trace  # debug lines: one per request, names and timings only
         # What an answer must never repeat back into a message: the credentials' secrets and
         # every value fetched so far (an endpoint could echo a request or an earlier page).
-        self._secrets = list(credentials.secrets())
+        self._secrets = Redactor(credentials.secrets())
         self._skew = 0.0  # seconds to add to our clock, learnt from a "signature expired" answer
         context = tls_context(ca_bundle, environ) if endpoint.scheme == "https" else None
         self._http = HttpConnection(endpoint.host, endpoint.port, context=context,
@@ -175,10 +176,7 @@ class SsmClient:
         self._http.close()
 
     def _mask(self, text: str) -> str:
-        for secret in self._secrets:
-            if len(secret) >= 8:  # shorter strings would garble messages and protect nothing
-                text = text.replace(secret, "***")
-        return text
+        return self._secrets.redact(text)  # any run of 12 characters of a secret (redact.py)
 
     def _exchange(self, operation: str, body: bytes) -> HttpResponse:
         creds = self._credentials
