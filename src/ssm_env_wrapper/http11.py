@@ -173,6 +173,10 @@ class ResponseReader:
     def _read_head(self) -> bool:
         line = self._block_line()
         if line is None:
+            if not self._lines and not b"HTTP/1."[:len(self._buffer)].startswith(self._buffer[:7]):
+                # Not an HTTP/1.x answer, whatever comes next: say so now (as h11 does for
+                # requests) instead of when a line end or the deadline arrives.
+                raise ProtocolError("the answer is not HTTP/1.x (bad status line)")
             return False
         if not self._lines:
             self._lines.append(line)
