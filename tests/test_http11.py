@@ -313,8 +313,9 @@ def test_an_http_1_0_body_runs_to_the_end_and_the_connection_is_not_kept():
 # ------------------------------------------------------------------------------ no body at all
 
 @pytest.mark.parametrize("status", [204, 304])
-def test_204_and_304_have_no_body_whatever_content_length_says(status):
-    response, reader = read(b"HTTP/1.1 %d X\r\nContent-Length: 5\r\n\r\nhello" % status, eof=False)
+@pytest.mark.parametrize("fields", [b"Content-Length: 5\r\n", b"Transfer-Encoding: gzip, chunked\r\n"])
+def test_204_and_304_have_no_body_whatever_the_framing_fields_say(status, fields):
+    response, reader = read(b"HTTP/1.1 %d X\r\n%s\r\nhello" % (status, fields), eof=False)
     assert response.status == status and response.body == b""
     assert reader.unconsumed == b"hello"  # not the body: bytes nobody asked for (not reused)
 
@@ -327,8 +328,9 @@ def test_a_head_request_gets_no_body():
 
 def test_a_2xx_to_connect_is_a_tunnel_right_after_the_head():
     # RFC 9112 6.3 (2): framing headers are ignored; what follows belongs to the tunnel.
-    response, reader = read(OK + b"Content-Length: 5\r\n\r\nhello", "CONNECT", eof=False)
-    assert response.body == b"" and reader.unconsumed == b"hello"
+    for fields in (b"Content-Length: 5\r\n", b"Transfer-Encoding: chunked\r\n", b"Content-Length: x\r\n"):
+        response, reader = read(OK + fields + b"\r\nhello", "CONNECT", eof=False)
+        assert response.body == b"" and reader.unconsumed == b"hello"
     response, reader = read(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 4\r\n\r\n"
                             b"deny", "CONNECT", eof=False)
     assert response.status == 407 and response.body == b"deny" and reader.unconsumed == b""

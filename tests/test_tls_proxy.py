@@ -406,7 +406,8 @@ def test_a_proxy_that_answers_the_tls_hello_in_clear_fails_the_handshake(env, re
 
 
 @pytest.mark.parametrize("answer", [
-    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",  # RFC 9112 6.3: a 2xx to CONNECT has no body
+    # RFC 9112 6.3: a 2xx to CONNECT has no body; a client "MUST ignore" its framing fields.
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: gzip\r\n\r\n",
     b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n",  # an interim answer first
 ], ids=["content-length-ignored", "interim-first"])
 def test_a_tunnel_opens_after_any_well_formed_200(ssm, env, relay, ca_file, answer):
@@ -436,7 +437,7 @@ def test_a_tunnel_opens_after_any_well_formed_200(ssm, env, relay, ca_file, answ
 
 
 @pytest.mark.parametrize("answer", [b"HTTP/1.1 2\xc2\xb20 OK\r\n\r\n", b"HTTP/1.1 101 Switching\r\n\r\n",
-                                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n"])
+                                    b"HTTP/1.1 200 OK\r\nNot a field\r\n\r\n"])
 def test_a_proxy_that_breaks_http_is_named(env, answer):
     with _Answering(answer) as proxy:
         outcome, _ = load(env, AWS_ENDPOINT_URL_SSM=f"https://{NAME}:443", HTTPS_PROXY=proxy.url,

@@ -212,6 +212,17 @@ class ResponseReader:
         # RFC 9112 9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 keep-alive is not worth
         # supporting (we send HTTP/1.1 requests), so a 1.0 answer ends the connection.
         keep_alive = minor >= 1 and "close" not in tokens
+        self._response = HttpResponse(
+            status, headers, b"", reason=reason, version=f"1.{minor}", fields=tuple(fields),
+            keep_alive=keep_alive, interim=tuple(self._interim))
+        if (self._method == "HEAD" or status in (204, 304)
+                or (self._method == "CONNECT" and status < 300)):
+            # RFC 9112 6.3 (1, 2): no body after HEAD, 204 or 304, and a 2xx to CONNECT makes
+            # the connection a tunnel right after the head. Their framing fields are ignored,
+            # not checked: after HEAD or 304 they describe the response a GET would have had,
+            # and after a 2xx to CONNECT a client "MUST ignore" them.
+            self._state = _DONE
+            return
         length = _content_length(headers.get("content-length"))
         chunked = _is_chunked(headers.get("transfer-encoding"), minor)
         if chunked and length is not None:
@@ -219,16 +230,7 @@ class ResponseReader:
             # "ought to be handled as an error": it is how requests are smuggled and responses
             # split. No AWS endpoint sends both; we refuse rather than guess which one lies.
             raise ProtocolError("the response has both Transfer-Encoding and Content-Length")
-        self._response = HttpResponse(
-            status, headers, b"", reason=reason, version=f"1.{minor}", fields=tuple(fields),
-            keep_alive=keep_alive, interim=tuple(self._interim))
-        if (self._method == "HEAD" or status in (204, 304)
-                or (self._method == "CONNECT" and status < 300)):
-            # RFC 9112 6.3 (1, 2): no body after HEAD, 204 or 304 (a Content-Length there
-            # describes another response); a 2xx to CONNECT makes the connection a tunnel right
-            # after the head, whatever its framing headers say.
-            self._state = _DONE
-        elif chunked:
+        if chunked:
             self._state = _CHUNK_SIZE
         elif length is not None:
             self._remaining = length
