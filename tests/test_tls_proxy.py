@@ -476,3 +476,35 @@ def test_an_ascii_host_name_is_not_idna_encoded(ssm, env, relay, ca_file):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["True", "[]"]
     assert relay.handshakes == 1
+
+
+# ----------------------------------------------------------------------------- the proxy's URL
+# Found while there (issue 10, defect 6's kind): the port was checked with str.isdigit(), so
+# "http://host:²" ended in a ValueError traceback, and int() read Arabic-Indic digits as a port;
+# 0 and ports past 65535 went to the connect (getaddrinfo wraps 99999 round to 34463).
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:\u00b2", "http://127.0.0.1:\u0663\u0661\u0662\u0668",
+                                 "http://127.0.0.1:99999", "http://127.0.0.1:0", "http://127.0.0.1:-1",
+                                 "http://127.0.0.1:+80", "http://[::1", "http://[::1]x", "http://::1:3128",
+                                 "http://:3128", "http://u:" + PROXY_PASSWORD + "@127.0.0.1:x"])
+def test_a_proxy_url_with_a_bad_port_is_a_config_error_naming_it(env, url):
+    outcome, _ = load(env, AWS_ENDPOINT_URL_SSM=f"https://{NAME}:443", HTTPS_PROXY=url, AWS_MAX_ATTEMPTS="1")
+    message = endpoint_error(outcome, ConfigError)
+    assert message == "HTTPS_PROXY is not a proxy URL (expected http://host:port)"
+
+
+def test_a_proxy_url_with_a_bad_port_fails_closed_through_the_wrapper(env, wrapper):
+    proc = run(wrapper, ["true"], dict(env, SSM_ENV_PATHS="/prod/app", AWS_ENDPOINT_URL_SSM=f"https://{NAME}:443",
+                                       HTTPS_PROXY="http://127.0.0.1:\u00b2"))
+    assert one_line(proc) == "ssm-env-wrapper: HTTPS_PROXY is not a proxy URL (expected http://host:port)"
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("http://[::1]:3128", ("::1", 3128, None)), ("http://[2001:db8::7]", ("2001:db8::7", 80, None)),
+    ("http://u:p@[::1]:8080/", ("::1", 8080, "u:p")), ("proxy.example:3128", ("proxy.example", 3128, None)),
+    ("http://127.0.0.1:", ("127.0.0.1", 80, None)), ("http://proxy.example:65535", ("proxy.example", 65535, None)),
+])
+def test_proxy_urls_that_parse(url, expected):
+    from ssm_env_wrapper.transport import proxy_for
+
+    assert proxy_for("https", NAME, {"HTTPS_PROXY": url}) == expected

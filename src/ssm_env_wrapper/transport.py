@@ -67,8 +67,20 @@ def proxy_for(scheme: str, host: str, environ: Mapping[str, str] | None = None
         raise ConfigError(f"{name}: only http:// proxies are supported (the tunnel to SSM is TLS)")
     rest = rest.split("/", 1)[0]
     auth, _, hostport = rest.rpartition("@")
-    proxy_host, _, port_text = hostport.rpartition(":") if hostport.count(":") == 1 else (hostport, "", "")
-    if not proxy_host or (port_text and not port_text.isdigit()):
+    if hostport.startswith("["):  # an IPv6 literal (RFC 3986 3.2.2): [::1]:3128
+        proxy_host, bracket, port_part = hostport[1:].partition("]")
+        port_text = port_part[1:]
+        valid = bool(bracket) and port_part[:1] in ("", ":")
+    else:
+        proxy_host, colon, port_text = hostport.rpartition(":")
+        if not colon:
+            proxy_host = hostport
+        valid = ":" not in proxy_host
+    # The port: ASCII digits only (str.isdigit() takes '²', which int() refuses, and int() takes
+    # other scripts' digits), 1-65535 (getaddrinfo would wrap a larger one round).
+    if port_text and not (port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536):
+        valid = False
+    if not (valid and proxy_host):
         raise ConfigError(f"{name} is not a proxy URL (expected http://host:port)")
     return proxy_host, int(port_text or 80), auth or None
 
