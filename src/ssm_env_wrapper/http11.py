@@ -33,19 +33,19 @@ _INTERIM_LIMIT = 32
 # Byte classes of RFC 9110 5.6.2 (tchar), 5.5 (field-vchar = VCHAR / obs-text) and 5.6.4
 # (qdtext), used as ``data.translate(None, CLASS)``: what is left is what the class lacks. No
 # regular expressions: compiling them would cost every cold start.
-_TCHAR = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_TOKEN_CHARS = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _VCHAR_OBS = bytes(range(0x21, 0x7F)) + bytes(range(0x80, 0x100))
 _FIELD_CHARS = _VCHAR_OBS + b" \t"  # field-value and reason-phrase: no CTL but HTAB
 _QDTEXT = _FIELD_CHARS.replace(b'"', b"").replace(b"\\", b"")
-_DIGIT = b"0123456789"  # ASCII only: str.isdigit() would take '²' and int() then fails
-_HEXDIG = b"0123456789abcdefABCDEF"
+_ASCII_DIGITS = b"0123456789"  # ASCII only: str.isdigit() would take '²' and int() then fails
+_ASCII_HEXDIGITS = b"0123456789abcdefABCDEF"
 
 
 class ProtocolError(ConnectionError):
     """The peer broke HTTP: a bad status line, a body cut short, a header block too large."""
 
 
-def _only(data: bytes, allowed: bytes) -> bool:
+def _all_in(data: bytes, allowed: bytes) -> bool:
     """True when every byte of ``data`` is in ``allowed`` (and for ``b""``)."""
     return not data.translate(None, allowed)
 
@@ -73,8 +73,9 @@ class HttpResponse:
         self.interim = interim
 
 
-# Reader states.
-_HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _UNTIL_CLOSE, _DONE = range(8)
+# Reader states: where the next bytes go.
+(_RS_HEAD, _RS_LENGTH, _RS_CHUNK_SIZE, _RS_CHUNK_DATA, _RS_CHUNK_END, _RS_TRAILERS, _RS_UNTIL_CLOSE,
+ _RS_DONE) = range(8)
 
 
 class ResponseReader:
@@ -87,7 +88,7 @@ class ResponseReader:
         self._method = method.upper()
         self._buffer = bytearray()
         self._eof = False
-        self._state = _HEAD
+        self._state = _RS_HEAD
         self._scan = 0  # how far the buffer was already searched for a line end
         self._block_bytes = 0  # bytes of the current head or trailer section
         self._lines: list[bytes] = []  # the current head's lines, status line first
@@ -121,14 +122,19 @@ class ResponseReader:
         ``feed_eof``). Raises ProtocolError when the bytes are not a valid response."""
         while True:
             state = self._state
-            if state == _DONE:
+            if state == _RS_DONE:
                 assert self._response is not None
                 return self._response
-            progressed = (self._read_head() if state == _HEAD
-                          else self._read_data() if state in (_LENGTH, _CHUNK_DATA, _UNTIL_CLOSE)
-                          else self._read_chunk_size() if state == _CHUNK_SIZE
-                          else self._read_chunk_end() if state == _CHUNK_END
-                          else self._read_trailers())
+            if state == _RS_HEAD:
+                progressed = self._read_head()
+            elif state == _RS_CHUNK_SIZE:
+                progressed = self._read_chunk_size()
+            elif state == _RS_CHUNK_END:
+                progressed = self._read_chunk_end()
+            elif state == _RS_TRAILERS:
+                progressed = self._read_trailers()
+            else:  # _RS_LENGTH, _RS_CHUNK_DATA, _RS_UNTIL_CLOSE
+                progressed = self._read_data()
             if not progressed:
                 if self._eof:
                     raise ProtocolError(self._eof_message())
@@ -156,8 +162,8 @@ class ResponseReader:
         return line[:-2]
 
     def _too_long(self) -> str:
-        if self._state in (_HEAD, _TRAILERS):
-            return ("the response's header block is too large" if self._state == _HEAD
+        if self._state in (_RS_HEAD, _RS_TRAILERS):
+            return ("the response's header block is too large" if self._state == _RS_HEAD
                     else "the response's trailer section is too large")
         return "a chunk header is too long"
 
@@ -191,7 +197,7 @@ class ResponseReader:
 
     def _end_of_head(self) -> None:
         status, reason, minor = _status_line(self._lines[0])
-        fields = [_field(line) for line in self._lines[1:]]
+        fields = [_field_line(line) for line in self._lines[1:]]
         self._lines = []
         self._block_bytes = 0
         if status < 200:
@@ -199,7 +205,7 @@ class ResponseReader:
             # ignore them; they have no body (RFC 9112 6.3). 101 Switching Protocols is the
             # exception: we never ask to upgrade, so the connection would no longer be HTTP.
             if status == 101:
-                raise ProtocolError("the peer switched protocols (HTTP 101) though none was asked for")
+                raise ProtocolError("the peer switched protocols (HTTP 101), which we never ask for")
             self._interim.append(status)
             if len(self._interim) > _INTERIM_LIMIT:
                 raise ProtocolError(f"the response sent more than {_INTERIM_LIMIT} interim (1xx) "
@@ -221,7 +227,7 @@ class ResponseReader:
             # the connection a tunnel right after the head. Their framing fields are ignored,
             # not checked: after HEAD or 304 they describe the response a GET would have had,
             # and after a 2xx to CONNECT a client "MUST ignore" them.
-            self._state = _DONE
+            self._state = _RS_DONE
             return
         length = _content_length(headers.get("content-length"))
         chunked = _is_chunked(headers.get("transfer-encoding"), minor)
@@ -231,25 +237,25 @@ class ResponseReader:
             # split. No AWS endpoint sends both; we refuse rather than guess which one lies.
             raise ProtocolError("the response has both Transfer-Encoding and Content-Length")
         if chunked:
-            self._state = _CHUNK_SIZE
+            self._state = _RS_CHUNK_SIZE
         elif length is not None:
             self._remaining = length
-            self._state = _LENGTH if length else _DONE
+            self._state = _RS_LENGTH if length else _RS_DONE
         else:
             # RFC 9112 6.3 (8): neither, so the body runs to the end of the connection, and
             # only the peer closing it says the response is complete.
             self._response.keep_alive = False
-            self._state = _UNTIL_CLOSE
+            self._state = _RS_UNTIL_CLOSE
 
     # -- body
 
     def _read_data(self) -> bool:
         if not self._buffer:
-            if self._state == _UNTIL_CLOSE and self._eof:
+            if self._state == _RS_UNTIL_CLOSE and self._eof:
                 self._finish()
                 return True
             return False
-        if self._state == _UNTIL_CLOSE:
+        if self._state == _RS_UNTIL_CLOSE:
             if len(self._body) + len(self._buffer) > _BODY_LIMIT:
                 raise ProtocolError("the response body is too large")
             self._body += self._buffer
@@ -260,10 +266,10 @@ class ResponseReader:
         del self._buffer[:take]
         self._remaining -= take
         if not self._remaining:
-            if self._state == _LENGTH:
+            if self._state == _RS_LENGTH:
                 self._finish()
             else:
-                self._state = _CHUNK_END
+                self._state = _RS_CHUNK_END
         return True
 
     def _read_chunk_size(self) -> bool:
@@ -274,7 +280,7 @@ class ResponseReader:
         # is tolerated as h11 does (some servers send it); nothing else: no sign, no "0x", no
         # "_" (all of which int(text, 16) would take), no leading whitespace.
         line = line.rstrip(b" \t")
-        digits = len(line) - len(line.lstrip(_HEXDIG))
+        digits = len(line) - len(line.lstrip(_ASCII_HEXDIGITS))
         if not digits:
             raise ProtocolError("a chunk size is not a hexadecimal number")
         if digits > _CHUNK_SIZE_DIGITS:
@@ -282,12 +288,12 @@ class ResponseReader:
         _check_chunk_extensions(line[digits:])
         size = int(line[:digits], 16)
         if size == 0:
-            self._state = _TRAILERS
+            self._state = _RS_TRAILERS
             return True
         if len(self._body) + size > _BODY_LIMIT:
             raise ProtocolError("the response body is too large")
         self._remaining = size
-        self._state = _CHUNK_DATA
+        self._state = _RS_CHUNK_DATA
         return True
 
     def _read_chunk_end(self) -> bool:
@@ -300,7 +306,7 @@ class ResponseReader:
         del self._buffer[:1]
         self._cr_seen = not self._cr_seen
         if not self._cr_seen:
-            self._state = _CHUNK_SIZE
+            self._state = _RS_CHUNK_SIZE
         return True
 
     def _read_trailers(self) -> bool:
@@ -312,7 +318,7 @@ class ResponseReader:
             # from the header fields (RFC 9110 6.5.1: not merged unless understood).
             if len(self._trailers) >= _FIELD_LIMIT:
                 raise ProtocolError(f"the response has more than {_FIELD_LIMIT} trailer fields")
-            self._trailers.append(_field(line))
+            self._trailers.append(_field_line(line))
             return True
         self._finish()
         return True
@@ -322,15 +328,15 @@ class ResponseReader:
         self._response.body = bytes(self._body)
         self._response.trailers = tuple(self._trailers)
         self._body = bytearray()
-        self._state = _DONE
+        self._state = _RS_DONE
 
     def _eof_message(self) -> str:
         state = self._state
-        if state == _HEAD:
+        if state == _RS_HEAD:
             if not self._received_any:
                 return "the connection closed before a response arrived"
             return "the connection closed mid-response"
-        if state == _LENGTH:
+        if state == _RS_LENGTH:
             done = len(self._body)
             return f"the response ended after {done} of {done + self._remaining} bytes"
         return "the response ended inside its chunked body"
@@ -339,8 +345,9 @@ class ResponseReader:
 def _status_line(line: bytes) -> tuple[int, str, int]:
     """``(status, reason, minor version)`` of ``HTTP/1.x SP 3DIGIT [SP reason-phrase]`` (RFC 9112
     4). The space before an empty reason may be missing, as h11 allows (servers do leave it)."""
-    if (len(line) < 12 or line[:7] != b"HTTP/1." or line[7] not in _DIGIT
-            or line[8] != 0x20 or not _only(line[9:12], _DIGIT) or line[12:13] not in (b"", b" ")):
+    if (len(line) < 12 or line[:7] != b"HTTP/1." or line[7] not in _ASCII_DIGITS
+            or line[8] != 0x20 or not _all_in(line[9:12], _ASCII_DIGITS)
+            or line[12:13] not in (b"", b" ")):
         raise ProtocolError("the answer is not HTTP/1.x (bad status line)")
     status = int(line[9:12])
     if status < 100 or status > 599:
@@ -348,23 +355,23 @@ def _status_line(line: bytes) -> tuple[int, str, int]:
         # response as if it had a 5xx": a ProtocolError is retried as a 5xx would be.
         raise ProtocolError(f"the response has an invalid status code ({status})")
     reason = line[13:]
-    if not _only(reason, _FIELD_CHARS):
+    if not _all_in(reason, _FIELD_CHARS):
         raise ProtocolError("the response's status line holds a control character")
     return status, reason.decode("latin-1"), line[7] - 0x30
 
 
-def _field(line: bytes) -> tuple[str, str]:
+def _field_line(line: bytes) -> tuple[str, str]:
     """``field-name ":" OWS field-value OWS`` (RFC 9112 5) as ``(lower-cased name, value)``."""
     if line[0] in b" \t":
         # RFC 9112 5.2: obs-fold is obsolete; a user agent may replace it with spaces, but no
         # server we talk to folds, and a fold is a classic way to hide a field from one parser.
         raise ProtocolError("the response folds a header line (obs-fold)")
     name, colon, value = line.partition(b":")
-    if not colon or not name or not _only(name, _TCHAR):
+    if not colon or not name or not _all_in(name, _TOKEN_CHARS):
         # Includes whitespace before the colon (RFC 9112 5.1: it must be rejected).
         raise ProtocolError("the response has a malformed header line")
     value = value.strip(b" \t")
-    if not _only(value, _FIELD_CHARS):
+    if not _all_in(value, _FIELD_CHARS):
         # RFC 9110 5.5: CR, LF and NUL are invalid and dangerous; other controls are not in the
         # grammar either (h11 lets them through; we do not).
         raise ProtocolError("a header value holds a control character")
@@ -384,7 +391,7 @@ def _content_length(value: str | None) -> int | None:
         return None
     items = [item.strip(" \t") for item in value.split(",")]
     for item in items:
-        if not item or not _only(item.encode("latin-1"), _DIGIT):
+        if not item or not _all_in(item.encode("latin-1"), _ASCII_DIGITS):
             raise ProtocolError("the response has a bad Content-Length")
         if len(item) > _LENGTH_DIGITS:
             raise ProtocolError("the response's Content-Length is too large")
@@ -410,14 +417,14 @@ def _is_chunked(value: str | None, minor: int) -> bool:
     return True
 
 
-def _skip_ws(data: bytes, i: int) -> int:
+def _skip_blanks(data: bytes, i: int) -> int:
     while i < len(data) and data[i] in b" \t":
         i += 1
     return i
 
 
 def _token_end(data: bytes, i: int) -> int:
-    while i < len(data) and data[i] in _TCHAR:
+    while i < len(data) and data[i] in _TOKEN_CHARS:
         i += 1
     return i
 
@@ -427,16 +434,16 @@ def _check_chunk_extensions(ext: bytes) -> None:
     Extensions carry nothing we use; they are parsed so that a malformed one is refused."""
     i, n = 0, len(ext)
     while i < n:
-        i = _skip_ws(ext, i)
+        i = _skip_blanks(ext, i)
         if i >= n or ext[i] != 0x3B:  # ";"
             raise ProtocolError("a chunk extension is malformed")
-        start = _skip_ws(ext, i + 1)
+        start = _skip_blanks(ext, i + 1)
         i = _token_end(ext, start)
         if i == start:
             raise ProtocolError("a chunk extension is malformed")
-        after = _skip_ws(ext, i)
+        after = _skip_blanks(ext, i)
         if after < n and ext[after] == 0x3D:  # "="
-            start = _skip_ws(ext, after + 1)
+            start = _skip_blanks(ext, after + 1)
             if start < n and ext[start] == 0x22:  # a quoted-string (RFC 9110 5.6.4)
                 i = start + 1
                 while True:
