@@ -285,8 +285,7 @@ def test_trailers_have_the_header_limits():
 @pytest.mark.parametrize("cut", [len(TE) + n for n in (0, 1, 3, 5, 8, 9, 10, 11, 12, 13)])
 def test_a_chunked_body_cut_short_is_refused(cut):
     data = TE + chunked(b"hello", trailer=b"T: v\r\n")
-    message = refused(data[:cut])
-    assert message in ("the response ended inside its chunked body",)
+    assert refused(data[:cut]) == "the response ended inside its chunked body"
 
 
 # ------------------------------------------------------------------------- close-delimited body
@@ -520,7 +519,7 @@ def test_fuzz_only_protocol_errors_come_out(data, method, cuts, eof):
         return
     if response is not None:
         assert 200 <= response.status <= 599 and isinstance(response.body, bytes)
-        assert response.version in ("1.0", "1.1") or response.version.startswith("1.")
+        assert response.version[:2] == "1." and response.version[2:].isdigit()
         assert all(name == name.lower() and name.isascii() for name, _ in response.fields)
         assert len(response.body) <= len(data)
         assert reader.next_response() is response  # stays answered
