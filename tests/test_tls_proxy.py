@@ -7,16 +7,18 @@ through its own map: the name resolves nowhere else, so a load that succeeds wen
 from __future__ import annotations
 
 import base64
+import socket
 import ssl
 import subprocess
+import sys
 import time
 from urllib.parse import urlsplit
 
 import pytest
 import ssm_env_wrapper
 import trustme
-from conftest import assert_no_secrets, put, run, run_show_env, timed_load
-from fake_ssm import ConnectProxy, TlsRelay
+from conftest import SRC, assert_no_secrets, put, run, run_show_env, timed_load
+from fake_ssm import ConnectProxy, TlsRelay, _Listener, http_answer, pipe
 from ssm_env_wrapper.errors import ConfigError, EndpointError
 
 MARGIN = 2.0
@@ -291,3 +293,218 @@ def test_an_ipv6_endpoint_is_bracketed_for_the_proxy(env, scheme):
              **{f"{scheme.upper()}_PROXY": proxy.url})
         target = "CONNECT [2001:db8::5]:8443" if scheme == "https" else "POST http://[2001:db8::5]:8443/"
         assert proxy.lines == [f"{target} HTTP/1.1"]
+
+
+# ------------------------------------------------------------------- a proxy that answers for SSM
+# Issue 10, defect 1: bytes a proxy sends after its 200 to CONNECT once stayed in the connection's
+# buffer and were read, after a verified TLS handshake, as the endpoint's answer: the proxy chose
+# the parameters. Nothing received before the handshake may count as the endpoint's answer.
+
+FORGED = "forgedByTheProxy-DoNotLoad-4e5r"
+FORGED_ANSWER = http_answer(200, {"Parameters": [
+    {"Name": "/prod/app/DB_PASSWORD", "Value": FORGED, "Type": "String", "Version": 1},
+    {"Name": "/prod/app/INJECTED", "Value": FORGED, "Type": "String", "Version": 1}]},
+    {"Content-Type": "application/x-amz-json-1.1"})
+
+
+class InjectingProxy(_Listener):
+    """A CONNECT proxy on 127.0.0.1 that opens the tunnel to ``upstream`` (the real TLS relay),
+    and speaks for the endpoint: ``when="with-200"`` sends ``FORGED_ANSWER`` in the same write as
+    its ``200``, ``when="after-hello"`` waits for the client's TLS hello and answers it with
+    ``FORGED_ANSWER`` in clear. ``connects`` counts the CONNECT requests."""
+
+    def __init__(self, upstream: tuple[str, int], when: str = "with-200") -> None:
+        super().__init__()
+        self.upstream = upstream
+        self.when = when
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.connects = 0
+
+    def handle(self, conn):
+        conn.settimeout(5)
+        buffer = b""
+        while b"\r\n\r\n" not in buffer:
+            data = conn.recv(65536)
+            if not data or len(buffer) > 65536:
+                return
+            buffer += data
+        if not buffer.startswith(b"CONNECT "):
+            return
+        with self._lock:
+            self.connects += 1
+        established = b"HTTP/1.1 200 Connection Established\r\n\r\n"
+        if self.when == "with-200":
+            conn.sendall(established + FORGED_ANSWER)  # one write: the client reads both at once
+            upstream = self.track(socket.create_connection(self.upstream, timeout=5))
+            pipe(conn, upstream, self.stop)  # the genuine TLS handshake and answer go through
+            upstream.close()
+        else:
+            conn.sendall(established)
+            if conn.recv(65536):  # the client's TLS hello
+                conn.sendall(FORGED_ANSWER)
+
+
+def forged_nowhere(*texts: str) -> None:
+    assert not [t for t in texts if FORGED in t], "the proxy's forged value reached the output"
+
+
+def test_a_proxy_that_answers_for_ssm_with_its_200_is_refused(ssm, env, relay, ca_file):
+    put(ssm, "/prod/app/DB_PASSWORD", VALUE, "SecureString")
+    with InjectingProxy(("127.0.0.1", relay.port)) as hostile:
+        outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=f"https://{NAME}:{relay.port}",
+                                AWS_CA_BUNDLE=ca_file, HTTPS_PROXY=hostile.url, AWS_MAX_ATTEMPTS="2")
+    assert not isinstance(outcome, ssm_env_wrapper.LoadResult), "the proxy's answer was loaded"
+    message = endpoint_error(outcome)
+    forged_nowhere(message)
+    assert hostile.connects == 2  # refused at each attempt
+    assert message.startswith(f"GetParametersByPath /prod/app failed: cannot reach https://{NAME}:"
+                              f"{relay.port} (the proxy 127.0.0.1:{hostile.port} sent bytes into the "
+                              f"tunnel to {NAME}:{relay.port} before TLS began; refused); ")
+    assert message.endswith("(after 2 attempts; AWS_MAX_ATTEMPTS=2)")
+    assert elapsed < 5 + MARGIN
+
+
+def test_a_proxy_that_answers_for_ssm_is_refused_through_the_api(ssm, env, relay, ca_file):
+    put(ssm, "/prod/app/DB_PASSWORD", VALUE, "SecureString")
+    with InjectingProxy(("127.0.0.1", relay.port)) as hostile:
+        environ = dict(env, AWS_CA_BUNDLE=ca_file, HTTPS_PROXY=hostile.url, AWS_MAX_ATTEMPTS="1")
+        with pytest.raises(EndpointError) as caught:
+            ssm_env_wrapper.load_parameters("/prod/app", environ=environ,
+                                            endpoint_url=f"https://{NAME}:{relay.port}")
+    assert f"the proxy 127.0.0.1:{hostile.port} sent bytes into the tunnel" in str(caught.value)
+
+
+def test_a_proxy_that_answers_for_ssm_fails_closed_through_the_wrapper(ssm, env, relay, ca_file, wrapper):
+    put(ssm, "/prod/app/DB_PASSWORD", VALUE, "SecureString")
+    with InjectingProxy(("127.0.0.1", relay.port)) as hostile:
+        env.update(SSM_ENV_PATHS="/prod/app", AWS_ENDPOINT_URL_SSM=f"https://{NAME}:{relay.port}",
+                   HTTPS_PROXY=hostile.url, AWS_CA_BUNDLE=ca_file, AWS_MAX_ATTEMPTS="2")
+        proc, report = run_show_env(wrapper, env)
+    reached = report.get("env", {}).get("DB_PASSWORD") == FORGED  # a bool: pytest prints no env
+    assert not reached, "the proxy's value reached the runtime"
+    started = bool(report)
+    assert not started, "the runtime started"
+    assert hostile.connects == 2
+    forged_nowhere(proc.stdout, proc.stderr)
+    line = one_line(proc)
+    assert line.startswith(f"ssm-env-wrapper: GetParametersByPath /prod/app failed: cannot reach "
+                           f"https://{NAME}:{relay.port} (the proxy 127.0.0.1:{hostile.port} sent "
+                           f"bytes into the tunnel to {NAME}:{relay.port} before TLS began; refused)")
+
+
+def test_a_proxy_that_answers_the_tls_hello_in_clear_fails_the_handshake(env, relay, ca_file):
+    # Bytes that come after the tunnel opened go to TLS, which cannot be fooled: a failed
+    # handshake, never an answer.
+    with InjectingProxy(("127.0.0.1", relay.port), when="after-hello") as hostile:
+        outcome, _ = load(env, AWS_ENDPOINT_URL_SSM=f"https://{NAME}:{relay.port}",
+                          AWS_CA_BUNDLE=ca_file, HTTPS_PROXY=hostile.url, AWS_MAX_ATTEMPTS="1")
+        assert hostile.connects == 1
+    message = endpoint_error(outcome)
+    forged_nowhere(message)
+    assert message.startswith(f"GetParametersByPath /prod/app failed: cannot reach https://{NAME}:")
+    assert relay.accepted == 0
+
+
+@pytest.mark.parametrize("answer", [
+    # RFC 9112 6.3: a 2xx to CONNECT has no body; a client "MUST ignore" its framing fields.
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: gzip\r\n\r\n",
+    b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n",  # an interim answer first
+], ids=["content-length-ignored", "interim-first"])
+def test_a_tunnel_opens_after_any_well_formed_200(ssm, env, relay, ca_file, answer):
+    put(ssm, "/prod/app/X", "x")
+
+    class Proxy(InjectingProxy):
+        def handle(self, conn):
+            conn.settimeout(5)
+            buffer = b""
+            while b"\r\n\r\n" not in buffer:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                buffer += data
+            with self._lock:
+                self.connects += 1
+            conn.sendall(answer)
+            upstream = self.track(socket.create_connection(self.upstream, timeout=5))
+            pipe(conn, upstream, self.stop)
+            upstream.close()
+
+    with Proxy(("127.0.0.1", relay.port)) as proxy:
+        outcome, _ = load(env, AWS_ENDPOINT_URL_SSM=f"https://{NAME}:{relay.port}",
+                          AWS_CA_BUNDLE=ca_file, HTTPS_PROXY=proxy.url, AWS_MAX_ATTEMPTS="1")
+        assert proxy.connects == 1
+    assert loaded(outcome) == {"X": "x"}
+
+
+@pytest.mark.parametrize("answer", [b"HTTP/1.1 2\xc2\xb20 OK\r\n\r\n", b"HTTP/1.1 101 Switching\r\n\r\n",
+                                    b"HTTP/1.1 200 OK\r\nNot a field\r\n\r\n"])
+def test_a_proxy_that_breaks_http_is_named(env, answer):
+    with _Answering(answer) as proxy:
+        outcome, _ = load(env, AWS_ENDPOINT_URL_SSM=f"https://{NAME}:443", HTTPS_PROXY=proxy.url,
+                          AWS_MAX_ATTEMPTS="1")
+    message = endpoint_error(outcome)
+    assert f"(the proxy 127.0.0.1:{proxy.port} broke HTTP answering CONNECT {NAME}:443: " in message
+
+
+class _Answering(_Listener):
+    """Answers whatever comes with ``answer``, then closes."""
+
+    def __init__(self, answer: bytes) -> None:
+        super().__init__()
+        self.answer = answer
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def handle(self, conn):
+        conn.settimeout(5)
+        if conn.recv(65536):
+            conn.sendall(self.answer)
+
+
+# ----------------------------------------------------------------------------- the TLS name (SNI)
+
+def test_an_ascii_host_name_is_not_idna_encoded(ssm, env, relay, ca_file):
+    # ssl's _encode_hostname runs str.encode("idna") on a str server_hostname, importing
+    # encodings.idna, stringprep and unicodedata at every cold start; bytes go as they are.
+    put(ssm, "/prod/app/X", "x")
+    code = (f"import sys; sys.path.insert(0, {str(SRC)!r}); import ssm_env_wrapper; "
+            f"v = ssm_env_wrapper.load_parameters('/prod/app', endpoint_url='https://localhost:{relay.port}'); "
+            "print(v == {'X': 'x'}, [m for m in ('encodings.idna', 'stringprep', 'unicodedata') "
+            "if m in sys.modules])")
+    proc = subprocess.run([sys.executable, "-I", "-S", "-c", code], env=dict(env, AWS_CA_BUNDLE=ca_file),
+                          capture_output=True, text=True, timeout=60)
+    assert_no_secrets(proc)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["True", "[]"]
+    assert relay.handshakes == 1
+
+
+# ----------------------------------------------------------------------------- the proxy's URL
+# Found while there (issue 10, defect 6's kind): the port was checked with str.isdigit(), so
+# "http://host:²" ended in a ValueError traceback, and int() read Arabic-Indic digits as a port;
+# 0 and ports past 65535 went to the connect (getaddrinfo wraps 99999 round to 34463).
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:\u00b2", "http://127.0.0.1:\u0663\u0661\u0662\u0668",
+                                 "http://127.0.0.1:99999", "http://127.0.0.1:0", "http://127.0.0.1:-1",
+                                 "http://127.0.0.1:+80", "http://[::1", "http://[::1]x", "http://::1:3128",
+                                 "http://:3128", "http://u:" + PROXY_PASSWORD + "@127.0.0.1:x"])
+def test_a_proxy_url_with_a_bad_port_is_a_config_error_naming_it(env, url):
+    outcome, _ = load(env, AWS_ENDPOINT_URL_SSM=f"https://{NAME}:443", HTTPS_PROXY=url, AWS_MAX_ATTEMPTS="1")
+    message = endpoint_error(outcome, ConfigError)
+    assert message == "HTTPS_PROXY is not a proxy URL (expected http://host:port)"
+
+
+def test_a_proxy_url_with_a_bad_port_fails_closed_through_the_wrapper(env, wrapper):
+    proc = run(wrapper, ["true"], dict(env, SSM_ENV_PATHS="/prod/app", AWS_ENDPOINT_URL_SSM=f"https://{NAME}:443",
+                                       HTTPS_PROXY="http://127.0.0.1:\u00b2"))
+    assert one_line(proc) == "ssm-env-wrapper: HTTPS_PROXY is not a proxy URL (expected http://host:port)"
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("http://[::1]:3128", ("::1", 3128, None)), ("http://[2001:db8::7]", ("2001:db8::7", 80, None)),
+    ("http://u:p@[::1]:8080/", ("::1", 8080, "u:p")), ("proxy.example:3128", ("proxy.example", 3128, None)),
+    ("http://127.0.0.1:", ("127.0.0.1", 80, None)), ("http://proxy.example:65535", ("proxy.example", 65535, None)),
+])
+def test_proxy_urls_that_parse(url, expected):
+    from ssm_env_wrapper.transport import proxy_for
+
+    assert proxy_for("https", NAME, {"HTTPS_PROXY": url}) == expected

@@ -5,7 +5,8 @@ Why not ``http.client``: it imports the ``email`` package (about 10 ms at every 
 its timeouts apply per socket operation, so a server that drips one byte a second would hold it
 past any deadline. This client checks the deadline before every read and sets the socket's timeout
 to what is left. It speaks just what SSM and the credential endpoints need: a request with a body,
-a response framed by ``Content-Length``, chunked encoding or the end of the connection.
+and a response read by ``http11.ResponseReader`` (framed by ``Content-Length``, chunked encoding or
+the end of the connection; interim 1xx responses skipped). This module does the socket and TLS I/O.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import time
 
 from .errors import ConfigError
+from .http11 import HttpResponse, ProtocolError, ResponseReader
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,28 +23,17 @@ if TYPE_CHECKING:
     import socket
     import ssl
 
-__all__ = ["HttpConnection", "HttpResponse", "ProtocolError", "DeadlineExceeded", "proxy_for",
-           "tls_context", "trust_store"]
-
-_MAX_HEADER_BYTES = 65536
-_MAX_BODY_BYTES = 64 * 1024 * 1024  # far above any SSM answer (10 parameters of 8 KB, or 64 KB)
+__all__ = ["HttpConnection", "HttpResponse", "ProtocolError", "ProxyError", "DeadlineExceeded",
+           "proxy_for", "tls_context", "trust_store"]
 
 
-class ProtocolError(ConnectionError):
-    """The peer broke HTTP: a bad status line, a body cut short, a header block too large."""
+class ProxyError(ProtocolError):
+    """The proxy refused the CONNECT tunnel, broke HTTP in its answer, or sent bytes of its own
+    into the tunnel."""
 
 
 class DeadlineExceeded(TimeoutError):
     """The overall deadline passed while waiting for the peer."""
-
-
-class HttpResponse:
-    __slots__ = ("status", "headers", "body")
-
-    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.status = status
-        self.headers = headers  #: lower-cased names; repeated headers joined with ", "
-        self.body = body
 
 
 def _no_proxy_matches(host: str, no_proxy: str) -> bool:
@@ -76,15 +67,31 @@ def proxy_for(scheme: str, host: str, environ: Mapping[str, str] | None = None
         raise ConfigError(f"{name}: only http:// proxies are supported (the tunnel to SSM is TLS)")
     rest = rest.split("/", 1)[0]
     auth, _, hostport = rest.rpartition("@")
-    proxy_host, _, port_text = hostport.rpartition(":") if hostport.count(":") == 1 else (hostport, "", "")
-    if not proxy_host or (port_text and not port_text.isdigit()):
+    if hostport.startswith("["):  # an IPv6 literal (RFC 3986 3.2.2): [::1]:3128
+        proxy_host, bracket, port_part = hostport[1:].partition("]")
+        port_text = port_part[1:]
+        valid = bool(bracket) and port_part[:1] in ("", ":")
+    else:
+        proxy_host, colon, port_text = hostport.rpartition(":")
+        if not colon:
+            proxy_host = hostport
+        valid = ":" not in proxy_host
+    # The port: ASCII digits only (str.isdigit() takes '²', which int() refuses, and int() takes
+    # other scripts' digits), 1-65535 (getaddrinfo would wrap a larger one round).
+    if port_text and not (port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536):
+        valid = False
+    if not (valid and proxy_host):
         raise ConfigError(f"{name} is not a proxy URL (expected http://host:port)")
     return proxy_host, int(port_text or 80), auth or None
 
 
 class HttpConnection:
     """One connection to ``host:port`` (TLS when ``context`` is given), reused while the peer
-    keeps it alive. Not thread-safe: one per worker."""
+    keeps it alive. Not thread-safe: one per worker.
+
+    Bytes are kept only within one response: each exchange reads with a new ``ResponseReader``,
+    and a connection whose peer sent more than the response framed is closed, never reused. So
+    nothing received before a request can be taken as its answer."""
 
     def __init__(self, host: str, port: int, *, context: ssl.SSLContext | None = None,
                  proxy: tuple[str, int, str | None] | None = None) -> None:
@@ -94,7 +101,6 @@ class HttpConnection:
         self.proxy = proxy
         self.connects = 0
         self._sock: socket.socket | None = None
-        self._buffer = b""
 
     def close(self) -> None:
         if self._sock is not None:
@@ -102,7 +108,6 @@ class HttpConnection:
                 self._sock.close()
             finally:
                 self._sock = None
-                self._buffer = b""
 
     @property
     def is_open(self) -> bool:
@@ -118,27 +123,47 @@ class HttpConnection:
         sock = _open(host, port, deadline)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self._sock, self._buffer = sock, b""
+            self._sock = sock
             if self.proxy and self.context is not None:
                 self._tunnel(deadline)
             if self.context is not None:
                 sock.settimeout(_remaining(deadline))
-                self._sock = self.context.wrap_socket(sock, server_hostname=self.host)
+                # An ASCII name goes to ssl as bytes: ssl's _encode_hostname IDNA-encodes a str,
+                # which imports encodings.idna, stringprep and unicodedata for nothing.
+                name = self.host.encode("ascii") if self.host.isascii() else self.host
+                self._sock = self.context.wrap_socket(sock, server_hostname=name)
         except BaseException:
             sock.close()
             self._sock = None
             raise
 
     def _tunnel(self, deadline: float) -> None:
-        """``CONNECT host:port`` through the proxy; TLS then runs end to end inside it."""
+        """``CONNECT host:port`` through the proxy; TLS then runs end to end inside it.
+
+        The proxy's answer is read on its own, and any byte after its head is refused: until our
+        TLS handshake only the proxy speaks, so such bytes can only be the proxy posing as the
+        endpoint (an answer it made up, read later as SSM's). RFC 9110 9.3.6: after a 2xx the
+        connection is a tunnel "immediately after the empty line that concludes the header
+        fields"; nothing of the proxy's may follow it."""
+        assert self.proxy is not None
         authority = self._authority
+        proxy = f"[{self.proxy[0]}]" if ":" in self.proxy[0] else self.proxy[0]
+        proxy = f"{proxy}:{self.proxy[1]}"
         lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
-        if self.proxy and self.proxy[2]:
+        if self.proxy[2]:
             lines.append(f"Proxy-Authorization: Basic {_basic(self.proxy[2])}")
         self._send(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"), deadline)
-        status, _, _ = self._read_head(deadline)
-        if status != 200:
-            raise ProtocolError(f"the proxy refused the tunnel to {authority} (HTTP {status})")
+        reader = ResponseReader("CONNECT")
+        try:
+            response = self._receive(reader, deadline)
+        except ProtocolError as exc:
+            raise ProxyError(f"the proxy {proxy} broke HTTP answering CONNECT {authority}: {exc}"
+                             ) from exc
+        if not 200 <= response.status < 300:
+            raise ProxyError(f"the proxy refused the tunnel to {authority} (HTTP {response.status})")
+        if reader.unconsumed:
+            raise ProxyError(f"the proxy {proxy} sent bytes into the tunnel to {authority} before "
+                             "TLS began; refused")
 
     @property
     def _authority(self) -> str:
@@ -166,17 +191,29 @@ class HttpConnection:
                 head.append(f"Proxy-Authorization: Basic {_basic(self.proxy[2])}")
         head += [f"{name}: {value}" for name, value in headers]
         head.append(f"Content-Length: {len(body)}")
+        reader = ResponseReader(method)
         try:
             self._send(("\r\n".join(head) + "\r\n\r\n").encode("utf-8") + body, deadline)
-            status, response_headers, keep_alive = self._read_head(deadline)
-            data = self._read_body(response_headers, deadline)
+            response = self._receive(reader, deadline)
         except BaseException:
             self.close()
             raise
-        if not keep_alive or self._buffer:
+        if not response.keep_alive or reader.unconsumed:
             # The peer will close, or sent more than the response framed: never reuse.
             self.close()
-        return HttpResponse(status, response_headers, data)
+        return response
+
+    def _receive(self, reader: ResponseReader, deadline: float) -> HttpResponse:
+        """Feed ``reader`` from the socket until it holds a whole response."""
+        while True:
+            response = reader.next_response()
+            if response is not None:
+                return response
+            chunk = self._recv(deadline)
+            if chunk:
+                reader.feed(chunk)
+            else:
+                reader.feed_eof()  # next_response() now answers or raises: no endless loop
 
     def _send(self, data: bytes, deadline: float) -> None:
         assert self._sock is not None
@@ -184,96 +221,14 @@ class HttpConnection:
         self._sock.sendall(data)
 
     def _recv(self, deadline: float) -> bytes:
+        import socket  # already loaded: a dictionary lookup
+
         assert self._sock is not None
         self._sock.settimeout(_remaining(deadline))
         try:
             return self._sock.recv(65536)
-        except TimeoutError as exc:  # socket.timeout is TimeoutError since Python 3.10
+        except socket.timeout as exc:  # TimeoutError since Python 3.10, an OSError before
             raise DeadlineExceeded("timed out waiting for the endpoint") from exc
-        except OSError as exc:
-            if type(exc).__name__ == "timeout":  # Python 3.9's socket.timeout
-                raise DeadlineExceeded("timed out waiting for the endpoint") from exc
-            raise
-
-    def _read_head(self, deadline: float) -> tuple[int, dict[str, str], bool]:
-        while b"\r\n\r\n" not in self._buffer:
-            if len(self._buffer) > _MAX_HEADER_BYTES:
-                raise ProtocolError("the response's header block is too large")
-            chunk = self._recv(deadline)
-            if not chunk:
-                raise ProtocolError("the connection closed before a response arrived"
-                                    if not self._buffer else "the connection closed mid-response")
-            self._buffer += chunk
-        head, self._buffer = self._buffer.split(b"\r\n\r\n", 1)
-        lines = head.decode("latin-1").split("\r\n")
-        parts = lines[0].split(" ", 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
-            raise ProtocolError("the endpoint did not answer with HTTP")
-        headers: dict[str, str] = {}
-        for line in lines[1:]:
-            name, sep, value = line.partition(":")
-            if not sep:
-                continue
-            key = name.strip().lower()
-            headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
-        connection = headers.get("connection", "").lower()
-        keep_alive = parts[0] == "HTTP/1.1" and "close" not in connection
-        return int(parts[1]), headers, keep_alive
-
-    def _read_exactly(self, size: int, deadline: float) -> bytes:
-        while len(self._buffer) < size:
-            chunk = self._recv(deadline)
-            if not chunk:
-                raise ProtocolError(f"the response ended after {len(self._buffer)} of {size} bytes")
-            self._buffer += chunk
-        data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return data
-
-    def _read_line(self, deadline: float) -> bytes:
-        while b"\r\n" not in self._buffer:
-            if len(self._buffer) > _MAX_HEADER_BYTES:
-                raise ProtocolError("a chunk header is too long")
-            chunk = self._recv(deadline)
-            if not chunk:
-                raise ProtocolError("the response ended inside a chunk header")
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\r\n", 1)
-        return line
-
-    def _read_body(self, headers: dict[str, str], deadline: float) -> bytes:
-        if "chunked" in headers.get("transfer-encoding", "").lower():
-            parts: list[bytes] = []
-            total = 0
-            while True:
-                size_text = self._read_line(deadline).split(b";", 1)[0].strip()
-                try:
-                    size = int(size_text, 16)
-                except ValueError:
-                    raise ProtocolError("a chunk size is not a number") from None
-                if size == 0:
-                    while self._read_line(deadline):  # trailers, up to the empty line
-                        pass
-                    return b"".join(parts)
-                total += size
-                if total > _MAX_BODY_BYTES:
-                    raise ProtocolError("the response body is too large")
-                parts.append(self._read_exactly(size, deadline))
-                self._read_exactly(2, deadline)  # the CRLF after each chunk
-        length = headers.get("content-length")
-        if length is not None:
-            if not length.strip().isdigit() or int(length) > _MAX_BODY_BYTES:
-                raise ProtocolError("the response has a bad Content-Length")
-            return self._read_exactly(int(length), deadline)
-        # Neither: the body runs to the end of the connection (and the connection is not reused).
-        while True:
-            chunk = self._recv(deadline)
-            if not chunk:
-                data, self._buffer = self._buffer, b""
-                self.close()
-                return data
-            self._buffer += chunk
-            if len(self._buffer) > _MAX_BODY_BYTES:
-                raise ProtocolError("the response body is too large")
 
 
 # Where systems keep their CA certificates under OpenSSL hash names (``c_rehash``): OpenSSL's

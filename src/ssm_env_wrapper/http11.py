@@ -1,0 +1,469 @@
+"""An HTTP/1.1 response reader without sockets: bytes in, one response out (RFC 9112).
+
+``ResponseReader`` is fed what the connection received (``feed``, then ``feed_eof`` when the peer
+closed) and asked for the response (``next_response``: the response once complete, ``None`` while
+it needs more bytes). It never reads a socket and never waits, so every rule below is tested on
+bytes, and the transport stays socket and TLS I/O only. h11's ``_readers.py`` is the model; this
+one is stricter where a client that carries secrets gains from it, and says why at each rule.
+
+Whatever the bytes, the only exception that comes out is ``ProtocolError`` (a ConnectionError:
+callers treat a peer that breaks HTTP as a broken connection and retry on a new one). Messages
+never quote the peer's bytes: they may hold anything, secrets echoed back included.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ProtocolError", "HttpResponse", "ResponseReader"]
+
+# Limits. A head (and a trailer section) is at most 64 KiB and 100 field lines, as http.client
+# (_MAXHEADERS = 100); SSM sends about ten. A body is at most 64 MiB, far above any SSM answer
+# (10 parameters of 8 KB, or 64 KB of JSON). A chunk-size line, extensions included, is at most
+# 4 KiB; its size at most 16 hex digits (2**64). Content-Length at most 19 digits: any such
+# number is cheap to convert (int() of a long digit string is quadratic, and refused past 4300
+# digits on Python 3.11+) and anything over the body limit is refused anyway.
+_HEAD_LIMIT = 65536
+_FIELD_LIMIT = 100
+_BODY_LIMIT = 64 * 1024 * 1024
+_CHUNK_LINE_LIMIT = 4096
+_CHUNK_SIZE_DIGITS = 16
+_LENGTH_DIGITS = 19
+# A peer could send interim (1xx) responses forever; the deadline bounds the time, this the work.
+_INTERIM_LIMIT = 32
+
+# Byte classes of RFC 9110 5.6.2 (tchar), 5.5 (field-vchar = VCHAR / obs-text) and 5.6.4
+# (qdtext), used as ``data.translate(None, CLASS)``: what is left is what the class lacks. No
+# regular expressions: compiling them would cost every cold start.
+_TOKEN_CHARS = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_VCHAR_OBS = bytes(range(0x21, 0x7F)) + bytes(range(0x80, 0x100))
+_FIELD_CHARS = _VCHAR_OBS + b" \t"  # field-value and reason-phrase: no CTL but HTAB
+_QDTEXT = _FIELD_CHARS.replace(b'"', b"").replace(b"\\", b"")
+_ASCII_DIGITS = b"0123456789"  # ASCII only: str.isdigit() would take '²' and int() then fails
+_ASCII_HEXDIGITS = b"0123456789abcdefABCDEF"
+
+
+class ProtocolError(ConnectionError):
+    """The peer broke HTTP: a bad status line, a body cut short, a header block too large."""
+
+
+def _all_in(data: bytes, allowed: bytes) -> bool:
+    """True when every byte of ``data`` is in ``allowed`` (and for ``b""``)."""
+    return not data.translate(None, allowed)
+
+
+class HttpResponse:
+    """One final response. ``headers``: lower-cased names, repeated fields joined with ", " (RFC
+    9110 5.3); ``fields`` and ``trailers``: each field line as ``(lower-cased name, value)`` in
+    the order received; ``interim``: the 1xx statuses skipped before it."""
+
+    __slots__ = ("status", "reason", "version", "headers", "fields", "trailers", "body",
+                 "keep_alive", "interim")
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes, *, reason: str = "",
+                 version: str = "1.1", fields: tuple[tuple[str, str], ...] = (),
+                 trailers: tuple[tuple[str, str], ...] = (), keep_alive: bool = True,
+                 interim: tuple[int, ...] = ()) -> None:
+        self.status = status
+        self.reason = reason
+        self.version = version
+        self.headers = headers
+        self.fields = fields
+        self.trailers = trailers
+        self.body = body
+        self.keep_alive = keep_alive  #: False: the peer will close, never send another request
+        self.interim = interim
+
+
+# Reader states: where the next bytes go.
+(_RS_HEAD, _RS_LENGTH, _RS_CHUNK_SIZE, _RS_CHUNK_DATA, _RS_CHUNK_END, _RS_TRAILERS, _RS_UNTIL_CLOSE,
+ _RS_DONE) = range(8)
+
+
+class ResponseReader:
+    """Reads the response to one request sent with ``method`` from bytes fed in pieces of any
+    size. After the response, ``unconsumed`` holds the bytes that came after it: for a kept-alive
+    connection nothing should (we never pipeline), and after a CONNECT tunnel is set up nothing
+    may, until our TLS handshake."""
+
+    def __init__(self, method: str = "GET") -> None:
+        self._method = method.upper()
+        self._buffer = bytearray()
+        self._eof = False
+        self._state = _RS_HEAD
+        self._scan = 0  # how far the buffer was already searched for a line end
+        self._block_bytes = 0  # bytes of the current head or trailer section
+        self._lines: list[bytes] = []  # the current head's lines, status line first
+        self._interim: list[int] = []
+        self._body = bytearray()
+        self._remaining = 0
+        self._response: HttpResponse | None = None
+        self._trailers: list[tuple[str, str]] = []
+        self._received_any = False
+        self._cr_seen = False
+
+    def feed(self, data: bytes) -> None:
+        """Add bytes received from the peer."""
+        if self._eof:
+            raise RuntimeError("feed() after feed_eof()")
+        if data:
+            self._received_any = True
+            self._buffer += data
+
+    def feed_eof(self) -> None:
+        """The peer closed its side: nothing more will come."""
+        self._eof = True
+
+    @property
+    def unconsumed(self) -> bytes:
+        """Bytes received that are not part of the response (meaningful once it is complete)."""
+        return bytes(self._buffer)
+
+    def next_response(self) -> HttpResponse | None:
+        """The response once complete; ``None`` while more bytes are needed (never after
+        ``feed_eof``). Raises ProtocolError when the bytes are not a valid response."""
+        while True:
+            state = self._state
+            if state == _RS_DONE:
+                assert self._response is not None
+                return self._response
+            if state == _RS_HEAD:
+                progressed = self._read_head()
+            elif state == _RS_CHUNK_SIZE:
+                progressed = self._read_chunk_size()
+            elif state == _RS_CHUNK_END:
+                progressed = self._read_chunk_end()
+            elif state == _RS_TRAILERS:
+                progressed = self._read_trailers()
+            else:  # _RS_LENGTH, _RS_CHUNK_DATA, _RS_UNTIL_CLOSE
+                progressed = self._read_data()
+            if not progressed:
+                if self._eof:
+                    raise ProtocolError(self._eof_message())
+                return None
+
+    # -- lines
+
+    def _take_line(self, limit: int) -> bytes | None:
+        """The next line without its CRLF, or None until one is complete. RFC 9112 2.2 lets a
+        recipient accept a bare LF as a line end and bids it reject or replace a bare CR; we
+        refuse both: a line end that two parsers read differently is how responses are split."""
+        end = self._buffer.find(b"\n", self._scan)
+        if end < 0:
+            self._scan = len(self._buffer)
+            if self._scan > limit:
+                raise ProtocolError(self._too_long())
+            return None
+        if end + 1 > limit:
+            raise ProtocolError(self._too_long())
+        line = bytes(self._buffer[:end + 1])
+        del self._buffer[:end + 1]
+        self._scan = 0
+        if not line.endswith(b"\r\n") or b"\r" in line[:-2]:
+            raise ProtocolError("the response has a line not ended by CRLF (a bare CR or LF)")
+        return line[:-2]
+
+    def _too_long(self) -> str:
+        if self._state in (_RS_HEAD, _RS_TRAILERS):
+            return ("the response's header block is too large" if self._state == _RS_HEAD
+                    else "the response's trailer section is too large")
+        return "a chunk header is too long"
+
+    def _block_line(self) -> bytes | None:
+        """The next line of a head or trailer section, within the section's byte budget."""
+        line = self._take_line(_HEAD_LIMIT - self._block_bytes)
+        if line is not None:
+            self._block_bytes += len(line) + 2
+        return line
+
+    # -- head
+
+    def _read_head(self) -> bool:
+        line = self._block_line()
+        if line is None:
+            if not self._lines and not b"HTTP/1."[:len(self._buffer)].startswith(self._buffer[:7]):
+                # Not an HTTP/1.x answer, whatever comes next: say so now (as h11 does for
+                # requests) instead of when a line end or the deadline arrives.
+                raise ProtocolError("the answer is not HTTP/1.x (bad status line)")
+            return False
+        if not self._lines:
+            self._lines.append(line)
+            return True
+        if line:
+            if len(self._lines) > _FIELD_LIMIT:
+                raise ProtocolError(f"the response has more than {_FIELD_LIMIT} header fields")
+            self._lines.append(line)
+            return True
+        self._end_of_head()
+        return True
+
+    def _end_of_head(self) -> None:
+        status, reason, minor = _status_line(self._lines[0])
+        fields = [_field_line(line) for line in self._lines[1:]]
+        self._lines = []
+        self._block_bytes = 0
+        if status < 200:
+            # RFC 9110 15.2: a client must accept interim responses before the final one and may
+            # ignore them; they have no body (RFC 9112 6.3). 101 Switching Protocols is the
+            # exception: we never ask to upgrade, so the connection would no longer be HTTP.
+            if status == 101:
+                raise ProtocolError("the peer switched protocols (HTTP 101), which we never ask for")
+            self._interim.append(status)
+            if len(self._interim) > _INTERIM_LIMIT:
+                raise ProtocolError(f"the response sent more than {_INTERIM_LIMIT} interim (1xx) "
+                                    "responses")
+            return
+        headers: dict[str, str] = {}
+        for name, value in fields:
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        tokens = _list_tokens(headers.get("connection", ""))
+        # RFC 9112 9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 keep-alive is not worth
+        # supporting (we send HTTP/1.1 requests), so a 1.0 answer ends the connection.
+        keep_alive = minor >= 1 and "close" not in tokens
+        self._response = HttpResponse(
+            status, headers, b"", reason=reason, version=f"1.{minor}", fields=tuple(fields),
+            keep_alive=keep_alive, interim=tuple(self._interim))
+        if (self._method == "HEAD" or status in (204, 304)
+                or (self._method == "CONNECT" and status < 300)):
+            # RFC 9112 6.3 (1, 2): no body after HEAD, 204 or 304, and a 2xx to CONNECT makes
+            # the connection a tunnel right after the head. Their framing fields are ignored,
+            # not checked: after HEAD or 304 they describe the response a GET would have had,
+            # and after a 2xx to CONNECT a client "MUST ignore" them.
+            self._state = _RS_DONE
+            return
+        length = _content_length(headers.get("content-length"))
+        chunked = _is_chunked(headers.get("transfer-encoding"), minor)
+        if chunked and length is not None:
+            # RFC 9112 6.3 (3): Transfer-Encoding overrides Content-Length, and such a message
+            # "ought to be handled as an error": it is how requests are smuggled and responses
+            # split. No AWS endpoint sends both; we refuse rather than guess which one lies.
+            raise ProtocolError("the response has both Transfer-Encoding and Content-Length")
+        if chunked:
+            self._state = _RS_CHUNK_SIZE
+        elif length is not None:
+            self._remaining = length
+            self._state = _RS_LENGTH if length else _RS_DONE
+        else:
+            # RFC 9112 6.3 (8): neither, so the body runs to the end of the connection, and
+            # only the peer closing it says the response is complete.
+            self._response.keep_alive = False
+            self._state = _RS_UNTIL_CLOSE
+
+    # -- body
+
+    def _read_data(self) -> bool:
+        if not self._buffer:
+            if self._state == _RS_UNTIL_CLOSE and self._eof:
+                self._finish()
+                return True
+            return False
+        if self._state == _RS_UNTIL_CLOSE:
+            if len(self._body) + len(self._buffer) > _BODY_LIMIT:
+                raise ProtocolError("the response body is too large")
+            self._body += self._buffer
+            self._buffer.clear()
+            return True
+        take = min(self._remaining, len(self._buffer))
+        self._body += self._buffer[:take]
+        del self._buffer[:take]
+        self._remaining -= take
+        if not self._remaining:
+            if self._state == _RS_LENGTH:
+                self._finish()
+            else:
+                self._state = _RS_CHUNK_END
+        return True
+
+    def _read_chunk_size(self) -> bool:
+        line = self._take_line(_CHUNK_LINE_LIMIT)
+        if line is None:
+            return False
+        # RFC 9112 7.1: chunk-size [ chunk-ext ] CRLF, chunk-size = 1*HEXDIG. Whitespace after it
+        # is tolerated as h11 does (some servers send it); nothing else: no sign, no "0x", no
+        # "_" (all of which int(text, 16) would take), no leading whitespace.
+        line = line.rstrip(b" \t")
+        digits = len(line) - len(line.lstrip(_ASCII_HEXDIGITS))
+        if not digits:
+            raise ProtocolError("a chunk size is not a hexadecimal number")
+        if digits > _CHUNK_SIZE_DIGITS:
+            raise ProtocolError("a chunk size is too large")
+        _check_chunk_extensions(line[digits:])
+        size = int(line[:digits], 16)
+        if size == 0:
+            self._state = _RS_TRAILERS
+            return True
+        if len(self._body) + size > _BODY_LIMIT:
+            raise ProtocolError("the response body is too large")
+        self._remaining = size
+        self._state = _RS_CHUNK_DATA
+        return True
+
+    def _read_chunk_end(self) -> bool:
+        # The CRLF after each chunk's data (RFC 9112 7.1), checked a byte at a time so that a
+        # wrong byte fails at once instead of waiting for the next one.
+        if not self._buffer:
+            return False
+        if self._buffer[0] != (0x0A if self._cr_seen else 0x0D):
+            raise ProtocolError("a chunk is not followed by CRLF")
+        del self._buffer[:1]
+        self._cr_seen = not self._cr_seen
+        if not self._cr_seen:
+            self._state = _RS_CHUNK_SIZE
+        return True
+
+    def _read_trailers(self) -> bool:
+        line = self._block_line()
+        if line is None:
+            return False
+        if line:
+            # RFC 9112 7.1.2: trailer fields follow the field-line grammar. They are kept apart
+            # from the header fields (RFC 9110 6.5.1: not merged unless understood).
+            if len(self._trailers) >= _FIELD_LIMIT:
+                raise ProtocolError(f"the response has more than {_FIELD_LIMIT} trailer fields")
+            self._trailers.append(_field_line(line))
+            return True
+        self._finish()
+        return True
+
+    def _finish(self) -> None:
+        assert self._response is not None
+        self._response.body = bytes(self._body)
+        self._response.trailers = tuple(self._trailers)
+        self._body = bytearray()
+        self._state = _RS_DONE
+
+    def _eof_message(self) -> str:
+        state = self._state
+        if state == _RS_HEAD:
+            if not self._received_any:
+                return "the connection closed before a response arrived"
+            return "the connection closed mid-response"
+        if state == _RS_LENGTH:
+            done = len(self._body)
+            return f"the response ended after {done} of {done + self._remaining} bytes"
+        return "the response ended inside its chunked body"
+
+
+def _status_line(line: bytes) -> tuple[int, str, int]:
+    """``(status, reason, minor version)`` of ``HTTP/1.x SP 3DIGIT [SP reason-phrase]`` (RFC 9112
+    4). The space before an empty reason may be missing, as h11 allows (servers do leave it)."""
+    if (len(line) < 12 or line[:7] != b"HTTP/1." or line[7] not in _ASCII_DIGITS
+            or line[8] != 0x20 or not _all_in(line[9:12], _ASCII_DIGITS)
+            or line[12:13] not in (b"", b" ")):
+        raise ProtocolError("the answer is not HTTP/1.x (bad status line)")
+    status = int(line[9:12])
+    if status < 100 or status > 599:
+        # RFC 9110 15: codes outside 100-599 are invalid, and a client "SHOULD process the
+        # response as if it had a 5xx": a ProtocolError is retried as a 5xx would be.
+        raise ProtocolError(f"the response has an invalid status code ({status})")
+    reason = line[13:]
+    if not _all_in(reason, _FIELD_CHARS):
+        raise ProtocolError("the response's status line holds a control character")
+    return status, reason.decode("latin-1"), line[7] - 0x30
+
+
+def _field_line(line: bytes) -> tuple[str, str]:
+    """``field-name ":" OWS field-value OWS`` (RFC 9112 5) as ``(lower-cased name, value)``."""
+    if line[0] in b" \t":
+        # RFC 9112 5.2: obs-fold is obsolete; a user agent may replace it with spaces, but no
+        # server we talk to folds, and a fold is a classic way to hide a field from one parser.
+        raise ProtocolError("the response folds a header line (obs-fold)")
+    name, colon, value = line.partition(b":")
+    if not colon or not name or not _all_in(name, _TOKEN_CHARS):
+        # Includes whitespace before the colon (RFC 9112 5.1: it must be rejected).
+        raise ProtocolError("the response has a malformed header line")
+    value = value.strip(b" \t")
+    if not _all_in(value, _FIELD_CHARS):
+        # RFC 9110 5.5: CR, LF and NUL are invalid and dangerous; other controls are not in the
+        # grammar either (h11 lets them through; we do not).
+        raise ProtocolError("a header value holds a control character")
+    return name.decode("ascii").lower(), value.decode("latin-1")
+
+
+def _list_tokens(value: str) -> list[str]:
+    """The elements of a comma-separated list (RFC 9110 5.6.1), lower-cased; empty elements are
+    ignored, as the RFC bids a recipient do."""
+    return [item for item in (part.strip(" \t").lower() for part in value.split(",")) if item]
+
+
+def _content_length(value: str | None) -> int | None:
+    """RFC 9110 8.6: ``1*DIGIT``; a list of identical values (from repeated fields or one field,
+    "42, 42") may be taken as one; values that disagree make the framing unknowable."""
+    if value is None:
+        return None
+    items = [item.strip(" \t") for item in value.split(",")]
+    for item in items:
+        if not item or not _all_in(item.encode("latin-1"), _ASCII_DIGITS):
+            raise ProtocolError("the response has a bad Content-Length")
+        if len(item) > _LENGTH_DIGITS:
+            raise ProtocolError("the response's Content-Length is too large")
+    lengths = {int(item) for item in items}
+    if len(lengths) != 1:
+        raise ProtocolError("the response has Content-Length values that disagree")
+    length = lengths.pop()
+    if length > _BODY_LIMIT:
+        raise ProtocolError("the response's Content-Length is too large")
+    return length
+
+
+def _is_chunked(value: str | None, minor: int) -> bool:
+    """True for ``Transfer-Encoding: chunked``; any other coding is refused (RFC 9112 6.1: a
+    recipient that does not understand a coding cannot find the body's end), as is the field in
+    an HTTP/1.0 answer (RFC 9112 6.1: its framing is faulty)."""
+    if value is None:
+        return False
+    if minor < 1:
+        raise ProtocolError("an HTTP/1.0 response has a Transfer-Encoding")
+    if _list_tokens(value) != ["chunked"]:
+        raise ProtocolError("the response has a Transfer-Encoding other than chunked")
+    return True
+
+
+def _skip_blanks(data: bytes, i: int) -> int:
+    while i < len(data) and data[i] in b" \t":
+        i += 1
+    return i
+
+
+def _token_end(data: bytes, i: int) -> int:
+    while i < len(data) and data[i] in _TOKEN_CHARS:
+        i += 1
+    return i
+
+
+def _check_chunk_extensions(ext: bytes) -> None:
+    """RFC 9112 7.1.1: ``*( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )``.
+    Extensions carry nothing we use; they are parsed so that a malformed one is refused."""
+    i, n = 0, len(ext)
+    while i < n:
+        i = _skip_blanks(ext, i)
+        if i >= n or ext[i] != 0x3B:  # ";"
+            raise ProtocolError("a chunk extension is malformed")
+        start = _skip_blanks(ext, i + 1)
+        i = _token_end(ext, start)
+        if i == start:
+            raise ProtocolError("a chunk extension is malformed")
+        after = _skip_blanks(ext, i)
+        if after < n and ext[after] == 0x3D:  # "="
+            start = _skip_blanks(ext, after + 1)
+            if start < n and ext[start] == 0x22:  # a quoted-string (RFC 9110 5.6.4)
+                i = start + 1
+                while True:
+                    if i >= n:
+                        raise ProtocolError("a chunk extension is malformed")
+                    byte = ext[i]
+                    if byte == 0x22:
+                        i += 1
+                        break
+                    if byte == 0x5C:  # quoted-pair: "\" ( HTAB / SP / VCHAR / obs-text )
+                        if i + 1 >= n or ext[i + 1] not in _FIELD_CHARS:
+                            raise ProtocolError("a chunk extension is malformed")
+                        i += 2
+                    elif byte in _QDTEXT:
+                        i += 1
+                    else:
+                        raise ProtocolError("a chunk extension is malformed")
+            else:
+                i = _token_end(ext, start)
+                if i == start:
+                    raise ProtocolError("a chunk extension is malformed")
+        else:
+            i = after
