@@ -1,0 +1,209 @@
+"""The start-up lines (tools/launcher.sh, the head of bin/wrapper, the single file and the layer)
+under both shells a Lambda /bin/sh can be: bash (Amazon Linux) and dash (Debian).
+
+The promise tested here (issue 10, defects 3 and 10): the command gets exactly the environment
+the wrapper was given, plus what was loaded, minus the references resolved; whichever path the
+launcher takes (the shell's fast path or Python), and whatever the shell or CPython would change on
+the way (dash drops names that are not identifiers, both shells set PWD, bash sets SHLVL and drops
+``_``, CPython's C-locale coercion adds LC_CTYPE). The command is a small program that writes the
+environment it was exec'd with, byte for byte, from /proc/self/environ.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, SECRET_KEY, SESSION_TOKEN, put
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+SHELLS = [pytest.param(name, id=name) for name in ("bash", "dash")]  # Amazon Linux's, Debian's /bin/sh
+
+# The runtime stand-in: its environment exactly as the kernel handed it over (NUL-separated).
+DUMP = [sys.executable, "-S", "-c",
+        "import sys; sys.stdout.buffer.write(open('/proc/self/environ', 'rb').read())"]
+HIDDEN = (b"AWS_SECRET_ACCESS_KEY", b"AWS_SESSION_TOKEN")
+PASSWORD = "pw-4Vq9-launcher-value"
+
+
+def _shell(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:  # both are installed on the CI image; a bare machine says which one is missing
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+def _dict(raw: bytes) -> dict[bytes, bytes]:
+    entries = raw.split(b"\0")[:-1]
+    pairs = dict(entry.split(b"=", 1) for entry in entries)
+    assert len(pairs) == len(entries), "a name appears twice in the command's environment"
+    return pairs
+
+
+def _visible(environ: dict[bytes, bytes]) -> dict[bytes, bytes]:
+    """The environment with the two credential values replaced (pytest prints both sides)."""
+    return {k: (b"<hidden>" if k in HIDDEN else v) for k, v in environ.items()}
+
+
+def run_dump(argv: list[str], environ: dict, cwd=None) -> tuple[int, str, dict[bytes, bytes] | None]:
+    """Run ``argv`` + the dump program; return the exit code, stderr and the command's
+    environment (None when the command never started)."""
+    proc = subprocess.run(argv + DUMP, env=environ, capture_output=True, timeout=60, cwd=cwd)
+    err = proc.stderr.decode("utf-8", "replace")
+    for secret in (SECRET_KEY, SESSION_TOKEN, PASSWORD):
+        assert secret not in err, "a secret reached stderr"
+    return proc.returncode, err, (_dict(proc.stdout) if proc.stdout else None)
+
+
+def expect_exact(got: dict[bytes, bytes] | None, given: dict, **changed: str) -> None:
+    want = {os.fsencode(k): os.fsencode(v) for k, v in given.items()}
+    want.update({os.fsencode(k): os.fsencode(v) for k, v in changed.items()})
+    assert got is not None, "the command did not start"
+    assert all(got.get(k) == want.get(k) for k in HIDDEN), "credentials changed on the way"
+    assert _visible(got) == _visible(want)
+
+
+@pytest.fixture
+def bare(env):
+    """The conftest environment without any locale variable: the C locale, where CPython coerces."""
+    return {k: v for k, v in env.items() if k not in ("LC_ALL", "LANG", "LC_CTYPE")}
+
+
+# --- defect 3: the fast path must not skip a reference, nor lose a variable ------------------------
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_reference_with_a_control_character_is_resolved(shell, wrapper, ssm, bare, tmp_path):
+    # bash's `export -p` prints this value as $'ssm:/prod/db/password\n', which the old fast path
+    # did not recognise: the runtime got the reference itself, and the wrapper exited 0.
+    put(ssm, "/prod/db/password", PASSWORD, "SecureString")
+    given = dict(bare, DB_PASSWORD="ssm:/prod/db/password\n", PLAIN="x")
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert code == 0, err
+    expect_exact(got, given, DB_PASSWORD=PASSWORD)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_reference_in_a_name_that_is_not_an_identifier_is_resolved(shell, wrapper, ssm, bare, tmp_path):
+    # dash never imports `db.password` (not a shell name), so its old fast path dropped it; bash
+    # passed the reference on literally. Python reads it from the environment as given.
+    put(ssm, "/prod/db/password", PASSWORD, "SecureString")
+    given = dict(bare, **{"db.password": "ssm:/prod/db/password", "my-setting": "kept as is"})
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert code == 0, err
+    expect_exact(got, given, **{"db.password": PASSWORD})
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_names_that_are_not_identifiers_survive_the_fast_path(shell, wrapper, bare, tmp_path):
+    given = dict(bare, **{"my.setting": "a=b", "with space": "x", "ÿ-name": "é"})
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert (code, err) == (0, "")
+    expect_exact(got, given)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("load", [False, True], ids=["nothing-to-load", "a-reference"])
+def test_what_the_shell_manages_reaches_the_command_as_given(shell, load, wrapper, ssm, bare,
+                                                             tmp_path):
+    # Both shells set PWD to the working directory (and add it when absent), bash adds SHLVL and
+    # drops `_`: none of that may reach the command, on either path.
+    put(ssm, "/prod/db/password", PASSWORD, "SecureString")
+    given = dict(bare, PWD="/nonexistent/stale", _="/opt/ssm-env-wrapper")
+    if load:
+        given["DB_PASSWORD"] = "ssm:/prod/db/password"
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert code == 0, err
+    expect_exact(got, given, **({"DB_PASSWORD": PASSWORD} if load else {}))
+    # And without PWD or `_`, with SHLVL set: nothing added, nothing renumbered.
+    given = dict(bare, SHLVL="07")
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert code == 0, err
+    expect_exact(got, given)
+
+
+# --- defect 10: CPython's C-locale coercion must not add LC_CTYPE ----------------------------------
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("locale", [{}, {"LANG": "C"}, {"LC_ALL": "C"}, {"LC_CTYPE": "C"}],
+                         ids=["unset", "LANG=C", "LC_ALL=C", "LC_CTYPE=C"])
+def test_locale_coercion_does_not_reach_the_command(shell, locale, wrapper, ssm, bare, tmp_path):
+    put(ssm, "/prod/db/password", PASSWORD, "SecureString")
+    given = dict(bare, DB_PASSWORD="ssm:/prod/db/password", **locale)
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert code == 0, err
+    expect_exact(got, given, DB_PASSWORD=PASSWORD)
+
+
+@pytest.mark.parametrize("form", ["single", "console-script"])
+def test_locale_coercion_without_a_shell(form, built, ssm, bare, tmp_path):
+    # No shell in front: `python3 ssm_env_wrapper.py CMD` and the pip console script. Python itself
+    # reads the environment it was started with (/proc/self/environ) and undoes the coercion.
+    put(ssm, "/prod/db/password", PASSWORD, "SecureString")
+    if form == "single":
+        argv = [sys.executable, str(built["single"])]
+    else:
+        argv = [os.path.join(os.path.dirname(sys.executable), "ssm-env-wrapper")]
+    given = dict(bare, DB_PASSWORD="ssm:/prod/db/password", _="/somewhere")
+    code, err, got = run_dump(argv, given, cwd=tmp_path)
+    assert code == 0, err
+    expect_exact(got, given, DB_PASSWORD=PASSWORD)
+
+
+# --- the property: never skip what Python would load, never lose a variable ------------------------
+
+# Names: anything an environment can carry (no '=', no NUL, not empty), identifiers or not, and the
+# names that matter to the launcher. Values: any bytes but NUL, and references in their disguises.
+_NAME_CHARS = st.characters(blacklist_characters="=\0", blacklist_categories=("Cs",))
+_NAMES = st.one_of(
+    st.text(_NAME_CHARS, min_size=1, max_size=8),
+    st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,6}\Z"),
+    st.sampled_from(["APP_PARAMS_PATH", "APP_ENV", "SSM_ENV_NAMES", "SSM_ENV_DISABLED", "PWD",
+                     "SHLVL", "_", "LC_CTYPE", "LC_ALL", "LANG", "AWS_MAX_ATTEMPTS", "DB"]),
+)
+_VALUES = st.one_of(
+    st.binary(max_size=12).map(lambda b: b.replace(b"\0", b"")),
+    st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)), max_size=12),
+    st.sampled_from(["ssm:/p", "ssm:/p\n", "\nssm:/p", "SSM:/p", "x=ssm:/p", "ssm:", " ssm:/p",
+                     "ssm:/aws/reference/secretsmanager/s", "/p", "", " ", "true", "5", "0"]),
+)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(extra=st.dictionaries(_NAMES, _VALUES, max_size=6))
+def test_fast_path_never_skips_a_load_nor_loses_a_variable(shell, built, extra, tmp_path):
+    from ssm_env_wrapper import Settings, SsmEnvError
+
+    layer = str(built["dir"] / "opt" / "ssm-env-wrapper")
+    # No region and no credentials: whatever goes to load fails before any request, so a start
+    # that should have loaded never reaches the command.
+    given_env: dict[bytes, bytes] = {b"PATH": os.fsencode(os.environ.get("PATH", "/usr/bin:/bin")),
+                                     b"AWS_SHARED_CREDENTIALS_FILE": b"/nonexistent/credentials",
+                                     b"AWS_CONFIG_FILE": b"/nonexistent/config"}
+    for name, value in extra.items():
+        if name in ("PATH", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
+            continue
+        given_env[os.fsencode(name)] = value if isinstance(value, bytes) else os.fsencode(value)
+    # What Python decides, in process, from the environment as its os.environ would hold it.
+    as_text = {os.fsdecode(k): os.fsdecode(v) for k, v in given_env.items()}
+    try:
+        would_load = Settings.from_environ(as_text).has_sources
+    except SsmEnvError:
+        would_load = True  # a bad setting: Python refuses to start the command
+    proc = subprocess.run([_shell(shell), layer] + DUMP, env=given_env, capture_output=True,
+                          timeout=60, cwd=tmp_path)
+    if would_load:
+        assert proc.returncode != 0 and proc.stdout == b"", "the command started without its load"
+    else:
+        assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+        assert _dict(proc.stdout) == given_env
+
+
+def test_start_up_lines_are_the_same_everywhere(built):
+    launcher = (ROOT / "tools" / "launcher.sh").read_bytes()
+    for path in (ROOT / "bin" / "wrapper", built["single"], built["dir"] / "opt" / "ssm-env-wrapper"):
+        assert path.read_bytes().startswith(launcher)
