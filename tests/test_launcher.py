@@ -11,6 +11,7 @@ environment it was exec'd with, byte for byte, from /proc/self/environ.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -123,6 +124,44 @@ def test_what_the_shell_manages_reaches_the_command_as_given(shell, load, wrappe
     code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
     assert code == 0, err
     expect_exact(got, given)
+
+
+# Environments no `subprocess` call can make (execve takes any strings): run through ctypes.
+RAW_EXEC = """import ctypes, json, sys
+entries = [e.encode("utf-8", "surrogateescape") for e in json.loads(sys.argv[1])]
+argv = [a.encode("utf-8", "surrogateescape") for a in sys.argv[2:]]
+libc = ctypes.CDLL(None, use_errno=True)
+libc.execve(argv[0], (ctypes.c_char_p * (len(argv) + 1))(*argv, None),
+            (ctypes.c_char_p * (len(entries) + 1))(*entries, None))
+sys.exit("execve failed: %d" % ctypes.get_errno())
+"""
+
+
+def run_raw(entries: list[str], argv: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", RAW_EXEC, json.dumps(entries)] + argv + DUMP,
+                          capture_output=True, timeout=60)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("entry", ["NO_EQUALS_SIGN", "=no-name", ""], ids=["no-equals", "no-name", "empty"])
+def test_an_entry_that_is_not_name_value_stops_the_start(shell, entry, built):
+    # Both shells drop such an entry, and nothing that execs through putenv/execve with a mapping
+    # can pass it on: starting the command without it would be starting it with less than given.
+    path = os.environ.get("PATH", "/usr/bin:/bin")
+    proc = run_raw([f"PATH={path}", entry, "OTHER=1"], [_shell(shell), str(built["layer"])])
+    assert proc.returncode != 0 and proc.stdout == b""
+    assert proc.stderr.decode().splitlines() == [
+        "ssm-env-wrapper: the environment holds an entry that is not NAME=value, which cannot be "
+        "passed on; start the wrapper with a clean environment"]
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_name_given_twice_keeps_the_value_getenv_reads(shell, built):
+    # getenv (so every runtime) reads the first; both shells would keep the last.
+    path = os.environ.get("PATH", "/usr/bin:/bin")
+    proc = run_raw([f"PATH={path}", "TWICE=first", "TWICE=second"], [_shell(shell), str(built["layer"])])
+    assert proc.returncode == 0, proc.stderr
+    assert _dict(proc.stdout) == {b"PATH": os.fsencode(path), b"TWICE": b"first"}
 
 
 # --- defect 10: CPython's C-locale coercion must not add LC_CTYPE ----------------------------------
