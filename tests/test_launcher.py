@@ -201,7 +201,8 @@ _NAMES = st.one_of(
     st.text(_NAME_CHARS, min_size=1, max_size=8),
     st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,6}\Z"),
     st.sampled_from(["APP_PARAMS_PATH", "APP_ENV", "SSM_ENV_NAMES", "SSM_ENV_DISABLED", "PWD",
-                     "SHLVL", "_", "LC_CTYPE", "LC_ALL", "LANG", "AWS_MAX_ATTEMPTS", "DB"]),
+                     "SHLVL", "_", "LC_CTYPE", "LC_ALL", "LANG", "AWS_MAX_ATTEMPTS", "DB", "IFS",
+                     "PPID", "OPTIND", "RANDOM", "SHELLOPTS", "OLDPWD", "_ssm_env_given_1"]),
 )
 _VALUES = st.one_of(
     st.binary(max_size=12).map(lambda b: b.replace(b"\0", b"")),
@@ -240,6 +241,24 @@ def test_fast_path_never_skips_a_load_nor_loses_a_variable(shell, built, extra, 
     else:
         assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
         assert _dict(proc.stdout) == given_env
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_the_environment_never_goes_on_a_command_line(shell, built, bare, tmp_path):
+    # argv is public (ps, /proc/PID/cmdline, audit logs of execve); the environment is not. A
+    # python3 first on PATH records the command line the launcher hands Python.
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python3").write_text(f"#!/bin/sh\nprintf '%s\\0' \"$@\" > {tmp_path}/argv\n")
+    (fake / "python3").chmod(0o755)
+    given = dict(bare, PATH=f"{fake}:{bare['PATH']}", DB_PASSWORD="ssm:/prod/db/password",
+                 PLAIN=PASSWORD)
+    subprocess.run([_shell(shell), str(built["layer"]), "/bin/true"], env=given, timeout=60,
+                   capture_output=True)
+    argv = (tmp_path / "argv").read_bytes().split(b"\0")[:-1]
+    assert argv[:4] == [b"-I", b"-S", b"-B", b"-c"]
+    # After the code: the file, the number of handover variables, the command. Nothing else.
+    assert argv[5] == os.fsencode(built["layer"]) and argv[6].isdigit() and argv[7:] == [b"/bin/true"]
 
 
 def test_start_up_lines_are_the_same_everywhere(built):

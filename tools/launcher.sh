@@ -13,90 +13,118 @@
 # - dash imports only names that are shell identifiers: `db.password=ssm:/x` never reaches its
 #   variables, nor anything it execs; bash passes such names on. Both keep the last of a name
 #   given twice (getenv, and so every runtime, reads the first) and drop entries without a name.
-# - Both set PWD to the working directory (adding it when absent); bash adds SHLVL=0 when absent
-#   and drops `_`. Their `export -p` cannot be parsed reliably (bash writes $'...\n').
+# - Both set PWD to the working directory (adding it when absent), bash adds or renumbers SHLVL
+#   and drops `_`; imported IFS, OPTIND, PPID (both) and bash's own variables (BASH*, RANDOM,
+#   SHELLOPTS, PS1...) leave with new values. bash's `export -p` writes $'...\n' for control
+#   characters, which is why it cannot be the judge of what is to load.
 # - CPython's C-locale coercion (PEP 538) sets LC_CTYPE=C.UTF-8 when the locale is C or missing;
 #   -I cannot stop it (PYTHONCOERCECLOCALE is an environment variable, ignored under -I).
 # So the shell decides from /proc/$$/environ: the kernel's copy of the environment this process
 # was exec'd with (proc(5)), which no shell edits. One `tr` turns its NULs into lines (~1 ms; a
-# Python start is ~12 ms). The fast path is taken only when every entry is NAME=value with a name
-# seen once, no entry asks for a load (APP_PARAMS_PATH, an SSM_ENV_* setting, a value starting
-# with ssm: -- case-sensitive, as settings.py reads them) and AWS_MAX_ATTEMPTS, which Python
-# would validate, is plainly valid; then `env -i` execs the command with exactly those entries,
-# whatever the shell changed. A value holding a line break shows up as a line without `=`: that,
-# and any other doubt (no /proc, no tr or env, a command the shell cannot find, a large
-# environment), goes to Python. Python is handed the same /proc/$$/environ in base64 (lines of
-# at most 131068 characters: one argument may hold 128 KiB, MAX_ARG_STRLEN in linux/binfmts.h)
-# and restores os.environ from it before it reads any setting, so it sees and passes on what the
-# shell dropped or changed, and undoes its own LC_CTYPE. An entry that is not NAME=value cannot
-# be passed on by any exec'ing program: the wrapper then stops with one line. Without /proc or
-# base64 (not Linux) Python gets "-" and works from the environment the shell passed on.
+# Python start is ~12 ms). The fast path is taken only when every entry is NAME=value with an
+# identifier seen once, none asks for a load (APP_PARAMS_PATH, an SSM_ENV_* setting, a value
+# starting with ssm: -- case-sensitive, as settings.py reads them), AWS_MAX_ATTEMPTS (which Python
+# validates) is plainly valid, and no name is one a shell manages, other than PWD, SHLVL and `_`:
+# those three are put back as given by `env -u NAME... -- NAME=given... COMMAND` (their values
+# are paths and a number; no other value ever goes on a command line, where ps and audit logs
+# would see it). A value holding a line break shows up as a line without `=`: that, and any
+# other doubt (no /proc, no tr or env, a command the shell cannot find, a large environment),
+# goes to Python. Python is handed the same /proc/$$/environ in base64, in variables (the
+# environment is private to this user, unlike argv) of at most 131000 characters (one NAME=value
+# may hold 128 KiB, MAX_ARG_STRLEN in linux/binfmts.h), and restores os.environ from it before it
+# reads any setting: it sees and passes on what the shell dropped or changed, and drops its own
+# LC_CTYPE. An entry that is not NAME=value cannot be passed on by anything that sets variables
+# by name: the wrapper then stops with one line. Without /proc or base64 (not Linux) Python gets
+# "-" and works from the environment the shell passed on.
 case "$1" in
     -* | check | export | help | "" | *=*) ;;
     *)
-        if given=$(tr '\0' '\n' 2>/dev/null < /proc/$$/environ && echo .) && [ -x /usr/bin/env ] \
-                && [ "${#given}" -le 65536 ]; then
-            case $given in
+        if _ssm_env_given=$(tr '\0' '\n' 2>/dev/null < /proc/$$/environ && echo .) \
+                && [ -x /usr/bin/env ] && [ "${#_ssm_env_given}" -le 65536 ]; then
+            case $_ssm_env_given in
                 "
 "* | *"
 
 "*) ;;
                 *)
-                    fast=1 seen='
+                    _ssm_env_fast=1 _ssm_env_keep= _ssm_env_seen='
 '
                     IFS='
 '
                     set -f
-                    for entry in ${given%.}; do
-                        name=${entry%%=*}
-                        case $name in
-                            "$entry" | "" | APP_PARAMS_PATH | SSM_ENV_*) fast= ; break ;;
+                    for _ssm_env_entry in ${_ssm_env_given%.}; do
+                        _ssm_env_name=${_ssm_env_entry%%=*}
+                        case $_ssm_env_name in
+                            "$_ssm_env_entry" | "" | [!A-Za-z_]* | *[!A-Za-z0-9_]* \
+                            | APP_PARAMS_PATH | SSM_ENV_* | _ssm_env_* \
+                            | IFS | PS[0-9] | OPT* | PPID | OLDPWD | SHELLOPTS | BASH* | COMP_* \
+                            | HIST* | RANDOM | SRANDOM | SECONDS | LINENO | EPOCH* | UID | EUID \
+                            | GROUPS | FUNCNAME | FUNCNEST | DIRSTACK | PIPESTATUS | REPLY \
+                            | COLUMNS | LINES | MAIL* | ENV | POSIXLY_CORRECT | HOSTNAME \
+                            | HOSTTYPE | MACHTYPE | OSTYPE | TIMEFORMAT | TMOUT | IGNOREEOF \
+                            | GLOBIGNORE | GLOBSORT | READLINE_* | CHILD_MAX | COPROC* | MAPFILE \
+                            | EMACS | INSIDE_EMACS | EXECIGNORE | FIGNORE | HOSTFILE | INPUTRC \
+                            | FCEDIT | CDPATH | histchars)
+                                _ssm_env_fast= ; break ;;
                             AWS_MAX_ATTEMPTS)
-                                case ${entry#*=} in [1-9] | [1-9][0-9] | 100) ;; *) fast= ; break ;; esac ;;
+                                case ${_ssm_env_entry#*=} in
+                                    [1-9] | [1-9][0-9] | 100) ;;
+                                    *) _ssm_env_fast= ; break ;;
+                                esac ;;
+                            PWD | SHLVL | _) _ssm_env_keep="$_ssm_env_keep$_ssm_env_entry
+" ;;
                         esac
-                        case ${entry#*=} in ssm:*) fast= ; break ;; esac
-                        case $seen in *"
-$name
-"*) fast= ; break ;; esac
-                        seen="$seen$name
+                        case ${_ssm_env_entry#*=} in ssm:*) _ssm_env_fast= ; break ;; esac
+                        case $_ssm_env_seen in *"
+$_ssm_env_name
+"*) _ssm_env_fast= ; break ;; esac
+                        _ssm_env_seen="$_ssm_env_seen$_ssm_env_name
 "
                     done
-                    if [ -n "$fast" ]; then
+                    if [ -n "$_ssm_env_fast" ]; then
                         case "$1" in
                             */*) if [ -f "$1" ] && [ -x "$1" ]; then
-                                     exec /usr/bin/env -i -- ${given%.} "$@"
+                                     exec /usr/bin/env -u PWD -u SHLVL -u _ -- $_ssm_env_keep "$@"
                                  fi ;;
                             *) case "$(command -v -- "$1")" in
-                                   /*) exec /usr/bin/env -i -- ${given%.} "$@" ;;
+                                   /*) exec /usr/bin/env -u PWD -u SHLVL -u _ -- $_ssm_env_keep "$@" ;;
                                esac ;;
                         esac
                     fi ;;
             esac
         fi ;;
 esac
-handover=-
-if given=$(base64 -w 131068 2>/dev/null < /proc/$$/environ); then handover="=$given"; fi
+_ssm_env_n=-
+if _ssm_env_given=$(base64 -w 131000 2>/dev/null < /proc/$$/environ); then
+    _ssm_env_n=0
+    IFS='
+'
+    for _ssm_env_entry in $_ssm_env_given; do
+        _ssm_env_n=$((_ssm_env_n + 1))
+        export "_ssm_env_given_$_ssm_env_n=$_ssm_env_entry"
+    done
+fi
 exec python3 -I -S -B -c 'import sys
 from importlib.machinery import SourceFileLoader
 
 
 def restore(argv):
-    """Take the handover out of argv; put the environment as given back into os.environ."""
+    """Put the environment as given (see the comments above) back into os.environ."""
     import os
-    end = argv.index(".", 2)
-    handover = "".join(argv[2:end])
-    argv[:] = argv[1:2] + argv[end + 1:]
-    if handover[:1] != "=":
+    chunks = argv.pop(2)
+    del argv[0]
+    if chunks == "-":
         return
     import binascii
+    environ = os.environb
+    handover = b"".join(environ.get(b"_ssm_env_given_%d" % n, b"") for n in range(1, int(chunks) + 1))
     given = {}
-    for entry in binascii.a2b_base64(handover[1:]).split(bytes(1))[:-1]:
+    for entry in binascii.a2b_base64(handover).split(bytes(1))[:-1]:
         name, equals, value = entry.partition(b"=")
         if not (name and equals):
             sys.exit("ssm-env-wrapper: the environment holds an entry that is not NAME=value, "
                      "which cannot be passed on; start the wrapper with a clean environment")
         given.setdefault(name, value)  # the first, as getenv reads it
-    environ = os.environb
     for name in [name for name in environ if name not in given]:
         del environ[name]
     for name, value in given.items():
@@ -108,5 +136,5 @@ restore(sys.argv)
 del restore
 main = sys.modules["__main__"]
 main.__file__ = sys.argv[0]
-exec(SourceFileLoader("__main__", sys.argv[0]).get_code("__main__"), main.__dict__)' "$0" $handover . "$@"
+exec(SourceFileLoader("__main__", sys.argv[0]).get_code("__main__"), main.__dict__)' "$0" "$_ssm_env_n" "$@"
 '''
