@@ -28,7 +28,8 @@ SHARED_NAMES = {"TYPE_CHECKING"}
 # The start-up lines: POSIX sh and Python at once (tools/launcher.sh, shared with bin/wrapper).
 LAUNCHER = (ROOT / "tools" / "launcher.sh").read_text(encoding="utf-8")
 
-HEADER = LAUNCHER + """#
+# (Not formatted: the shell lines hold braces of their own.)
+HEADER = """#
 # ssm-env-wrapper {version}: the single-file build of src/ssm_env_wrapper/, made by build_layer.sh.
 # Do not edit: change the package and rebuild. Run it (python3 ssm_env_wrapper.py CMD ...) or
 # import it (import ssm_env_wrapper).
@@ -101,7 +102,7 @@ def module_order() -> list[str]:
 def build() -> str:
     namespace = {"__file__": str(PACKAGE / "version.py")}
     exec((PACKAGE / "version.py").read_text(encoding="utf-8"), namespace)
-    parts = [HEADER.format(version=namespace["__version__"])]
+    parts = [LAUNCHER + HEADER.format(version=namespace["__version__"])]
     owner: dict[str, str] = {}
     for name in module_order():
         text, defined = _module_body(name)

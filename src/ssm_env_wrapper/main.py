@@ -7,6 +7,7 @@ that path never imports ``argparse``. Options and subcommands (``check``, ``expo
 
 from __future__ import annotations
 
+import os
 import sys
 
 from .wrapper import run
@@ -17,9 +18,35 @@ __all__ = ["main"]
 SUBCOMMANDS = ("check", "export", "help")
 
 
+def undo_locale_coercion() -> None:
+    """Give LC_CTYPE back the value this process was started with (or none).
+
+    When the locale is C or missing, CPython's C-locale coercion (PEP 538) sets LC_CTYPE=C.UTF-8
+    in its own environment before any code runs, and every command it execs would inherit it.
+    ``/proc/self/environ`` is the kernel's copy of the environment the process was exec'd with
+    (proc(5)), which setenv never edits. The launcher (tools/launcher.sh) restores the whole
+    environment before this runs; this covers the starts without it: ``python3 ssm_env_wrapper.py``
+    and the pip console script. Without /proc (not Linux) the coerced value stays; there, set a
+    UTF-8 locale or PYTHONCOERCECLOCALE=0 (read unless Python runs with -I or -E).
+    """
+    try:
+        with open("/proc/self/environ", "rb") as file:
+            entries = file.read().split(b"\0")
+    except OSError:
+        return
+    given = next((entry[9:] for entry in entries if entry.startswith(b"LC_CTYPE=")), None)
+    if os.environb.get(b"LC_CTYPE") != given:
+        if given is None:
+            del os.environb[b"LC_CTYPE"]
+        else:
+            os.environb[b"LC_CTYPE"] = given
+
+
 def main(argv: list[str] | None = None) -> int:
     """The ``ssm-env-wrapper`` command. Returns only on failure: on success the process becomes
     the command."""
+    if argv is None:  # a process start, not a call from Python code: its environment is the input
+        undo_locale_coercion()
     args = list(sys.argv[1:] if argv is None else argv)
     if args and (args[0] in SUBCOMMANDS or (args[0].startswith("-") and args[0] != "--")):
         from .cli import run_cli  # options and subcommands: for people, never on Lambda's path

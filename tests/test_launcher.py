@@ -1,0 +1,267 @@
+"""The start-up lines (tools/launcher.sh, the head of bin/wrapper, the single file and the layer)
+under both shells a Lambda /bin/sh can be: bash (Amazon Linux) and dash (Debian).
+
+The promise tested here (issue 10, defects 3 and 10): the command gets exactly the environment
+the wrapper was given, plus what was loaded, minus the references resolved; whichever path the
+launcher takes (the shell's fast path or Python), and whatever the shell or CPython would change on
+the way (dash drops names that are not identifiers, both shells set PWD, bash sets SHLVL and drops
+``_``, CPython's C-locale coercion adds LC_CTYPE). The command is a small program that writes the
+environment it was exec'd with, byte for byte, from /proc/self/environ.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, SECRET_KEY, SESSION_TOKEN, put
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+SHELLS = [pytest.param(name, id=name) for name in ("bash", "dash")]  # Amazon Linux's, Debian's /bin/sh
+
+# The runtime stand-in: its environment exactly as the kernel handed it over (NUL-separated).
+DUMP = [sys.executable, "-S", "-c",
+        "import sys; sys.stdout.buffer.write(open('/proc/self/environ', 'rb').read())"]
+HIDDEN = (b"AWS_SECRET_ACCESS_KEY", b"AWS_SESSION_TOKEN")
+PASSWORD = "pw-4Vq9-launcher-value"
+
+
+def _shell(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:  # both are installed on the CI image; a bare machine says which one is missing
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+def _dict(raw: bytes) -> dict[bytes, bytes]:
+    entries = raw.split(b"\0")[:-1]
+    pairs = dict(entry.split(b"=", 1) for entry in entries)
+    assert len(pairs) == len(entries), "a name appears twice in the command's environment"
+    return pairs
+
+
+def _visible(environ: dict[bytes, bytes]) -> dict[bytes, bytes]:
+    """The environment with the two credential values replaced (pytest prints both sides)."""
+    return {k: (b"<hidden>" if k in HIDDEN else v) for k, v in environ.items()}
+
+
+def run_dump(argv: list[str], environ: dict, cwd=None) -> tuple[int, str, dict[bytes, bytes] | None]:
+    """Run ``argv`` + the dump program; return the exit code, stderr and the command's
+    environment (None when the command never started)."""
+    proc = subprocess.run(argv + DUMP, env=environ, capture_output=True, timeout=60, cwd=cwd)
+    err = proc.stderr.decode("utf-8", "replace")
+    for secret in (SECRET_KEY, SESSION_TOKEN, PASSWORD):
+        assert secret not in err, "a secret reached stderr"
+    return proc.returncode, err, (_dict(proc.stdout) if proc.stdout else None)
+
+
+def expect_exact(got: dict[bytes, bytes] | None, given: dict, **changed: str) -> None:
+    want = {os.fsencode(k): os.fsencode(v) for k, v in given.items()}
+    want.update({os.fsencode(k): os.fsencode(v) for k, v in changed.items()})
+    assert got is not None, "the command did not start"
+    assert all(got.get(k) == want.get(k) for k in HIDDEN), "credentials changed on the way"
+    assert _visible(got) == _visible(want)
+
+
+@pytest.fixture
+def bare(env):
+    """The conftest environment without any locale variable: the C locale, where CPython coerces."""
+    return {k: v for k, v in env.items() if k not in ("LC_ALL", "LANG", "LC_CTYPE")}
+
+
+# --- defect 3: the fast path must not skip a reference, nor lose a variable ------------------------
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_reference_with_a_control_character_is_resolved(shell, wrapper, ssm, bare, tmp_path):
+    # bash's `export -p` prints this value as $'ssm:/prod/db/password\n', which the old fast path
+    # did not recognise: the runtime got the reference itself, and the wrapper exited 0.
+    put(ssm, "/prod/db/password", PASSWORD, "SecureString")
+    given = dict(bare, DB_PASSWORD="ssm:/prod/db/password\n", PLAIN="x")
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert code == 0, err
+    expect_exact(got, given, DB_PASSWORD=PASSWORD)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_reference_in_a_name_that_is_not_an_identifier_is_resolved(shell, wrapper, ssm, bare, tmp_path):
+    # dash never imports `db.password` (not a shell name), so its old fast path dropped it; bash
+    # passed the reference on literally. Python reads it from the environment as given.
+    put(ssm, "/prod/db/password", PASSWORD, "SecureString")
+    given = dict(bare, **{"db.password": "ssm:/prod/db/password", "my-setting": "kept as is"})
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert code == 0, err
+    expect_exact(got, given, **{"db.password": PASSWORD})
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_names_that_are_not_identifiers_survive_the_fast_path(shell, wrapper, bare, tmp_path):
+    given = dict(bare, **{"my.setting": "a=b", "with space": "x", "ÿ-name": "é"})
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert (code, err) == (0, "")
+    expect_exact(got, given)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("load", [False, True], ids=["nothing-to-load", "a-reference"])
+def test_what_the_shell_manages_reaches_the_command_as_given(shell, load, wrapper, ssm, bare,
+                                                             tmp_path):
+    # Both shells set PWD to the working directory (and add it when absent), bash adds SHLVL and
+    # drops `_`: none of that may reach the command, on either path.
+    put(ssm, "/prod/db/password", PASSWORD, "SecureString")
+    given = dict(bare, PWD="/nonexistent/stale", _="/opt/ssm-env-wrapper")
+    if load:
+        given["DB_PASSWORD"] = "ssm:/prod/db/password"
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert code == 0, err
+    expect_exact(got, given, **({"DB_PASSWORD": PASSWORD} if load else {}))
+    # And without PWD or `_`, with SHLVL set: nothing added, nothing renumbered.
+    given = dict(bare, SHLVL="07")
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert code == 0, err
+    expect_exact(got, given)
+
+
+# Environments no `subprocess` call can make (execve takes any strings): run through ctypes.
+RAW_EXEC = """import ctypes, json, sys
+entries = [e.encode("utf-8", "surrogateescape") for e in json.loads(sys.argv[1])]
+argv = [a.encode("utf-8", "surrogateescape") for a in sys.argv[2:]]
+libc = ctypes.CDLL(None, use_errno=True)
+libc.execve(argv[0], (ctypes.c_char_p * (len(argv) + 1))(*argv, None),
+            (ctypes.c_char_p * (len(entries) + 1))(*entries, None))
+sys.exit("execve failed: %d" % ctypes.get_errno())
+"""
+
+
+def run_raw(entries: list[str], argv: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", RAW_EXEC, json.dumps(entries)] + argv + DUMP,
+                          capture_output=True, timeout=60)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("entry", ["NO_EQUALS_SIGN", "=no-name", ""], ids=["no-equals", "no-name", "empty"])
+def test_an_entry_that_is_not_name_value_stops_the_start(shell, entry, built):
+    # Both shells drop such an entry, and nothing that execs through putenv/execve with a mapping
+    # can pass it on: starting the command without it would be starting it with less than given.
+    path = os.environ.get("PATH", "/usr/bin:/bin")
+    proc = run_raw([f"PATH={path}", entry, "OTHER=1"], [_shell(shell), str(built["layer"])])
+    assert proc.returncode != 0 and proc.stdout == b""
+    assert proc.stderr.decode().splitlines() == [
+        "ssm-env-wrapper: the environment holds an entry that is not NAME=value, which cannot be "
+        "passed on; start the wrapper with a clean environment"]
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_name_given_twice_keeps_the_value_getenv_reads(shell, built):
+    # getenv (so every runtime) reads the first; both shells would keep the last.
+    path = os.environ.get("PATH", "/usr/bin:/bin")
+    proc = run_raw([f"PATH={path}", "TWICE=first", "TWICE=second"], [_shell(shell), str(built["layer"])])
+    assert proc.returncode == 0, proc.stderr
+    assert _dict(proc.stdout) == {b"PATH": os.fsencode(path), b"TWICE": b"first"}
+
+
+# --- defect 10: CPython's C-locale coercion must not add LC_CTYPE ----------------------------------
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("locale", [{}, {"LANG": "C"}, {"LC_ALL": "C"}, {"LC_CTYPE": "C"}],
+                         ids=["unset", "LANG=C", "LC_ALL=C", "LC_CTYPE=C"])
+def test_locale_coercion_does_not_reach_the_command(shell, locale, wrapper, ssm, bare, tmp_path):
+    put(ssm, "/prod/db/password", PASSWORD, "SecureString")
+    given = dict(bare, DB_PASSWORD="ssm:/prod/db/password", **locale)
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert code == 0, err
+    expect_exact(got, given, DB_PASSWORD=PASSWORD)
+
+
+@pytest.mark.parametrize("form", ["single", "console-script"])
+def test_locale_coercion_without_a_shell(form, built, ssm, bare, tmp_path):
+    # No shell in front: `python3 ssm_env_wrapper.py CMD` and the pip console script. Python itself
+    # reads the environment it was started with (/proc/self/environ) and undoes the coercion.
+    put(ssm, "/prod/db/password", PASSWORD, "SecureString")
+    if form == "single":
+        argv = [sys.executable, str(built["single"])]
+    else:
+        argv = [os.path.join(os.path.dirname(sys.executable), "ssm-env-wrapper")]
+    given = dict(bare, DB_PASSWORD="ssm:/prod/db/password", _="/somewhere")
+    code, err, got = run_dump(argv, given, cwd=tmp_path)
+    assert code == 0, err
+    expect_exact(got, given, DB_PASSWORD=PASSWORD)
+
+
+# --- the property: never skip what Python would load, never lose a variable ------------------------
+
+# Names: anything an environment can carry (no '=', no NUL, not empty), identifiers or not, and the
+# names that matter to the launcher. Values: any bytes but NUL, and references in their disguises.
+_NAME_CHARS = st.characters(blacklist_characters="=\0", blacklist_categories=("Cs",))
+_NAMES = st.one_of(
+    st.text(_NAME_CHARS, min_size=1, max_size=8),
+    st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,6}\Z"),
+    st.sampled_from(["APP_PARAMS_PATH", "APP_ENV", "SSM_ENV_NAMES", "SSM_ENV_DISABLED", "PWD",
+                     "SHLVL", "_", "LC_CTYPE", "LC_ALL", "LANG", "AWS_MAX_ATTEMPTS", "DB", "IFS",
+                     "PPID", "OPTIND", "RANDOM", "SHELLOPTS", "OLDPWD", "_ssm_env_given_1"]),
+)
+_VALUES = st.one_of(
+    st.binary(max_size=12).map(lambda b: b.replace(b"\0", b"")),
+    st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)), max_size=12),
+    st.sampled_from(["ssm:/p", "ssm:/p\n", "\nssm:/p", "SSM:/p", "x=ssm:/p", "ssm:", " ssm:/p",
+                     "ssm:/aws/reference/secretsmanager/s", "/p", "", " ", "true", "5", "0"]),
+)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(extra=st.dictionaries(_NAMES, _VALUES, max_size=6))
+def test_fast_path_never_skips_a_load_nor_loses_a_variable(shell, built, extra, tmp_path):
+    from ssm_env_wrapper import Settings, SsmEnvError
+
+    layer = str(built["dir"] / "opt" / "ssm-env-wrapper")
+    # No region and no credentials: whatever goes to load fails before any request, so a start
+    # that should have loaded never reaches the command.
+    given_env: dict[bytes, bytes] = {b"PATH": os.fsencode(os.environ.get("PATH", "/usr/bin:/bin")),
+                                     b"AWS_SHARED_CREDENTIALS_FILE": b"/nonexistent/credentials",
+                                     b"AWS_CONFIG_FILE": b"/nonexistent/config"}
+    for name, value in extra.items():
+        if name in ("PATH", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
+            continue
+        given_env[os.fsencode(name)] = value if isinstance(value, bytes) else os.fsencode(value)
+    # What Python decides, in process, from the environment as its os.environ would hold it.
+    as_text = {os.fsdecode(k): os.fsdecode(v) for k, v in given_env.items()}
+    try:
+        would_load = Settings.from_environ(as_text).has_sources
+    except SsmEnvError:
+        would_load = True  # a bad setting: Python refuses to start the command
+    proc = subprocess.run([_shell(shell), layer] + DUMP, env=given_env, capture_output=True,
+                          timeout=60, cwd=tmp_path)
+    if would_load:
+        assert proc.returncode != 0 and proc.stdout == b"", "the command started without its load"
+    else:
+        assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+        assert _dict(proc.stdout) == given_env
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_the_environment_never_goes_on_a_command_line(shell, built, bare, tmp_path):
+    # argv is public (ps, /proc/PID/cmdline, audit logs of execve); the environment is not. A
+    # python3 first on PATH records the command line the launcher hands Python.
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python3").write_text(f"#!/bin/sh\nprintf '%s\\0' \"$@\" > {tmp_path}/argv\n")
+    (fake / "python3").chmod(0o755)
+    given = dict(bare, PATH=f"{fake}:{bare['PATH']}", DB_PASSWORD="ssm:/prod/db/password",
+                 PLAIN=PASSWORD)
+    subprocess.run([_shell(shell), str(built["layer"]), "/bin/true"], env=given, timeout=60,
+                   capture_output=True)
+    argv = (tmp_path / "argv").read_bytes().split(b"\0")[:-1]
+    assert argv[:4] == [b"-I", b"-S", b"-B", b"-c"]
+    # After the code: the file, the number of handover variables, the command. Nothing else.
+    assert argv[5] == os.fsencode(built["layer"]) and argv[6].isdigit() and argv[7:] == [b"/bin/true"]
+
+
+def test_start_up_lines_are_the_same_everywhere(built):
+    launcher = (ROOT / "tools" / "launcher.sh").read_bytes()
+    for path in (ROOT / "bin" / "wrapper", built["single"], built["dir"] / "opt" / "ssm-env-wrapper"):
+        assert path.read_bytes().startswith(launcher)
