@@ -87,7 +87,8 @@ def _hermetic_path(tmp_path: pathlib.Path) -> str:
     return str(tools)
 
 
-def test_build_searches_path_and_pyenv_and_skips_interpreters_that_fail(tmp_path):
+@pytest.mark.parametrize("manager", ["pyenv", "uv"])
+def test_build_searches_path_pyenv_and_uv_and_skips_interpreters_that_fail(manager, tmp_path):
     ours = f"3.{sys.version_info[1]}"
     other = "3.14" if ours != "3.14" else "3.13"
     real = os.path.realpath(sys.executable)
@@ -98,15 +99,21 @@ def test_build_searches_path_and_pyenv_and_skips_interpreters_that_fail(tmp_path
     (front / f"python{ours}").chmod(0o755)
     # A name that lies: python3.X that is another version is no bytecode for 3.X.
     (front / f"python{other}").symlink_to(real)
-    pyenv = tmp_path / "pyenv" / "versions" / f"{ours}.0" / "bin"
-    pyenv.mkdir(parents=True)
-    (pyenv / f"python{ours}").symlink_to(real)
-    environment = {"PATH": f"{front}:{_hermetic_path(tmp_path)}", "HOME": str(tmp_path / "home"),
+    # Where the managers keep their interpreters: $PYENV_ROOT/versions/3.X.Y/bin/python3.X, and
+    # uv's $UV_PYTHON_INSTALL_DIR/cpython-3.X.Y-PLATFORM/bin/python3.X.
+    home = tmp_path / "home"
+    if manager == "pyenv":
+        where = tmp_path / "pyenv" / "versions" / f"{ours}.0" / "bin"
+    else:
+        where = home / ".local" / "share" / "uv" / "python" / f"cpython-{ours}.0-linux-x86_64-gnu" / "bin"
+    where.mkdir(parents=True)
+    (where / f"python{ours}").symlink_to(real)
+    environment = {"PATH": f"{front}:{_hermetic_path(tmp_path)}", "HOME": str(home),
                    "PYENV_ROOT": str(tmp_path / "pyenv")}
     proc = subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "out")], env=environment,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert _built_lines(proc.stdout) == {ours: str(pyenv / f"python{ours}")}, proc.stdout
+    assert _built_lines(proc.stdout) == {ours: str(where / f"python{ours}")}, proc.stdout
     assert f"  {other}: NOT built, none of {front}/python{other} works" in proc.stdout, proc.stdout
     with zipfile.ZipFile(tmp_path / "out" / "ssm-env-wrapper-layer.zip") as archive:
         assert sorted(archive.namelist()) == ["__pycache__/" + os.path.basename(
