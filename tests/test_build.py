@@ -11,10 +11,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 import zipfile
 
 import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there, the same parser
+    import tomli as tomllib
 
 from conftest import ROOT, SRC
 
