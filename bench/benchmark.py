@@ -33,6 +33,7 @@ import os
 import pathlib
 import platform
 import re
+import shutil
 import socket
 import socketserver
 import ssl
@@ -418,13 +419,16 @@ def main() -> int:
         "date": datetime.date.today().isoformat(), "machine": machine(), "runs": runs,
         "rtt_ms": options.rtt, "quick": options.quick,
         "pythons": {v: platform_version(p) for v, p in found.items()},
-        "boto3": {v: bool(p) for v, p in boto_pythons.items()},
+        "boto3": {v: p and subprocess.run([p, "-c", "import boto3; print(boto3.__version__)"],
+                                          capture_output=True, text=True).stdout.strip()
+                  for v, p in boto_pythons.items()},
         "layer": {"zip_bytes": (work / "dist" / "ssm-env-wrapper-layer.zip").stat().st_size,
                   "single_bytes": (work / "dist" / "ssm_env_wrapper.py").stat().st_size,
                   "bytecode": layer_pycs, "build": build.stdout},
         "extra_imports": extras, "samples": samples,
     }
     pathlib.Path(options.results).write_text(json.dumps(results, indent=1) + "\n")
+    shutil.rmtree(work, ignore_errors=True)
     print(f"written to {options.results}", file=sys.stderr)
     subprocess.run([sys.executable, str(BENCH / "report.py"), options.results], check=True)
     return 0

@@ -1,6 +1,9 @@
-"""Turn bench/results.json (written by bench/benchmark.py) into bench/RESULTS.md and bench/chart.svg.
+"""Turn bench/results.json (written by bench/benchmark.py) into bench/RESULTS.md, bench/chart.svg
+and the README's generated tables (between <!-- bench:NAME --> markers).
 
 usage: python3 bench/report.py [RESULTS_JSON]   (matplotlib is needed for the chart only)
+Another results file (--results elsewhere) gets its RESULTS.md and chart.svg beside it, and leaves
+the README alone.
 """
 
 from __future__ import annotations
@@ -146,7 +149,9 @@ def readme_blocks(results: dict, https: list[dict], http: list[dict]) -> dict[st
                 f"{f(r.get('bare_cpu'), '{:.0f} ms')} |")
         return "\n".join(lines)
 
+    versions = sorted({v for v in results.get("boto3", {}).values() if isinstance(v, str) and v})
     stamp = (f"*{results['date']}, {results['machine']}, {results['runs']} starts per cell"
+             f"{', boto3 ' + '/'.join(versions) if versions else ''}"
              f"{' (--quick)' if results.get('quick') else ''}, RTT {results['rtt_ms']:g} ms; "
              "medians.*")
     idle = {s["contender"]: s for s in results["samples"] if s["table"] == "idle"}
@@ -252,13 +257,15 @@ def main() -> int:
         "\n## Every cell, HTTP\n", *full_table(results, "http"),
     ]
     text = "\n".join(lines) + "\n"
-    (BENCH / "RESULTS.md").write_text(text)
+    # Beside the results file; the README's tables only from the canonical bench/results.json.
+    (source.parent / "RESULTS.md").write_text(text)
     print("\n".join(lines[:lines.index("## Every cell, HTTPS\n")]))
-    if update_readme(readme_blocks(results, https, http), BENCH.parent / "README.md"):
+    if source.resolve() == (BENCH / "results.json").resolve() and update_readme(
+            readme_blocks(results, https, http), BENCH.parent / "README.md"):
         print("README.md: tables updated", file=sys.stderr)
     try:
-        chart(results, https, BENCH / "chart.svg")
-        print(f"chart: {BENCH / 'chart.svg'}", file=sys.stderr)
+        chart(results, https, source.parent / "chart.svg")
+        print(f"chart: {source.parent / 'chart.svg'}", file=sys.stderr)
     except ImportError:
         print("no chart: matplotlib is not installed (pip install matplotlib)", file=sys.stderr)
     return 0
