@@ -144,6 +144,31 @@ def test_build_pythons_overrides_the_search(tmp_path):
     assert proc.returncode != 0 and f"BUILD_PYTHONS: {tmp_path}/no-such-python does not run" in proc.stderr
 
 
+def test_bytecode_is_compiled_with_a_fixed_hash_seed(tmp_path):
+    # Before 3.13 marshal writes a frozenset constant (`x in {"a", "b"}`) in hash order, so the
+    # compile must run with string hashing fixed, or two builds differ. -I and -E would silently
+    # ignore PYTHONHASHSEED: this interpreter reports, under the flags the build compiles with,
+    # whether hashing is randomized.
+    log = tmp_path / "randomized"
+    spy = tmp_path / "python3"
+    spy.write_text(f"""#!/bin/sh
+flags=""
+for arg in "$@"; do
+    if [ "$arg" = "-" ]; then
+        {os.path.realpath(sys.executable)} $flags -c 'import sys; print(sys.flags.hash_randomization)' >> {log}
+        break
+    fi
+    flags="$flags $arg"
+done
+exec {os.path.realpath(sys.executable)} "$@"
+""")
+    spy.chmod(0o755)
+    environment = dict(os.environ, BUILD_PYTHONS=str(spy), PYTHONHASHSEED="random")
+    subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "out")], env=environment,
+                   check=True, capture_output=True, timeout=300)
+    assert log.read_text() == "0\n"
+
+
 def _forged_pyc(source: pathlib.Path, code_text: str) -> bytes:
     """A hash-checked .pyc that claims ``source`` but runs ``code_text``."""
     import importlib.util
