@@ -119,8 +119,8 @@ while read -r tag python; do
     # PYTHONHASHSEED=0: before 3.13, frozenset constants are marshalled in hash order; a fixed seed
     # keeps the bytecode byte-identical from one build to the next. Not -I or -E: they would ignore
     # PYTHONHASHSEED too; the variables that could change what runs are unset instead.
-    env -u PYTHONPATH -u PYTHONHOME -u PYTHONSTARTUP -u PYTHONSAFEPATH PYTHONHASHSEED=0 \
-        "$python" -S - "$cache/ssm-env-wrapper" "$tag" <<'PY'
+    (unset PYTHONPATH PYTHONHOME PYTHONSTARTUP PYTHONSAFEPATH
+     PYTHONHASHSEED=0 exec "$python" -S - "$cache/ssm-env-wrapper" "$tag") <<'PY'
 import importlib.util
 import py_compile
 import sys
