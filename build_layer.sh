@@ -2,8 +2,9 @@
 # Build the shipping forms into DIR (default: dist/):
 #   DIR/ssm_env_wrapper.py          the whole package as one file: run it, import it, vendor it
 #   DIR/ssm-env-wrapper-layer.zip   a Lambda layer: that file as /opt/ssm-env-wrapper (mode 0755)
-#                                   and its bytecode, as /opt/__pycache__/ssm-env-wrapperTAG.pyc (TAG: cpython-312 ...),
-#                                   for every Lambda Python runtime this machine has a Python for
+#                                   and its bytecode for every Lambda Python runtime this machine
+#                                   has a Python for, as /opt/__pycache__/ssm-env-wrapperTAG.pyc
+#                                   (TAG: cpython-312 ...: no dot, as the file name has none)
 # By default the build looks for CPython 3.10 to 3.14 (the Lambda python3.x runtimes: python3.9
 # was deprecated on 2025-12-15, https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html)
 # as python3.X on PATH, under pyenv ($PYENV_ROOT/versions) and under uv (`uv python find`,

@@ -245,7 +245,7 @@ def machine() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=11, help="starts per contender and cell")
+    parser.add_argument("--runs", type=int, default=11, help="starts per contender and cell (default 11)")
     parser.add_argument("--quick", action="store_true", help="3 starts per cell (about 3 minutes)")
     parser.add_argument("--rtt", type=float, default=5.0,
                         help="round-trip time to inject, ms (default 5: in-region SSM)")
