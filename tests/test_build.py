@@ -3,37 +3,170 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
 import pathlib
+import re
+import shutil
 import subprocess
+import sys
+import tempfile
+import zipfile
 
 import pytest
-import sys
-import tomllib
-import zipfile
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest depends on tomli there, the same parser
+    import tomli as tomllib
 
 from conftest import ROOT, SRC
 
 PACKAGE = SRC / "ssm_env_wrapper"
 
 
-def test_two_builds_are_byte_identical(built, tmp_path):
-    subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(tmp_path)], check=True,
-                   capture_output=True)
+@pytest.fixture(scope="module")
+def rebuilt(built, tmp_path_factory):
+    """A second default build, with what it printed: the same as the first, byte for byte."""
+    out = tmp_path_factory.mktemp("rebuilt")
+    proc = subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(out)], check=True,
+                          capture_output=True, text=True, timeout=300)
+    single = out / "ssm_env_wrapper.py"
+    return {"dir": out, "single": single, "layer": built["layer"], "output": proc.stdout}
+
+
+def test_two_builds_are_byte_identical(built, rebuilt):
     for name in ("ssm_env_wrapper.py", "ssm-env-wrapper-layer.zip"):
-        assert (tmp_path / name).read_bytes() == (built["dir"] / name).read_bytes(), name
+        assert (rebuilt["dir"] / name).read_bytes() == (built["dir"] / name).read_bytes(), name
 
 
-def test_layer_zip_holds_the_single_file_and_its_bytecode(built):
-    import importlib.util
+def _pyc_matches(python: str, pyc: bytes, source: bytes) -> bool:
+    """Whether ``python`` would run ``pyc`` for ``source``: its magic number, the hash-checked flags
+    (PEP 552) and the source hash keyed by that magic number, as its import system checks them."""
+    check = ("import importlib.util, sys; pyc, src = open(sys.argv[1], 'rb').read(), "
+             "open(sys.argv[2], 'rb').read(); "
+             "print(pyc[:4] == importlib.util.MAGIC_NUMBER and pyc[4:8] == b'\\x03\\0\\0\\0' "
+             "and pyc[8:16] == importlib.util.source_hash(src))")
+    with tempfile.TemporaryDirectory() as scratch:
+        (pathlib.Path(scratch) / "pyc").write_bytes(pyc)
+        (pathlib.Path(scratch) / "src").write_bytes(source)
+        proc = subprocess.run([python, "-I", "-S", "-c", check, f"{scratch}/pyc", f"{scratch}/src"],
+                              capture_output=True, text=True, timeout=60)
+    return proc.stdout == "True\n"
 
-    pyc = importlib.util.cache_from_source("ssm-env-wrapper")  # what the loader will look for
+
+def _built_lines(output: str) -> dict[str, str]:
+    """The build's summary: {"3.12": "/path/to/python3.12", ...} for the versions it built."""
+    return dict(re.findall(r"^  (3\.\d+): built \([^,]+, (.+)\)$", output, re.M))
+
+
+def test_layer_zip_holds_the_single_file_and_bytecode_for_each_python_it_names(rebuilt):
+    built = rebuilt
     with zipfile.ZipFile(built["dir"] / "ssm-env-wrapper-layer.zip") as archive:
         infos = {i.filename: i for i in archive.infolist()}
-        assert sorted(infos) == sorted(["ssm-env-wrapper", pyc])
         assert infos["ssm-env-wrapper"].external_attr >> 16 == 0o100755
-        assert archive.read("ssm-env-wrapper") == built["single"].read_bytes()
+        source = archive.read("ssm-env-wrapper")
+        assert source == built["single"].read_bytes()
+        pycs = {name: archive.read(name) for name in infos if name != "ssm-env-wrapper"}
     assert os.access(built["layer"], os.X_OK)
+    # Every Lambda runtime version is named, built or not, and each built one has exactly its file.
+    for minor in range(10, 15):
+        assert re.search(rf"^  3\.{minor}: (built|NOT built)", built["output"], re.M), built["output"]
+    pythons = _built_lines(built["output"])
+    assert sorted(pycs) == sorted(f"__pycache__/ssm-env-wrappercpython-{v.replace('.', '')}.pyc"
+                                  for v in pythons)
+    for version, python in pythons.items():
+        name = f"__pycache__/ssm-env-wrappercpython-{version.replace('.', '')}.pyc"
+        assert _pyc_matches(python, pycs[name], source), (version, python)
+
+
+def _hermetic_path(tmp_path: pathlib.Path) -> str:
+    """A PATH with only what build_layer.sh runs, python3 being this suite's Python: the search
+    then sees only the interpreters a test puts in front of it."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for name in ("bash", "dirname", "mkdir", "chmod", "mktemp", "rm", "cp", "wc"):
+        (tools / name).symlink_to(shutil.which(name))
+    (tools / "python3").symlink_to(os.path.realpath(sys.executable))
+    return str(tools)
+
+
+@pytest.mark.parametrize("manager", ["pyenv", "uv"])
+def test_build_searches_path_pyenv_and_uv_and_skips_interpreters_that_fail(manager, tmp_path):
+    ours = f"3.{sys.version_info[1]}"
+    other = "3.14" if ours != "3.14" else "3.13"
+    real = os.path.realpath(sys.executable)
+    front = tmp_path / "front"
+    front.mkdir()
+    # A pyenv shim for a version that is not selected: it exists on PATH and fails.
+    (front / f"python{ours}").write_text("#!/bin/sh\necho 'pyenv: version not installed' >&2\nexit 127\n")
+    (front / f"python{ours}").chmod(0o755)
+    # A name that lies: python3.X that is another version is no bytecode for 3.X.
+    (front / f"python{other}").symlink_to(real)
+    # Where the managers keep their interpreters: $PYENV_ROOT/versions/3.X.Y/bin/python3.X, and
+    # uv's $UV_PYTHON_INSTALL_DIR/cpython-3.X.Y-PLATFORM/bin/python3.X.
+    home = tmp_path / "home"
+    if manager == "pyenv":
+        where = tmp_path / "pyenv" / "versions" / f"{ours}.0" / "bin"
+    else:
+        where = home / ".local" / "share" / "uv" / "python" / f"cpython-{ours}.0-linux-x86_64-gnu" / "bin"
+    where.mkdir(parents=True)
+    (where / f"python{ours}").symlink_to(real)
+    environment = {"PATH": f"{front}:{_hermetic_path(tmp_path)}", "HOME": str(home),
+                   "PYENV_ROOT": str(tmp_path / "pyenv")}
+    proc = subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "out")], env=environment,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert _built_lines(proc.stdout) == {ours: str(where / f"python{ours}")}, proc.stdout
+    assert f"  {other}: NOT built, none of {front}/python{other} works" in proc.stdout, proc.stdout
+    with zipfile.ZipFile(tmp_path / "out" / "ssm-env-wrapper-layer.zip") as archive:
+        assert sorted(archive.namelist()) == ["__pycache__/" + os.path.basename(
+            importlib.util.cache_from_source("ssm-env-wrapper")), "ssm-env-wrapper"]
+
+
+def test_build_pythons_overrides_the_search(tmp_path):
+    environment = dict(os.environ, BUILD_PYTHONS="")
+    proc = subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "a")], env=environment,
+                          capture_output=True, text=True, timeout=300)
+    assert "source only" in proc.stdout
+    with zipfile.ZipFile(tmp_path / "a" / "ssm-env-wrapper-layer.zip") as archive:
+        assert archive.namelist() == ["ssm-env-wrapper"]
+    environment["BUILD_PYTHONS"] = sys.executable
+    subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "b")], env=environment,
+                   check=True, capture_output=True, timeout=300)
+    with zipfile.ZipFile(tmp_path / "b" / "ssm-env-wrapper-layer.zip") as archive:
+        assert sorted(archive.namelist()) == ["__pycache__/" + os.path.basename(
+            importlib.util.cache_from_source("ssm-env-wrapper")), "ssm-env-wrapper"]
+    # An interpreter that does not run stops the build, naming it.
+    environment["BUILD_PYTHONS"] = f"{sys.executable} {tmp_path}/no-such-python"
+    proc = subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "c")], env=environment,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and f"BUILD_PYTHONS: {tmp_path}/no-such-python does not run" in proc.stderr
+
+
+def test_bytecode_is_compiled_with_a_fixed_hash_seed(tmp_path):
+    # Before 3.13 marshal writes a frozenset constant (`x in {"a", "b"}`) in hash order, so the
+    # compile must run with string hashing fixed, or two builds differ. -I and -E would silently
+    # ignore PYTHONHASHSEED: this interpreter reports, under the flags the build compiles with,
+    # whether hashing is randomized.
+    log = tmp_path / "randomized"
+    spy = tmp_path / "python3"
+    spy.write_text(f"""#!/bin/sh
+flags=""
+for arg in "$@"; do
+    if [ "$arg" = "-" ]; then
+        {os.path.realpath(sys.executable)} $flags -c 'import sys; print(sys.flags.hash_randomization)' >> {log}
+        break
+    fi
+    flags="$flags $arg"
+done
+exec {os.path.realpath(sys.executable)} "$@"
+""")
+    spy.chmod(0o755)
+    environment = dict(os.environ, BUILD_PYTHONS=str(spy), PYTHONHASHSEED="random")
+    subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "out")], env=environment,
+                   check=True, capture_output=True, timeout=300)
+    assert log.read_text() == "0\n"
 
 
 def _forged_pyc(source: pathlib.Path, code_text: str) -> bytes:
@@ -57,7 +190,11 @@ def test_the_layer_runs_its_bytecode_only_while_it_matches_the_source(built, tmp
     cache.parent.mkdir()
     forged = _forged_pyc(layer, "print('ran the bytecode')")
     cache.write_bytes(forged)
-    configured = dict(env, SSM_ENV_PATHS="/x")  # past the shell's fast path
+    # python3 is this suite's Python, whose bytecode was forged (not whatever python3 PATH has).
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "python3").symlink_to(os.path.realpath(sys.executable))
+    configured = dict(env, SSM_ENV_PATHS="/x", PATH=f"{bindir}:{env['PATH']}")  # past the fast path
     proc = subprocess.run([str(layer), "true"], env=configured, capture_output=True, text=True, timeout=30)
     assert proc.stdout == "ran the bytecode\n"
     # One byte of the source changed: the stale bytecode is ignored and the source runs.
