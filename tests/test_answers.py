@@ -307,7 +307,7 @@ def test_continue_mode_drops_the_whole_job_and_starts_the_runtime(env, layer, ca
     assert got.get(kept[0]) == kept[1]
     assert not [name for name in lost if name in got]
     warnings = [line for line in proc.stderr.splitlines()
-                if line.startswith("ssm-env-wrapper: SSM_ENV_ON_ERROR=continue, starting without: ")]
+                if line.startswith("ssm-env-wrapper: warn: SSM_ENV_ON_ERROR=continue, starting without: ")]
     assert len(warnings) == 1 and named in warnings[0]
 
 
