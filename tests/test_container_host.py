@@ -253,3 +253,24 @@ def test_well_formed_expirations_are_accepted(bare_env, expiration):
                        AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url)
         assert not isinstance(outcome, Exception), str(outcome)
         assert outcome.variables == {"X": VALUE}
+
+
+# ------------------------------------------------- credentials that would break a header line
+
+@pytest.mark.parametrize("variable, value", [
+    ("AWS_SESSION_TOKEN", C_TOKEN + "\r\nX-Injected: yes"),
+    ("AWS_SESSION_TOKEN", C_TOKEN + "\nX-Injected: yes"),
+    ("AWS_ACCESS_KEY_ID", "AKIA\r\nX-Injected: yes"),
+    ("AWS_SECRET_ACCESS_KEY", C_SECRET + "\u00e9"),
+])
+def test_environment_credentials_that_would_break_a_header_line_are_refused(bare_env, built, variable, value):
+    creds = {"AWS_ACCESS_KEY_ID": C_KEY, "AWS_SECRET_ACCESS_KEY": C_SECRET, "AWS_SESSION_TOKEN": C_TOKEN}
+    creds[variable] = value
+    with FaultySsm([page([("/prod/app/X", VALUE)])]) as fake:
+        proc, report = run_show_env([str(built["layer"])], dict(
+            bare_env, SSM_ENV_PATHS="/prod/app", AWS_ENDPOINT_URL_SSM=fake.url, **creds))
+        assert fake.requests == []  # nothing sent: no header can be injected
+    assert_no_secrets(subprocess.CompletedProcess([], 0, "", proc.stderr), *SECRETS, value)
+    assert proc.returncode == 1 and report == {}
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and variable in lines[0], lines
