@@ -72,7 +72,15 @@ def credentials_from_environ(environ: Mapping[str, str] | None = None) -> Creden
     access_key = environ.get("AWS_ACCESS_KEY_ID", "").strip()
     secret_key = environ.get("AWS_SECRET_ACCESS_KEY", "").strip()
     if access_key and secret_key:
-        return Credentials(access_key, secret_key, environ.get("AWS_SESSION_TOKEN", "").strip())
+        token = environ.get("AWS_SESSION_TOKEN", "").strip()
+        for variable, value in (("AWS_ACCESS_KEY_ID", access_key),
+                                ("AWS_SECRET_ACCESS_KEY", secret_key), ("AWS_SESSION_TOKEN", token)):
+            if value and not _printable(value):
+                # Each goes into a header line (Authorization, X-Amz-Security-Token): a line
+                # break there would add headers of its own to every request.
+                raise CredentialsError(f"{variable} holds a space, a control or non-ASCII character; "
+                                       "AWS credentials are visible ASCII: check how it is set")
+        return Credentials(access_key, secret_key, token)
     if access_key or secret_key:
         missing = "AWS_SECRET_ACCESS_KEY" if access_key else "AWS_ACCESS_KEY_ID"
         raise CredentialsError(f"incomplete AWS credentials: {missing} is not set; set both "

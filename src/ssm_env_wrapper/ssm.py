@@ -39,6 +39,8 @@ _THROTTLE_CODES = frozenset((
 _TRANSIENT_CODES = frozenset(("RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
                               "InternalServerError", "InternalFailure", "ServiceUnavailable"))
 _TRANSIENT_STATUS = frozenset((500, 502, 503, 504))
+# The range of server times a clock-skew correction may adopt: 2000-01-01 to 3000-01-01 (UTC).
+_EARLIEST_DATE, _LATEST_DATE = 946_684_800, 32_503_680_000
 # Answers that mean our clock is off (botocore's ClockSkew handling).
 _SKEW_CODES = frozenset(("RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"))
 
@@ -362,7 +364,15 @@ class SsmClient:
         parsed = parsedate_tz(date)
         if parsed is None:
             return False
-        self._skew = mktime_tz(parsed) - self._clock()
+        try:
+            server = mktime_tz(parsed)
+        except (ValueError, OverflowError):  # a year datetime cannot hold
+            return False
+        # Only a time a clock could show (2000 to 2999): a hostile Date must not date the
+        # signature in another millennium (nor past what the signer can format).
+        if not _EARLIEST_DATE <= server < _LATEST_DATE:
+            return False
+        self._skew = server - self._clock()
         return True
 
     def _deadline_error(self, operation: str, target: str, last: str) -> DeadlineError:
