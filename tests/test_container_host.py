@@ -274,3 +274,20 @@ def test_environment_credentials_that_would_break_a_header_line_are_refused(bare
     assert proc.returncode == 1 and report == {}
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and variable in lines[0], lines
+
+
+def test_a_multi_line_value_in_the_credentials_file_is_refused(bare_env, built, tmp_path):
+    """configparser continues a value on an indented line: a token spanning two lines would put a
+    header line of its own into every request."""
+    path = tmp_path / "credentials"
+    path.write_text(f"[default]\naws_access_key_id = {C_KEY}\naws_secret_access_key = {C_SECRET}\n"
+                    f"aws_session_token = {C_TOKEN}\n  X-Injected: yes\n")
+    with FaultySsm([page([("/prod/app/X", VALUE)])]) as fake:
+        proc, report = run_show_env([str(built["layer"])], dict(
+            bare_env, SSM_ENV_PATHS="/prod/app", AWS_ENDPOINT_URL_SSM=fake.url,
+            AWS_SHARED_CREDENTIALS_FILE=str(path)))
+        assert fake.requests == []
+    assert_no_secrets(subprocess.CompletedProcess([], 0, "", proc.stderr), *SECRETS)
+    assert proc.returncode == 1 and report == {}
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and "control or non-ASCII character" in lines[0], lines

@@ -49,6 +49,12 @@ class Credentials(Frozen):
     token: str | None
 
     def __init__(self, access_key: str, secret_key: str, token: str | None = None) -> None:
+        # Every provider ends here: each string goes into a header line (Authorization,
+        # X-Amz-Security-Token), where a line break would add headers of its own.
+        if not all(_printable(value) for value in (access_key, secret_key, token or "x")):
+            raise CredentialsError("the AWS credentials hold a space, a control or non-ASCII "
+                                   "character (a line break?); AWS credentials are visible ASCII: "
+                                   "check where they are set")
         self._set(access_key=access_key, secret_key=secret_key, token=token or None)
 
     def __repr__(self) -> str:
