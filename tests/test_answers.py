@@ -343,3 +343,21 @@ def test_a_skew_answer_with_an_absurd_date_is_not_adopted(env, layer, date):
         assert len(fake.requests) == 1  # not retried with that clock
     assert proc.returncode == 1 and report == {}
     assert "GetParametersByPath /p failed (RequestTimeTooSkewed)" in one_line(proc)
+
+
+# ------------------------------------------------------------------------- the root path, moto
+
+@pytest.mark.parametrize("recursive, expected", [
+    ("false", {"top": "t-value", "root_leaf": "r-value"}),
+    ("true", {"top": "t-value", "root_leaf": "r-value", "deep": "d-value"}),
+])
+def test_the_root_path_holds_names_with_and_without_a_leading_slash(ssm, env, api, recursive, expected):
+    """Below ``/`` SSM also returns top-level names that have no leading slash (moto does too)."""
+    from conftest import put
+
+    put(ssm, "top", "t-value")
+    put(ssm, "/root_leaf", "r-value")
+    put(ssm, "/a/b/deep", "d-value")
+    environ = dict(env, SSM_ENV_PATHS="/", SSM_ENV_RECURSIVE=recursive)
+    result = api.load(api.Settings.from_environ(environ), environ)
+    assert result.variables == expected
