@@ -21,6 +21,9 @@ from .values import Frozen
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from ipaddress import IPv4Address, IPv6Address
+
+    from .endpoint import Endpoint
 
 __all__ = ["Credentials", "credentials_from_environ", "resolve_credentials"]
 
@@ -123,10 +126,10 @@ def _container_token(environ: Mapping[str, str]) -> str | None:
     return token or None
 
 
-def _is_loopback(address: object) -> bool:
+def _is_loopback(address: IPv4Address | IPv6Address) -> bool:
     # ::ffff:127.0.0.1 reaches loopback too; ipaddress says so itself only from Python 3.13.
     mapped = getattr(address, "ipv4_mapped", None)
-    return bool((mapped or address).is_loopback)  # type: ignore[attr-defined]
+    return bool((mapped or address).is_loopback)
 
 
 class _Target:
@@ -135,7 +138,7 @@ class _Target:
 
     __slots__ = ("endpoint", "address", "target")
 
-    def __init__(self, endpoint: object, address: str, target: str) -> None:
+    def __init__(self, endpoint: Endpoint, address: str, target: str) -> None:
         self.endpoint, self.address, self.target = endpoint, address, target
 
 
@@ -244,15 +247,15 @@ def _fetch_container(where_to: _Target, token: str | None, deadline: float) -> C
     from .transport import HttpConnection, tls_context
 
     endpoint = where_to.endpoint
-    headers = [("Host", endpoint.host_header), ("Accept", "application/json")]  # type: ignore[attr-defined]
+    headers = [("Host", endpoint.host_header), ("Accept", "application/json")]
     if token:
         headers.append(("Authorization", token))
-    https = endpoint.scheme == "https"  # type: ignore[attr-defined]
+    https = endpoint.scheme == "https"
     # Plain http connects to the address that was checked; https to the name (SNI, verification).
     # No redirect is ever followed: a 3xx is an answer without credentials.
-    connection = HttpConnection(where_to.address, endpoint.port,  # type: ignore[attr-defined]
+    connection = HttpConnection(where_to.address, endpoint.port,
                                 context=tls_context() if https else None)
-    where = f"the container credentials provider at {endpoint.url}"  # type: ignore[attr-defined]
+    where = f"the container credentials provider at {endpoint.url}"
     try:
         response = connection.request("GET", where_to.target, headers, b"", deadline)
     except OSError as exc:
