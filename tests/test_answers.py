@@ -361,3 +361,20 @@ def test_the_root_path_holds_names_with_and_without_a_leading_slash(ssm, env, ap
     environ = dict(env, SSM_ENV_PATHS="/", SSM_ENV_RECURSIVE=recursive)
     result = api.load(api.Settings.from_environ(environ), environ)
     assert result.variables == expected
+
+
+def test_a_reference_is_resolved_only_by_the_answer_to_its_own_request(env, layer):
+    """In continue mode, a name whose GetParameters answer failed stays unresolved even when a
+    path loaded in the same start holds a parameter of that name: each value comes from the
+    request that asked for it."""
+    def omit_b_from_names(body, request):
+        if (request["body"] or {}).get("Names"):
+            return drop("/p/X")(body, request)
+        return body
+
+    proc, report, _ = through(layer, env, {"SSM_ENV_PATHS": "/p", "DB_PASSWORD": "ssm:/p/X"},
+                              omit_b_from_names, SSM_ENV_ON_ERROR="continue")
+    assert proc.returncode == 0, proc.stderr
+    assert report["env"]["X"] == VALUE_X  # the path's own answer is consistent: it loads
+    assert "DB_PASSWORD" not in report["env"]
+    assert "unset unresolved references: DB_PASSWORD" in proc.stderr

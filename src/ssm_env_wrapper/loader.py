@@ -325,7 +325,9 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
 
     # 3. Claims: (variable, source, value) from every source; what references cannot resolve is
     #    unset, never left behind as a literal "ssm:..." value.
-    found = {name: value for job in jobs for name, value in job.pairs}
+    # Only the GetParameters answers: a name is resolved by the answer to its own request, never
+    # by a path's answer that happens to hold a parameter of that name (its own request failed).
+    found = {name: value for job in jobs if job.path is None for name, value in job.pairs}
     claims = _claims(settings, jobs, references, found, outcome)
     unset += [ref.variable for ref in references if ref.variable and ref.requested not in found]  # type: ignore[misc]
 
