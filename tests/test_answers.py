@@ -129,6 +129,8 @@ INCONSISTENT = {
     "selector-unasked": (NAMES, edit("/app/a", Selector=":1"), "/app/a"),
     "version-wrong": ({"SSM_ENV_NAMES": "V1=/app/a:1"}, edit("/app/a", Selector=..., Version=2),
                       "/app/a:1"),
+    "version-wrong-selector-right": ({"SSM_ENV_NAMES": "V1=/app/a:1"}, edit("/app/a", Version=2),
+                                     "/app/a:1"),
     "path-outside": (PATH, add(Name="/other/B", Value="x"), "/other/B"),
     "path-sibling-prefix": (PATH, add(Name="/pp/B", Value="x"), "/pp/B"),
     "path-not-direct-child": (PATH, add(Name="/p/sub/D", Value="x"), "/p/sub/D"),

@@ -291,3 +291,45 @@ def test_a_multi_line_value_in_the_credentials_file_is_refused(bare_env, built, 
     assert proc.returncode == 1 and report == {}
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and "control or non-ASCII character" in lines[0], lines
+
+
+# ------------------------------------------------------------------------ https to the provider
+
+@pytest.fixture(scope="module")
+def tls_ca():
+    import trustme
+
+    return trustme.CA()
+
+
+def _tls_in_front_of(ca, provider):
+    import ssl
+
+    from fake_ssm import TlsRelay
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    port = int(provider.url.split(":")[2].split("/")[0])
+    return TlsRelay(context, ("127.0.0.1", port))
+
+
+def test_https_to_an_untrusted_certificate_sends_no_token(bare_env, tls_ca):
+    with ContainerCredentials((200, GOOD)) as provider, _tls_in_front_of(tls_ca, provider) as tls:
+        message = error(load(bare_env, AWS_CONTAINER_CREDENTIALS_FULL_URI=f"https://localhost:{tls.port}/creds",
+                             AWS_CONTAINER_AUTHORIZATION_TOKEN=AUTH))
+        assert provider.requests == [] and tls.handshakes == 0
+    assert message.startswith(f"no AWS credentials: cannot reach the container credentials provider at "
+                              f"https://localhost:{tls.port} (")
+
+
+def test_https_with_a_trusted_certificate_loads(bare_env, tls_ca, tmp_path, monkeypatch):
+    bundle = tmp_path / "ca.pem"
+    tls_ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))  # the process's trust store, as OpenSSL reads it
+    with ContainerCredentials((200, GOOD)) as provider, _tls_in_front_of(tls_ca, provider) as tls, \
+            FaultySsm([page([("/prod/app/X", VALUE)])]) as fake:
+        outcome = load(bare_env, AWS_ENDPOINT_URL_SSM=fake.url, AWS_CONTAINER_AUTHORIZATION_TOKEN=AUTH,
+                       AWS_CONTAINER_CREDENTIALS_FULL_URI=f"https://localhost:{tls.port}/creds")
+        assert not isinstance(outcome, Exception), str(outcome)
+        assert outcome.variables == {"X": VALUE}
+        assert provider.requests[0]["headers"]["authorization"] == AUTH

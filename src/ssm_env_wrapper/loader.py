@@ -118,10 +118,9 @@ def _match_requested(requested: list[str], parameters: list[dict], invalid: list
             raise inconsistent(call, f"it holds {shown(name)}, which was not asked")
         selector = asked[len(_base(asked)):]
         answered = parameter.get("Selector") or ""
-        if answered:
-            if answered not in (selector, asked):
-                raise inconsistent(call, f"{asked} was answered with the selector {shown(answered)}")
-        elif selector[1:].isdigit() and "Version" in parameter and parameter["Version"] != int(selector[1:]):
+        if answered and answered not in (selector, asked):
+            raise inconsistent(call, f"{asked} was answered with the selector {shown(answered)}")
+        if selector[1:].isdigit() and "Version" in parameter and parameter["Version"] != int(selector[1:]):
             raise inconsistent(call, f"{asked} was answered with version {parameter['Version']}")
         if asked in values:
             raise inconsistent(call, f"it holds {asked} twice")
