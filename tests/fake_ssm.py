@@ -532,6 +532,8 @@ class SsmModel:
         if not chosen:
             return self._parameter(name, len(versions))
         if chosen.isdigit():
+            if len(chosen) > 9:
+                return None
             number = int(chosen)
             return self._parameter(name, number, ":" + chosen) if 1 <= number <= len(versions) else None
         for number, (_, labels) in enumerate(versions, 1):

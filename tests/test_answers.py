@@ -129,6 +129,11 @@ INCONSISTENT = {
     "selector-unasked": (NAMES, edit("/app/a", Selector=":1"), "/app/a"),
     "version-wrong": ({"SSM_ENV_NAMES": "V1=/app/a:1"}, edit("/app/a", Selector=..., Version=2),
                       "/app/a:1"),
+    "version-selector-past-the-int-limit": (
+        {"SSM_ENV_NAMES": "V=/app/a:" + "9" * 5000},
+        lambda body, request: {"Parameters": [{"Name": "/app/a", "Value": VALUE_A1, "Type": "String",
+                                               "Version": 1, "Selector": ":" + "9" * 5000}]},
+        "/app/a:999"),
     "version-wrong-selector-right": ({"SSM_ENV_NAMES": "V1=/app/a:1"}, edit("/app/a", Version=2),
                                      "/app/a:1"),
     "path-outside": (PATH, add(Name="/other/B", Value="x"), "/other/B"),

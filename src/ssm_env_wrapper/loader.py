@@ -120,8 +120,10 @@ def _match_requested(requested: list[str], parameters: list[dict], invalid: list
         answered = parameter.get("Selector") or ""
         if answered and answered not in (selector, asked):
             raise inconsistent(call, f"{asked} was answered with the selector {shown(answered)}")
-        if selector[1:].isdigit() and "Version" in parameter and parameter["Version"] != int(selector[1:]):
-            raise inconsistent(call, f"{asked} was answered with version {parameter['Version']}")
+        # Compared as text: int() of a long selector would meet Python's int-string limit.
+        if (selector[1:].isdigit() and "Version" in parameter
+                and str(parameter["Version"]) != (selector[1:].lstrip("0") or "0")):
+            raise inconsistent(call, f"{asked} was answered with version {shown(str(parameter['Version']))}")
         if asked in values:
             raise inconsistent(call, f"it holds {asked} twice")
         values[asked] = parameter["Value"]
