@@ -333,3 +333,12 @@ def test_https_with_a_trusted_certificate_loads(bare_env, tls_ca, tmp_path, monk
         assert not isinstance(outcome, Exception), str(outcome)
         assert outcome.variables == {"X": VALUE}
         assert provider.requests[0]["headers"]["authorization"] == AUTH
+
+
+@pytest.mark.parametrize("token", [AUTH + "\x00", AUTH + "\x1b[2J", "\x7f" + AUTH, AUTH + "\r\nX: y"])
+def test_an_authorization_token_with_a_control_character_is_refused(bare_env, token):
+    with ContainerCredentials((200, GOOD)) as provider:
+        message = error(load(bare_env, AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
+                             AWS_CONTAINER_AUTHORIZATION_TOKEN=token))
+        assert provider.requests == []
+    assert "AWS_CONTAINER_AUTHORIZATION_TOKEN" in message

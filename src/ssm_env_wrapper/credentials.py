@@ -120,9 +120,11 @@ def _container_token(environ: Mapping[str, str]) -> str | None:
                                    f"({reason}); fix the path or unset it") from exc
     else:
         token = environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN", "").strip()
-    if token and ("\r" in token or "\n" in token):
-        raise CredentialsError("the container authorization token holds a line break; check "
-                               "AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)")
+    if token and any(c < " " or c == "\x7f" for c in token):
+        # It becomes the Authorization header: a line break (or any control character) there
+        # would end the header early or add one of its own.
+        raise CredentialsError("the container authorization token holds a line break or another "
+                               "control character; check AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)")
     return token or None
 
 
