@@ -24,7 +24,7 @@ from .errors import AwsApiError, DeadlineError, NameCollisionError, ProtectedNam
 from .guards import env_string_problem, protection
 from .naming import group_claims, sanitize, variable_name
 from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, SECRETS_PREFIX, Settings, normalize_path, parse_ref
-from .ssm import MAX_NAMES, SsmClient, inconsistent, shown
+from .ssm import MAX_NAMES, SsmClient, answer_name, inconsistent_answer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -115,27 +115,27 @@ def _match_requested(requested: list[str], parameters: list[dict], invalid: list
         name = parameter["Name"]
         asked = by_base.get(name) or aliases.get(name)
         if asked is None:
-            raise inconsistent(call, f"it holds {shown(name)}, which was not asked")
+            raise inconsistent_answer(call, f"it holds {answer_name(name)}, which was not asked")
         selector = asked[len(_base(asked)):]
         answered = parameter.get("Selector") or ""
         if answered and answered not in (selector, asked):
-            raise inconsistent(call, f"{asked} was answered with the selector {shown(answered)}")
+            raise inconsistent_answer(call, f"{asked} was answered with the selector {answer_name(answered)}")
         # Compared as text: int() of a long selector would meet Python's int-string limit.
         if (selector[1:].isdigit() and "Version" in parameter
                 and str(parameter["Version"]) != (selector[1:].lstrip("0") or "0")):
-            raise inconsistent(call, f"{asked} was answered with version {shown(str(parameter['Version']))}")
+            raise inconsistent_answer(call, f"{asked} was answered with version {answer_name(str(parameter['Version']))}")
         if asked in values:
-            raise inconsistent(call, f"it holds {asked} twice")
+            raise inconsistent_answer(call, f"it holds {asked} twice")
         values[asked] = parameter["Value"]
     unasked = [name for name in invalid if name not in by_base.values()]
     if unasked:
-        raise inconsistent(call, f"its InvalidParameters holds {shown(unasked[0])}, which was not asked")
+        raise inconsistent_answer(call, f"its InvalidParameters holds {answer_name(unasked[0])}, which was not asked")
     both = [name for name in invalid if name in values]
     if both:
-        raise inconsistent(call, f"{both[0]} is both in Parameters and in InvalidParameters")
+        raise inconsistent_answer(call, f"{both[0]} is both in Parameters and in InvalidParameters")
     missing = [name for name in requested if name not in values and name not in invalid]
     if missing:
-        raise inconsistent(call, f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+        raise inconsistent_answer(call, f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
                                  "neither in Parameters nor in InvalidParameters")
     return list(values.items()), list(dict.fromkeys(invalid))
 
@@ -229,7 +229,7 @@ def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tupl
     try:
         document = json.loads(value, object_pairs_hook=_object, parse_int=_integer)
     except _DuplicateKey as exc:
-        raise SsmEnvError(f"{where} holds the key {shown(str(exc.args[0]))} twice; keep one") from None
+        raise SsmEnvError(f"{where} holds the key {answer_name(str(exc.args[0]))} twice; keep one") from None
     except _LongNumber:
         raise SsmEnvError(f"{where} holds a number of more than {_MAX_DIGITS} digits; store it as "
                           "a string") from None
@@ -247,7 +247,7 @@ def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tupl
         try:
             text = item if isinstance(item, str) else json.dumps(item, separators=(",", ":"))
         except (RecursionError, ValueError):
-            raise SsmEnvError(f"{where}: the value of key {shown(key)} is nested too deeply; "
+            raise SsmEnvError(f"{where}: the value of key {answer_name(key)} is nested too deeply; "
                               "store a flatter JSON object") from None
         claims.append((name.upper() if settings.uppercase else name, f"{ref.requested}#{key}", text))
     return claims

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .endpoint import Endpoint
     from .transport import HttpResponse
 
-__all__ = ["SsmClient", "MAX_NAMES", "inconsistent", "shown"]
+__all__ = ["SsmClient", "MAX_NAMES", "inconsistent_answer", "answer_name"]
 
 _BACKOFF_BASE = 0.1
 _BACKOFF_CAP = 2.0
@@ -107,14 +107,14 @@ def _xml_text(body: bytes, tag: str) -> str:
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
 
 
-def shown(text: str, limit: int = 120) -> str:
+def answer_name(text: str, limit: int = 120) -> str:
     """A name or key from an answer, safe in a one-line message: control and non-ASCII characters
     escaped (a line break cannot start a forged line), long ones cut."""
     text = text.encode("unicode_escape").decode("ascii")
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def inconsistent(call: str, detail: str) -> EndpointError:
+def inconsistent_answer(call: str, detail: str) -> EndpointError:
     """The endpoint answered 200 with well-formed JSON that does not fit the request."""
     return EndpointError(f"{call} failed: the endpoint's answer is inconsistent: {detail}; check "
                          "AWS_ENDPOINT_URL_SSM or the proxy in between")
@@ -417,7 +417,7 @@ class SsmClient:
                 raise EndpointError(f"{call} failed: the answer has no Parameters list; check "
                                     "AWS_ENDPOINT_URL_SSM")
             if len(parameters) > _MAX_RESULTS:
-                raise inconsistent(call, f"a page holds {len(parameters)} parameters, more than "
+                raise inconsistent_answer(call, f"a page holds {len(parameters)} parameters, more than "
                                          f"the MaxResults={_MAX_RESULTS} asked")
             # The whole page is checked before any of it is used: only what lies under the path
             # may become a variable, and each parameter once (across pages too).
@@ -426,9 +426,9 @@ class SsmClient:
                 name = parameter["Name"]
                 if not _under(name, path, recursive):
                     where = "under" if recursive else "directly under"
-                    raise inconsistent(call, f"it holds {shown(name)}, which is not {where} {path}")
+                    raise inconsistent_answer(call, f"it holds {answer_name(name)}, which is not {where} {path}")
                 if name in names:
-                    raise inconsistent(call, f"it holds {shown(name)} twice")
+                    raise inconsistent_answer(call, f"it holds {answer_name(name)} twice")
                 names.add(name)
                 self._secrets.append(parameter["Value"])
             token = page.get("NextToken")
