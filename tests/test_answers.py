@@ -385,3 +385,18 @@ def test_a_reference_is_resolved_only_by_the_answer_to_its_own_request(env, laye
     assert report["env"]["X"] == VALUE_X  # the path's own answer is consistent: it loads
     assert "DB_PASSWORD" not in report["env"]
     assert "unset unresolved references: DB_PASSWORD" in proc.stderr
+
+
+def test_a_huge_answer_fails_closed_in_one_line(env, layer):
+    """Ten values of 200 KiB (each past the kernel's 128 KiB MAX_ARG_STRLEN): refused before exec,
+    one line, no value printed."""
+    big = "b" * (200 * 1024)
+
+    def huge(body, request):
+        return dict(body, Parameters=[dict(p, Value=big + p["Name"]) for p in _parameters(body)])
+
+    with FaultySsm([modelled(model(), huge)]) as fake:
+        proc, report = run_show_env(layer, dict(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/many"))
+    assert proc.returncode == 1 and report == {}
+    assert big[:64] not in proc.stderr
+    assert "cannot put in the environment" in one_line(proc)
