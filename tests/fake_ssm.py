@@ -443,7 +443,7 @@ class ConnectProxy(_Listener):
 
 class ContainerCredentials:
     """The container credentials provider on 127.0.0.1 (what Lambda SnapStart, ECS and EKS Pod
-    Identity serve): GET ``path`` answers ``answer`` (status, body); other paths 404. ``requests``
+    Identity serve): GET ``path`` answers ``answer`` (status, body[, headers]); other paths 404. ``requests``
     records each request's path and headers (names lower-cased)."""
 
     def __init__(self, answer: tuple[int, object], path: str = "/creds") -> None:
@@ -461,8 +461,8 @@ class ContainerCredentials:
             def do_GET(self):
                 provider.requests.append({"path": self.path, "headers": {
                     k.lower(): v for k, v in self.headers.items()}})
-                status, body = provider.answer if self.path == provider.path else (404, "no")
-                send(self, status, body, {"Content-Type": "application/json"})
+                status, body, *more = provider.answer if self.path == provider.path else (404, "no")
+                send(self, status, body, {"Content-Type": "application/json", **(more[0] if more else {})})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -477,3 +477,105 @@ class ContainerCredentials:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# ------------------------------------------------------------------ a scriptable model (issue 10)
+# Parameter Store as the real API answers, where moto simplifies: GetParameters returns the
+# Selector (":3", ":label") of a name asked with one, a Secrets Manager reference comes back under
+# its full /aws/reference/secretsmanager/ name with the secret's ARN, and GetParametersByPath pages
+# by MaxResults. ``tampered`` turns each answer into a hostile one, for the answer-checking tests.
+
+ACCOUNT = "123456789012"
+SECRETS_PREFIX = "/aws/reference/secretsmanager/"
+
+
+class SsmModel:
+    """Parameters (every version, with labels) and secrets in memory; ``answer(request)`` gives
+    ``(status, body)`` for GetParameters and GetParametersByPath as SSM would."""
+
+    def __init__(self, region: str = "us-east-1") -> None:
+        self.region = region
+        self.versions: dict[str, list[tuple[str, set[str]]]] = {}
+        self.secrets: dict[str, str] = {}
+
+    def put(self, name: str, value: str, *, labels: tuple[str, ...] = ()) -> SsmModel:
+        self.versions.setdefault(name, []).append((value, set(labels)))
+        return self
+
+    def secret(self, name: str, value: str) -> SsmModel:
+        self.secrets[name] = value
+        return self
+
+    def _parameter(self, name: str, version: int, selector: str = "") -> dict:
+        value = self.versions[name][version - 1][0]
+        parameter = {"Name": name, "Type": "String", "Value": value, "Version": version,
+                     "ARN": f"arn:aws:ssm:{self.region}:{ACCOUNT}:parameter/{name.lstrip('/')}",
+                     "DataType": "text", "LastModifiedDate": 1.7e9}
+        if selector:
+            parameter["Selector"] = selector
+        return parameter
+
+    def lookup(self, requested: str) -> dict | None:
+        name, colon, chosen = requested.rpartition(":")
+        if not colon:
+            name, chosen = requested, ""
+        if name.startswith(SECRETS_PREFIX):
+            secret = name[len(SECRETS_PREFIX):]
+            if secret not in self.secrets or chosen:
+                return None
+            return {"Name": name, "Type": "SecureString", "Value": self.secrets[secret], "Version": 0,
+                    "ARN": f"arn:aws:secretsmanager:{self.region}:{ACCOUNT}:secret:{secret}-AbCdEf",
+                    "SourceResult": "{}", "DataType": "text"}
+        versions = self.versions.get(name)
+        if not versions:
+            return None
+        if not chosen:
+            return self._parameter(name, len(versions))
+        if chosen.isdigit():
+            if len(chosen) > 9:
+                return None
+            number = int(chosen)
+            return self._parameter(name, number, ":" + chosen) if 1 <= number <= len(versions) else None
+        for number, (_, labels) in enumerate(versions, 1):
+            if chosen in labels:
+                return self._parameter(name, number, ":" + chosen)
+        return None
+
+    def get_parameters(self, names: list[str]) -> dict:
+        found = [(name, self.lookup(name)) for name in names]
+        return {"Parameters": [p for _, p in found if p is not None],
+                "InvalidParameters": [name for name, p in found if p is None]}
+
+    def get_parameters_by_path(self, path: str, recursive: bool, max_results: int = 10,
+                               token: str | None = None) -> dict:
+        base = path.rstrip("/") + "/"
+        names = sorted(n for n in self.versions if n.startswith(base) and (
+            recursive or "/" not in n[len(base):]))
+        start = int(token[len("page-"):]) if token else 0
+        body: dict = {"Parameters": [self._parameter(n, len(self.versions[n]))
+                                     for n in names[start:start + max_results]]}
+        if start + max_results < len(names):
+            body["NextToken"] = f"page-{start + max_results}"
+        return body
+
+    def answer(self, request: dict) -> tuple[int, dict]:
+        body = request["body"] or {}
+        target = request["target"] or ""
+        if target.endswith(".GetParameters"):
+            return 200, self.get_parameters(list(body.get("Names") or []))
+        if target.endswith(".GetParametersByPath"):
+            return 200, self.get_parameters_by_path(body["Path"], bool(body.get("Recursive")),
+                                                    int(body.get("MaxResults") or 10),
+                                                    body.get("NextToken"))
+        return 400, {"__type": "com.amazonaws.ssm#InvalidAction", "message": target}
+
+
+def modelled(model: SsmModel, tamper=None):
+    """A step answering from ``model``; ``tamper(body, request)`` may change (or replace) the
+    answer's body first: the hostile endpoint. A str or bytes it returns is sent as it is."""
+    def step(handler, request):
+        status, body = model.answer(request)
+        if tamper is not None and status == 200:
+            body = tamper(body, request)
+        send(handler, status, body, {"Content-Type": "application/x-amz-json-1.1"})
+    return step

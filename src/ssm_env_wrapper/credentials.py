@@ -26,14 +26,23 @@ from .values import Frozen
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from ipaddress import IPv4Address, IPv6Address
+
+    from .endpoint import Endpoint
 
 __all__ = ["Credentials", "credentials_from_environ", "resolve_credentials", "profile_credentials",
            "process_credentials"]
 
-# The container provider's addresses (botocore's ContainerMetadataFetcher): the ECS agent's, the
-# EKS Pod Identity agent's, and loopback (Lambda SnapStart serves credentials on 127.0.0.1).
+# The container provider (botocore/utils.py, ContainerMetadataFetcher): a relative URI goes to the
+# ECS agent; plain http (the authorization token in the clear) only to a loopback address parsed as
+# an address, a name that resolves only to loopback (as the Go and Java SDKs v2 check), or the ECS
+# and EKS Pod Identity agents' link-local addresses. https may go anywhere, verified.
 _CONTAINER_HOST = "169.254.170.2"
-_CONTAINER_ALLOWED_HOSTS = frozenset(("169.254.170.2", "169.254.170.23", "fd00:ec2::23", "localhost"))
+_AGENT_ADDRESSES = ("169.254.170.2", "169.254.170.23", "fd00:ec2::23")
+_ALLOWED = ("plain http is allowed only to loopback addresses, names that resolve only to "
+            "loopback and the ECS/EKS agent addresses 169.254.170.2, 169.254.170.23, fd00:ec2::23 "
+            "(use https otherwise)")
+_DECIMAL = frozenset("0123456789")
 
 
 class Credentials(Frozen):
@@ -49,6 +58,12 @@ class Credentials(Frozen):
     token: str | None
 
     def __init__(self, access_key: str, secret_key: str, token: str | None = None) -> None:
+        # Every provider ends here: each string goes into a header line (Authorization,
+        # X-Amz-Security-Token), where a line break would add headers of its own.
+        if not all(_printable(value) for value in (access_key, secret_key, token or "x")):
+            raise CredentialsError("the AWS credentials hold a space, a control or non-ASCII "
+                                   "character (a line break?); AWS credentials are visible ASCII: "
+                                   "check where they are set")
         self._set(access_key=access_key, secret_key=secret_key, token=token or None)
 
     def __repr__(self) -> str:
@@ -72,7 +87,15 @@ def credentials_from_environ(environ: Mapping[str, str] | None = None) -> Creden
     access_key = environ.get("AWS_ACCESS_KEY_ID", "").strip()
     secret_key = environ.get("AWS_SECRET_ACCESS_KEY", "").strip()
     if access_key and secret_key:
-        return Credentials(access_key, secret_key, environ.get("AWS_SESSION_TOKEN", "").strip())
+        token = environ.get("AWS_SESSION_TOKEN", "").strip()
+        for variable, value in (("AWS_ACCESS_KEY_ID", access_key),
+                                ("AWS_SECRET_ACCESS_KEY", secret_key), ("AWS_SESSION_TOKEN", token)):
+            if value and not _printable(value):
+                # Each goes into a header line (Authorization, X-Amz-Security-Token): a line
+                # break there would add headers of its own to every request.
+                raise CredentialsError(f"{variable} holds a space, a control or non-ASCII character; "
+                                       "AWS credentials are visible ASCII: check how it is set")
+        return Credentials(access_key, secret_key, token)
     if access_key or secret_key:
         missing = "AWS_SECRET_ACCESS_KEY" if access_key else "AWS_ACCESS_KEY_ID"
         raise CredentialsError(f"incomplete AWS credentials: {missing} is not set; set both "
@@ -80,11 +103,15 @@ def credentials_from_environ(environ: Mapping[str, str] | None = None) -> Creden
     return None
 
 
-def _container_url(environ: Mapping[str, str]) -> str | None:
+def _container_url(environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """``(URL, the variable it came from)``; the relative URI wins, as in botocore."""
     relative = environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "").strip()
     if relative:
-        return f"http://{_CONTAINER_HOST}{relative if relative.startswith('/') else '/' + relative}"
-    return environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI", "").strip() or None
+        # Always below the agent's address: "@evil.example/x" becomes the path "/@evil.example/x".
+        return (f"http://{_CONTAINER_HOST}{relative if relative.startswith('/') else '/' + relative}",
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+    full = environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI", "").strip()
+    return (full, "AWS_CONTAINER_CREDENTIALS_FULL_URI") if full else None
 
 
 def _container_token(environ: Mapping[str, str]) -> str | None:
@@ -93,42 +120,152 @@ def _container_token(environ: Mapping[str, str]) -> str | None:
         try:
             with open(path, encoding="utf-8") as handle:
                 token = handle.read().strip()
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
             raise CredentialsError(f"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE={path!r} cannot be read "
-                                   f"({exc.strerror}); fix the path or unset it") from exc
+                                   f"({reason}); fix the path or unset it") from exc
     else:
         token = environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN", "").strip()
-    if token and ("\r" in token or "\n" in token):
-        raise CredentialsError("the container authorization token holds a line break; check "
-                               "AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)")
+    if token and any(c < " " or c == "\x7f" for c in token):
+        # It becomes the Authorization header: a line break (or any control character) there
+        # would end the header early or add one of its own.
+        raise CredentialsError("the container authorization token holds a line break or another "
+                               "control character; check AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)")
     return token or None
 
 
-def container_credentials(url: str, token: str | None, deadline: float) -> Credentials:
-    """GET the container provider's ``url``; its JSON holds AccessKeyId, SecretAccessKey, Token."""
-    import json
+def _is_loopback(address: IPv4Address | IPv6Address) -> bool:
+    # ::ffff:127.0.0.1 reaches loopback too; ipaddress says so itself only from Python 3.13.
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool((mapped or address).is_loopback)
 
+
+class _Target:
+    """Where the container provider is: the endpoint (for the Host header and messages), the
+    address to connect to (for plain http: the one that was checked) and the request target."""
+
+    __slots__ = ("endpoint", "address", "target")
+
+    def __init__(self, endpoint: Endpoint, address: str, target: str) -> None:
+        self.endpoint, self.address, self.target = endpoint, address, target
+
+
+def _container_target(url: str, variable: str, deadline: float) -> _Target:
+    """Parse and check the provider's URL before anything carries the token: its path must be a
+    request target (RFC 9112 section 3.2: no space or control character; no fragment, which is
+    never sent) and plain http must go where the SDKs allow (see ``_ALLOWED``)."""
     from .endpoint import parse_endpoint_url
+
+    base, slash, rest = url.partition("://")
+    hostport, _, path = rest.partition("/")
+    target = "/" + path
+    if any(not "!" <= c <= "~" for c in url) or "#" in target:
+        raise CredentialsError(f"{variable} holds a space, a control or non-ASCII character or a "
+                               "'#': it must be a plain URL; fix it")
+    endpoint = parse_endpoint_url(f"{base}{slash}{hostport}", variable)
+    host = endpoint.host
+    if endpoint.scheme == "https":
+        return _Target(endpoint, host, target)
+    import ipaddress  # the container path only
+
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        agents = [ipaddress.ip_address(agent) for agent in _AGENT_ADDRESSES]
+        if _is_loopback(address) or address in agents:
+            return _Target(endpoint, host, target)
+        raise CredentialsError(f"{variable}: {host} is not a container credentials host; {_ALLOWED}")
+    # A name: resolved once here, and the connection goes to what was checked, so that a second
+    # lookup (DNS rebinding) cannot send the token elsewhere.
+    from .transport import _resolve
+
+    try:
+        found = [info[4][0] for info in _resolve(host, endpoint.port, deadline)]
+    except OSError as exc:
+        raise CredentialsError(f"{variable}: {host} is not a container credentials host (its name "
+                               f"lookup failed: {getattr(exc, 'strerror', None) or type(exc).__name__}); "
+                               f"{_ALLOWED}") from exc
+    elsewhere = [a for a in dict.fromkeys(found)
+                 if not _is_loopback(ipaddress.ip_address(a.split("%", 1)[0]))]
+    if not found or elsewhere:
+        resolved = f" (it resolves to {', '.join(elsewhere[:3])})" if elsewhere else ""
+        raise CredentialsError(f"{variable}: {host} is not a container credentials host{resolved}; "
+                               f"{_ALLOWED}")
+    return _Target(endpoint, found[0], target)
+
+
+def _printable(value: object) -> bool:
+    """A credential as AWS issues them: visible ASCII, nothing that could end a header line."""
+    return isinstance(value, str) and bool(value) and all("!" <= c <= "~" for c in value)
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant, "chrono-Compatible
+    Low-Level Date Algorithms"); keeps ``datetime`` off the start."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    return era * 146097 + year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year - 719468
+
+
+def parse_expiration(text: object) -> float | None:
+    """Unix time of an RFC 3339 timestamp (``2099-01-01T00:00:00Z``, fractions and ``+hh:mm``
+    offsets allowed: what ECS, EKS Pod Identity and Lambda send); None when it is not one."""
+    if not isinstance(text, str) or not 20 <= len(text) <= 40:
+        return None
+    if (text[4], text[7], text[10].upper(), text[13], text[16]) != ("-", "-", "T", ":", ":"):
+        return None
+    fields = (text[0:4], text[5:7], text[8:10], text[11:13], text[14:16], text[17:19])
+    if any(set(field) - _DECIMAL for field in fields):
+        return None
+    year, month, day, hour, minute, second = (int(field) for field in fields)
+    rest = text[19:]
+    if rest.startswith("."):
+        digits = len(rest) - len(rest[1:].lstrip("0123456789")) - 1
+        if not digits:
+            return None
+        rest = rest[1 + digits:]
+    if rest.upper() == "Z":
+        offset = 0
+    elif len(rest) == 6 and rest[0] in "+-" and rest[3] == ":" and not set(rest[1:3] + rest[4:]) - _DECIMAL:
+        offset = (int(rest[1:3]) * 60 + int(rest[4:])) * 60 * (1 if rest[0] == "+" else -1)
+    else:
+        return None
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    month_days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    if not (1 <= month <= 12 and 1 <= day <= month_days[month - 1] and hour <= 23 and minute <= 59
+            and second <= 60):
+        return None
+    return _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset
+
+
+def container_credentials(url: str, token: str | None, deadline: float, *,
+                          variable: str = "AWS_CONTAINER_CREDENTIALS_FULL_URI") -> Credentials:
+    """GET the container provider's ``url``; its JSON holds AccessKeyId, SecretAccessKey, Token."""
+    return _fetch_container(_container_target(url, variable, deadline), token, deadline)
+
+
+def _fetch_container(where_to: _Target, token: str | None, deadline: float) -> Credentials:
+    import json
+    import time
+
     from .transport import HttpConnection, tls_context
 
-    base, slash, path = url.partition("://")
-    rest = path.split("/", 1)
-    target = "/" + rest[1] if len(rest) > 1 else "/"
-    endpoint = parse_endpoint_url(f"{base}{slash}{rest[0]}", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
-    host = endpoint.host
-    if endpoint.scheme == "http" and not (host in _CONTAINER_ALLOWED_HOSTS or host.startswith("127.")
-                                          or host == "::1"):
-        raise CredentialsError(f"AWS_CONTAINER_CREDENTIALS_FULL_URI: {host} is not a container "
-                               "credentials host; plain http is allowed only to loopback and the "
-                               "ECS/EKS agent addresses (use https otherwise)")
+    endpoint = where_to.endpoint
     headers = [("Host", endpoint.host_header), ("Accept", "application/json")]
     if token:
         headers.append(("Authorization", token))
-    connection = HttpConnection(host, endpoint.port,
-                                context=tls_context() if endpoint.scheme == "https" else None)
+    https = endpoint.scheme == "https"
+    # Plain http connects to the address that was checked; https to the name (SNI, verification).
+    # No redirect is ever followed: a 3xx is an answer without credentials.
+    connection = HttpConnection(where_to.address, endpoint.port,
+                                context=tls_context() if https else None)
     where = f"the container credentials provider at {endpoint.url}"
     try:
-        response = connection.request("GET", target, headers, b"", deadline)
+        response = connection.request("GET", where_to.target, headers, b"", deadline)
     except OSError as exc:
         raise CredentialsError(f"no AWS credentials: cannot reach {where} "
                                f"({getattr(exc, 'strerror', None) or str(exc) or type(exc).__name__})"
@@ -137,17 +274,31 @@ def container_credentials(url: str, token: str | None, deadline: float) -> Crede
         connection.close()
     try:
         document = json.loads(response.body.decode("utf-8"))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, past the int-string limit, or too deep
         document = None
     if response.status != 200 or not isinstance(document, dict):
         raise CredentialsError(f"no AWS credentials: {where} answered HTTP {response.status} "
                                "without credentials; check AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)")
     access_key, secret_key = document.get("AccessKeyId"), document.get("SecretAccessKey")
-    if not (isinstance(access_key, str) and isinstance(secret_key, str) and access_key and secret_key):
+    if not (_printable(access_key) and _printable(secret_key)):
         raise CredentialsError(f"no AWS credentials: the answer of {where} has no AccessKeyId and "
-                               "SecretAccessKey")
+                               "SecretAccessKey (each a string of visible ASCII characters)")
     token_value = document.get("Token")
-    return Credentials(access_key, secret_key, token_value if isinstance(token_value, str) else None)
+    if token_value in (None, ""):
+        token_value = None
+    elif not _printable(token_value):
+        raise CredentialsError(f"no AWS credentials: the answer of {where} has a Token that is not "
+                               "a string of visible ASCII characters")
+    if document.get("Expiration") is not None:
+        expires = parse_expiration(document["Expiration"])
+        if expires is None:
+            raise CredentialsError(f"no AWS credentials: the answer of {where} has an Expiration "
+                                   "that is not an RFC 3339 time")
+        if expires <= time.time():
+            raise CredentialsError(f"no AWS credentials: {where} answered with credentials that "
+                                   f"expired at {document['Expiration']}; check the provider (or "
+                                   "this machine's clock)")
+    return Credentials(access_key, secret_key, token_value)  # type: ignore[arg-type]
 
 
 # Profile keys that mean "an SDK must fetch these credentials" (botocore's AssumeRoleProvider,
@@ -313,9 +464,12 @@ def resolve_credentials(environ: Mapping[str, str] | None = None, *,
     found = profile_credentials(environ, deadline)
     if found is not None:
         return found
-    url = _container_url(environ)
-    if url:
-        return container_credentials(url, _container_token(environ), deadline)
+    found_url = _container_url(environ)
+    if found_url:
+        url, variable = found_url
+        # Where the token may go is decided first; only then is the token (file) read.
+        where_to = _container_target(url, variable, deadline)
+        return _fetch_container(where_to, _container_token(environ), deadline)
     from .config_file import config_path, credentials_path, profile_name
 
     profile, explicit = profile_name(environ)

@@ -24,7 +24,7 @@ from .errors import AwsApiError, DeadlineError, NameCollisionError, ProtectedNam
 from .guards import env_string_problem, protection
 from .naming import group_claims, sanitize, variable_name
 from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, SECRETS_PREFIX, Settings, normalize_path, parse_ref
-from .ssm import MAX_NAMES, SsmClient
+from .ssm import MAX_NAMES, SsmClient, answer_name, inconsistent_answer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -86,28 +86,58 @@ class _Job:
             self.pairs = [(p["Name"], p["Value"])
                           for p in client.get_parameters_by_path(self.path, recursive)]
             return
-        parameters, self.invalid = client.get_parameters(self.names)
-        self.pairs = _match_requested(self.names, parameters)
+        parameters, invalid = client.get_parameters(self.names)
+        # Set only once the whole answer is found consistent: a failed job contributes nothing.
+        self.pairs, self.invalid = _match_requested(self.names, parameters, invalid)
 
 
 def _base(requested: str) -> str:
     return requested.rsplit(":", 1)[0] if ":" in requested else requested
 
 
-def _match_requested(requested: list[str], parameters: list[dict]) -> list[tuple[str, str]]:
-    """Pair each returned parameter with the name it was asked by. The answer names a parameter
-    without its selector (which comes apart, as ``Selector``), and a Secrets Manager reference may
-    come back under the secret's own name; a batch never asks one base name twice."""
+def _match_requested(requested: list[str], parameters: list[dict], invalid: list[str]
+                     ) -> tuple[list[tuple[str, str]], list[str]]:
+    """Pair each returned parameter with the name it was asked by; every name asked must be
+    answered exactly once, in ``Parameters`` or ``InvalidParameters``, and nothing else may be.
+
+    SSM answers ``name:3`` or ``name:label`` with ``Name`` = the name and ``Selector`` = ``:3`` or
+    ``:label`` (SSM API reference, ``Parameter.Selector``); moto leaves ``Selector`` out, so a
+    version is then proven by ``Version``. A Secrets Manager reference comes back under its full
+    ``/aws/reference/secretsmanager/`` name (moto: under the secret's own name). Names are
+    case-sensitive and never end in ``/``. A batch never asks one base name twice (``_batches``),
+    so each answered name belongs to one request. Raises EndpointError ("inconsistent")."""
+    call = f"GetParameters {', '.join(requested)}"
     by_base = {_base(name): name for name in requested}
-    pairs = []
+    aliases = {base[len(SECRETS_PREFIX):]: name for base, name in by_base.items()
+               if base.startswith(SECRETS_PREFIX) and base[len(SECRETS_PREFIX):] not in by_base}
+    values: dict[str, str] = {}
     for parameter in parameters:
         name = parameter["Name"]
-        asked = by_base.get(name) or by_base.get(SECRETS_PREFIX + name.lstrip("/"))
-        if asked is None and name.startswith("arn:"):
-            asked = by_base.get(name.split(":parameter", 1)[-1])
-        if asked is not None:
-            pairs.append((asked, parameter["Value"]))
-    return pairs
+        asked = by_base.get(name) or aliases.get(name)
+        if asked is None:
+            raise inconsistent_answer(call, f"it holds {answer_name(name)}, which was not asked")
+        selector = asked[len(_base(asked)):]
+        answered = parameter.get("Selector") or ""
+        if answered and answered not in (selector, asked):
+            raise inconsistent_answer(call, f"{asked} was answered with the selector {answer_name(answered)}")
+        # Compared as text: int() of a long selector would meet Python's int-string limit.
+        if (selector[1:].isdigit() and "Version" in parameter
+                and str(parameter["Version"]) != (selector[1:].lstrip("0") or "0")):
+            raise inconsistent_answer(call, f"{asked} was answered with version {answer_name(str(parameter['Version']))}")
+        if asked in values:
+            raise inconsistent_answer(call, f"it holds {asked} twice")
+        values[asked] = parameter["Value"]
+    unasked = [name for name in invalid if name not in by_base.values()]
+    if unasked:
+        raise inconsistent_answer(call, f"its InvalidParameters holds {answer_name(unasked[0])}, which was not asked")
+    both = [name for name in invalid if name in values]
+    if both:
+        raise inconsistent_answer(call, f"{both[0]} is both in Parameters and in InvalidParameters")
+    missing = [name for name in requested if name not in values and name not in invalid]
+    if missing:
+        raise inconsistent_answer(call, f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+                                 "neither in Parameters nor in InvalidParameters")
+    return list(values.items()), list(dict.fromkeys(invalid))
 
 
 def _batches(requested: list[str]) -> list[list[str]]:
@@ -160,24 +190,65 @@ def _run_jobs(jobs: list[_Job], connect: Callable[[], SsmClient], recursive: boo
     return sum(c.requests for c in clients), sum(c.connections for c in clients)
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+class _LongNumber(ValueError):
+    pass
+
+
+# Python's int-string conversion limit (sys.int_info.default_max_str_digits, CPython 3.11 and the
+# 3.9/3.10 security releases): applied on every version, so that a value loads the same everywhere.
+_MAX_DIGITS = 4300
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """An object without repeated keys: json keeps the last silently, which would make a
+    variable's value depend on the order a careless writer typed."""
+    document: dict[str, object] = {}
+    for key, value in pairs:
+        if key in document:
+            raise _DuplicateKey(key)
+        document[key] = value
+    return document
+
+
+def _integer(text: str) -> int:
+    if len(text) > _MAX_DIGITS:
+        raise _LongNumber(text)
+    return int(text)
+
+
 def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tuple[str, str, str]]:
     """One claim per key of a JSON object value: ``{"host": "h"}`` -> ``host=h`` (``PREFIX_host``
     with ``PREFIX_=/name``). Strings are taken as they are; other values as compact JSON."""
     import json
 
+    where = f"parameter {ref.requested} (SSM_ENV_JSON_NAMES)"
     try:
-        document = json.loads(value)
+        document = json.loads(value, object_pairs_hook=_object, parse_int=_integer)
+    except _DuplicateKey as exc:
+        raise SsmEnvError(f"{where} holds the key {answer_name(str(exc.args[0]))} twice; keep one") from None
+    except _LongNumber:
+        raise SsmEnvError(f"{where} holds a number of more than {_MAX_DIGITS} digits; store it as "
+                          "a string") from None
+    except RecursionError:
+        raise SsmEnvError(f"{where} is nested too deeply to parse; store a flatter JSON object") from None
     except ValueError as exc:
-        raise SsmEnvError(f"parameter {ref.requested} (SSM_ENV_JSON_NAMES) is not valid JSON "
-                          f"({getattr(exc, 'msg', 'parse error')}); store a JSON object or move it "
-                          "to SSM_ENV_NAMES") from exc
+        raise SsmEnvError(f"{where} is not valid JSON ({getattr(exc, 'msg', 'parse error')}); store "
+                          "a JSON object or move it to SSM_ENV_NAMES") from None
     if not isinstance(document, dict):
-        raise SsmEnvError(f"parameter {ref.requested} (SSM_ENV_JSON_NAMES) is JSON but not an object; "
-                          "store {\"KEY\": \"value\", ...} or move it to SSM_ENV_NAMES")
+        raise SsmEnvError(f"{where} is JSON but not an object; store {{\"KEY\": \"value\", ...}} "
+                          "or move it to SSM_ENV_NAMES")
     claims = []
     for key, item in document.items():
         name = settings.prefix + (ref.variable or "") + sanitize(key)
-        text = item if isinstance(item, str) else json.dumps(item, separators=(",", ":"))
+        try:
+            text = item if isinstance(item, str) else json.dumps(item, separators=(",", ":"))
+        except (RecursionError, ValueError):
+            raise SsmEnvError(f"{where}: the value of key {answer_name(key)} is nested too deeply; "
+                              "store a flatter JSON object") from None
         claims.append((name.upper() if settings.uppercase else name, f"{ref.requested}#{key}", text))
     return claims
 
@@ -256,7 +327,9 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
 
     # 3. Claims: (variable, source, value) from every source; what references cannot resolve is
     #    unset, never left behind as a literal "ssm:..." value.
-    found = {name: value for job in jobs for name, value in job.pairs}
+    # Only the GetParameters answers: a name is resolved by the answer to its own request, never
+    # by a path's answer that happens to hold a parameter of that name (its own request failed).
+    found = {name: value for job in jobs if job.path is None for name, value in job.pairs}
     claims = _claims(settings, jobs, references, found, outcome)
     unset += [ref.variable for ref in references if ref.variable and ref.requested not in found]  # type: ignore[misc]
 

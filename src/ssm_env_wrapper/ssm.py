@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .endpoint import Endpoint
     from .transport import HttpResponse
 
-__all__ = ["SsmClient", "MAX_NAMES"]
+__all__ = ["SsmClient", "MAX_NAMES", "inconsistent_answer", "answer_name"]
 
 _BACKOFF_BASE = 0.1
 _BACKOFF_CAP = 2.0
@@ -39,6 +39,8 @@ _THROTTLE_CODES = frozenset((
 _TRANSIENT_CODES = frozenset(("RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
                               "InternalServerError", "InternalFailure", "ServiceUnavailable"))
 _TRANSIENT_STATUS = frozenset((500, 502, 503, 504))
+# The range of server times a clock-skew correction may adopt: 2000-01-01 to 3000-01-01 (UTC).
+_EARLIEST_DATE, _LATEST_DATE = 946_684_800, 32_503_680_000
 # Answers that mean our clock is off (botocore's ClockSkew handling).
 _SKEW_CODES = frozenset(("RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"))
 
@@ -100,10 +102,75 @@ def _xml_text(body: bytes, tag: str) -> str:
     return html.unescape(text[start + len(tag) + 2:end])
 
 
+# Parameter names hold only these characters ("Requirements and constraints for parameter names",
+# Parameter Store user guide); a name from an answer with anything else did not come from SSM.
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
+
+
+def answer_name(text: str, limit: int = 120) -> str:
+    """A name or key from an answer, safe in a one-line message: control and non-ASCII characters
+    escaped (a line break cannot start a forged line), long ones cut."""
+    text = text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def inconsistent_answer(call: str, detail: str) -> EndpointError:
+    """The endpoint answered 200 with well-formed JSON that does not fit the request."""
+    return EndpointError(f"{call} failed: the endpoint's answer is inconsistent: {detail}; check "
+                         "AWS_ENDPOINT_URL_SSM or the proxy in between")
+
+
 def _check_parameter(parameter: object, call: str) -> None:
-    if not (isinstance(parameter, dict) and isinstance(parameter.get("Name"), str)
-            and isinstance(parameter.get("Value"), str)):
-        raise EndpointError(f"{call} failed: a parameter in the answer has no Name or Value")
+    """A parameter object as the API defines it (SSM API reference, ``Parameter``): the fields
+    used here must have their documented JSON types, or the answer is not SSM's."""
+    if not isinstance(parameter, dict):
+        raise EndpointError(f"{call} failed: a parameter in the answer is not an object; check "
+                            "AWS_ENDPOINT_URL_SSM or the proxy in between")
+    for field, kinds in (("Name", str), ("Value", str)):
+        if not isinstance(parameter.get(field), kinds):
+            raise EndpointError(f"{call} failed: a parameter in the answer has no Name or Value "
+                                f"({field} is {_json_type(parameter.get(field))}); check "
+                                "AWS_ENDPOINT_URL_SSM or the proxy in between")
+    for field in ("Type", "Selector", "ARN"):
+        if field in parameter and not isinstance(parameter[field], str):
+            raise EndpointError(f"{call} failed: a parameter in the answer has a {field} that is "
+                                f"{_json_type(parameter[field])}, not a string; check "
+                                "AWS_ENDPOINT_URL_SSM or the proxy in between")
+    version = parameter.get("Version")
+    if "Version" in parameter and (not isinstance(version, int) or isinstance(version, bool)):
+        raise EndpointError(f"{call} failed: a parameter in the answer has a Version that is "
+                            f"{_json_type(version)}, not a number; check AWS_ENDPOINT_URL_SSM or "
+                            "the proxy in between")
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "missing or null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _under(name: str, path: str, recursive: bool) -> bool:
+    """Whether ``name`` is one GetParametersByPath may return for ``path``: below it (a direct
+    child unless recursive), spelt exactly (names are case-sensitive), no empty segment, no
+    trailing slash, only the characters a parameter name may hold."""
+    if set(name) - _NAME_CHARS:
+        return False
+    if path == "/":
+        # The root also holds names without a leading slash ("top-level" parameters).
+        rest = name[1:] if name.startswith("/") else name
+    elif name.startswith(path + "/"):
+        rest = name[len(path) + 1:]
+    else:
+        return False
+    if not rest or rest.startswith("/") or rest.endswith("/") or "//" in rest:
+        return False
+    return recursive or "/" not in rest
 
 
 # x-amz-retry-after: milliseconds to wait, a hint an AWS service may send with a retryable error.
@@ -263,7 +330,9 @@ class SsmClient:
         transient = status in _TRANSIENT_STATUS or status == 429
         try:
             answer = json.loads(response.body.decode("utf-8")) if response.body else {}
-        except ValueError:
+        except (ValueError, RecursionError):
+            # ValueError: not JSON, not UTF-8, or a number past Python's int-string limit;
+            # RecursionError: nested deeper than the parser's recursion limit.
             answer = None
         if not isinstance(answer, dict) and status != 200:
             # An AWS front end that answers in XML (the query protocol's <ErrorResponse>) still
@@ -313,7 +382,15 @@ class SsmClient:
         parsed = parsedate_tz(date)
         if parsed is None:
             return False
-        self._skew = mktime_tz(parsed) - self._clock()
+        try:
+            server = mktime_tz(parsed)
+        except (ValueError, OverflowError):  # a year datetime cannot hold
+            return False
+        # Only a time a clock could show (2000 to 2999): a hostile Date must not date the
+        # signature in another millennium (nor past what the signer can format).
+        if not _EARLIEST_DATE <= server < _LATEST_DATE:
+            return False
+        self._skew = server - self._clock()
         return True
 
     def _deadline_error(self, operation: str, target: str, last: str) -> DeadlineError:
@@ -348,26 +425,44 @@ class SsmClient:
             "WithDecryption": True,
             "MaxResults": _MAX_RESULTS,
         }
-        seen: set[object] = set()
+        call = f"GetParametersByPath {path}"
+        tokens: set[str] = set()
+        names: set[str] = set()
         while True:
             page = self.call("GetParametersByPath", payload, target=path)
             parameters = page.get("Parameters")
             if not isinstance(parameters, list):
-                raise EndpointError(f"GetParametersByPath {path} failed: the answer has no "
-                                    "Parameters list; check AWS_ENDPOINT_URL_SSM")
+                raise EndpointError(f"{call} failed: the answer has no Parameters list; check "
+                                    "AWS_ENDPOINT_URL_SSM")
+            if len(parameters) > _MAX_RESULTS:
+                raise inconsistent_answer(call, f"a page holds {len(parameters)} parameters, more than "
+                                         f"the MaxResults={_MAX_RESULTS} asked")
+            # The whole page is checked before any of it is used: only what lies under the path
+            # may become a variable, and each parameter once (across pages too).
             for parameter in parameters:
-                _check_parameter(parameter, f"GetParametersByPath {path}")
+                _check_parameter(parameter, call)
+                name = parameter["Name"]
+                if not _under(name, path, recursive):
+                    where = "under" if recursive else "directly under"
+                    raise inconsistent_answer(call, f"it holds {answer_name(name)}, which is not {where} {path}")
+                if name in names:
+                    raise inconsistent_answer(call, f"it holds {answer_name(name)} twice")
+                names.add(name)
                 self._secrets.append(parameter["Value"])
-                yield parameter
             token = page.get("NextToken")
+            if token is not None and not isinstance(token, str):
+                raise EndpointError(f"{call} failed: the answer's NextToken is "
+                                    f"{_json_type(token)}, not a string; check AWS_ENDPOINT_URL_SSM "
+                                    "or the proxy in between")
+            yield from parameters
             if not token:
                 return
-            if token in seen:
+            if token in tokens:
                 # An endpoint repeating a token would be followed until the deadline (botocore
                 # stops the same way).
-                raise EndpointError(f"GetParametersByPath {path} failed: the endpoint returned the "
-                                    "same NextToken twice; check AWS_ENDPOINT_URL_SSM")
-            seen.add(token)
+                raise EndpointError(f"{call} failed: the endpoint returned the same NextToken "
+                                    "twice; check AWS_ENDPOINT_URL_SSM")
+            tokens.add(token)
             payload["NextToken"] = token
 
     def get_parameters(self, requested: list[str]) -> tuple[list[dict], list[str]]:
@@ -379,12 +474,18 @@ class SsmClient:
         # "Referencing AWS Secrets Manager secrets from Parameter Store parameters").
         answer = self.call("GetParameters", {"Names": requested, "WithDecryption": True},
                            target=", ".join(requested))
+        call = f"GetParameters {', '.join(requested)}"
         parameters = answer.get("Parameters")
-        invalid = answer.get("InvalidParameters") or []
-        if not isinstance(parameters, list) or not isinstance(invalid, list):
-            raise EndpointError("GetParameters failed: the answer has no Parameters list; check "
+        invalid = answer.get("InvalidParameters")
+        if not isinstance(parameters, list):
+            raise EndpointError(f"{call} failed: the answer has no Parameters list; check "
                                 "AWS_ENDPOINT_URL_SSM")
+        if invalid is None:
+            invalid = []
+        if not isinstance(invalid, list) or not all(isinstance(name, str) for name in invalid):
+            raise EndpointError(f"{call} failed: the answer's InvalidParameters is not a list of "
+                                "names; check AWS_ENDPOINT_URL_SSM or the proxy in between")
         for parameter in parameters:
-            _check_parameter(parameter, "GetParameters")
+            _check_parameter(parameter, call)
             self._secrets.append(parameter["Value"])
-        return parameters, [str(name) for name in invalid]
+        return parameters, invalid
