@@ -4,6 +4,7 @@ that actionlint accepts."""
 
 from __future__ import annotations
 
+import pathlib
 import re
 import subprocess
 import sys
@@ -47,3 +48,148 @@ def test_nothing_reads_outside_the_checkout():
             if outside.search(line) or "shared/aws4_testsuite" in line:
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not found, "\n".join(found)
+
+
+# ------------------------------------------------------------------------- licence and metadata
+
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+PROJECT = PYPROJECT["project"]
+SUPPORTED = ["3.10", "3.11", "3.12", "3.13", "3.14"]  # Lambda's supported Python runtimes
+
+
+def test_licence_files_and_metadata():
+    assert "Apache License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Version 2.0, January 2004" in (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "ssm-env-wrapper" in (ROOT / "NOTICE").read_text(encoding="utf-8")
+    # The SPDX string form (PEP 639) needs setuptools 77 or newer to be read at all.
+    assert PROJECT["license"] == "Apache-2.0"
+    assert PROJECT["license-files"] == ["LICENSE", "NOTICE"]
+    assert PYPROJECT["build-system"]["requires"] == ["setuptools>=77"]
+    assert not any(c.startswith("License ::") for c in PROJECT["classifiers"])  # PEP 639: one or other
+
+
+def test_classifiers_name_every_supported_python_and_no_other():
+    assert PROJECT["requires-python"] == f">={SUPPORTED[0]}"
+    versions = [c.rsplit(" :: ", 1)[1] for c in PROJECT["classifiers"]
+                if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    assert versions == SUPPORTED
+    assert "Typing :: Typed" in PROJECT["classifiers"]
+    assert (ROOT / "src" / "ssm_env_wrapper" / "py.typed").is_file()
+    assert {"Homepage", "Source", "Issues", "Changelog"} <= set(PROJECT["urls"])
+
+
+def test_the_wheel_carries_the_licence_and_the_typed_marker(tmp_path):
+    # Built from this checkout with the setuptools the lock pins, no download (no isolation).
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                           "--quiet", "-w", str(tmp_path), str(ROOT)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import zipfile
+
+    (wheel,) = tmp_path.glob("ssm_env_wrapper-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "ssm_env_wrapper/py.typed" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    assert any(n.endswith(".dist-info/licenses/NOTICE") for n in names)
+    assert "License-Expression: Apache-2.0" in metadata
+    runtime = [line for line in metadata.splitlines()
+               if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    assert runtime == []  # no runtime dependency, only the extras
+    assert not any(n.startswith("tests/") for n in names)
+
+
+SPDX = "# SPDX-License-Identifier: Apache-2.0"
+
+
+def _source_files():
+    for name in TRACKED:
+        if name.split("/", 1)[0] in ("src", "tools", "bin", "scripts") and not name.endswith("py.typed"):
+            yield ROOT / name
+
+
+def test_every_source_file_starts_with_its_spdx_line():
+    missing = []
+    for path in _source_files():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        first = 1 if lines and lines[0].startswith("#!") else 0
+        if lines[first:first + 1] != [SPDX]:
+            missing.append(str(path.relative_to(ROOT)))
+    assert not missing, missing
+
+
+# ------------------------------------------------------------------------- pinned test dependencies
+
+
+LOCK = (ROOT / "requirements" / "test.lock").read_text(encoding="utf-8")
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _pins() -> dict[str, list[str]]:
+    """name -> the lines pinning it (one per environment marker), each with its hashes."""
+    pins: dict[str, list[str]] = {}
+    for entry in re.split(r"\n(?=\S)", LOCK):
+        if entry.startswith("#") or not entry.strip():
+            continue
+        first = entry.split("\n", 1)[0]
+        assert re.match(r"^[A-Za-z0-9._-]+==\S+", first), first
+        assert "--hash=sha256:" in entry, f"{first}: no hash"
+        pins.setdefault(_name(first), []).append(entry)
+    return pins
+
+
+def test_the_lock_pins_every_declared_test_and_bench_dependency_with_hashes():
+    pins = _pins()
+    declared = PROJECT["optional-dependencies"]["test"] + PROJECT["optional-dependencies"]["bench"]
+    assert {_name(r) for r in declared} - set(pins) == set()
+    # Exactly one version each where no marker splits them; the build backend is there too.
+    assert "setuptools" in pins and "matplotlib" in pins and "h11" in pins
+    assert LOCK.startswith("# This file was autogenerated by uv via the following command:\n"
+                           "#    bash scripts/lock.sh\n")
+
+
+def test_bootstrap_installs_from_the_lock_only():
+    script = (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
+    assert "--require-hashes -r requirements/test.lock" in script
+    assert "--no-deps --no-build-isolation -e ." in script
+    assert "[test]" not in script  # never the loose ranges
+    assert "--extra test --extra bench" in (ROOT / "scripts" / "lock.sh").read_text(encoding="utf-8")
+
+
+def test_the_installed_versions_are_the_locked_ones():
+    """This venv was made by scripts/bootstrap.sh: what pytest runs with is what the lock says."""
+    from importlib import metadata
+
+    checked = 0
+    for name, entries in _pins().items():
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue  # a package for another platform or Python (its marker excludes this one)
+        versions = {re.match(r"^[^=]+==([^\s;]+)", e).group(1) for e in entries}
+        assert installed in versions, f"{name} {installed} is not the locked {sorted(versions)}"
+        checked += 1
+    assert checked > 40
+
+
+def test_tool_settings_live_in_pyproject_and_the_test_command_runs_them():
+    assert PYPROJECT["tool"]["ruff"]["line-length"] == 100
+    assert PYPROJECT["tool"]["mypy"]["files"] == ["src/ssm_env_wrapper"]
+    script = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    steps = [script.index(step) for step in
+             ('ruff" check', 'ruff" format --check', 'mypy"', "-m pytest")]
+    assert steps == sorted(steps)
+
+
+def test_mypy_accepts_the_package():
+    # The hints are the documentation of the public surface; mypy keeps them honest (also run by
+    # scripts/test.sh before pytest; here so that a plain pytest run checks them too).
+    mypy = pathlib.Path(sys.executable).with_name("mypy")
+    proc = subprocess.run([str(mypy), "--no-error-summary"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
