@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Make a venv (once) and install what the test suite, the demo and the benchmark need into it,
 # exactly as pinned in requirements/test.lock (hash-checked), then the package itself, editable.
 # Only the standard library is needed to *run* the wrapper.

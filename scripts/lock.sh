@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Refresh requirements/test.lock: the exact versions, with their SHA-256 hashes, of everything the
 # `test` and `bench` extras need (and the build backend), for every Python 3.10+ and platform at
 # once (a universal lock: one file, environment markers where versions differ). scripts/bootstrap.sh

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The whole test suite from a fresh checkout: a venv installed from the lock, then the checks in
 # the order a reviewer would read their output: ruff (lint), ruff format --check, mypy (settings
 # in pyproject.toml), pytest (arguments go to it).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Write the whole package as ONE readable Python file that runs as a script and imports as a module.
 
 The modules are concatenated in dependency order; what only makes sense between modules (their

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Region and endpoint: where the SSM API is, resolved the way the AWS SDKs resolve it."""
 
 from __future__ import annotations
