@@ -193,3 +193,85 @@ def test_mypy_accepts_the_package():
     proc = subprocess.run([str(mypy), "--no-error-summary"], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# ------------------------------------------------------------------------- CI and release workflows
+
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+BIN = pathlib.Path(sys.executable).parent
+LINUX_X86 = sys.platform == "linux" and __import__("platform").machine() == "x86_64"
+
+
+def _workflow(name: str) -> dict:
+    import yaml  # PyYAML, through cfn-lint and moto
+
+    return yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(not LINUX_X86, reason="the lock installs shellcheck for linux x86_64 only")
+def test_workflows_pass_actionlint_with_shellcheck():
+    # actionlint checks the workflow syntax, expressions, action inputs and runner labels, and runs
+    # shellcheck on every `run:` script (it finds shellcheck on PATH: the venv's bin first).
+    assert (BIN / "shellcheck").exists()
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": "/nonexistent"}
+    files = sorted(str(p) for p in WORKFLOWS.glob("*.yml"))
+    assert [pathlib.Path(f).name for f in files] == ["ci.yml", "release.yml"]
+    proc = subprocess.run([str(BIN / "actionlint"), "-no-color", *files], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_actionlint_is_not_a_no_op(tmp_path):
+    # The linter must reject a broken workflow, or the test above proves nothing.
+    bad = tmp_path / "bad.yml"
+    bad.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+                   "      - run: echo ${{ github.event.issue.title }}\n"
+                   "      - uses: actions/checkout@v6\n        with:\n          no-such-input: 1\n")
+    proc = subprocess.run([str(BIN / "actionlint"), "-no-color", str(bad)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 1 and "no-such-input" in proc.stdout and "untrusted" in proc.stdout
+
+
+def test_ci_runs_the_test_command_on_every_supported_python():
+    ci = _workflow("ci.yml")
+    (job,) = ci["jobs"].values()
+    assert job["strategy"]["matrix"]["python"] == SUPPORTED
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert any(run.startswith("bash scripts/test.sh") for run in runs)
+    assert ci["permissions"] == {"contents": "read"}
+    assert "workflow_call" in ci[True]  # YAML 1.1 reads the key `on` as True
+
+
+def test_release_builds_for_every_runtime_attests_and_publishes_without_keys():
+    release = _workflow("release.yml")
+    text = (WORKFLOWS / "release.yml").read_text(encoding="utf-8")
+    assert release["jobs"]["test"]["uses"] == "./.github/workflows/ci.yml"
+    build = release["jobs"]["build"]
+    assert build["needs"] == "test"
+    steps = build["steps"]
+    (setup,) = [s for s in steps if s.get("uses", "").startswith("actions/setup-python@")]
+    assert setup["with"]["python-version"].split() == SUPPORTED
+    assert any(s.get("run", "").startswith("bash build_layer.sh") for s in steps)
+    (attest,) = [s for s in steps if s.get("uses", "").startswith("actions/attest-build-provenance@")]
+    assert attest["with"]["subject-path"].split() == ["dist/ssm-env-wrapper-layer.zip",
+                                                      "dist/ssm_env_wrapper.py"]
+    assert build["permissions"] == {"contents": "write", "id-token": "write", "attestations": "write"}
+    assert "SHA256SUMS" in text and "sha256sum ssm-env-wrapper-layer.zip ssm_env_wrapper.py" in text
+    publish = release["jobs"]["publish-layer"]
+    (creds,) = [s for s in publish["steps"] if "configure-aws-credentials" in s.get("uses", "")]
+    assert set(creds["with"]) == {"role-to-assume", "aws-region", "role-session-name"}
+    assert publish["permissions"]["id-token"] == "write"
+    # No long-term keys anywhere in the workflows: OIDC only.
+    for path in WORKFLOWS.glob("*.yml"):
+        lowered = path.read_text(encoding="utf-8").lower()
+        assert "aws-access-key-id" not in lowered and "secret-access-key" not in lowered
+        assert "secrets.aws" not in lowered
+
+
+@pytest.mark.skipif(not LINUX_X86, reason="the lock installs shellcheck for linux x86_64 only")
+def test_the_projects_shell_scripts_pass_shellcheck():
+    scripts = sorted(str(p) for p in (ROOT / "scripts").glob("*.sh")) + [str(ROOT / ".ci" / "run")]
+    proc = subprocess.run([str(BIN / "shellcheck"), "--shell=bash", *scripts], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
