@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 
@@ -275,3 +276,47 @@ def test_the_projects_shell_scripts_pass_shellcheck():
     proc = subprocess.run([str(BIN / "shellcheck"), "--shell=bash", *scripts], capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# ------------------------------------------------------------------------- changelog and versioning
+
+
+def _version() -> str:
+    namespace: dict = {}
+    exec((ROOT / "src" / "ssm_env_wrapper" / "version.py").read_text(encoding="utf-8"), namespace)
+    return namespace["__version__"]
+
+
+def test_the_changelog_has_the_current_version_in_keep_a_changelog_form():
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert text.startswith("# Changelog\n") and "keepachangelog.com" in text
+    headings = re.findall(r"^## \[([^\]]+)\](?: - (\d{4}-\d{2}-\d{2}))?$", text, re.M)
+    assert headings[0] == ("Unreleased", "")
+    assert headings[1][0] == _version() and headings[1][1], headings
+    for name, _ in headings:  # every heading has its link at the bottom
+        assert re.search(rf"^\[{re.escape(name)}\]: https://", text, re.M), name
+
+
+def test_the_release_notes_step_extracts_the_current_versions_section(tmp_path):
+    """The release workflow's own script, run here: the notes are this version's section."""
+    release = _workflow("release.yml")
+    (step,) = [s for s in release["jobs"]["build"]["steps"]
+               if s.get("name") == "Release notes from CHANGELOG.md"]
+    (tmp_path / "dist").mkdir()
+    shutil.copy(ROOT / "CHANGELOG.md", tmp_path)
+    subprocess.run(["bash", "-euo", "pipefail", "-c", step["run"]], cwd=tmp_path, check=True,
+                   env={"PATH": "/usr/bin:/bin", "VERSION": _version()}, timeout=30)
+    notes = (tmp_path / "dist" / "NOTES.md").read_text(encoding="utf-8")
+    assert "### Added" in notes and "## [" not in notes
+    proc = subprocess.run(["bash", "-euo", "pipefail", "-c", step["run"]], cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin", "VERSION": "9.9.9"}, capture_output=True,
+                          text=True, timeout=30)
+    assert proc.returncode == 1 and "no section for 9.9.9" in proc.stdout
+
+
+def test_the_readme_states_the_versioning_policy_and_how_to_refresh_the_lock():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme[readme.index("## Quick start"):readme.index("## Use it in Lambda")]
+    assert quick_start.count("\nbash scripts/") == 2  # still two commands
+    assert "bash scripts/lock.sh" in quick_start
+    assert "## Versioning and releases" in readme and "CHANGELOG.md" in readme
