@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Run the wrapper against a local moto SSM endpoint and show what reaches the runtime."""
 
 from __future__ import annotations

@@ -1,19 +1,20 @@
-"""SigV4 proven step by step against AWS's own test suite (../shared/aws4_testsuite), against
-botocore's signer on random SSM requests, for the package and the single file."""
+"""SigV4 proven step by step against AWS's own test suite (tests/data/aws4_testsuite, with its
+licence and origin), against botocore's signer on random SSM requests, for the package and the
+single file."""
 
 from __future__ import annotations
 
 import calendar
 import datetime
 import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-SUITE = ROOT.parent / "shared" / "aws4_testsuite"
+SUITE = ROOT / "tests" / "data" / "aws4_testsuite"
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 REGION, SERVICE = "us-east-1", "service"
@@ -33,8 +34,12 @@ CASES = _cases()
 
 def test_the_suite_is_there_whole():
     # A missing directory must fail, not quietly run nothing (SOURCE.md lists 34 cases).
-    assert SUITE.is_dir(), f"{SUITE} is missing: the SigV4 test vectors live beside the checkout"
+    assert SUITE.is_dir(), f"{SUITE} is missing: the SigV4 test vectors ship in the repository"
     assert len(CASES) == 34
+    # Amazon's licence and notice travel with the data, and a note says where it came from.
+    assert "Apache License" in (SUITE / "LICENSE").read_text(encoding="utf-8")
+    assert "AWS Signature Version 4 Test Suite" in (SUITE / "NOTICE").read_text(encoding="utf-8")
+    assert "botocore" in (SUITE / "ORIGIN.md").read_text(encoding="utf-8")
 
 
 @pytest.fixture(params=["package", "single"], scope="module")

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 "true" '''\'
 # This header is both POSIX sh and Python; to Python it is one string. Run as a program, /bin/sh
 # reads it first and either execs the command itself (the fast path: nothing to load) or execs

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ssm-env-wrapper: AWS SSM Parameter Store into the environment, then exec; standard library only.
 
 As an AWS Lambda exec wrapper (``AWS_LAMBDA_EXEC_WRAPPER``), as a command line tool

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``python -m ssm_env_wrapper CMD ...``"""
 
 import sys

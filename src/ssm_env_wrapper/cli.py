@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The command line for people: options that mirror every environment setting, and subcommands.
 
 Each option is translated into the environment variable it mirrors and the result is parsed by

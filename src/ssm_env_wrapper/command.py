@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The command to become: resolved before any network call, then exec'd with argv as given."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Region and endpoint: where the SSM API is, resolved the way the AWS SDKs resolve it."""
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def parse_endpoint_url(url: str, variable: str) -> Endpoint:
     raw = url.strip()
     scheme, sep, rest = raw.partition("://")
     scheme = scheme.lower()
-    hint = f"{variable}={raw!r} is not an endpoint URL (expected https://host[:port] or http://host:port)"
+    hint = (f"{variable}={raw!r} is not an endpoint URL "
+            "(expected https://host[:port] or http://host:port)")
     if not sep or scheme not in ("http", "https") or "@" in rest:
         raise ConfigError(hint)
     hostport, _, path = rest.partition("/")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The exceptions: one base, a few specific kinds, each message one line with its fix."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Guards: which variables a parameter may never set, and what the environment can carry.
 
 Whoever can write a parameter must not be able to run code in the function, swap its

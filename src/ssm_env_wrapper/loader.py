@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Loading: fetch every source, map names, guard, and decide what the environment becomes.
 
 This is the in-code API as well as the wrapper's middle step::

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Log lines on stderr (CloudWatch Logs in Lambda): text, or JSON like the runtime's own.
 
 ``AWS_LAMBDA_LOG_FORMAT=JSON`` (Lambda's advanced logging controls) switches to one JSON object a

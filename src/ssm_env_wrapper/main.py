@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``ssm-env-wrapper``: the wrapper for Lambda, the command line for people.
 
 In Lambda the first argument is the runtime's path and the environment is the whole interface;

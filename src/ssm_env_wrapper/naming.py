@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Name mapping: parameter names (and JSON keys) to environment variable names; collisions found."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Settings: read once from the environment into an immutable value.
 
 Precedence, one rule for every setting: an explicit argument of the Python API (or the command

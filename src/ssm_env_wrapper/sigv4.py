@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """AWS Signature Version 4, one pure function per step of the spec.
 
 The steps, as the "Create a signed AWS API request" guide numbers them:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A minimal SSM client: SigV4-signed JSON calls over one kept-alive HTTP(S) connection.
 
 SSM speaks the ``awsJson1.1`` protocol: ``POST /`` with ``X-Amz-Target: AmazonSSM.<Operation>``

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A small HTTP/1.1 client over ``socket`` and ``ssl``: one kept-alive connection, a deadline that
 bounds every step (connect, TLS handshake, each read), proxies through a CONNECT tunnel.
 

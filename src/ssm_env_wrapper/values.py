@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Immutable value classes without ``dataclasses`` (which imports ``inspect``: milliseconds that
 every cold start would pay for nothing)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The release version, in one place (``pyproject.toml`` reads it from here)."""
 
 __version__ = "0.1.0"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The wrapper's one pass: settings, command, load, apply, exec. Failure is closed: exit
 non-zero with one line, and the command never starts half-configured."""
 

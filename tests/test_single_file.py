@@ -1,0 +1,129 @@
+"""The single file (dist/ssm_env_wrapper.py) is a vendored artifact that explains itself: its
+first lines say what it is, its version, its licence, where it comes from, the exact command
+that regenerates it and the minimum Python; the modules' docstrings survive as comments; no
+`pass` stands where an import was taken out; no line is longer than 100 characters."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, SRC
+
+PACKAGE = SRC / "ssm_env_wrapper"
+MODULES = sorted(p for p in PACKAGE.glob("*.py") if p.stem not in ("__init__", "__main__"))
+
+
+def _version() -> str:
+    namespace: dict = {}
+    exec((PACKAGE / "version.py").read_text(encoding="utf-8"), namespace)
+    return namespace["__version__"]
+
+
+@pytest.fixture(scope="module")
+def single(built) -> str:
+    return built["single"].read_text(encoding="utf-8")
+
+
+def _head(text: str) -> list[str]:
+    """The comment lines between the shebang and the launcher's first command."""
+    lines = text.splitlines()
+    assert lines[0] == "#!/bin/sh"
+    head = []
+    for line in lines[1:]:
+        if not line.startswith("#"):
+            break
+        head.append(line[1:].strip())
+    return head
+
+
+def test_the_head_says_what_version_licence_origin_how_to_rebuild_and_which_python(single):
+    head = _head(single)
+    assert 6 <= len(head) <= 14, head  # the first lines, before the launcher
+    text = "\n".join(head)
+    assert head[0].startswith(f"ssm-env-wrapper {_version()}: ")
+    assert "SPDX-License-Identifier: Apache-2.0" in head
+    source = re.search(r'^Source = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    assert source in text and "src/ssm_env_wrapper/" in text
+    assert "python3 tools/build_single.py dist/ssm_env_wrapper.py" in text
+    assert "do not edit" in text.lower()
+    assert "Python 3.10 or newer" in text
+    # Exactly one licence line in the whole file (the modules' own are not repeated).
+    assert single.count("SPDX-License-Identifier") == 1
+
+
+def test_the_command_in_the_head_regenerates_the_file_byte_for_byte(single, tmp_path):
+    command = re.search(r"Regenerate[^:]*: (python3 tools/build_single.py \S+)", single).group(1)
+    target = command.split()[-1]
+    assert target == "dist/ssm_env_wrapper.py"
+    out = tmp_path / "ssm_env_wrapper.py"
+    subprocess.run([sys.executable, "tools/build_single.py", str(out)], cwd=ROOT, check=True,
+                   timeout=60)
+    assert out.read_text(encoding="utf-8") == single
+
+
+def test_the_head_is_valid_sh_and_python(single, tmp_path):
+    # The head is comments to both. Python parses the whole file; sh reads up to the launcher's
+    # exec (what follows is Python, which sh never reaches), and parses that much without error.
+    ast.parse(single)
+    shell_part = single[:single.index("\n'''\n")]
+    assert shell_part.count("exec python3 -I -S -B") == 1
+    (tmp_path / "head.sh").write_text(shell_part + "\n")
+    for shell in ("dash", "bash"):
+        exe = shutil.which(shell)
+        assert exe, f"{shell} is needed (Debian's and Amazon Linux's /bin/sh)"
+        proc = subprocess.run([exe, "-n", str(tmp_path / "head.sh")], capture_output=True,
+                              text=True, timeout=30)
+        assert proc.returncode == 0, proc.stderr
+
+
+def test_no_line_is_longer_than_100_characters(single):
+    long = [(number, len(line)) for number, line in enumerate(single.splitlines(), 1)
+            if len(line) > 100]
+    assert not long, f"(line, length): {long}"
+
+
+def _comment_text(text: str) -> str:
+    """Every comment line's words, joined with single spaces (rewrapping may move line breaks)."""
+    words = [line.strip()[1:].strip() for line in text.splitlines() if line.strip().startswith("#")]
+    return " ".join(" ".join(words).split())
+
+
+def test_every_modules_docstring_survives(single):
+    comments = _comment_text(single)
+    for path in MODULES:
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")), clean=True)
+        assert doc, f"{path.name} has no docstring"
+        assert " ".join(doc.split()) in comments, f"{path.name}'s docstring is not in the single file"
+
+
+def test_the_package_docstring_is_the_files_docstring(built):
+    init = ast.get_docstring(ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8")))
+    proc = subprocess.run([sys.executable, "-I", "-c",
+                           "import sys; sys.path.insert(0, sys.argv[1]); import ssm_env_wrapper as m; "
+                           "sys.stdout.write(m.__doc__)", str(built["dir"])],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.stdout == init, proc.stderr
+
+
+def _passes(tree: ast.AST) -> int:
+    return sum(isinstance(node, ast.Pass) for node in ast.walk(tree))
+
+
+def test_no_pass_where_an_import_was_taken_out(single):
+    # Every `pass` in the single file is one the source has: none stands in for a relative import.
+    in_sources = sum(_passes(ast.parse(p.read_text(encoding="utf-8"))) for p in MODULES)
+    assert _passes(ast.parse(single)) == in_sources
+    # No block is left guarding nothing (an `if TYPE_CHECKING:` whose imports all went).
+    assert not re.search(r"^if TYPE_CHECKING:\n(?!    \S)", single, re.M)
+
+
+def test_no_relative_import_and_one_future_import(single):
+    tree = ast.parse(single)
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level]
+    futures = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "__future__"]
+    assert len(futures) == 1
