@@ -56,9 +56,27 @@ TARGET_RSS_MIB = 20.0
 
 # Modules the path has no use for: IDNA (ssl encodes a str server_hostname with the idna codec),
 # and threading when there is a single source.
-UNNEEDED = {"encodings.idna", "stringprep", "unicodedata", "threading", "_weakrefset", "_threading_local",
-            "argparse", "gettext", "locale", "dataclasses", "inspect", "typing", "datetime",
-            "email", "http.client", "urllib.request", "logging", "tempfile", "random"}
+UNNEEDED = {
+    "encodings.idna",
+    "stringprep",
+    "unicodedata",
+    "threading",
+    "_weakrefset",
+    "_threading_local",
+    "argparse",
+    "gettext",
+    "locale",
+    "dataclasses",
+    "inspect",
+    "typing",
+    "datetime",
+    "email",
+    "http.client",
+    "urllib.request",
+    "logging",
+    "tempfile",
+    "random",
+}
 
 
 class Front(socketserver.ThreadingTCPServer):
@@ -145,9 +163,12 @@ class FrontHandler(socketserver.BaseRequestHandler):
             upstream.endheaders(body)
             answer = upstream.getresponse()
             data = answer.read()
-            kept = [(k, v) for k, v in answer.getheaders()
-                    if k.lower() not in ("connection", "content-length", "transfer-encoding",
-                                         "keep-alive")]
+            kept = [
+                (k, v)
+                for k, v in answer.getheaders()
+                if k.lower()
+                not in ("connection", "content-length", "transfer-encoding", "keep-alive")
+            ]
             status, reason = answer.status, answer.reason
         finally:
             upstream.close()
@@ -159,7 +180,7 @@ class FrontHandler(socketserver.BaseRequestHandler):
         return not close
 
 
-BOTO3_WRAPPER = '''\
+BOTO3_WRAPPER = """\
 import os, sys
 import boto3
 client = boto3.client("ssm")
@@ -168,19 +189,23 @@ for page in client.get_paginator("get_parameters_by_path").paginate(
     for parameter in page["Parameters"]:
         os.environ[parameter["Name"].rsplit("/", 1)[-1]] = parameter["Value"]
 os.execv(sys.argv[1], sys.argv[1:])
-'''
+"""
 
 # The floor: what any standard-library SigV4 JSON client pays on this Python. server_hostname is
 # given as bytes, so that ssl does not reach for the idna codec: the floor is the least it takes.
 # The host goes to getaddrinfo as bytes too: a str host is IDNA-encoded there as well.
 FLOOR = {
-    "https": ("import socket, json, hmac, hashlib, ssl, os\n"
-              "c = ssl.create_default_context(cafile=os.environ['AWS_CA_BUNDLE'])\n"
-              "s = c.wrap_socket(socket.create_connection((b'localhost', int(os.environ['BENCH_PORT']))),"
-              " server_hostname=b'localhost')\n"
-              "s.close()\n"),
-    "http": ("import socket, json, hmac, hashlib, os\n"
-             "socket.create_connection((b'127.0.0.1', int(os.environ['BENCH_PORT']))).close()\n"),
+    "https": (
+        "import socket, json, hmac, hashlib, ssl, os\n"
+        "c = ssl.create_default_context(cafile=os.environ['AWS_CA_BUNDLE'])\n"
+        "s = c.wrap_socket(socket.create_connection((b'localhost', int(os.environ['BENCH_PORT']))),"
+        " server_hostname=b'localhost')\n"
+        "s.close()\n"
+    ),
+    "http": (
+        "import socket, json, hmac, hashlib, os\n"
+        "socket.create_connection((b'127.0.0.1', int(os.environ['BENCH_PORT']))).close()\n"
+    ),
 }
 
 
@@ -191,9 +216,10 @@ def describe_parameters_by_max_results(self):  # type: ignore[no-untyped-def]
 
     page_size = min(int(self._get_param("MaxResults") or 10), 50)
     token = int(str(self._get_param("NextToken") or "0").strip() or "0")
-    result = self.ssm_backend.describe_parameters(self._get_param("Filters"),
-                                                  self._get_param("ParameterFilters"))
-    page = result[token:token + page_size]
+    result = self.ssm_backend.describe_parameters(
+        self._get_param("Filters"), self._get_param("ParameterFilters")
+    )
+    page = result[token : token + page_size]
     response: dict = {"Parameters": [p.describe_response_object(False) for p in page]}
     if token + page_size < len(result):
         response["NextToken"] = str(token + page_size)
@@ -202,8 +228,13 @@ def describe_parameters_by_max_results(self):  # type: ignore[no-untyped-def]
 
 def run_once(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     """Wall ms, CPU ms (user+sys) and peak RSS KiB of one start, measured by bench/measure.py."""
-    proc = subprocess.run([sys.executable, "-I", "-S", MEASURE] + command, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", MEASURE] + command,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     out = proc.stdout.split()
     if len(out) != 4 or out[3] != "0":
         raise SystemExit(f"{command[:2]} failed ({out}): {proc.stderr[-2000:]}")
@@ -216,9 +247,12 @@ def pythons(wanted: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for path in paths:
         try:
-            version = subprocess.run([path, "-I", "-S", "-c",
-                                      "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                     capture_output=True, text=True, timeout=30).stdout.strip()
+            version = subprocess.run(
+                [path, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout.strip()
         except OSError:
             continue
         if version and tuple(map(int, version.split("."))) >= (3, 10):
@@ -228,7 +262,10 @@ def pythons(wanted: list[str]) -> dict[str, str]:
 
 def imported(stderr: str) -> set[str]:
     """Module names from -X importtime lines."""
-    return {m.group(1).strip() for m in re.finditer(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", stderr, re.M)}
+    return {
+        m.group(1).strip()
+        for m in re.finditer(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", stderr, re.M)
+    }
 
 
 def machine() -> str:
@@ -245,12 +282,22 @@ def machine() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=11, help="starts per contender and cell (default 11)")
+    parser.add_argument(
+        "--runs", type=int, default=11, help="starts per contender and cell (default 11)"
+    )
     parser.add_argument("--quick", action="store_true", help="3 starts per cell (about 3 minutes)")
-    parser.add_argument("--rtt", type=float, default=5.0,
-                        help="round-trip time to inject, ms (default 5: in-region SSM)")
-    parser.add_argument("--python", action="append", default=[],
-                        help="an interpreter to measure (repeatable; default: ~/.pyenv/versions/3.1x)")
+    parser.add_argument(
+        "--rtt",
+        type=float,
+        default=5.0,
+        help="round-trip time to inject, ms (default 5: in-region SSM)",
+    )
+    parser.add_argument(
+        "--python",
+        action="append",
+        default=[],
+        help="an interpreter to measure (repeatable; default: ~/.pyenv/versions/3.1x)",
+    )
     parser.add_argument("--results", default=str(BENCH / "results.json"))
     options = parser.parse_args()
     runs = 3 if options.quick else options.runs
@@ -270,8 +317,12 @@ def main() -> int:
     if not found:
         raise SystemExit("no Python 3.10+ found; pass --python /path/to/python3")
     work = pathlib.Path(tempfile.mkdtemp(prefix="ssm-env-bench-"))
-    build = subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(work / "dist")], check=True,
-                           capture_output=True, text=True)
+    build = subprocess.run(
+        ["bash", str(ROOT / "build_layer.sh"), str(work / "dist")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     print(build.stdout, file=sys.stderr, end="")
     opt, bare = work / "opt", work / "opt-source-only"
     with zipfile.ZipFile(work / "dist" / "ssm-env-wrapper-layer.zip") as archive:
@@ -290,26 +341,43 @@ def main() -> int:
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("localhost").configure_cert(tls)
     fronts = {"https": Front(moto, tls, rtt), "http": Front(moto, None, rtt)}
-    urls = {"http": f"http://127.0.0.1:{fronts['http'].port}",
-            "https": f"https://localhost:{fronts['https'].port}"}
-    ssm = boto3.client("ssm", region_name="us-east-1", endpoint_url=f"http://{moto[0]}:{moto[1]}",
-                       aws_access_key_id="bench", aws_secret_access_key="bench")
+    urls = {
+        "http": f"http://127.0.0.1:{fronts['http'].port}",
+        "https": f"https://localhost:{fronts['https'].port}",
+    }
+    ssm = boto3.client(
+        "ssm",
+        region_name="us-east-1",
+        endpoint_url=f"http://{moto[0]}:{moto[1]}",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    )
     for count in sorted(set(counts) | set(scale_counts)):
         document = {}
         for i in range(count):
             name = f"/bench/p{count}/VAR_{i:03d}"
             value = f"value-{i:03d}-" + "x" * 24
-            ssm.put_parameter(Name=name, Value=value,
-                              Type="SecureString" if i % 5 == 0 else "String")
+            ssm.put_parameter(
+                Name=name, Value=value, Type="SecureString" if i % 5 == 0 else "String"
+            )
             document[f"VAR_{i:03d}"] = f"v{i:03d}"
         # One JSON parameter holding all of them (values kept short: 8 KB is the Advanced tier's
         # limit, https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html).
-        ssm.put_parameter(Name=f"/bench/json{count}", Value=json.dumps(document),
-                          Type="SecureString", Tier="Advanced")
+        ssm.put_parameter(
+            Name=f"/bench/json{count}",
+            Value=json.dumps(document),
+            Type="SecureString",
+            Tier="Advanced",
+        )
 
-    base = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench-secret-key",
-            "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent"}
+    base = {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench-secret-key",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+        "AWS_CONFIG_FILE": "/nonexistent",
+    }
     bindirs: dict[str, pathlib.Path] = {}
     boto_pythons: dict[str, str | None] = {}
     for version, real in found.items():
@@ -320,8 +388,13 @@ def main() -> int:
         boto_pythons[version] = str(venv) if venv.exists() else None
 
     def environment(version: str, scheme: str, **extra: str) -> dict[str, str]:
-        env = dict(base, PATH=f"{bindirs[version]}:/usr/bin:/bin", AWS_ENDPOINT_URL_SSM=urls[scheme],
-                   BENCH_PORT=str(fronts[scheme].port), **extra)
+        env = dict(
+            base,
+            PATH=f"{bindirs[version]}:/usr/bin:/bin",
+            AWS_ENDPOINT_URL_SSM=urls[scheme],
+            BENCH_PORT=str(fronts[scheme].port),
+            **extra,
+        )
         if scheme == "https":
             env["AWS_CA_BUNDLE"] = str(work / "ca.pem")
         return env
@@ -331,24 +404,46 @@ def main() -> int:
         for count in counts:
             cases = []
             for version in found:
-                cases += [(version, "layer", [str(opt / "ssm-env-wrapper"), "/bin/true"]),
-                          (version, "layer, no bytecode", [str(bare / "ssm-env-wrapper"), "/bin/true"]),
-                          (version, "floor", [str(bindirs[version] / "python3"), "-I", "-S", "-c",
-                                              FLOOR[scheme]])]
+                cases += [
+                    (version, "layer", [str(opt / "ssm-env-wrapper"), "/bin/true"]),
+                    (version, "layer, no bytecode", [str(bare / "ssm-env-wrapper"), "/bin/true"]),
+                    (
+                        version,
+                        "floor",
+                        [str(bindirs[version] / "python3"), "-I", "-S", "-c", FLOOR[scheme]],
+                    ),
+                ]
                 if boto_pythons[version]:
-                    cases.append((version, "boto3", [boto_pythons[version], str(work / "boto3_wrapper.py"),
-                                                     "/bin/true"]))
+                    cases.append(
+                        (
+                            version,
+                            "boto3",
+                            [boto_pythons[version], str(work / "boto3_wrapper.py"), "/bin/true"],
+                        )
+                    )
             cells: dict[tuple[str, str], dict] = {}
             for _ in range(runs):
                 for version, name, command in cases:  # round-robin
                     fronts[scheme].take()
-                    wall, cpu, rss = run_once(command, environment(
-                        version, scheme, APP_PARAMS_PATH=f"/bench/p{count}"))
+                    wall, cpu, rss = run_once(
+                        command, environment(version, scheme, APP_PARAMS_PATH=f"/bench/p{count}")
+                    )
                     requests, connections = fronts[scheme].take()
-                    cell = cells.setdefault((version, name), {
-                        "table": "matrix", "scheme": scheme, "count": count, "python": version,
-                        "contender": name, "wall": [], "cpu": [], "rss": [], "requests": requests,
-                        "connections": connections})
+                    cell = cells.setdefault(
+                        (version, name),
+                        {
+                            "table": "matrix",
+                            "scheme": scheme,
+                            "count": count,
+                            "python": version,
+                            "contender": name,
+                            "wall": [],
+                            "cpu": [],
+                            "rss": [],
+                            "requests": requests,
+                            "connections": connections,
+                        },
+                    )
                     cell["wall"].append(wall)
                     cell["cpu"].append(cpu)
                     cell["rss"].append(rss)
@@ -363,26 +458,52 @@ def main() -> int:
         (probe / "python3").write_text(f'#!/bin/sh\nexec {real} -X importtime "$@"\n')
         (probe / "python3").chmod(0o755)
         env = environment(version, "https", APP_PARAMS_PATH="/bench/p50")
-        layer = subprocess.run([str(opt / "ssm-env-wrapper"), "/bin/true"], capture_output=True,
-                               text=True, env=dict(env, PATH=f"{probe}:/usr/bin:/bin"), timeout=60)
-        floor = subprocess.run([real, "-X", "importtime", "-I", "-S", "-c", FLOOR["https"]],
-                               capture_output=True, text=True, env=env, timeout=60)
+        layer = subprocess.run(
+            [str(opt / "ssm-env-wrapper"), "/bin/true"],
+            capture_output=True,
+            text=True,
+            env=dict(env, PATH=f"{probe}:/usr/bin:/bin"),
+            timeout=60,
+        )
+        floor = subprocess.run(
+            [real, "-X", "importtime", "-I", "-S", "-c", FLOOR["https"]],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
         extras[version] = sorted(imported(layer.stderr) - imported(floor.stderr))
 
     # Wall time against parameter count, per source, with the RTT (HTTPS, one Python).
-    scale_python = next((v for v in found if v == "%d.%d" % sys.version_info[:2]), list(found)[-1])
+    scale_python = next(
+        (v for v in found if v == "{}.{}".format(*sys.version_info[:2])), list(found)[-1]
+    )
     for count in scale_counts:
         names = ",".join(f"/bench/p{count}/VAR_{i:03d}" for i in range(count))
         sources = {
-            "path (GetParametersByPath pages)": ([str(opt / "ssm-env-wrapper"), "/bin/true"],
-                                                  {"APP_PARAMS_PATH": f"/bench/p{count}"}),
+            "path (GetParametersByPath pages)": (
+                [str(opt / "ssm-env-wrapper"), "/bin/true"],
+                {"APP_PARAMS_PATH": f"/bench/p{count}"},
+            ),
             "names (GetParameters, 10 a call, in parallel)": (
-                [str(opt / "ssm-env-wrapper"), "/bin/true"], {"SSM_ENV_NAMES": names}),
-            "one JSON parameter": ([str(opt / "ssm-env-wrapper"), "/bin/true"],
-                                   {"SSM_ENV_JSON_NAMES": f"/bench/json{count}"}),
+                [str(opt / "ssm-env-wrapper"), "/bin/true"],
+                {"SSM_ENV_NAMES": names},
+            ),
+            "one JSON parameter": (
+                [str(opt / "ssm-env-wrapper"), "/bin/true"],
+                {"SSM_ENV_JSON_NAMES": f"/bench/json{count}"},
+            ),
             "prototype: DescribeParameters + parallel GetParameters": (
-                [str(bindirs[scale_python] / "python3"), "-I", "-S", str(BENCH / "describe_fetch.py"),
-                 str(ROOT / "src"), "/bin/true"], {"APP_PARAMS_PATH": f"/bench/p{count}"}),
+                [
+                    str(bindirs[scale_python] / "python3"),
+                    "-I",
+                    "-S",
+                    str(BENCH / "describe_fetch.py"),
+                    str(ROOT / "src"),
+                    "/bin/true",
+                ],
+                {"APP_PARAMS_PATH": f"/bench/p{count}"},
+            ),
         }
         cells = {}
         for _ in range(runs):
@@ -390,25 +511,50 @@ def main() -> int:
                 fronts["https"].take()
                 wall, cpu, rss = run_once(command, environment(scale_python, "https", **extra))
                 requests, connections = fronts["https"].take()
-                cell = cells.setdefault(name, {"table": "scaling", "scheme": "https", "count": count,
-                                               "python": scale_python, "contender": name, "wall": [],
-                                               "cpu": [], "rss": [], "requests": requests,
-                                               "connections": connections})
+                cell = cells.setdefault(
+                    name,
+                    {
+                        "table": "scaling",
+                        "scheme": "https",
+                        "count": count,
+                        "python": scale_python,
+                        "contender": name,
+                        "wall": [],
+                        "cpu": [],
+                        "rss": [],
+                        "requests": requests,
+                        "connections": connections,
+                    },
+                )
                 cell["wall"].append(wall)
                 cell["cpu"].append(cpu)
                 cell["rss"].append(rss)
         samples += cells.values()
         print(f"scaling {count} parameters: done", file=sys.stderr)
     # Nothing configured: the launcher's shell fast path against a bare interpreter start.
-    idle = {"layer, nothing configured": [str(opt / "ssm-env-wrapper"), "/bin/true"],
-            "python3 -I -S -c pass": [str(bindirs[scale_python] / "python3"), "-I", "-S", "-c", "pass"]}
+    idle = {
+        "layer, nothing configured": [str(opt / "ssm-env-wrapper"), "/bin/true"],
+        "python3 -I -S -c pass": [str(bindirs[scale_python] / "python3"), "-I", "-S", "-c", "pass"],
+    }
     cells = {}
     for _ in range(runs):
         for name, command in idle.items():
             wall, cpu, rss = run_once(command, {"PATH": f"{bindirs[scale_python]}:/usr/bin:/bin"})
-            cell = cells.setdefault(name, {"table": "idle", "scheme": "-", "count": 0,
-                                           "python": scale_python, "contender": name, "wall": [],
-                                           "cpu": [], "rss": [], "requests": 0, "connections": 0})
+            cell = cells.setdefault(
+                name,
+                {
+                    "table": "idle",
+                    "scheme": "-",
+                    "count": 0,
+                    "python": scale_python,
+                    "contender": name,
+                    "wall": [],
+                    "cpu": [],
+                    "rss": [],
+                    "requests": 0,
+                    "connections": 0,
+                },
+            )
             cell["wall"].append(wall)
             cell["cpu"].append(cpu)
             cell["rss"].append(rss)
@@ -416,16 +562,27 @@ def main() -> int:
     server.stop()
 
     results = {
-        "date": datetime.date.today().isoformat(), "machine": machine(), "runs": runs,
-        "rtt_ms": options.rtt, "quick": options.quick,
+        "date": datetime.date.today().isoformat(),
+        "machine": machine(),
+        "runs": runs,
+        "rtt_ms": options.rtt,
+        "quick": options.quick,
         "pythons": {v: platform_version(p) for v, p in found.items()},
-        "boto3": {v: p and subprocess.run([p, "-c", "import boto3; print(boto3.__version__)"],
-                                          capture_output=True, text=True).stdout.strip()
-                  for v, p in boto_pythons.items()},
-        "layer": {"zip_bytes": (work / "dist" / "ssm-env-wrapper-layer.zip").stat().st_size,
-                  "single_bytes": (work / "dist" / "ssm_env_wrapper.py").stat().st_size,
-                  "bytecode": layer_pycs, "build": build.stdout},
-        "extra_imports": extras, "samples": samples,
+        "boto3": {
+            v: p
+            and subprocess.run(
+                [p, "-c", "import boto3; print(boto3.__version__)"], capture_output=True, text=True
+            ).stdout.strip()
+            for v, p in boto_pythons.items()
+        },
+        "layer": {
+            "zip_bytes": (work / "dist" / "ssm-env-wrapper-layer.zip").stat().st_size,
+            "single_bytes": (work / "dist" / "ssm_env_wrapper.py").stat().st_size,
+            "bytecode": layer_pycs,
+            "build": build.stdout,
+        },
+        "extra_imports": extras,
+        "samples": samples,
     }
     pathlib.Path(options.results).write_text(json.dumps(results, indent=1) + "\n")
     shutil.rmtree(work, ignore_errors=True)
@@ -435,8 +592,12 @@ def main() -> int:
 
 
 def platform_version(python: str) -> str:
-    return subprocess.run([python, "-I", "-S", "-c", "import platform; print(platform.python_version())"],
-                          capture_output=True, text=True, timeout=30).stdout.strip()
+    return subprocess.run(
+        [python, "-I", "-S", "-c", "import platform; print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout.strip()
 
 
 if __name__ == "__main__":

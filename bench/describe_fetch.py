@@ -67,7 +67,7 @@ def main() -> None:
         page = lister.call("DescribeParameters", payload, target=path)
         names = [p["Name"] for p in page.get("Parameters", [])]
         for start in range(0, len(names), 10):
-            batches.put(names[start:start + 10])
+            batches.put(names[start : start + 10])
         token = page.get("NextToken")
         if not token:
             break

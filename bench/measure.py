@@ -5,6 +5,7 @@ spawned from it: measured from the benchmark (which holds moto and boto3, ~200 M
 contender would show the benchmark's memory. From here the baseline is this small interpreter,
 the same for every contender.
 """
+
 import os
 import sys
 import time

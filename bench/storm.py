@@ -20,9 +20,11 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PARAMETERS = [{"Name": f"/storm/app/VAR_{i:02d}", "Value": f"value-{i:02d}", "Type": "String"}
-              for i in range(20)]
-BOTO3_WRAPPER = '''\
+PARAMETERS = [
+    {"Name": f"/storm/app/VAR_{i:02d}", "Value": f"value-{i:02d}", "Type": "String"}
+    for i in range(20)
+]
+BOTO3_WRAPPER = """\
 import os, sys
 import boto3
 client = boto3.client("ssm")
@@ -31,7 +33,7 @@ for page in client.get_paginator("get_parameters_by_path").paginate(
     for parameter in page["Parameters"]:
         os.environ[parameter["Name"].rsplit("/", 1)[-1]] = parameter["Value"]
 os.execvp(sys.argv[1], sys.argv[1:])
-'''
+"""
 
 
 class Bucket:
@@ -63,10 +65,12 @@ def serve(bucket_box: list) -> ThreadingHTTPServer:
             pass
 
         def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+            body = json.loads(
+                self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}"
+            )
             if bucket_box[0].take():
                 start = int(body.get("NextToken") or 0)
-                answer = {"Parameters": PARAMETERS[start:start + 10]}
+                answer = {"Parameters": PARAMETERS[start : start + 10]}
                 if start + 10 < len(PARAMETERS):
                     answer["NextToken"] = str(start + 10)
                 status = 200
@@ -90,8 +94,12 @@ def storm(command: list[str], env: dict[str, str], count: int) -> tuple[list[flo
     """Start ``count`` copies at once; return the seconds from launch to each runtime's start
     (for those that started) and how many started."""
     launched = time.time()
-    processes = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                  text=True) for _ in range(count)]
+    processes = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        for _ in range(count)
+    ]
     times = []
     for process in processes:
         out, _ = process.communicate(timeout=60)
@@ -114,19 +122,24 @@ def main() -> int:
     options = parser.parse_args()
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="ssm-env-storm-"))
-    subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(work / "dist")], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["bash", str(ROOT / "build_layer.sh"), str(work / "dist")], check=True, capture_output=True
+    )
     (work / "boto3_wrapper.py").write_text(BOTO3_WRAPPER)
     bindir = work / "bin"
     bindir.mkdir()
     (bindir / "python3").symlink_to(sys.executable)
     box = [Bucket(options.rate)]
     server = serve(box)
-    env = {"PATH": f"{bindir}:/usr/bin:/bin", "AWS_ACCESS_KEY_ID": "storm",
-           "AWS_SECRET_ACCESS_KEY": "storm-secret", "AWS_REGION": "us-east-1",
-           "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_ENDPOINT_URL_SSM": f"http://127.0.0.1:{server.server_address[1]}",
-           "SSM_ENV_PATHS": "/storm/app"}
+    env = {
+        "PATH": f"{bindir}:/usr/bin:/bin",
+        "AWS_ACCESS_KEY_ID": "storm",
+        "AWS_SECRET_ACCESS_KEY": "storm-secret",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL_SSM": f"http://127.0.0.1:{server.server_address[1]}",
+        "SSM_ENV_PATHS": "/storm/app",
+    }
     # The runtime: bash prints the wall-clock instant it started, in microseconds.
     runtime = ["bash", "-c", "echo $EPOCHREALTIME"]
     contenders = {
@@ -134,13 +147,15 @@ def main() -> int:
         "ours: bin/wrapper": [str(ROOT / "bin" / "wrapper")] + runtime,
         "boto3 (default retries)": [sys.executable, str(work / "boto3_wrapper.py")] + runtime,
     }
-    lines = ["# Cold-start storm\n",
-             f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}: "
-             f"{options.functions} wrappers started at once, each loading 20 parameters (2 pages) "
-             f"from an endpoint admitting {options.rate:g} requests/s and throttling the rest "
-             "(ThrottlingException), a fresh bucket per contender. Re-run: `bash bench/storm.sh`.\n",
-             "| round | contender | started | p50 s | p95 s | max s | admitted | throttled |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "# Cold-start storm\n",
+        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}: "
+        f"{options.functions} wrappers started at once, each loading 20 parameters (2 pages) "
+        f"from an endpoint admitting {options.rate:g} requests/s and throttling the rest "
+        "(ThrottlingException), a fresh bucket per contender. Re-run: `bash bench/storm.sh`.\n",
+        "| round | contender | started | p50 s | p95 s | max s | admitted | throttled |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     summary: dict[str, list[float]] = {}
     for round_number in range(1, options.rounds + 1):
         for name, command in contenders.items():
@@ -148,22 +163,28 @@ def main() -> int:
             box[0] = Bucket(options.rate)
             times, started = storm(command, env, options.functions)
             summary.setdefault(name, []).extend(times)
-            lines.append(f"| {round_number} | {name} | {started}/{options.functions} | "
-                         f"{statistics.median(times) if times else float('nan'):.2f} | "
-                         f"{pct(times, 0.95):.2f} | {max(times) if times else float('nan'):.2f} | "
-                         f"{box[0].admitted} | {box[0].throttled} |")
+            lines.append(
+                f"| {round_number} | {name} | {started}/{options.functions} | "
+                f"{statistics.median(times) if times else float('nan'):.2f} | "
+                f"{pct(times, 0.95):.2f} | {max(times) if times else float('nan'):.2f} | "
+                f"{box[0].admitted} | {box[0].throttled} |"
+            )
             print(lines[-1], file=sys.stderr)
     server.shutdown()
     ours = summary["ours: single file (python3 -I -S)"] + summary["ours: bin/wrapper"]
     boto = summary["boto3 (default retries)"]
     expected = options.rounds * 2 * options.functions
     lines.append("")
-    lines.append(f"- every one of ours started inside the 5 s deadline: "
-                 f"{'yes' if len(ours) == expected and max(ours) < 5 else 'NO'} "
-                 f"({len(ours)}/{expected}, max {max(ours):.2f} s)")
-    lines.append(f"- ours p95 {pct(ours, 0.95):.2f} s against boto3's p95 {pct(boto, 0.95):.2f} s "
-                 f"({len(boto)}/{options.rounds * options.functions} boto3 wrappers started): "
-                 f"{'ahead' if pct(ours, 0.95) < pct(boto, 0.95) else 'NOT ahead'}")
+    lines.append(
+        f"- every one of ours started inside the 5 s deadline: "
+        f"{'yes' if len(ours) == expected and max(ours) < 5 else 'NO'} "
+        f"({len(ours)}/{expected}, max {max(ours):.2f} s)"
+    )
+    lines.append(
+        f"- ours p95 {pct(ours, 0.95):.2f} s against boto3's p95 {pct(boto, 0.95):.2f} s "
+        f"({len(boto)}/{options.rounds * options.functions} boto3 wrappers started): "
+        f"{'ahead' if pct(ours, 0.95) < pct(boto, 0.95) else 'NOT ahead'}"
+    )
     text = "\n".join(lines) + "\n"
     print(text)
     pathlib.Path(options.write).write_text(text)

@@ -51,8 +51,13 @@ def ssm(moto_url):
     import boto3
 
     moto_reset(moto_url)
-    return boto3.client("ssm", region_name=REGION, endpoint_url=moto_url,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        "ssm",
+        region_name=REGION,
+        endpoint_url=moto_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def put(ssm, name: str, value: str, kind: str = "String") -> None:
@@ -63,33 +68,40 @@ class Env(dict):
     """An environment whose repr hides the credentials (pytest prints fixtures on failures)."""
 
     def __repr__(self) -> str:
-        return repr({k: ("<hidden>" if k in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") else v)
-                     for k, v in self.items()})
+        return repr(
+            {
+                k: ("<hidden>" if k in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") else v)
+                for k, v in self.items()
+            }
+        )
 
 
 @pytest.fixture
 def env(moto_url):
     """A minimal environment for the wrapper: credentials, region and the local endpoint."""
-    return Env({
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-        "AWS_SESSION_TOKEN": SESSION_TOKEN,
-        "AWS_REGION": REGION,
-        "AWS_ENDPOINT_URL_SSM": moto_url,
-        "LC_ALL": "C.UTF-8",
-        # Never this machine's own ~/.aws/credentials or ~/.aws/config.
-        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/ssm-env-wrapper-tests/credentials",
-        "AWS_CONFIG_FILE": "/nonexistent/ssm-env-wrapper-tests/config",
-    })
+    return Env(
+        {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_SESSION_TOKEN": SESSION_TOKEN,
+            "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL_SSM": moto_url,
+            "LC_ALL": "C.UTF-8",
+            # Never this machine's own ~/.aws/credentials or ~/.aws/config.
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/ssm-env-wrapper-tests/credentials",
+            "AWS_CONFIG_FILE": "/nonexistent/ssm-env-wrapper-tests/config",
+        }
+    )
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The shipping artifacts, built by build_layer.sh into a temporary directory."""
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(out)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["bash", str(ROOT / "build_layer.sh"), str(out)], check=True, capture_output=True
+    )
     opt = out / "opt"
     with zipfile.ZipFile(out / "ssm-env-wrapper-layer.zip") as archive:
         archive.extractall(opt)
@@ -122,16 +134,26 @@ def api(request, built):
     return sys.modules[name]
 
 
-def run(wrapper: list[str], args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(wrapper + args, env=env, capture_output=True, text=True, timeout=60,
-                          **kwargs)
+def run(
+    wrapper: list[str], args: list[str], env: dict[str, str], **kwargs
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        wrapper + args, env=env, capture_output=True, text=True, timeout=60, **kwargs
+    )
 
 
-def run_show_env(wrapper: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess, dict]:
+def run_show_env(
+    wrapper: list[str], env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess, dict]:
     """Run the wrapper around show_env.py; return the process and what the child reported
     (``{}`` when it never started). Also checks that the child is the wrapper's own process."""
-    process = subprocess.Popen(wrapper + [sys.executable, str(SHOW_ENV)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        wrapper + [sys.executable, str(SHOW_ENV)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     out, err = process.communicate(timeout=60)
     done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
     report = json.loads(out) if out.strip() else {}
@@ -145,10 +167,16 @@ def assert_no_secrets(process: subprocess.CompletedProcess, *values: str) -> Non
     """No secret key, session token or parameter value in anything the wrapper printed."""
     printed = (process.stdout or "") + (process.stderr or "")
     # Indexes only: pytest would print both sides of an `in` assertion, the secret included.
-    leaked = [i for i, secret in enumerate((SECRET_KEY, SESSION_TOKEN) + values) if secret in printed]
+    leaked = [
+        i for i, secret in enumerate((SECRET_KEY, SESSION_TOKEN) + values) if secret in printed
+    ]
     # Nor any 12-character run of the credentials (issue 10, defect 9: partial echoes).
-    leaked += [i for i, secret in enumerate((SECRET_KEY, SESSION_TOKEN)) if i not in leaked
-               and any(secret[at:at + 12] in printed for at in range(len(secret) - 11))]
+    leaked += [
+        i
+        for i, secret in enumerate((SECRET_KEY, SESSION_TOKEN))
+        if i not in leaked
+        and any(secret[at : at + 12] in printed for at in range(len(secret) - 11))
+    ]
     assert not leaked, "secrets reached the output (0: secret key, 1: session token, 2+: values)"
 
 

@@ -78,21 +78,27 @@ class FakeRuntimeApi:
                         self.close_connection = True
                         return
                 body = json.dumps(event["payload"]).encode()
-                self._reply(200, body, {
-                    "Content-Type": "application/json",
-                    "Lambda-Runtime-Aws-Request-Id": event["id"],
-                    "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 30_000),
-                    "Lambda-Runtime-Invoked-Function-Arn": FUNCTION_ARN,
-                    "Lambda-Runtime-Trace-Id": event["trace_id"],
-                })
+                self._reply(
+                    200,
+                    body,
+                    {
+                        "Content-Type": "application/json",
+                        "Lambda-Runtime-Aws-Request-Id": event["id"],
+                        "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 30_000),
+                        "Lambda-Runtime-Invoked-Function-Arn": FUNCTION_ARN,
+                        "Lambda-Runtime-Trace-Id": event["trace_id"],
+                    },
+                )
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                parts = self.path[len(PREFIX):].strip("/").split("/")
-                record = {"body": _json_or_bytes(body),
-                          "content_type": self.headers.get("Content-Type"),
-                          "error_type": self.headers.get("Lambda-Runtime-Function-Error-Type"),
-                          "headers": dict(self.headers)}
+                parts = self.path[len(PREFIX) :].strip("/").split("/")
+                record = {
+                    "body": _json_or_bytes(body),
+                    "content_type": self.headers.get("Content-Type"),
+                    "error_type": self.headers.get("Lambda-Runtime-Function-Error-Type"),
+                    "headers": dict(self.headers),
+                }
                 with fake._changed:
                     if self.path == f"{PREFIX}/init/error":
                         fake.init_errors.append(record)
@@ -125,15 +131,23 @@ class FakeRuntimeApi:
     def add_event(self, payload, request_id: str | None = None) -> str:
         request_id = request_id or str(uuid.uuid4())
         with self._changed:
-            self.queue.append({"id": request_id, "payload": payload,
-                               "trace_id": f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};"
-                                           "Parent=53995c3f42cd8ad8;Sampled=0"})
+            self.queue.append(
+                {
+                    "id": request_id,
+                    "payload": payload,
+                    "trace_id": f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};"
+                    "Parent=53995c3f42cd8ad8;Sampled=0",
+                }
+            )
         return request_id
 
     def next_calls(self) -> int:
         with self._lock:
-            return sum(1 for method, path in self.calls
-                       if method == "GET" and path == f"{PREFIX}/invocation/next")
+            return sum(
+                1
+                for method, path in self.calls
+                if method == "GET" and path == f"{PREFIX}/invocation/next"
+            )
 
     def wait_for(self, predicate, timeout: float) -> bool:
         """Wait until ``predicate(self)`` holds (re-checked on every request); False on timeout."""
@@ -175,19 +189,27 @@ def lambda_environment(task_root, function_name: str) -> dict[str, str]:
     }
 
 
-def start_runtime(wrapper, lambda_env, task_root, api, handler="handler.fn", until_exit=False,
-                 timeout=60):
+def start_runtime(
+    wrapper, lambda_env, task_root, api, handler="handler.fn", until_exit=False, timeout=60
+):
     """Start the runtime through the wrapper as Lambda's Python bootstrap does; return once it
     exited by itself or (unless ``until_exit``) posted a response or an invocation error: then
     it is killed, as Lambda ends an environment. Returns the finished process and its pid."""
     environ = dict(lambda_env, AWS_LAMBDA_RUNTIME_API=api.address, _HANDLER=handler)
     # Lambda's Python bootstrap: exec -- "$AWS_LAMBDA_EXEC_WRAPPER" <python> -m awslambdaric "$_HANDLER"
-    process = subprocess.Popen(wrapper + [sys.executable, "-m", "awslambdaric", handler],
-                               env=environ, cwd=task_root, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        wrapper + [sys.executable, "-m", "awslambdaric", handler],
+        env=environ,
+        cwd=task_root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        api.wait_for(lambda a: process.poll() is not None or (not until_exit and (a.responses or a.errors)),
-                     timeout)
+        api.wait_for(
+            lambda a: process.poll() is not None or (not until_exit and (a.responses or a.errors)),
+            timeout,
+        )
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)

@@ -39,8 +39,11 @@ class FakeSsm:
                     body = json.loads(raw)
                 except ValueError:
                     body = None
-                request = {"target": self.headers.get("X-Amz-Target"), "body": body,
-                           "headers": dict(self.headers)}
+                request = {
+                    "target": self.headers.get("X-Amz-Target"),
+                    "body": body,
+                    "headers": dict(self.headers),
+                }
                 with fake._lock:
                     index = len(fake.requests)
                     fake.requests.append(request)
@@ -66,7 +69,9 @@ class FakeSsm:
         self.server.server_close()
 
 
-def send(handler: BaseHTTPRequestHandler, status: int, payload, headers: dict | None = None) -> None:
+def send(
+    handler: BaseHTTPRequestHandler, status: int, payload, headers: dict | None = None
+) -> None:
     headers = dict(headers or {})
     if isinstance(payload, (dict, list)):
         data = json.dumps(payload).encode()
@@ -87,8 +92,11 @@ def send(handler: BaseHTTPRequestHandler, status: int, payload, headers: dict | 
 
 def page(parameters: list[tuple[str, str]], token: str | None = None) -> tuple[int, dict]:
     """A GetParametersByPath answer."""
-    body: dict = {"Parameters": [{"Name": n, "Value": v, "Type": "String", "Version": 1}
-                                 for n, v in parameters]}
+    body: dict = {
+        "Parameters": [
+            {"Name": n, "Value": v, "Type": "String", "Version": 1} for n, v in parameters
+        ]
+    }
     if token:
         body["NextToken"] = token
     return 200, body
@@ -121,8 +129,9 @@ class FaultySsm(FakeSsm):
         super().__init__(script)
         self.stop = threading.Event()
         self.server.stop = self.stop
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __exit__(self, *exc) -> None:
         self.stop.set()
@@ -147,8 +156,9 @@ def _wait_for_close(sock: socket.socket, stop: threading.Event, limit: float = _
             time.sleep(0.05)  # the peer sent more: not expected here, but never spin
 
 
-def http_answer(status: int, payload, headers: dict | None = None, *,
-                content_length: int | None = None) -> bytes:
+def http_answer(
+    status: int, payload, headers: dict | None = None, *, content_length: int | None = None
+) -> bytes:
     """The bytes of one HTTP/1.1 answer with exactly ``headers`` (no Server or Date added, unlike
     BaseHTTPRequestHandler.send_response). ``content_length`` overrides the true length."""
     if isinstance(payload, (dict, list)):
@@ -166,12 +176,14 @@ def http_answer(status: int, payload, headers: dict | None = None, *,
 def raw(data: bytes, *, then_hold: bool = False, then_close: bool = False):
     """A step that writes ``data`` as it is (status line included); then holds the connection open
     until the client gives up, or closes it."""
+
     def step(handler, request):
         handler.connection.sendall(data)
         if then_hold:
             _wait_for_close(handler.connection, _stop_event(handler))
         if then_hold or then_close:
             handler.close_connection = True
+
     return step
 
 
@@ -187,24 +199,29 @@ def reset(handler) -> None:
 def reset_after(data: bytes, pause: float = 0.05):
     """A step that writes ``data`` (e.g. headers promising 1000 bytes and 10 of them), waits a
     moment so that the client reads it, then resets the connection."""
+
     def step(handler, request):
         handler.connection.sendall(data)
         time.sleep(pause)
         reset(handler)
+
     return step
 
 
 def hold():
     """A step that reads the request and never answers, until the client gives up."""
+
     def step(handler, request):
         _wait_for_close(handler.connection, _stop_event(handler))
         handler.close_connection = True
+
     return step
 
 
 def drip(head: bytes, body: bytes, interval: float = 0.3):
     """A step that sends ``head`` at once, then ``body`` one byte every ``interval`` seconds, until
     the body is done, the client goes away or the test ends."""
+
     def step(handler, request):
         sock, stop = handler.connection, _stop_event(handler)
         handler.close_connection = True
@@ -213,9 +230,10 @@ def drip(head: bytes, body: bytes, interval: float = 0.3):
             for i in range(len(body)):
                 if stop.wait(interval):
                     return
-                sock.sendall(body[i:i + 1])
+                sock.sendall(body[i : i + 1])
         except OSError:
             return
+
     return step
 
 
@@ -228,6 +246,7 @@ def request_text(handler, request) -> str:
 def by_token(first, rest):
     """A step that answers the first page (no NextToken in the request) with ``first`` and every
     later request with ``rest`` (each a step: a tuple or a callable)."""
+
     def step(handler, request):
         chosen = first if not (request["body"] or {}).get("NextToken") else rest
         if callable(chosen):
@@ -235,6 +254,7 @@ def by_token(first, rest):
         else:
             status, payload, *more = chosen
             send(handler, status, payload, more[0] if more else {})
+
     return step
 
 
@@ -334,7 +354,9 @@ class SilentServer(_Listener):
                     self.received += data
 
 
-def pipe(a: socket.socket, b: socket.socket, stop: threading.Event, limit: float = _HOLD_LIMIT) -> None:
+def pipe(
+    a: socket.socket, b: socket.socket, stop: threading.Event, limit: float = _HOLD_LIMIT
+) -> None:
     """Copy bytes both ways between ``a`` and ``b`` (either may be TLS) until one side closes."""
     end = time.monotonic() + limit
     while not stop.is_set() and time.monotonic() < end:
@@ -415,21 +437,25 @@ class ConnectProxy(_Listener):
             self.lines.append(lines[0])
             self.headers.append(headers)
         if self.status is not None:
-            conn.sendall(f"HTTP/1.1 {self.status} Refused\r\nContent-Length: 0\r\n"
-                         "Connection: close\r\n\r\n".encode())
+            conn.sendall(
+                f"HTTP/1.1 {self.status} Refused\r\nContent-Length: 0\r\n"
+                "Connection: close\r\n\r\n".encode()
+            )
             return
         method, target, _ = (lines[0].split(" ") + ["", ""])[:3]
         if method == "CONNECT":
             hostport = target
         elif target.startswith("http://"):
-            hostport = target[len("http://"):].split("/", 1)[0]
+            hostport = target[len("http://") :].split("/", 1)[0]
         else:
             conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
             return
         host, _, port = hostport.rpartition(":")
         address = self.hosts.get(host.strip("[]"))
         if address is None or not port.isdigit():
-            conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            conn.sendall(
+                b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
             return
         upstream = self.track(socket.create_connection((address, int(port)), timeout=5))
         if method == "CONNECT":
@@ -459,16 +485,23 @@ class ContainerCredentials:
                 pass
 
             def do_GET(self):
-                provider.requests.append({"path": self.path, "headers": {
-                    k.lower(): v for k, v in self.headers.items()}})
+                provider.requests.append(
+                    {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}}
+                )
                 status, body, *more = provider.answer if self.path == provider.path else (404, "no")
-                send(self, status, body, {"Content-Type": "application/json", **(more[0] if more else {})})
+                send(
+                    self,
+                    status,
+                    body,
+                    {"Content-Type": "application/json", **(more[0] if more else {})},
+                )
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> ContainerCredentials:
         self._thread.start()
@@ -508,9 +541,15 @@ class SsmModel:
 
     def _parameter(self, name: str, version: int, selector: str = "") -> dict:
         value = self.versions[name][version - 1][0]
-        parameter = {"Name": name, "Type": "String", "Value": value, "Version": version,
-                     "ARN": f"arn:aws:ssm:{self.region}:{ACCOUNT}:parameter/{name.lstrip('/')}",
-                     "DataType": "text", "LastModifiedDate": 1.7e9}
+        parameter = {
+            "Name": name,
+            "Type": "String",
+            "Value": value,
+            "Version": version,
+            "ARN": f"arn:aws:ssm:{self.region}:{ACCOUNT}:parameter/{name.lstrip('/')}",
+            "DataType": "text",
+            "LastModifiedDate": 1.7e9,
+        }
         if selector:
             parameter["Selector"] = selector
         return parameter
@@ -520,12 +559,18 @@ class SsmModel:
         if not colon:
             name, chosen = requested, ""
         if name.startswith(SECRETS_PREFIX):
-            secret = name[len(SECRETS_PREFIX):]
+            secret = name[len(SECRETS_PREFIX) :]
             if secret not in self.secrets or chosen:
                 return None
-            return {"Name": name, "Type": "SecureString", "Value": self.secrets[secret], "Version": 0,
-                    "ARN": f"arn:aws:secretsmanager:{self.region}:{ACCOUNT}:secret:{secret}-AbCdEf",
-                    "SourceResult": "{}", "DataType": "text"}
+            return {
+                "Name": name,
+                "Type": "SecureString",
+                "Value": self.secrets[secret],
+                "Version": 0,
+                "ARN": f"arn:aws:secretsmanager:{self.region}:{ACCOUNT}:secret:{secret}-AbCdEf",
+                "SourceResult": "{}",
+                "DataType": "text",
+            }
         versions = self.versions.get(name)
         if not versions:
             return None
@@ -535,7 +580,11 @@ class SsmModel:
             if len(chosen) > 9:
                 return None
             number = int(chosen)
-            return self._parameter(name, number, ":" + chosen) if 1 <= number <= len(versions) else None
+            return (
+                self._parameter(name, number, ":" + chosen)
+                if 1 <= number <= len(versions)
+                else None
+            )
         for number, (_, labels) in enumerate(versions, 1):
             if chosen in labels:
                 return self._parameter(name, number, ":" + chosen)
@@ -543,17 +592,27 @@ class SsmModel:
 
     def get_parameters(self, names: list[str]) -> dict:
         found = [(name, self.lookup(name)) for name in names]
-        return {"Parameters": [p for _, p in found if p is not None],
-                "InvalidParameters": [name for name, p in found if p is None]}
+        return {
+            "Parameters": [p for _, p in found if p is not None],
+            "InvalidParameters": [name for name, p in found if p is None],
+        }
 
-    def get_parameters_by_path(self, path: str, recursive: bool, max_results: int = 10,
-                               token: str | None = None) -> dict:
+    def get_parameters_by_path(
+        self, path: str, recursive: bool, max_results: int = 10, token: str | None = None
+    ) -> dict:
         base = path.rstrip("/") + "/"
-        names = sorted(n for n in self.versions if n.startswith(base) and (
-            recursive or "/" not in n[len(base):]))
-        start = int(token[len("page-"):]) if token else 0
-        body: dict = {"Parameters": [self._parameter(n, len(self.versions[n]))
-                                     for n in names[start:start + max_results]]}
+        names = sorted(
+            n
+            for n in self.versions
+            if n.startswith(base) and (recursive or "/" not in n[len(base) :])
+        )
+        start = int(token[len("page-") :]) if token else 0
+        body: dict = {
+            "Parameters": [
+                self._parameter(n, len(self.versions[n]))
+                for n in names[start : start + max_results]
+            ]
+        }
         if start + max_results < len(names):
             body["NextToken"] = f"page-{start + max_results}"
         return body
@@ -564,18 +623,23 @@ class SsmModel:
         if target.endswith(".GetParameters"):
             return 200, self.get_parameters(list(body.get("Names") or []))
         if target.endswith(".GetParametersByPath"):
-            return 200, self.get_parameters_by_path(body["Path"], bool(body.get("Recursive")),
-                                                    int(body.get("MaxResults") or 10),
-                                                    body.get("NextToken"))
+            return 200, self.get_parameters_by_path(
+                body["Path"],
+                bool(body.get("Recursive")),
+                int(body.get("MaxResults") or 10),
+                body.get("NextToken"),
+            )
         return 400, {"__type": "com.amazonaws.ssm#InvalidAction", "message": target}
 
 
 def modelled(model: SsmModel, tamper=None):
     """A step answering from ``model``; ``tamper(body, request)`` may change (or replace) the
     answer's body first: the hostile endpoint. A str or bytes it returns is sent as it is."""
+
     def step(handler, request):
         status, body = model.answer(request)
         if tamper is not None and status == 200:
             body = tamper(body, request)
         send(handler, status, body, {"Content-Type": "application/x-amz-json-1.1"})
+
     return step

@@ -3,6 +3,7 @@
 The two credential secrets are reported as present or not, never as values, so that nothing a
 test captures (or pytest shows on a failure) can carry them.
 """
+
 import json
 import os
 import sys

@@ -32,7 +32,11 @@ from fake_ssm import FaultySsm, SsmModel, modelled
 VALUE_A1, VALUE_A2 = "valueA1-DoNotPrint-k2Lm", "valueA2-DoNotPrint-p9Qr"
 VALUE_B = "valueB-DoNotPrint-x7Wz"
 VALUE_SECRET = "secretValue-DoNotPrint-Hh3j"
-VALUE_X, VALUE_Y, VALUE_C = "valueX-DoNotPrint-1aa", "valueY-DoNotPrint-2bb", "valueC-DoNotPrint-3cc"
+VALUE_X, VALUE_Y, VALUE_C = (
+    "valueX-DoNotPrint-1aa",
+    "valueY-DoNotPrint-2bb",
+    "valueC-DoNotPrint-3cc",
+)
 VALUES = (VALUE_A1, VALUE_A2, VALUE_B, VALUE_SECRET, VALUE_X, VALUE_Y, VALUE_C)
 DEEP = 100_000  # far past any recursion limit: json's C scanner raises RecursionError near 1000
 
@@ -56,16 +60,20 @@ def model() -> SsmModel:
 
 # ----------------------------------------------------------------------------- tampering
 
+
 def _parameters(body):
     return body["Parameters"]
 
 
 def drop(name):
-    return lambda body, request: dict(body, Parameters=[p for p in _parameters(body) if p["Name"] != name])
+    return lambda body, request: dict(
+        body, Parameters=[p for p in _parameters(body) if p["Name"] != name]
+    )
 
 
 def edit(name, **fields):
     """Change fields of the parameter ``name`` (a field set to ``...`` is removed)."""
+
     def tamper(body, request):
         out = []
         for p in _parameters(body):
@@ -73,6 +81,7 @@ def edit(name, **fields):
                 p = {k: v for k, v in {**p, **fields}.items() if v is not ...}
             out.append(p)
         return dict(body, Parameters=out)
+
     return tamper
 
 
@@ -96,8 +105,11 @@ def raw_body(text):
 def first_page_again(body, request):
     """Every later page also repeats the first page's first parameter."""
     if (request["body"] or {}).get("NextToken"):
-        return dict(body, Parameters=_parameters(body) + [dict(model().get_parameters_by_path(
-            "/many", False)["Parameters"][0])])
+        return dict(
+            body,
+            Parameters=_parameters(body)
+            + [dict(model().get_parameters_by_path("/many", False)["Parameters"][0])],
+        )
     return body
 
 
@@ -112,44 +124,74 @@ INCONSISTENT = {
     "label-omitted": ({"SSM_ENV_NAMES": "OLD=/app/a:old"}, drop("/app/a"), "/app/a:old"),
     "reference-omitted": ({"DB_PASSWORD": "ssm:/app/b"}, drop("/app/b"), "/app/b"),
     "json-name-omitted": ({"SSM_ENV_JSON_NAMES": "DB_=/app/json"}, drop("/app/json"), "/app/json"),
-    "secret-omitted": ({"SSM_ENV_NAMES": "S=/aws/reference/secretsmanager/s"},
-                       drop("/aws/reference/secretsmanager/s"), "/aws/reference/secretsmanager/s"),
+    "secret-omitted": (
+        {"SSM_ENV_NAMES": "S=/aws/reference/secretsmanager/s"},
+        drop("/aws/reference/secretsmanager/s"),
+        "/aws/reference/secretsmanager/s",
+    ),
     # The mirror image: an answer holding what was not asked.
     "name-unasked": (NAMES, add(Name="/app/other", Value="x"), "/app/other"),
     "name-case": (NAMES, edit("/app/b", Name="/app/B"), "/app/B"),
     "name-trailing-slash": (NAMES, edit("/app/b", Name="/app/b/"), "/app/b/"),
-    "name-as-other-secret": ({"SSM_ENV_NAMES": "S=/aws/reference/secretsmanager/s"},
-                             edit("/aws/reference/secretsmanager/s", Name="/s"), "/s"),
+    "name-as-other-secret": (
+        {"SSM_ENV_NAMES": "S=/aws/reference/secretsmanager/s"},
+        edit("/aws/reference/secretsmanager/s", Name="/s"),
+        "/s",
+    ),
     "name-twice": (NAMES, double, "/app/a"),
     "name-valid-and-invalid": (NAMES, top(InvalidParameters=["/app/b"]), "/app/b"),
     "invalid-unasked": (NAMES, top(InvalidParameters=["/app/zzz"]), "/app/zzz"),
     "selector-wrong": ({"SSM_ENV_NAMES": "V1=/app/a:1"}, edit("/app/a", Selector=":2"), "/app/a:1"),
-    "selector-label-wrong": ({"SSM_ENV_NAMES": "OLD=/app/a:old"}, edit("/app/a", Selector=":new"),
-                             "/app/a:old"),
+    "selector-label-wrong": (
+        {"SSM_ENV_NAMES": "OLD=/app/a:old"},
+        edit("/app/a", Selector=":new"),
+        "/app/a:old",
+    ),
     "selector-unasked": (NAMES, edit("/app/a", Selector=":1"), "/app/a"),
-    "version-wrong": ({"SSM_ENV_NAMES": "V1=/app/a:1"}, edit("/app/a", Selector=..., Version=2),
-                      "/app/a:1"),
+    "version-wrong": (
+        {"SSM_ENV_NAMES": "V1=/app/a:1"},
+        edit("/app/a", Selector=..., Version=2),
+        "/app/a:1",
+    ),
     "version-selector-past-the-int-limit": (
         {"SSM_ENV_NAMES": "V=/app/a:" + "9" * 5000},
-        lambda body, request: {"Parameters": [{"Name": "/app/a", "Value": VALUE_A1, "Type": "String",
-                                               "Version": 1, "Selector": ":" + "9" * 5000}]},
-        "/app/a:999"),
-    "version-wrong-selector-right": ({"SSM_ENV_NAMES": "V1=/app/a:1"}, edit("/app/a", Version=2),
-                                     "/app/a:1"),
+        lambda body, request: {
+            "Parameters": [
+                {
+                    "Name": "/app/a",
+                    "Value": VALUE_A1,
+                    "Type": "String",
+                    "Version": 1,
+                    "Selector": ":" + "9" * 5000,
+                }
+            ]
+        },
+        "/app/a:999",
+    ),
+    "version-wrong-selector-right": (
+        {"SSM_ENV_NAMES": "V1=/app/a:1"},
+        edit("/app/a", Version=2),
+        "/app/a:1",
+    ),
     "path-outside": (PATH, add(Name="/other/B", Value="x"), "/other/B"),
     "path-sibling-prefix": (PATH, add(Name="/pp/B", Value="x"), "/pp/B"),
     "path-not-direct-child": (PATH, add(Name="/p/sub/D", Value="x"), "/p/sub/D"),
     "path-the-path-itself": (PATH, add(Name="/p", Value="x"), "/p"),
     "path-case": (PATH, edit("/p/X", Name="/P/X"), "/P/X"),
     "path-trailing-slash": (PATH, edit("/p/X", Name="/p/X/"), "/p/X/"),
-    "path-empty-segment": ({"SSM_ENV_PATHS": "/p", "SSM_ENV_RECURSIVE": "true"},
-                           edit("/p/sub/C", Name="/p//C"), "/p//C"),
+    "path-empty-segment": (
+        {"SSM_ENV_PATHS": "/p", "SSM_ENV_RECURSIVE": "true"},
+        edit("/p/sub/C", Name="/p//C"),
+        "/p//C",
+    ),
     "path-control-characters": (PATH, edit("/p/X", Name="/p/X\nssm-env-wrapper: forged"), "/p/X"),
     "path-twice-in-a-page": (PATH, double, "/p/X"),
     "path-twice-across-pages": ({"SSM_ENV_PATHS": "/many"}, first_page_again, "/many/P00"),
-    "path-page-over-max-results": ({"SSM_ENV_PATHS": "/many"},
-                                   lambda body, request: dict(body, Parameters=_parameters(body) * 2),
-                                   "/many"),
+    "path-page-over-max-results": (
+        {"SSM_ENV_PATHS": "/many"},
+        lambda body, request: dict(body, Parameters=_parameters(body) * 2),
+        "/many",
+    ),
 }
 
 MALFORMED = {
@@ -174,14 +216,26 @@ MALFORMED = {
     "version-string": ({"SSM_ENV_NAMES": "V1=/app/a:1"}, edit("/app/a", Version="1"), "Version"),
     "invalid-parameters-string": (NAMES, top(InvalidParameters="/app/b"), "InvalidParameters"),
     "invalid-parameters-number": (NAMES, top(InvalidParameters=[7]), "InvalidParameters"),
-    "answer-deeply-nested": (PATH, raw_body('{"Parameters": ' + "[" * DEEP + "]" * DEEP + "}"),
-                             "GetParametersByPath /p failed"),
-    "answer-deeply-nested-object": (NAMES, raw_body('{"X": ' + '{"a": ' * DEEP + "1" + "}" * DEEP + "}"),
-                                    "GetParameters /app/a, /app/b failed"),
-    "answer-huge-number": (PATH, raw_body('{"Parameters": [], "NextToken": ' + "9" * 5000 + "}"),
-                           "GetParametersByPath /p failed"),
-    "answer-invalid-json": (PATH, raw_body('{"Parameters": [{"Name": "/p/X", "Value": "'),
-                            "GetParametersByPath /p failed"),
+    "answer-deeply-nested": (
+        PATH,
+        raw_body('{"Parameters": ' + "[" * DEEP + "]" * DEEP + "}"),
+        "GetParametersByPath /p failed",
+    ),
+    "answer-deeply-nested-object": (
+        NAMES,
+        raw_body('{"X": ' + '{"a": ' * DEEP + "1" + "}" * DEEP + "}"),
+        "GetParameters /app/a, /app/b failed",
+    ),
+    "answer-huge-number": (
+        PATH,
+        raw_body('{"Parameters": [], "NextToken": ' + "9" * 5000 + "}"),
+        "GetParametersByPath /p failed",
+    ),
+    "answer-invalid-json": (
+        PATH,
+        raw_body('{"Parameters": [{"Name": "/p/X", "Value": "'),
+        "GetParametersByPath /p failed",
+    ),
     "answer-array": (NAMES, raw_body("[]"), "GetParameters /app/a, /app/b failed"),
     # JSON values under SSM_ENV_JSON_NAMES: the careless parameter writer.
     "json-value-invalid": ({"SSM_ENV_JSON_NAMES": "/app/badjson"}, None, "/app/badjson"),
@@ -199,7 +253,9 @@ def layer(built):
 
 def through(wrapper, env, sources, tamper, **extra):
     with FaultySsm([modelled(model(), tamper)]) as fake:
-        proc, report = run_show_env(wrapper, dict(env, AWS_ENDPOINT_URL_SSM=fake.url, **sources, **extra))
+        proc, report = run_show_env(
+            wrapper, dict(env, AWS_ENDPOINT_URL_SSM=fake.url, **sources, **extra)
+        )
         requests = list(fake.requests)
     # The runtime's environment (stdout) holds values by design; the wrapper's lines never do.
     assert_no_secrets(subprocess.CompletedProcess([], 0, "", proc.stderr), *VALUES)
@@ -242,7 +298,9 @@ def test_inconsistent_answers_fail_closed_in_every_shipped_form(env, wrapper, ca
     assert named in one_line(proc)
 
 
-@pytest.mark.parametrize("case", ["next-token-list", "answer-deeply-nested", "json-value-deeply-nested"])
+@pytest.mark.parametrize(
+    "case", ["next-token-list", "answer-deeply-nested", "json-value-deeply-nested"]
+)
 def test_malformed_answers_fail_closed_in_every_shipped_form(env, wrapper, case):
     sources, tamper, named = MALFORMED[case]
     proc, report, _ = through(wrapper, env, sources, tamper)
@@ -252,17 +310,30 @@ def test_malformed_answers_fail_closed_in_every_shipped_form(env, wrapper, case)
 
 # ------------------------------------------------------------------ what a consistent answer gives
 
+
 def test_the_real_apis_answers_load_every_kind_of_name(env, wrapper):
     """Selectors come back as ``Selector`` and a secret under its full reference name: all match."""
-    sources = {"SSM_ENV_NAMES": "/app/a,V1=/app/a:1,OLD=/app/a:old,S=/aws/reference/secretsmanager/s",
-               "SSM_ENV_JSON_NAMES": "DB_=/app/json", "DB_PASSWORD": "ssm:/app/b",
-               "SSM_ENV_PATHS": "/p,/many"}
+    sources = {
+        "SSM_ENV_NAMES": "/app/a,V1=/app/a:1,OLD=/app/a:old,S=/aws/reference/secretsmanager/s",
+        "SSM_ENV_JSON_NAMES": "DB_=/app/json",
+        "DB_PASSWORD": "ssm:/app/b",
+        "SSM_ENV_PATHS": "/p,/many",
+    }
     proc, report, requests = through(wrapper, env, sources, None)
     assert proc.returncode == 0, proc.stderr
     got = report["env"]
-    expected = {"a": VALUE_A2, "V1": VALUE_A1, "OLD": VALUE_A1, "S": VALUE_SECRET,
-                "DB_host": "db.internal", "DB_port": "5432", "DB_PASSWORD": VALUE_B,
-                "X": VALUE_X, "Y": VALUE_Y, **{f"P{i:02d}": f"many-{i}" for i in range(12)}}
+    expected = {
+        "a": VALUE_A2,
+        "V1": VALUE_A1,
+        "OLD": VALUE_A1,
+        "S": VALUE_SECRET,
+        "DB_host": "db.internal",
+        "DB_port": "5432",
+        "DB_PASSWORD": VALUE_B,
+        "X": VALUE_X,
+        "Y": VALUE_Y,
+        **{f"P{i:02d}": f"many-{i}" for i in range(12)},
+    }
     assert {k: got.get(k) for k in expected} == expected
     assert "C" not in got  # /p/sub/C is not a direct child of /p
 
@@ -287,12 +358,16 @@ def test_invalid_names_stay_one_error_listing_them(env, layer):
 
 # ------------------------------------------------------------------------ SSM_ENV_ON_ERROR=continue
 
-@pytest.mark.parametrize("case, lost", [
-    ("name-omitted", ("a", "B")),             # the whole batch: its answer cannot be trusted
-    ("path-outside", ("X", "Y", "B")),        # the whole path, every page
-    ("next-token-list", ("X", "Y")),
-    ("answer-deeply-nested", ("X", "Y")),
-])
+
+@pytest.mark.parametrize(
+    "case, lost",
+    [
+        ("name-omitted", ("a", "B")),  # the whole batch: its answer cannot be trusted
+        ("path-outside", ("X", "Y", "B")),  # the whole path, every page
+        ("next-token-list", ("X", "Y")),
+        ("answer-deeply-nested", ("X", "Y")),
+    ],
+)
 def test_continue_mode_drops_the_whole_job_and_starts_the_runtime(env, layer, case, lost):
     sources, tamper, named = {**INCONSISTENT, **MALFORMED}[case]
     # A second, untouched source (another job) shows that only the job with the bad answer is
@@ -308,27 +383,41 @@ def test_continue_mode_drops_the_whole_job_and_starts_the_runtime(env, layer, ca
             return body
         return tamper(body, request)
 
-    proc, report, _ = through(layer, env, sources, only_the_case, SSM_ENV_ON_ERROR="continue", **extra)
+    proc, report, _ = through(
+        layer, env, sources, only_the_case, SSM_ENV_ON_ERROR="continue", **extra
+    )
     assert proc.returncode == 0, proc.stderr
     got = report["env"]
     assert got.get(kept[0]) == kept[1]
     assert not [name for name in lost if name in got]
-    warnings = [line for line in proc.stderr.splitlines()
-                if line.startswith("ssm-env-wrapper: warn: SSM_ENV_ON_ERROR=continue, starting without: ")]
+    warnings = [
+        line
+        for line in proc.stderr.splitlines()
+        if line.startswith("ssm-env-wrapper: warn: SSM_ENV_ON_ERROR=continue, starting without: ")
+    ]
     assert len(warnings) == 1 and named in warnings[0]
 
 
 def test_continue_mode_unsets_a_reference_the_answer_left_out(env, layer):
-    proc, report, _ = through(layer, env, {"DB_PASSWORD": "ssm:/app/b"}, drop("/app/b"),
-                              SSM_ENV_ON_ERROR="continue")
+    proc, report, _ = through(
+        layer, env, {"DB_PASSWORD": "ssm:/app/b"}, drop("/app/b"), SSM_ENV_ON_ERROR="continue"
+    )
     assert proc.returncode == 0, proc.stderr
     assert "DB_PASSWORD" not in report["env"]
-    assert "answer is inconsistent" in proc.stderr and "unset unresolved references: DB_PASSWORD" in proc.stderr
+    assert (
+        "answer is inconsistent" in proc.stderr
+        and "unset unresolved references: DB_PASSWORD" in proc.stderr
+    )
 
 
 def test_continue_mode_drops_a_json_value_that_is_not_an_object(env, layer):
-    proc, report, _ = through(layer, env, {"SSM_ENV_JSON_NAMES": "/app/deep,DB_=/app/json"}, None,
-                              SSM_ENV_ON_ERROR="continue")
+    proc, report, _ = through(
+        layer,
+        env,
+        {"SSM_ENV_JSON_NAMES": "/app/deep,DB_=/app/json"},
+        None,
+        SSM_ENV_ON_ERROR="continue",
+    )
     assert proc.returncode == 0, proc.stderr
     assert report["env"]["DB_host"] == "db.internal" and "k" not in report["env"]
     assert "/app/deep" in proc.stderr
@@ -336,17 +425,27 @@ def test_continue_mode_drops_a_json_value_that_is_not_an_object(env, layer):
 
 # ------------------------------------------------------------------ a hostile Date on a skew answer
 
-@pytest.mark.parametrize("date", ["Mon, 01 Jan 99999999 00:00:00 GMT",   # past datetime's years
-                                  "1 Jan 2020 00:00:00 +99999999999",    # an absurd offset
-                                  "Mon, 01 Jan 1900 00:00:00 GMT"])
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "Mon, 01 Jan 99999999 00:00:00 GMT",  # past datetime's years
+        "1 Jan 2020 00:00:00 +99999999999",  # an absurd offset
+        "Mon, 01 Jan 1900 00:00:00 GMT",
+    ],
+)
 def test_a_skew_answer_with_an_absurd_date_is_not_adopted(env, layer, date):
     """The clock-skew retry adopts the endpoint's Date; one no clock could show is an answer to
     report, never a traceback nor a signature dated in another millennium."""
     from fake_ssm import http_answer, page, raw
 
-    skewed = raw(http_answer(400, {"__type": "RequestTimeTooSkewed", "message": "skewed"}, {"Date": date}))
+    skewed = raw(
+        http_answer(400, {"__type": "RequestTimeTooSkewed", "message": "skewed"}, {"Date": date})
+    )
     with FaultySsm([skewed, page([("/p/X", VALUE_X)])]) as fake:
-        proc, report = run_show_env(layer, dict(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/p"))
+        proc, report = run_show_env(
+            layer, dict(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/p")
+        )
         assert len(fake.requests) == 1  # not retried with that clock
     assert proc.returncode == 1 and report == {}
     assert "GetParametersByPath /p failed (RequestTimeTooSkewed)" in one_line(proc)
@@ -354,11 +453,17 @@ def test_a_skew_answer_with_an_absurd_date_is_not_adopted(env, layer, date):
 
 # ------------------------------------------------------------------------- the root path, moto
 
-@pytest.mark.parametrize("recursive, expected", [
-    ("false", {"top": "t-value", "root_leaf": "r-value"}),
-    ("true", {"top": "t-value", "root_leaf": "r-value", "deep": "d-value"}),
-])
-def test_the_root_path_holds_names_with_and_without_a_leading_slash(ssm, env, api, recursive, expected):
+
+@pytest.mark.parametrize(
+    "recursive, expected",
+    [
+        ("false", {"top": "t-value", "root_leaf": "r-value"}),
+        ("true", {"top": "t-value", "root_leaf": "r-value", "deep": "d-value"}),
+    ],
+)
+def test_the_root_path_holds_names_with_and_without_a_leading_slash(
+    ssm, env, api, recursive, expected
+):
     """Below ``/`` SSM also returns top-level names that have no leading slash (moto does too)."""
     from conftest import put
 
@@ -374,13 +479,19 @@ def test_a_reference_is_resolved_only_by_the_answer_to_its_own_request(env, laye
     """In continue mode, a name whose GetParameters answer failed stays unresolved even when a
     path loaded in the same start holds a parameter of that name: each value comes from the
     request that asked for it."""
+
     def omit_b_from_names(body, request):
         if (request["body"] or {}).get("Names"):
             return drop("/p/X")(body, request)
         return body
 
-    proc, report, _ = through(layer, env, {"SSM_ENV_PATHS": "/p", "DB_PASSWORD": "ssm:/p/X"},
-                              omit_b_from_names, SSM_ENV_ON_ERROR="continue")
+    proc, report, _ = through(
+        layer,
+        env,
+        {"SSM_ENV_PATHS": "/p", "DB_PASSWORD": "ssm:/p/X"},
+        omit_b_from_names,
+        SSM_ENV_ON_ERROR="continue",
+    )
     assert proc.returncode == 0, proc.stderr
     assert report["env"]["X"] == VALUE_X  # the path's own answer is consistent: it loads
     assert "DB_PASSWORD" not in report["env"]
@@ -396,7 +507,9 @@ def test_a_huge_answer_fails_closed_in_one_line(env, layer):
         return dict(body, Parameters=[dict(p, Value=big + p["Name"]) for p in _parameters(body)])
 
     with FaultySsm([modelled(model(), huge)]) as fake:
-        proc, report = run_show_env(layer, dict(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/many"))
+        proc, report = run_show_env(
+            layer, dict(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/many")
+        )
     assert proc.returncode == 1 and report == {}
     assert big[:64] not in proc.stderr
     assert "cannot put in the environment" in one_line(proc)

@@ -12,7 +12,10 @@ def test_load_parameters_returns_variables(ssm, env, api):
     put(ssm, "/prod/app/deeper/LEVEL", "2")
     assert api.load_parameters("/prod/app", environ=env) == {"DB_HOST": "db", "db_pass": "pw"}
     assert api.load_parameters(["prod/app/", "/prod/app"], recursive=True, environ=env) == {
-        "DB_HOST": "db", "db_pass": "pw", "LEVEL": "2"}
+        "DB_HOST": "db",
+        "db_pass": "pw",
+        "LEVEL": "2",
+    }
 
 
 def test_explicit_arguments_win_over_the_environment(ssm, env, api):
@@ -20,8 +23,9 @@ def test_explicit_arguments_win_over_the_environment(ssm, env, api):
     endpoint = env.pop("AWS_ENDPOINT_URL_SSM")
     env["AWS_REGION"] = "eu-west-1"
     credentials = api.Credentials(ACCESS_KEY, SECRET_KEY)
-    assert api.load_parameters("/prod/app", environ={}, credentials=credentials, region="us-east-1",
-                               endpoint_url=endpoint) == {"X": "x"}
+    assert api.load_parameters(
+        "/prod/app", environ={}, credentials=credentials, region="us-east-1", endpoint_url=endpoint
+    ) == {"X": "x"}
 
 
 def test_apply_environment_sets_all_or_nothing(ssm, env, api):
@@ -33,7 +37,6 @@ def test_apply_environment_sets_all_or_nothing(ssm, env, api):
     assert sorted(result.variables) == ["A", "B"]
     assert result.parameters == {"A": "/prod/app/A", "B": "/prod/app/B"}
     assert "'a'" not in repr(result) and "A" in repr(result)
-
 
 
 def test_case_makes_distinct_variables(ssm, env, api):
@@ -72,16 +75,23 @@ def test_errors_are_one_base_class(env, api):
         api.load_parameters("/x", environ=env)
     with pytest.raises(api.ConfigError):
         api.load_parameters("/bad path", environ=env)
-    for name in ("ConfigError", "CredentialsError", "CommandNotFoundError", "EndpointError",
-                 "AwsApiError", "NameCollisionError"):
+    for name in (
+        "ConfigError",
+        "CredentialsError",
+        "CommandNotFoundError",
+        "EndpointError",
+        "AwsApiError",
+        "NameCollisionError",
+    ):
         assert issubclass(getattr(api, name), api.SsmEnvError)
 
 
 def test_endpoint_error_chains_the_cause(api):
     env = {"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b", "AWS_REGION": "us-east-1"}
     with pytest.raises(api.EndpointError) as caught:
-        api.load_parameters("/x", environ=env, endpoint_url="http://127.0.0.1:9", timeout=2,
-                            max_attempts=1)
+        api.load_parameters(
+            "/x", environ=env, endpoint_url="http://127.0.0.1:9", timeout=2, max_attempts=1
+        )
     assert isinstance(caught.value.__cause__, OSError)
 
 
@@ -94,8 +104,14 @@ def test_credentials_never_show_their_secrets(api):
 
 
 def test_settings_parse_once_and_are_immutable(api):
-    settings = api.Settings.from_environ({"APP_ENV": "prod", "APP_PARAMS_PATH": "app",
-                                          "SSM_ENV_PATHS": "/shared,/prod/app,,", "SSM_ENV_RECURSIVE": "YES"})
+    settings = api.Settings.from_environ(
+        {
+            "APP_ENV": "prod",
+            "APP_PARAMS_PATH": "app",
+            "SSM_ENV_PATHS": "/shared,/prod/app,,",
+            "SSM_ENV_RECURSIVE": "YES",
+        }
+    )
     assert settings == api.Settings(("/prod/app", "/shared"), True)
     assert settings.has_sources
     with pytest.raises(AttributeError):
@@ -107,10 +123,18 @@ def test_settings_parse_once_and_are_immutable(api):
         api.Settings.from_environ({"SSM_ENV_RECURSIVE": "on"})
 
 
-@pytest.mark.parametrize("name, variable", [
-    ("/a/b/DB_HOST", "DB_HOST"), ("/a/db-host", "db_host"), ("/a/1x", "_1x"), ("/a/é", "_"),
-    ("plain", "plain"), ("/a/x.y-z", "x_y_z"), ("/a/9", "_9"),
-])
+@pytest.mark.parametrize(
+    "name, variable",
+    [
+        ("/a/b/DB_HOST", "DB_HOST"),
+        ("/a/db-host", "db_host"),
+        ("/a/1x", "_1x"),
+        ("/a/é", "_"),
+        ("plain", "plain"),
+        ("/a/x.y-z", "x_y_z"),
+        ("/a/9", "_9"),
+    ],
+)
 def test_variable_names(api, name, variable):
     assert api.variable_name(name) == variable
 

@@ -29,8 +29,13 @@ PACKAGE = SRC / "ssm_env_wrapper"
 def rebuilt(built, tmp_path_factory):
     """A second default build, with what it printed: the same as the first, byte for byte."""
     out = tmp_path_factory.mktemp("rebuilt")
-    proc = subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(out)], check=True,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        ["bash", str(ROOT / "build_layer.sh"), str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     single = out / "ssm_env_wrapper.py"
     return {"dir": out, "single": single, "layer": built["layer"], "output": proc.stdout}
 
@@ -43,15 +48,21 @@ def test_two_builds_are_byte_identical(built, rebuilt):
 def _pyc_matches(python: str, pyc: bytes, source: bytes) -> bool:
     """Whether ``python`` would run ``pyc`` for ``source``: its magic number, the hash-checked flags
     (PEP 552) and the source hash keyed by that magic number, as its import system checks them."""
-    check = ("import importlib.util, sys; pyc, src = open(sys.argv[1], 'rb').read(), "
-             "open(sys.argv[2], 'rb').read(); "
-             "print(pyc[:4] == importlib.util.MAGIC_NUMBER and pyc[4:8] == b'\\x03\\0\\0\\0' "
-             "and pyc[8:16] == importlib.util.source_hash(src))")
+    check = (
+        "import importlib.util, sys; pyc, src = open(sys.argv[1], 'rb').read(), "
+        "open(sys.argv[2], 'rb').read(); "
+        "print(pyc[:4] == importlib.util.MAGIC_NUMBER and pyc[4:8] == b'\\x03\\0\\0\\0' "
+        "and pyc[8:16] == importlib.util.source_hash(src))"
+    )
     with tempfile.TemporaryDirectory() as scratch:
         (pathlib.Path(scratch) / "pyc").write_bytes(pyc)
         (pathlib.Path(scratch) / "src").write_bytes(source)
-        proc = subprocess.run([python, "-I", "-S", "-c", check, f"{scratch}/pyc", f"{scratch}/src"],
-                              capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [python, "-I", "-S", "-c", check, f"{scratch}/pyc", f"{scratch}/src"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     return proc.stdout == "True\n"
 
 
@@ -71,10 +82,13 @@ def test_layer_zip_holds_the_single_file_and_bytecode_for_each_python_it_names(r
     assert os.access(built["layer"], os.X_OK)
     # Every Lambda runtime version is named, built or not, and each built one has exactly its file.
     for minor in range(10, 15):
-        assert re.search(rf"^  3\.{minor}: (built|NOT built)", built["output"], re.M), built["output"]
+        assert re.search(rf"^  3\.{minor}: (built|NOT built)", built["output"], re.M), built[
+            "output"
+        ]
     pythons = _built_lines(built["output"])
-    assert sorted(pycs) == sorted(f"__pycache__/ssm-env-wrappercpython-{v.replace('.', '')}.pyc"
-                                  for v in pythons)
+    assert sorted(pycs) == sorted(
+        f"__pycache__/ssm-env-wrappercpython-{v.replace('.', '')}.pyc" for v in pythons
+    )
     for version, python in pythons.items():
         name = f"__pycache__/ssm-env-wrappercpython-{version.replace('.', '')}.pyc"
         assert _pyc_matches(python, pycs[name], source), (version, python)
@@ -99,7 +113,9 @@ def test_build_searches_path_pyenv_and_uv_and_skips_interpreters_that_fail(manag
     front = tmp_path / "front"
     front.mkdir()
     # A pyenv shim for a version that is not selected: it exists on PATH and fails.
-    (front / f"python{ours}").write_text("#!/bin/sh\necho 'pyenv: version not installed' >&2\nexit 127\n")
+    (front / f"python{ours}").write_text(
+        "#!/bin/sh\necho 'pyenv: version not installed' >&2\nexit 127\n"
+    )
     (front / f"python{ours}").chmod(0o755)
     # A name that lies: python3.X that is another version is no bytecode for 3.X.
     (front / f"python{other}").symlink_to(real)
@@ -109,39 +125,77 @@ def test_build_searches_path_pyenv_and_uv_and_skips_interpreters_that_fail(manag
     if manager == "pyenv":
         where = tmp_path / "pyenv" / "versions" / f"{ours}.0" / "bin"
     else:
-        where = home / ".local" / "share" / "uv" / "python" / f"cpython-{ours}.0-linux-x86_64-gnu" / "bin"
+        where = (
+            home
+            / ".local"
+            / "share"
+            / "uv"
+            / "python"
+            / f"cpython-{ours}.0-linux-x86_64-gnu"
+            / "bin"
+        )
     where.mkdir(parents=True)
     (where / f"python{ours}").symlink_to(real)
-    environment = {"PATH": f"{front}:{_hermetic_path(tmp_path)}", "HOME": str(home),
-                   "PYENV_ROOT": str(tmp_path / "pyenv")}
-    proc = subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "out")], env=environment,
-                          capture_output=True, text=True, timeout=300)
+    environment = {
+        "PATH": f"{front}:{_hermetic_path(tmp_path)}",
+        "HOME": str(home),
+        "PYENV_ROOT": str(tmp_path / "pyenv"),
+    }
+    proc = subprocess.run(
+        ["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "out")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert _built_lines(proc.stdout) == {ours: str(where / f"python{ours}")}, proc.stdout
     assert f"  {other}: NOT built, none of {front}/python{other} works" in proc.stdout, proc.stdout
     with zipfile.ZipFile(tmp_path / "out" / "ssm-env-wrapper-layer.zip") as archive:
-        assert sorted(archive.namelist()) == ["__pycache__/" + os.path.basename(
-            importlib.util.cache_from_source("ssm-env-wrapper")), "ssm-env-wrapper"]
+        assert sorted(archive.namelist()) == [
+            "__pycache__/" + os.path.basename(importlib.util.cache_from_source("ssm-env-wrapper")),
+            "ssm-env-wrapper",
+        ]
 
 
 def test_build_pythons_overrides_the_search(tmp_path):
     environment = dict(os.environ, BUILD_PYTHONS="")
-    proc = subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "a")], env=environment,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        ["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "a")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert "source only" in proc.stdout
     with zipfile.ZipFile(tmp_path / "a" / "ssm-env-wrapper-layer.zip") as archive:
         assert archive.namelist() == ["ssm-env-wrapper"]
     environment["BUILD_PYTHONS"] = sys.executable
-    subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "b")], env=environment,
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        ["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "b")],
+        env=environment,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     with zipfile.ZipFile(tmp_path / "b" / "ssm-env-wrapper-layer.zip") as archive:
-        assert sorted(archive.namelist()) == ["__pycache__/" + os.path.basename(
-            importlib.util.cache_from_source("ssm-env-wrapper")), "ssm-env-wrapper"]
+        assert sorted(archive.namelist()) == [
+            "__pycache__/" + os.path.basename(importlib.util.cache_from_source("ssm-env-wrapper")),
+            "ssm-env-wrapper",
+        ]
     # An interpreter that does not run stops the build, naming it.
     environment["BUILD_PYTHONS"] = f"{sys.executable} {tmp_path}/no-such-python"
-    proc = subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "c")], env=environment,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode != 0 and f"BUILD_PYTHONS: {tmp_path}/no-such-python does not run" in proc.stderr
+    proc = subprocess.run(
+        ["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "c")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (
+        proc.returncode != 0
+        and f"BUILD_PYTHONS: {tmp_path}/no-such-python does not run" in proc.stderr
+    )
 
 
 def test_bytecode_is_compiled_with_a_fixed_hash_seed(tmp_path):
@@ -164,8 +218,13 @@ exec {os.path.realpath(sys.executable)} "$@"
 """)
     spy.chmod(0o755)
     environment = dict(os.environ, BUILD_PYTHONS=str(spy), PYTHONHASHSEED="random")
-    subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "out")], env=environment,
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        ["bash", str(ROOT / "build_layer.sh"), str(tmp_path / "out")],
+        env=environment,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     assert log.read_text() == "0\n"
 
 
@@ -175,9 +234,12 @@ def _forged_pyc(source: pathlib.Path, code_text: str) -> bytes:
     import marshal
 
     flags = 0b11  # hash-based, checked (PEP 552)
-    return (importlib.util.MAGIC_NUMBER + flags.to_bytes(4, "little")
-            + importlib.util.source_hash(source.read_bytes())
-            + marshal.dumps(compile(code_text, str(source), "exec")))
+    return (
+        importlib.util.MAGIC_NUMBER
+        + flags.to_bytes(4, "little")
+        + importlib.util.source_hash(source.read_bytes())
+        + marshal.dumps(compile(code_text, str(source), "exec"))
+    )
 
 
 def test_the_layer_runs_its_bytecode_only_while_it_matches_the_source(built, tmp_path, env):
@@ -195,32 +257,55 @@ def test_the_layer_runs_its_bytecode_only_while_it_matches_the_source(built, tmp
     bindir.mkdir()
     (bindir / "python3").symlink_to(os.path.realpath(sys.executable))
     configured = dict(env, SSM_ENV_PATHS="/x", PATH=f"{bindir}:{env['PATH']}")  # past the fast path
-    proc = subprocess.run([str(layer), "true"], env=configured, capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [str(layer), "true"], env=configured, capture_output=True, text=True, timeout=30
+    )
     assert proc.stdout == "ran the bytecode\n"
     # One byte of the source changed: the stale bytecode is ignored and the source runs.
     layer.write_bytes(layer.read_bytes() + b"\n")
-    proc = subprocess.run([str(layer), "--version"], env=configured, capture_output=True, text=True,
-                          timeout=30)
+    proc = subprocess.run(
+        [str(layer), "--version"], env=configured, capture_output=True, text=True, timeout=30
+    )
     assert proc.stdout.startswith("ssm-env-wrapper ")
     assert cache.read_bytes() == forged  # -B: nothing is written next to the file
 
 
 def test_single_file_runs_as_a_script_with_python3(built, env, tmp_path):
     # The vendoring form: `python3 ssm_env_wrapper.py CMD ...`, nothing configured here.
-    proc = subprocess.run([sys.executable, str(built["single"]), "sh", "-c", "echo ran"],
-                          env={"PATH": env["PATH"]}, capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, str(built["single"]), "sh", "-c", "echo ran"],
+        env={"PATH": env["PATH"]},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "ran\n", "")
-    proc = subprocess.run([sys.executable, str(built["single"]), "--version"],
-                          capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, str(built["single"]), "--version"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.stdout.startswith("ssm-env-wrapper 0.")
 
 
 def test_single_file_imports_as_a_module_without_side_effects(built):
-    code = ("import sys, ssm_env_wrapper as m; "
-            "assert m.__all__ and callable(m.load_parameters) and m.__doc__.startswith('ssm-env-wrapper'); "
-            "assert 'http.client' not in sys.modules and 'ssl' not in sys.modules; print('ok')")
-    proc = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(built['dir'])!r}); {code}"],
-                          capture_output=True, text=True, timeout=30)
+    code = (
+        "import sys, ssm_env_wrapper as m; "
+        "assert m.__all__ and callable(m.load_parameters) and m.__doc__.startswith('ssm-env-wrapper'); "
+        "assert 'http.client' not in sys.modules and 'ssl' not in sys.modules; print('ok')"
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(built['dir'])!r}); {code}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.stdout == "ok\n", proc.stderr
 
 
@@ -237,7 +322,9 @@ def _imports(path: pathlib.Path) -> set[str]:
 def test_runtime_imports_only_the_standard_library(built):
     files = sorted(PACKAGE.glob("*.py")) + [built["single"]]
     for path in files:
-        outside = {name for name in _imports(path) if name not in sys.stdlib_module_names} - {"ssm_env_wrapper"}
+        outside = {name for name in _imports(path) if name not in sys.stdlib_module_names} - {
+            "ssm_env_wrapper"
+        }
         assert not outside, f"{path.name} imports {outside}"
 
 
@@ -253,8 +340,12 @@ def test_runs_on_python_3_9_and_later(built):
     # evaluated at run time (every module has `from __future__ import annotations`).
     vermin = os.path.join(os.path.dirname(sys.executable), "vermin")
     targets = [str(PACKAGE), str(built["single"]), str(ROOT / "bin" / "wrapper")]
-    proc = subprocess.run([vermin, "--no-tips", "--violations", "--target=3.9-"] + targets,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [vermin, "--no-tips", "--violations", "--target=3.9-"] + targets,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -290,20 +381,38 @@ def test_launcher_fast_path_and_python_path_in_every_shell(shell, built, env, tm
         (dict(base, APP_ENV="prod", OTHER="x y"), ["probe"], 0, "0|"),
     ]
     for extra_env, args, code, out in cases:
-        proc = subprocess.run(sh + [str(built["single"])] + args, env=extra_env, capture_output=True,
-                              text=True, timeout=30)
+        proc = subprocess.run(
+            sh + [str(built["single"])] + args,
+            env=extra_env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert (proc.returncode, proc.stdout, proc.stderr) == (code, out, "")
     # Python's own answers: these never take the shell's fast path.
     for extra_env, args, expect in [
         (base, ["no-such-command"], "ssm-env-wrapper: command not found: no-such-command\n"),
-        (dict(base, SSM_ENV_RECURSIVE="maybe"), ["probe"], "SSM_ENV_RECURSIVE must be true or false"),
+        (
+            dict(base, SSM_ENV_RECURSIVE="maybe"),
+            ["probe"],
+            "SSM_ENV_RECURSIVE must be true or false",
+        ),
         (dict(base, REF="ssm:/x"), ["probe"], "no AWS region"),
         (dict(base, APP_PARAMS_PATH="app"), ["probe"], "no AWS region"),
     ]:
-        proc = subprocess.run(sh + [str(built["single"])] + args, env=extra_env, capture_output=True,
-                              text=True, timeout=30)
+        proc = subprocess.run(
+            sh + [str(built["single"])] + args,
+            env=extra_env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert proc.returncode != 0 and expect in proc.stderr, proc.stderr
-    proc = subprocess.run(sh + [str(built["single"]), "--version"], env=base, capture_output=True,
-                          text=True, timeout=30)
+    proc = subprocess.run(
+        sh + [str(built["single"]), "--version"],
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.stdout.startswith("ssm-env-wrapper ")
-

@@ -12,7 +12,7 @@ from conftest import ROOT, assert_no_secrets, put, run, run_show_env
 
 VALUES = {
     "PLAIN": "plain-value-0001",
-    "QUOTES": "it's a \"quoted\" value-0002",
+    "QUOTES": 'it\'s a "quoted" value-0002',
     "SHELLY": "$(touch /tmp/pwned-by-ssm-env) `id` $HOME ${X} ; rm -rf / #-0003",
     "MULTI": "line one\nline two\n  indented-0004",
     "BACKSLASH": "C:\\path\\to\\n-0005",
@@ -23,8 +23,10 @@ VALUES = {
 @pytest.fixture
 def cli(built):
     """The command as people run it: the installed console script, and the single file."""
-    return [[os.path.join(os.path.dirname(sys.executable), "ssm-env-wrapper")],
-            [sys.executable, str(built["single"])]]
+    return [
+        [os.path.join(os.path.dirname(sys.executable), "ssm-env-wrapper")],
+        [sys.executable, str(built["single"])],
+    ]
 
 
 def each(cli, args, env, **kwargs):
@@ -35,14 +37,33 @@ def test_options_mirror_the_environment(ssm, env, wrapper):
     put(ssm, "/prod/app/db/host", "h")
     put(ssm, "/prod/app/other", "o")
     put(ssm, "/prod/named", '{"k": "v"}')
-    args = ["--path", "/prod/app", "--recursive", "--name-mode", "relative", "--prefix", "APP_",
-            "--uppercase", "--name", "N=/prod/named", "--json-name", "J_=/prod/named", "--", sys.executable,
-            str(ROOT / "tests" / "show_env.py")]
+    args = [
+        "--path",
+        "/prod/app",
+        "--recursive",
+        "--name-mode",
+        "relative",
+        "--prefix",
+        "APP_",
+        "--uppercase",
+        "--name",
+        "N=/prod/named",
+        "--json-name",
+        "J_=/prod/named",
+        "--",
+        sys.executable,
+        str(ROOT / "tests" / "show_env.py"),
+    ]
     proc = run(wrapper, args, env)
     assert proc.returncode == 0, proc.stderr
     seen = json.loads(proc.stdout)["env"]
     # Derived names (paths, JSON keys) take the prefix and case; an explicit VAR= name is exact.
-    assert (seen["APP_DB_HOST"], seen["APP_OTHER"], seen["N"], seen["APP_J_K"]) == ("h", "o", '{"k": "v"}', "v")
+    assert (seen["APP_DB_HOST"], seen["APP_OTHER"], seen["N"], seen["APP_J_K"]) == (
+        "h",
+        "o",
+        '{"k": "v"}',
+        "v",
+    )
     # The options configure the wrapper; they are not put into the command's environment.
     assert "SSM_ENV_PATHS" not in seen and "SSM_ENV_NAME_MODE" not in seen
 
@@ -98,18 +119,24 @@ def test_check_reports_every_problem_and_exits_1(ssm, env, cli):
         assert "/prod/app/db-host, /prod/app/db_host map to db_host" in out
         assert "/prod/app/LD_PRELOAD would set LD_PRELOAD" in out
         assert "/prod/missing" in out and "unresolved references: REF" in out
-        assert_no_secrets(proc, "collide-one-0001", "collide-two-0002", "/evil/lib-0003.so",
-                          "good-value-0004")
+        assert_no_secrets(
+            proc, "collide-one-0001", "collide-two-0002", "/evil/lib-0003.so", "good-value-0004"
+        )
 
 
 def test_check_names_missing_permissions(env, cli):
     from fake_ssm import FakeSsm, aws_error
 
-    with FakeSsm([aws_error("AccessDeniedException", "not authorized to perform ssm:GetParametersByPath")]) as fake:
+    with FakeSsm(
+        [aws_error("AccessDeniedException", "not authorized to perform ssm:GetParametersByPath")]
+    ) as fake:
         env["AWS_ENDPOINT_URL_SSM"] = fake.url
         for proc in each(cli, ["check", "--path", "/prod/app"], env):
             assert proc.returncode == 1
-            assert "allow ssm:GetParametersByPath on arn:aws:ssm:us-east-1:<account-id>:parameter/prod/app" in proc.stdout
+            assert (
+                "allow ssm:GetParametersByPath on arn:aws:ssm:us-east-1:<account-id>:parameter/prod/app"
+                in proc.stdout
+            )
 
 
 def test_check_with_nothing_configured_says_so(env, cli):
@@ -128,10 +155,17 @@ def test_export_round_trips_every_value(ssm, env, cli, style, tmp_path):
             assert json.loads(proc.stdout) == VALUES
         elif style == "shell":
             # A shell can eval it safely: every value comes back exactly, nothing runs.
-            script = proc.stdout + 'for v in PLAIN QUOTES SHELLY MULTI BACKSLASH UNICODE; do ' \
-                                   'eval "printf \'%s\\0\' \\"\\$$v\\""; done'
-            out = subprocess.run(["sh", "-c", script], capture_output=True, env={"PATH": env["PATH"]},
-                                 timeout=30).stdout.decode("utf-8").split("\0")[:-1]
+            script = (
+                proc.stdout + "for v in PLAIN QUOTES SHELLY MULTI BACKSLASH UNICODE; do "
+                'eval "printf \'%s\\0\' \\"\\$$v\\""; done'
+            )
+            out = (
+                subprocess.run(
+                    ["sh", "-c", script], capture_output=True, env={"PATH": env["PATH"]}, timeout=30
+                )
+                .stdout.decode("utf-8")
+                .split("\0")[:-1]
+            )
             assert out == list(VALUES.values())
             assert not os.path.exists("/tmp/pwned-by-ssm-env")
         else:
@@ -163,6 +197,7 @@ def test_a_command_named_like_a_subcommand_goes_after_double_dash(env, wrapper, 
 
 # ----------------------------------------------------------------------------- logs
 
+
 def test_json_logs_like_the_runtime(ssm, env, wrapper):
     put(ssm, "/prod/app/A", "json-log-value-0001")
     env.update(SSM_ENV_PATHS="/prod/app", AWS_LAMBDA_LOG_FORMAT="JSON")
@@ -173,7 +208,9 @@ def test_json_logs_like_the_runtime(ssm, env, wrapper):
     record = records[0]
     assert {"timestamp", "level", "message", "logger"} <= set(record)
     assert record["level"] == "INFO" and record["logger"] == "ssm-env-wrapper"
-    assert record["timestamp"].endswith("Z") and record["parameters"] == 1 and record["requests"] == 1
+    assert (
+        record["timestamp"].endswith("Z") and record["parameters"] == 1 and record["requests"] == 1
+    )
     assert record["message"].startswith("loaded 1 parameter from /prod/app in ")
     assert_no_secrets(subprocess.CompletedProcess([], 0, "", proc.stderr), "json-log-value-0001")
 
@@ -196,12 +233,15 @@ def test_debug_lists_names_and_requests_never_values(ssm, env, wrapper, variable
     proc, report = run_show_env(wrapper, env)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.splitlines()
-    assert any(line.startswith("ssm-env-wrapper: debug: GetParametersByPath /prod/app: HTTP 200 in ")
-               for line in lines)
+    assert any(
+        line.startswith("ssm-env-wrapper: debug: GetParametersByPath /prod/app: HTTP 200 in ")
+        for line in lines
+    )
     assert "ssm-env-wrapper: debug: DB_PASSWORD <- /prod/app/DB_PASSWORD" in lines
     assert "ssm-env-wrapper: debug: db_host <- /prod/app/db-host" in lines
-    assert_no_secrets(subprocess.CompletedProcess([], 0, "", proc.stderr), "debug-secret-0001",
-                      "debug-host-0002")
+    assert_no_secrets(
+        subprocess.CompletedProcess([], 0, "", proc.stderr), "debug-secret-0001", "debug-host-0002"
+    )
 
 
 def test_error_level_silences_the_success_line(ssm, env, wrapper):
@@ -219,4 +259,7 @@ def test_snapstart_warns_that_values_live_in_the_snapshot(ssm, env, wrapper):
     env.update(SSM_ENV_PATHS="/prod/app", AWS_LAMBDA_INITIALIZATION_TYPE="snap-start")
     proc = run(wrapper, ["true"], env)
     assert proc.returncode == 0
-    assert "ssm-env-wrapper: warn: SnapStart: the values loaded at init are stored in the snapshot" in proc.stderr
+    assert (
+        "ssm-env-wrapper: warn: SnapStart: the values loaded at init are stored in the snapshot"
+        in proc.stderr
+    )

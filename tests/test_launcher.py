@@ -22,11 +22,17 @@ from conftest import ROOT, SECRET_KEY, SESSION_TOKEN, put
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-SHELLS = [pytest.param(name, id=name) for name in ("bash", "dash")]  # Amazon Linux's, Debian's /bin/sh
+SHELLS = [
+    pytest.param(name, id=name) for name in ("bash", "dash")
+]  # Amazon Linux's, Debian's /bin/sh
 
 # The runtime stand-in: its environment exactly as the kernel handed it over (NUL-separated).
-DUMP = [sys.executable, "-S", "-c",
-        "import sys; sys.stdout.buffer.write(open('/proc/self/environ', 'rb').read())"]
+DUMP = [
+    sys.executable,
+    "-S",
+    "-c",
+    "import sys; sys.stdout.buffer.write(open('/proc/self/environ', 'rb').read())",
+]
 HIDDEN = (b"AWS_SECRET_ACCESS_KEY", b"AWS_SESSION_TOKEN")
 PASSWORD = "pw-4Vq9-launcher-value"
 
@@ -50,7 +56,9 @@ def _visible(environ: dict[bytes, bytes]) -> dict[bytes, bytes]:
     return {k: (b"<hidden>" if k in HIDDEN else v) for k, v in environ.items()}
 
 
-def run_dump(argv: list[str], environ: dict, cwd=None) -> tuple[int, str, dict[bytes, bytes] | None]:
+def run_dump(
+    argv: list[str], environ: dict, cwd=None
+) -> tuple[int, str, dict[bytes, bytes] | None]:
     """Run ``argv`` + the dump program; return the exit code, stderr and the command's
     environment (None when the command never started)."""
     proc = subprocess.run(argv + DUMP, env=environ, capture_output=True, timeout=60, cwd=cwd)
@@ -76,6 +84,7 @@ def bare(env):
 
 # --- defect 3: the fast path must not skip a reference, nor lose a variable ------------------------
 
+
 @pytest.mark.parametrize("shell", SHELLS)
 def test_reference_with_a_control_character_is_resolved(shell, wrapper, ssm, bare, tmp_path):
     # bash's `export -p` prints this value as $'ssm:/prod/db/password\n', which the old fast path
@@ -88,7 +97,9 @@ def test_reference_with_a_control_character_is_resolved(shell, wrapper, ssm, bar
 
 
 @pytest.mark.parametrize("shell", SHELLS)
-def test_reference_in_a_name_that_is_not_an_identifier_is_resolved(shell, wrapper, ssm, bare, tmp_path):
+def test_reference_in_a_name_that_is_not_an_identifier_is_resolved(
+    shell, wrapper, ssm, bare, tmp_path
+):
     # dash never imports `db.password` (not a shell name), so its old fast path dropped it; bash
     # passed the reference on literally. Python reads it from the environment as given.
     put(ssm, "/prod/db/password", PASSWORD, "SecureString")
@@ -108,8 +119,9 @@ def test_names_that_are_not_identifiers_survive_the_fast_path(shell, wrapper, ba
 
 @pytest.mark.parametrize("shell", SHELLS)
 @pytest.mark.parametrize("load", [False, True], ids=["nothing-to-load", "a-reference"])
-def test_what_the_shell_manages_reaches_the_command_as_given(shell, load, wrapper, ssm, bare,
-                                                             tmp_path):
+def test_what_the_shell_manages_reaches_the_command_as_given(
+    shell, load, wrapper, ssm, bare, tmp_path
+):
     # Both shells set PWD to the working directory (and add it when absent), bash adds SHLVL and
     # drops `_`: none of that may reach the command, on either path.
     put(ssm, "/prod/db/password", PASSWORD, "SecureString")
@@ -138,12 +150,17 @@ sys.exit("execve failed: %d" % ctypes.get_errno())
 
 
 def run_raw(entries: list[str], argv: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", RAW_EXEC, json.dumps(entries)] + argv + DUMP,
-                          capture_output=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", RAW_EXEC, json.dumps(entries)] + argv + DUMP,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize("shell", SHELLS)
-@pytest.mark.parametrize("entry", ["NO_EQUALS_SIGN", "=no-name", ""], ids=["no-equals", "no-name", "empty"])
+@pytest.mark.parametrize(
+    "entry", ["NO_EQUALS_SIGN", "=no-name", ""], ids=["no-equals", "no-name", "empty"]
+)
 def test_an_entry_that_is_not_name_value_stops_the_start(shell, entry, built):
     # Both shells drop such an entry, and nothing that execs through putenv/execve with a mapping
     # can pass it on: starting the command without it would be starting it with less than given.
@@ -152,23 +169,30 @@ def test_an_entry_that_is_not_name_value_stops_the_start(shell, entry, built):
     assert proc.returncode != 0 and proc.stdout == b""
     assert proc.stderr.decode().splitlines() == [
         "ssm-env-wrapper: the environment holds an entry that is not NAME=value, which cannot be "
-        "passed on; start the wrapper with a clean environment"]
+        "passed on; start the wrapper with a clean environment"
+    ]
 
 
 @pytest.mark.parametrize("shell", SHELLS)
 def test_a_name_given_twice_keeps_the_value_getenv_reads(shell, built):
     # getenv (so every runtime) reads the first; both shells would keep the last.
     path = os.environ.get("PATH", "/usr/bin:/bin")
-    proc = run_raw([f"PATH={path}", "TWICE=first", "TWICE=second"], [_shell(shell), str(built["layer"])])
+    proc = run_raw(
+        [f"PATH={path}", "TWICE=first", "TWICE=second"], [_shell(shell), str(built["layer"])]
+    )
     assert proc.returncode == 0, proc.stderr
     assert _dict(proc.stdout) == {b"PATH": os.fsencode(path), b"TWICE": b"first"}
 
 
 # --- defect 10: CPython's C-locale coercion must not add LC_CTYPE ----------------------------------
 
+
 @pytest.mark.parametrize("shell", SHELLS)
-@pytest.mark.parametrize("locale", [{}, {"LANG": "C"}, {"LC_ALL": "C"}, {"LC_CTYPE": "C"}],
-                         ids=["unset", "LANG=C", "LC_ALL=C", "LC_CTYPE=C"])
+@pytest.mark.parametrize(
+    "locale",
+    [{}, {"LANG": "C"}, {"LC_ALL": "C"}, {"LC_CTYPE": "C"}],
+    ids=["unset", "LANG=C", "LC_ALL=C", "LC_CTYPE=C"],
+)
 def test_locale_coercion_does_not_reach_the_command(shell, locale, wrapper, ssm, bare, tmp_path):
     put(ssm, "/prod/db/password", PASSWORD, "SecureString")
     given = dict(bare, DB_PASSWORD="ssm:/prod/db/password", **locale)
@@ -200,20 +224,58 @@ _NAME_CHARS = st.characters(blacklist_characters="=\0", blacklist_categories=("C
 _NAMES = st.one_of(
     st.text(_NAME_CHARS, min_size=1, max_size=8),
     st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,6}\Z"),
-    st.sampled_from(["APP_PARAMS_PATH", "APP_ENV", "SSM_ENV_NAMES", "SSM_ENV_DISABLED", "PWD",
-                     "SHLVL", "_", "LC_CTYPE", "LC_ALL", "LANG", "AWS_MAX_ATTEMPTS", "DB", "IFS",
-                     "PPID", "OPTIND", "RANDOM", "SHELLOPTS", "OLDPWD", "_ssm_env_given_1"]),
+    st.sampled_from(
+        [
+            "APP_PARAMS_PATH",
+            "APP_ENV",
+            "SSM_ENV_NAMES",
+            "SSM_ENV_DISABLED",
+            "PWD",
+            "SHLVL",
+            "_",
+            "LC_CTYPE",
+            "LC_ALL",
+            "LANG",
+            "AWS_MAX_ATTEMPTS",
+            "DB",
+            "IFS",
+            "PPID",
+            "OPTIND",
+            "RANDOM",
+            "SHELLOPTS",
+            "OLDPWD",
+            "_ssm_env_given_1",
+        ]
+    ),
 )
 _VALUES = st.one_of(
     st.binary(max_size=12).map(lambda b: b.replace(b"\0", b"")),
     st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)), max_size=12),
-    st.sampled_from(["ssm:/p", "ssm:/p\n", "\nssm:/p", "SSM:/p", "x=ssm:/p", "ssm:", " ssm:/p",
-                     "ssm:/aws/reference/secretsmanager/s", "/p", "", " ", "true", "5", "0"]),
+    st.sampled_from(
+        [
+            "ssm:/p",
+            "ssm:/p\n",
+            "\nssm:/p",
+            "SSM:/p",
+            "x=ssm:/p",
+            "ssm:",
+            " ssm:/p",
+            "ssm:/aws/reference/secretsmanager/s",
+            "/p",
+            "",
+            " ",
+            "true",
+            "5",
+            "0",
+        ]
+    ),
 )
 
 
 @pytest.mark.parametrize("shell", SHELLS)
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(extra=st.dictionaries(_NAMES, _VALUES, max_size=6))
 def test_fast_path_never_skips_a_load_nor_loses_a_variable(shell, built, extra, tmp_path):
     from ssm_env_wrapper import Settings, SsmEnvError
@@ -221,9 +283,11 @@ def test_fast_path_never_skips_a_load_nor_loses_a_variable(shell, built, extra, 
     layer = str(built["dir"] / "opt" / "ssm-env-wrapper")
     # No region and no credentials: whatever goes to load fails before any request, so a start
     # that should have loaded never reaches the command.
-    given_env: dict[bytes, bytes] = {b"PATH": os.fsencode(os.environ.get("PATH", "/usr/bin:/bin")),
-                                     b"AWS_SHARED_CREDENTIALS_FILE": b"/nonexistent/credentials",
-                                     b"AWS_CONFIG_FILE": b"/nonexistent/config"}
+    given_env: dict[bytes, bytes] = {
+        b"PATH": os.fsencode(os.environ.get("PATH", "/usr/bin:/bin")),
+        b"AWS_SHARED_CREDENTIALS_FILE": b"/nonexistent/credentials",
+        b"AWS_CONFIG_FILE": b"/nonexistent/config",
+    }
     for name, value in extra.items():
         if name in ("PATH", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
             continue
@@ -234,8 +298,9 @@ def test_fast_path_never_skips_a_load_nor_loses_a_variable(shell, built, extra, 
         would_load = Settings.from_environ(as_text).has_sources
     except SsmEnvError:
         would_load = True  # a bad setting: Python refuses to start the command
-    proc = subprocess.run([_shell(shell), layer] + DUMP, env=given_env, capture_output=True,
-                          timeout=60, cwd=tmp_path)
+    proc = subprocess.run(
+        [_shell(shell), layer] + DUMP, env=given_env, capture_output=True, timeout=60, cwd=tmp_path
+    )
     if would_load:
         assert proc.returncode != 0 and proc.stdout == b"", "the command started without its load"
     else:
@@ -251,17 +316,28 @@ def test_the_environment_never_goes_on_a_command_line(shell, built, bare, tmp_pa
     fake.mkdir()
     (fake / "python3").write_text(f"#!/bin/sh\nprintf '%s\\0' \"$@\" > {tmp_path}/argv\n")
     (fake / "python3").chmod(0o755)
-    given = dict(bare, PATH=f"{fake}:{bare['PATH']}", DB_PASSWORD="ssm:/prod/db/password",
-                 PLAIN=PASSWORD)
-    subprocess.run([_shell(shell), str(built["layer"]), "/bin/true"], env=given, timeout=60,
-                   capture_output=True)
+    given = dict(
+        bare, PATH=f"{fake}:{bare['PATH']}", DB_PASSWORD="ssm:/prod/db/password", PLAIN=PASSWORD
+    )
+    subprocess.run(
+        [_shell(shell), str(built["layer"]), "/bin/true"],
+        env=given,
+        timeout=60,
+        capture_output=True,
+    )
     argv = (tmp_path / "argv").read_bytes().split(b"\0")[:-1]
     assert argv[:4] == [b"-I", b"-S", b"-B", b"-c"]
     # After the code: the file, the number of handover variables, the command. Nothing else.
-    assert argv[5] == os.fsencode(built["layer"]) and argv[6].isdigit() and argv[7:] == [b"/bin/true"]
+    assert (
+        argv[5] == os.fsencode(built["layer"]) and argv[6].isdigit() and argv[7:] == [b"/bin/true"]
+    )
 
 
 def test_start_up_lines_are_the_same_everywhere(built):
     launcher = (ROOT / "tools" / "launcher.sh").read_bytes()
-    for path in (ROOT / "bin" / "wrapper", built["single"], built["dir"] / "opt" / "ssm-env-wrapper"):
+    for path in (
+        ROOT / "bin" / "wrapper",
+        built["single"],
+        built["dir"] / "opt" / "ssm-env-wrapper",
+    ):
         assert path.read_bytes().startswith(launcher)

@@ -16,11 +16,27 @@ from datetime import datetime
 from email.utils import formatdate
 
 import pytest
-import ssm_env_wrapper
 from conftest import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, assert_no_secrets, run, timed_load
-from fake_ssm import (ConnectProxy, ContainerCredentials, FaultySsm, SilentServer,
-                      aws_error, by_token, drip, free_port, hold, http_answer, page, raw,
-                      request_text, reset, reset_after, send)
+from fake_ssm import (
+    ConnectProxy,
+    ContainerCredentials,
+    FaultySsm,
+    SilentServer,
+    aws_error,
+    by_token,
+    drip,
+    free_port,
+    hold,
+    http_answer,
+    page,
+    raw,
+    request_text,
+    reset,
+    reset_after,
+    send,
+)
+
+import ssm_env_wrapper
 from ssm_env_wrapper.credentials import Credentials
 from ssm_env_wrapper.endpoint import parse_endpoint_url
 from ssm_env_wrapper.errors import AwsApiError, DeadlineError, EndpointError
@@ -46,8 +62,9 @@ def failed(outcome, kind=ssm_env_wrapper.SsmEnvError) -> str:
     """The message of ``outcome``, which must be a ``kind`` error of one line without secrets."""
     assert isinstance(outcome, kind), f"expected {kind.__name__}, got {type(outcome).__name__}"
     message = str(outcome)
-    assert not [s for s in (SECRET_KEY, SESSION_TOKEN, VALUE_1, VALUE_2) if s in message], \
+    assert not [s for s in (SECRET_KEY, SESSION_TOKEN, VALUE_1, VALUE_2) if s in message], (
         "a secret reached the message"
+    )
     assert "\n" not in message and "\r" not in message
     return message
 
@@ -72,8 +89,12 @@ def error_line(proc, *secrets: str) -> str:
 
 
 def client(url: str, **kwargs) -> SsmClient:
-    return SsmClient(parse_endpoint_url(url, "test"), Credentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN),
-                     "us-east-1", **kwargs)
+    return SsmClient(
+        parse_endpoint_url(url, "test"),
+        Credentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN),
+        "us-east-1",
+        **kwargs,
+    )
 
 
 def amz_date(request: dict) -> datetime:
@@ -81,6 +102,7 @@ def amz_date(request: dict) -> datetime:
 
 
 # ------------------------------------------------------------------------------------ throttling
+
 
 @pytest.mark.parametrize("code", ["ThrottlingException", "com.amazonaws.ssm#ThrottlingException"])
 @pytest.mark.parametrize("throttles", [1, 3])
@@ -121,27 +143,42 @@ def test_throttling_past_the_default_attempts_names_the_count():
 
 def test_throttling_past_max_attempts_fails_closed_through_the_wrapper(env, wrapper):
     with FaultySsm([aws_error("ThrottlingException", "Rate exceeded")]) as fake:
-        proc, elapsed = run_wrapper(wrapper, env, AWS_ENDPOINT_URL_SSM=fake.url,
-                                    SSM_ENV_PATHS="/prod/app", AWS_MAX_ATTEMPTS="3")
+        proc, elapsed = run_wrapper(
+            wrapper,
+            env,
+            AWS_ENDPOINT_URL_SSM=fake.url,
+            SSM_ENV_PATHS="/prod/app",
+            AWS_MAX_ATTEMPTS="3",
+        )
         assert len(fake.requests) == 3
     line = error_line(proc)
-    assert line.startswith("ssm-env-wrapper: GetParametersByPath /prod/app failed "
-                           "(ThrottlingException): Rate exceeded")
+    assert line.startswith(
+        "ssm-env-wrapper: GetParametersByPath /prod/app failed (ThrottlingException): Rate exceeded"
+    )
     assert "after 3 attempts" in line and "AWS_MAX_ATTEMPTS=3" in line
     assert elapsed < 5 + MARGIN
 
 
 # --------------------------------------------------------------------------- transient failures
 
-@pytest.mark.parametrize("status, body, headers", [
-    (500, "<html><body><h1>500 Internal Server Error</h1></body></html>", {"Content-Type": "text/html"}),
-    (502, HTML, {"Content-Type": "text/html"}),
-    (503, "Service Unavailable", {"Content-Type": "text/plain"}),
-    (503, {"__type": "ServiceUnavailable", "message": "try later"}, {}),
-    (504, b"", {}),
-    (429, {"__type": "TooManyRequestsException", "message": "slow down"}, {}),
-    (400, {"__type": "com.amazonaws.ssm#InternalServerError", "message": "oops"}, {}),
-], ids=["500-html", "502-html", "503-text", "503-json", "504-empty", "429-json", "400-internal"])
+
+@pytest.mark.parametrize(
+    "status, body, headers",
+    [
+        (
+            500,
+            "<html><body><h1>500 Internal Server Error</h1></body></html>",
+            {"Content-Type": "text/html"},
+        ),
+        (502, HTML, {"Content-Type": "text/html"}),
+        (503, "Service Unavailable", {"Content-Type": "text/plain"}),
+        (503, {"__type": "ServiceUnavailable", "message": "try later"}, {}),
+        (504, b"", {}),
+        (429, {"__type": "TooManyRequestsException", "message": "slow down"}, {}),
+        (400, {"__type": "com.amazonaws.ssm#InternalServerError", "message": "oops"}, {}),
+    ],
+    ids=["500-html", "502-html", "503-text", "503-json", "504-empty", "429-json", "400-internal"],
+)
 def test_transient_answers_are_retried_then_succeed(env, status, body, headers):
     with FaultySsm([(status, body, headers), (status, body, headers), VALUES_PAGE]) as fake:
         result, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app")
@@ -151,16 +188,22 @@ def test_transient_answers_are_retried_then_succeed(env, status, body, headers):
     assert elapsed < 5 + MARGIN
 
 
-HEAD_1000 = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: 1000\r\n\r\n"
+HEAD_1000 = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: 1000\r\n\r\n"
+)
 
 
-@pytest.mark.parametrize("step", [
-    reset_after(HEAD_1000 + b'{"Paramet'),        # 10 bytes of 1000, then RST
-    reset_after(b""),                            # RST before any answer
-    raw(HEAD_1000 + b'{"Paramet', then_close=True),  # 10 bytes of 1000, then FIN
-    raw(b"", then_close=True),                   # FIN before any answer
-    raw(b"HTTP/1.1 200 OK\r\nContent-Le", then_close=True),  # cut inside the header block
-], ids=["rst-mid-body", "rst-before-answer", "fin-mid-body", "fin-before-answer", "fin-mid-head"])
+@pytest.mark.parametrize(
+    "step",
+    [
+        reset_after(HEAD_1000 + b'{"Paramet'),  # 10 bytes of 1000, then RST
+        reset_after(b""),  # RST before any answer
+        raw(HEAD_1000 + b'{"Paramet', then_close=True),  # 10 bytes of 1000, then FIN
+        raw(b"", then_close=True),  # FIN before any answer
+        raw(b"HTTP/1.1 200 OK\r\nContent-Le", then_close=True),  # cut inside the header block
+    ],
+    ids=["rst-mid-body", "rst-before-answer", "fin-mid-body", "fin-before-answer", "fin-mid-head"],
+)
 def test_a_broken_connection_is_retried_on_a_new_one(env, step):
     with FaultySsm([step, VALUES_PAGE]) as fake:
         result, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app")
@@ -173,8 +216,9 @@ def test_a_broken_connection_is_retried_on_a_new_one(env, step):
 
 def test_a_broken_connection_every_time_fails_after_max_attempts(env):
     with FaultySsm([reset_after(HEAD_1000 + b"0123456789")]) as fake:
-        outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app",
-                                AWS_MAX_ATTEMPTS="3")
+        outcome, elapsed = load(
+            env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", AWS_MAX_ATTEMPTS="3"
+        )
         assert len(fake.requests) == 3
     message = failed(outcome, EndpointError)
     assert message.startswith(f"GetParametersByPath /prod/app failed: cannot reach {fake.url} (")
@@ -184,14 +228,18 @@ def test_a_broken_connection_every_time_fails_after_max_attempts(env):
 
 # ------------------------------------------------------------------------------------- deadline
 
+
 def test_a_server_that_accepts_and_never_answers_is_cut_at_the_deadline(env):
     with SilentServer() as silent:
-        outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=silent.url, SSM_ENV_PATHS="/prod/app",
-                                SSM_ENV_TIMEOUT="1.5")
+        outcome, elapsed = load(
+            env, AWS_ENDPOINT_URL_SSM=silent.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1.5"
+        )
         time.sleep(0.1)  # let the listener read what was sent
         assert silent.requests == 1  # a deadline is not retried
     message = failed(outcome, DeadlineError)
-    assert message.startswith("not done within SSM_ENV_TIMEOUT=1.5 s; still missing: /prod/app (last: ")
+    assert message.startswith(
+        "not done within SSM_ENV_TIMEOUT=1.5 s; still missing: /prod/app (last: "
+    )
     assert outcome.targets == ("/prod/app",)
     assert elapsed < 1.5 + MARGIN
 
@@ -199,8 +247,12 @@ def test_a_server_that_accepts_and_never_answers_is_cut_at_the_deadline(env):
 def test_the_deadline_is_one_for_the_whole_load_and_names_everything_missing(env):
     # Three paths held at once: the whole load ends at the one deadline, not one per path.
     with SilentServer() as silent:
-        outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=silent.url, SSM_ENV_TIMEOUT="1",
-                                SSM_ENV_PATHS="/prod/a,/prod/b,/prod/c")
+        outcome, elapsed = load(
+            env,
+            AWS_ENDPOINT_URL_SSM=silent.url,
+            SSM_ENV_TIMEOUT="1",
+            SSM_ENV_PATHS="/prod/a,/prod/b,/prod/c",
+        )
         time.sleep(0.1)
         assert silent.requests == 3
     message = failed(outcome, DeadlineError)
@@ -216,8 +268,12 @@ def test_the_deadline_names_only_what_is_still_missing(env):
             send(handler, *VALUES_PAGE)
 
     with FaultySsm([by_path]) as fake:
-        outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_TIMEOUT="1",
-                                SSM_ENV_PATHS="/prod/fast,/prod/slow")
+        outcome, elapsed = load(
+            env,
+            AWS_ENDPOINT_URL_SSM=fake.url,
+            SSM_ENV_TIMEOUT="1",
+            SSM_ENV_PATHS="/prod/fast,/prod/slow",
+        )
         assert len(fake.requests) == 2
     message = failed(outcome, DeadlineError)
     assert "still missing: /prod/slow (last: " in message and "/prod/fast" not in message
@@ -227,41 +283,60 @@ def test_the_deadline_names_only_what_is_still_missing(env):
 
 def test_a_server_that_never_answers_fails_closed_through_the_wrapper(env, wrapper):
     with SilentServer() as silent:
-        proc, elapsed = run_wrapper(wrapper, env, AWS_ENDPOINT_URL_SSM=silent.url,
-                                    SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1.5")
+        proc, elapsed = run_wrapper(
+            wrapper,
+            env,
+            AWS_ENDPOINT_URL_SSM=silent.url,
+            SSM_ENV_PATHS="/prod/app",
+            SSM_ENV_TIMEOUT="1.5",
+        )
         assert silent.requests == 1
     line = error_line(proc)
-    assert line.startswith("ssm-env-wrapper: not done within SSM_ENV_TIMEOUT=1.5 s; still missing: "
-                           "/prod/app (last: ")
+    assert line.startswith(
+        "ssm-env-wrapper: not done within SSM_ENV_TIMEOUT=1.5 s; still missing: /prod/app (last: "
+    )
     assert elapsed < 1.5 + MARGIN
 
 
 ANSWER = json.dumps(VALUES_PAGE[1]).encode()
-HEAD = (b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n"
-        b"Content-Length: " + str(len(ANSWER)).encode() + b"\r\n\r\n")
+HEAD = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n"
+    b"Content-Length: " + str(len(ANSWER)).encode() + b"\r\n\r\n"
+)
 
 
-@pytest.mark.parametrize("step", [
-    drip(HEAD, ANSWER),          # the headers, then one body byte every 0.3 s
-    drip(b"", HEAD + ANSWER),    # even the status line one byte at a time
-], ids=["body", "head"])
+@pytest.mark.parametrize(
+    "step",
+    [
+        drip(HEAD, ANSWER),  # the headers, then one body byte every 0.3 s
+        drip(b"", HEAD + ANSWER),  # even the status line one byte at a time
+    ],
+    ids=["body", "head"],
+)
 def test_a_slow_drip_cannot_hold_the_load_past_the_deadline(env, step):
     # Every read returns a byte well within any per-read timeout: only the overall deadline stops it.
     with FaultySsm([step]) as fake:
-        outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app",
-                                SSM_ENV_TIMEOUT="1")
+        outcome, elapsed = load(
+            env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1"
+        )
         assert len(fake.requests) == 1
     message = failed(outcome, DeadlineError)
-    assert message.startswith("not done within SSM_ENV_TIMEOUT=1 s; still missing: /prod/app (last: ")
+    assert message.startswith(
+        "not done within SSM_ENV_TIMEOUT=1 s; still missing: /prod/app (last: "
+    )
     assert elapsed < 1 + MARGIN
 
 
 def test_a_content_length_larger_than_the_body_is_cut_at_the_deadline(env):
-    answer = http_answer(*VALUES_PAGE, {"Content-Type": "application/x-amz-json-1.1"},
-                         content_length=len(ANSWER) + 500)
+    answer = http_answer(
+        *VALUES_PAGE,
+        {"Content-Type": "application/x-amz-json-1.1"},
+        content_length=len(ANSWER) + 500,
+    )
     with FaultySsm([raw(answer, then_hold=True)]) as fake:
-        outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app",
-                                SSM_ENV_TIMEOUT="1")
+        outcome, elapsed = load(
+            env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1"
+        )
         assert len(fake.requests) == 1
     message = failed(outcome, DeadlineError)
     assert "still missing: /prod/app" in message
@@ -271,8 +346,9 @@ def test_a_content_length_larger_than_the_body_is_cut_at_the_deadline(env):
 def test_a_page_token_that_repeats_is_an_error_not_a_loop(env):
     # botocore stops the same way: a repeated NextToken would otherwise be followed forever.
     with FaultySsm([page([], token="again")]) as fake:
-        outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app",
-                                SSM_ENV_TIMEOUT="1")
+        outcome, elapsed = load(
+            env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1"
+        )
         assert len(fake.requests) == 2
     assert "returned the same NextToken twice" in failed(outcome, EndpointError)
 
@@ -284,8 +360,9 @@ def test_page_tokens_that_never_end_are_bounded_by_the_deadline(env):
         send(handler, *page([], token=f"t{next(counter)}"))
 
     with FaultySsm([endless]) as fake:
-        outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app",
-                                SSM_ENV_TIMEOUT="1")
+        outcome, elapsed = load(
+            env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1"
+        )
         assert len(fake.requests) > 1
     failed(outcome, DeadlineError)
     assert elapsed < 1 + MARGIN
@@ -293,8 +370,13 @@ def test_page_tokens_that_never_end_are_bounded_by_the_deadline(env):
 
 def test_connection_refused_until_the_deadline_is_bounded(env):
     port = free_port()
-    outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}",
-                            SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1", AWS_MAX_ATTEMPTS="100")
+    outcome, elapsed = load(
+        env,
+        AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}",
+        SSM_ENV_PATHS="/prod/app",
+        SSM_ENV_TIMEOUT="1",
+        AWS_MAX_ATTEMPTS="100",
+    )
     message = failed(outcome, DeadlineError)
     assert "not done within SSM_ENV_TIMEOUT=1 s; still missing: /prod/app" in message
     assert elapsed < 1 + MARGIN
@@ -310,45 +392,76 @@ def test_a_slow_name_lookup_is_bounded_by_the_deadline(env, monkeypatch):
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", slow)
-    outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM="http://ssm.slow-dns.invalid:8080",
-                            SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="0.5")
+    outcome, elapsed = load(
+        env,
+        AWS_ENDPOINT_URL_SSM="http://ssm.slow-dns.invalid:8080",
+        SSM_ENV_PATHS="/prod/app",
+        SSM_ENV_TIMEOUT="0.5",
+    )
     failed(outcome, EndpointError)
     assert elapsed < 0.5 + MARGIN
 
 
 # --------------------------------------------------------------- answers that are not the API
 
-@pytest.mark.parametrize("body, content_type, expect", [
-    (HTML, "text/html", "a body that is not JSON (text/html)"),
-    ('<?xml version="1.0"?><ErrorResponse><Error><Code>X</Code></Error></ErrorResponse>',
-     "text/xml", "a body that is not JSON (text/xml)"),
-    (b"\x1f\x8b\x08\x00\xff\xfe garbled \x00\x81", "application/octet-stream",
-     "a body that is not JSON (application/octet-stream)"),
-    ('{"Parameters": [{"Name": "/prod/app/X", "Val', "application/x-amz-json-1.1",
-     "a body that is not JSON (application/x-amz-json-1.1)"),
-    ("[1, 2, 3]", "application/json", "JSON that is not an object (application/json)"),
-    ("not json at all", None, "a body that is not JSON (no content type)"),
-], ids=["html", "xml", "garbled", "truncated-json", "json-array", "no-content-type"])
-def test_a_200_that_is_not_the_api_is_one_clear_error_and_not_retried(env, body, content_type, expect):
+
+@pytest.mark.parametrize(
+    "body, content_type, expect",
+    [
+        (HTML, "text/html", "a body that is not JSON (text/html)"),
+        (
+            '<?xml version="1.0"?><ErrorResponse><Error><Code>X</Code></Error></ErrorResponse>',
+            "text/xml",
+            "a body that is not JSON (text/xml)",
+        ),
+        (
+            b"\x1f\x8b\x08\x00\xff\xfe garbled \x00\x81",
+            "application/octet-stream",
+            "a body that is not JSON (application/octet-stream)",
+        ),
+        (
+            '{"Parameters": [{"Name": "/prod/app/X", "Val',
+            "application/x-amz-json-1.1",
+            "a body that is not JSON (application/x-amz-json-1.1)",
+        ),
+        ("[1, 2, 3]", "application/json", "JSON that is not an object (application/json)"),
+        ("not json at all", None, "a body that is not JSON (no content type)"),
+    ],
+    ids=["html", "xml", "garbled", "truncated-json", "json-array", "no-content-type"],
+)
+def test_a_200_that_is_not_the_api_is_one_clear_error_and_not_retried(
+    env, body, content_type, expect
+):
     headers = {"Content-Type": content_type} if content_type else {}
     with FaultySsm([(200, body, headers)]) as fake:
         outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app")
         assert len(fake.requests) == 1
     message = failed(outcome, EndpointError)
-    assert message.startswith(f"GetParametersByPath /prod/app failed: {fake.url} answered HTTP 200 "
-                              f"with {expect}; ")
+    assert message.startswith(
+        f"GetParametersByPath /prod/app failed: {fake.url} answered HTTP 200 with {expect}; "
+    )
     assert "AWS_ENDPOINT_URL_SSM" in message
     assert elapsed < 5 + MARGIN
 
 
-@pytest.mark.parametrize("body, expect", [
-    ({}, "the answer has no Parameters list"),
-    ({"Parameters": None, "NextToken": "t"}, "the answer has no Parameters list"),
-    ({"Parameters": "none"}, "the answer has no Parameters list"),
-    ({"Parameters": [{"Name": "/prod/app/X"}]}, "a parameter in the answer has no Name or Value"),
-    ({"Parameters": [{"Name": "/prod/app/X", "Value": 7}]}, "a parameter in the answer has no Name or Value"),
-    (b"", "the answer has no Parameters list"),
-], ids=["empty-object", "null", "string", "no-value", "number-value", "empty-body"])
+@pytest.mark.parametrize(
+    "body, expect",
+    [
+        ({}, "the answer has no Parameters list"),
+        ({"Parameters": None, "NextToken": "t"}, "the answer has no Parameters list"),
+        ({"Parameters": "none"}, "the answer has no Parameters list"),
+        (
+            {"Parameters": [{"Name": "/prod/app/X"}]},
+            "a parameter in the answer has no Name or Value",
+        ),
+        (
+            {"Parameters": [{"Name": "/prod/app/X", "Value": 7}]},
+            "a parameter in the answer has no Name or Value",
+        ),
+        (b"", "the answer has no Parameters list"),
+    ],
+    ids=["empty-object", "null", "string", "no-value", "number-value", "empty-body"],
+)
 def test_a_200_json_without_parameters_is_a_clear_error(env, body, expect):
     with FaultySsm([(200, body)]) as fake:
         outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app")
@@ -359,7 +472,9 @@ def test_a_200_json_without_parameters_is_a_clear_error(env, body, expect):
 
 
 def test_a_content_length_smaller_than_the_body_is_truncated_json(env):
-    answer = http_answer(*VALUES_PAGE, {"Content-Type": "application/x-amz-json-1.1"}, content_length=10)
+    answer = http_answer(
+        *VALUES_PAGE, {"Content-Type": "application/x-amz-json-1.1"}, content_length=10
+    )
     with FaultySsm([raw(answer)]) as fake:
         outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app")
         assert len(fake.requests) == 1
@@ -374,7 +489,14 @@ def test_empty_pages_with_tokens_are_followed(env):
         result, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app")
         assert not isinstance(result, Exception), str(result)
         assert result.variables == VARIABLES
-        assert [r["body"].get("NextToken") for r in fake.requests] == [None, "t1", "t2", "t3", "t4", "t5"]
+        assert [r["body"].get("NextToken") for r in fake.requests] == [
+            None,
+            "t1",
+            "t2",
+            "t3",
+            "t4",
+            "t5",
+        ]
         assert result.requests == 6 and fake.connections == 1
     assert elapsed < 5 + MARGIN
 
@@ -383,26 +505,44 @@ def test_empty_pages_with_tokens_are_followed(env):
 def test_a_200_that_is_not_the_api_fails_closed_through_the_wrapper(env, wrapper, kind):
     body = HTML if kind == "html" else b"\x00\xff\xfe\x81garbled"
     with FaultySsm([(200, body, {"Content-Type": "text/html"})]) as fake:
-        proc, elapsed = run_wrapper(wrapper, env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app")
+        proc, elapsed = run_wrapper(
+            wrapper, env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app"
+        )
         assert len(fake.requests) == 1
     line = error_line(proc)
-    assert line.startswith(f"ssm-env-wrapper: GetParametersByPath /prod/app failed: {fake.url} "
-                           "answered HTTP 200 with a body that is not JSON (text/html); ")
+    assert line.startswith(
+        f"ssm-env-wrapper: GetParametersByPath /prod/app failed: {fake.url} "
+        "answered HTTP 200 with a body that is not JSON (text/html); "
+    )
     assert "AWS_ENDPOINT_URL_SSM" in line
     assert elapsed < 5 + MARGIN
 
 
 # ------------------------------------------------------------------------- errors never retried
 
-@pytest.mark.parametrize("code, source, expect", [
-    ("AccessDeniedException", {"SSM_ENV_PATHS": "/prod/app"},
-     "allow ssm:GetParametersByPath on arn:aws:ssm:us-east-1:<account-id>:parameter/prod/app"),
-    ("ValidationException", {"SSM_ENV_PATHS": "/prod/app"}, "check the paths and names"),
-    ("ParameterNotFound", {"SSM_ENV_NAMES": "/prod/app/X"}, "check the name, or create the parameter"),
-    ("com.amazonaws.ssm#AccessDeniedException", {"SSM_ENV_NAMES": "/prod/app/X"},
-     "allow ssm:GetParameters on arn:aws:ssm:us-east-1:<account-id>:parameter/prod/app/X"),
-    ("UnrecognizedClientException", {"SSM_ENV_PATHS": "/prod/app"}, "check AWS_ACCESS_KEY_ID"),
-])
+
+@pytest.mark.parametrize(
+    "code, source, expect",
+    [
+        (
+            "AccessDeniedException",
+            {"SSM_ENV_PATHS": "/prod/app"},
+            "allow ssm:GetParametersByPath on arn:aws:ssm:us-east-1:<account-id>:parameter/prod/app",
+        ),
+        ("ValidationException", {"SSM_ENV_PATHS": "/prod/app"}, "check the paths and names"),
+        (
+            "ParameterNotFound",
+            {"SSM_ENV_NAMES": "/prod/app/X"},
+            "check the name, or create the parameter",
+        ),
+        (
+            "com.amazonaws.ssm#AccessDeniedException",
+            {"SSM_ENV_NAMES": "/prod/app/X"},
+            "allow ssm:GetParameters on arn:aws:ssm:us-east-1:<account-id>:parameter/prod/app/X",
+        ),
+        ("UnrecognizedClientException", {"SSM_ENV_PATHS": "/prod/app"}, "check AWS_ACCESS_KEY_ID"),
+    ],
+)
 def test_errors_that_cannot_change_are_never_retried(env, code, source, expect):
     with FaultySsm([(400, {"__type": code, "message": "no"}), VALUES_PAGE]) as fake:
         outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, **source)
@@ -416,25 +556,39 @@ def test_errors_that_cannot_change_are_never_retried(env, code, source, expect):
 
 # ------------------------------------------------------------------------------------ clock skew
 
-SKEW_MESSAGE = ("Signature expired: 20150830T123600Z is now earlier than 20150830T123700Z "
-                "(20150830T124200Z - 5 min.)")
+SKEW_MESSAGE = (
+    "Signature expired: 20150830T123600Z is now earlier than 20150830T123700Z "
+    "(20150830T124200Z - 5 min.)"
+)
 
 
-def skewed(offset: float = 3600, code: str = "InvalidSignatureException", message: str = SKEW_MESSAGE,
-           date: bool = True):
+def skewed(
+    offset: float = 3600,
+    code: str = "InvalidSignatureException",
+    message: str = SKEW_MESSAGE,
+    date: bool = True,
+):
     """A step: a "signature expired" answer whose Date header is ``offset`` seconds from now."""
+
     def step(handler, request):
         headers = {"Content-Type": "application/x-amz-json-1.1"}
         if date:
             headers["Date"] = formatdate(time.time() + offset, usegmt=True)
         handler.connection.sendall(http_answer(400, {"__type": code, "message": message}, headers))
+
     return step
 
 
-@pytest.mark.parametrize("code, message", [
-    ("InvalidSignatureException", SKEW_MESSAGE),
-    ("RequestTimeTooSkewed", "The difference between the request time and the current time is too large."),
-])
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        ("InvalidSignatureException", SKEW_MESSAGE),
+        (
+            "RequestTimeTooSkewed",
+            "The difference between the request time and the current time is too large.",
+        ),
+    ],
+)
 def test_clock_skew_is_corrected_by_the_date_header_and_retried_once(env, code, message):
     with FaultySsm([skewed(code=code, message=message), VALUES_PAGE]) as fake:
         result, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app")
@@ -456,10 +610,14 @@ def test_clock_skew_is_corrected_only_once(env):
     assert elapsed < 5 + MARGIN
 
 
-@pytest.mark.parametrize("step", [
-    skewed(date=False),                                             # nothing to correct with
-    skewed(message="The request signature we calculated does not match"),  # not about time
-], ids=["no-date", "not-a-skew"])
+@pytest.mark.parametrize(
+    "step",
+    [
+        skewed(date=False),  # nothing to correct with
+        skewed(message="The request signature we calculated does not match"),  # not about time
+    ],
+    ids=["no-date", "not-a-skew"],
+)
 def test_a_signature_error_that_is_not_a_fixable_skew_is_not_retried(env, step):
     with FaultySsm([step, VALUES_PAGE]) as fake:
         outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app")
@@ -469,6 +627,7 @@ def test_a_signature_error_that_is_not_a_fixable_skew_is_not_retried(env, step):
 
 
 # ---------------------------------------------------------------------------- connection refused
+
 
 def test_connection_refused_is_retried_then_one_line(env, monkeypatch):
     attempts = []
@@ -480,24 +639,37 @@ def test_connection_refused_is_retried_then_one_line(env, monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", recording)
     port = free_port()
-    outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}",
-                            SSM_ENV_PATHS="/prod/app", AWS_MAX_ATTEMPTS="3")
+    outcome, elapsed = load(
+        env,
+        AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}",
+        SSM_ENV_PATHS="/prod/app",
+        AWS_MAX_ATTEMPTS="3",
+    )
     hosts = [(h.decode() if isinstance(h, bytes) else h, p) for h, p in attempts]
     assert hosts == [("127.0.0.1", port)] * 3
     message = failed(outcome, EndpointError)
-    assert message.startswith(f"GetParametersByPath /prod/app failed: cannot reach "
-                              f"http://127.0.0.1:{port} (Connection refused); ")
+    assert message.startswith(
+        f"GetParametersByPath /prod/app failed: cannot reach "
+        f"http://127.0.0.1:{port} (Connection refused); "
+    )
     assert message.endswith(" (after 3 attempts; AWS_MAX_ATTEMPTS=3)")
     assert elapsed < 5 + MARGIN
 
 
 def test_connection_refused_fails_closed_through_the_wrapper(env, wrapper):
     port = free_port()
-    proc, elapsed = run_wrapper(wrapper, env, AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}",
-                                SSM_ENV_PATHS="/prod/app", AWS_MAX_ATTEMPTS="3")
+    proc, elapsed = run_wrapper(
+        wrapper,
+        env,
+        AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}",
+        SSM_ENV_PATHS="/prod/app",
+        AWS_MAX_ATTEMPTS="3",
+    )
     line = error_line(proc)
-    assert line.startswith(f"ssm-env-wrapper: GetParametersByPath /prod/app failed: cannot reach "
-                           f"http://127.0.0.1:{port} (Connection refused)")
+    assert line.startswith(
+        f"ssm-env-wrapper: GetParametersByPath /prod/app failed: cannot reach "
+        f"http://127.0.0.1:{port} (Connection refused)"
+    )
     assert line.endswith("(after 3 attempts; AWS_MAX_ATTEMPTS=3)")
     assert elapsed < 5 + MARGIN
 
@@ -510,11 +682,14 @@ def test_deadline_error_is_public():
 
 # ------------------------------------------------------------------------------- no secret leaks
 
+
 def echo_error(code: str, status: int = 400):
     """A step: an AWS error whose message is the whole request as received, Authorization and
     X-Amz-Security-Token included (a misbehaving proxy or endpoint)."""
+
     def step(handler, request):
         send(handler, status, {"__type": code, "message": request_text(handler, request)})
+
     return step
 
 
@@ -527,8 +702,12 @@ def echo_in_headers(handler, request):
     # A 500 that is not JSON, its Content-Type (quoted in the message) carrying the token, and the
     # error-type header too.
     token = request["headers"]["X-Amz-Security-Token"]
-    send(handler, 500, request_text(handler, request),
-         {"Content-Type": f"text/html; echo={token}", "x-amzn-ErrorType": token})
+    send(
+        handler,
+        500,
+        request_text(handler, request),
+        {"Content-Type": f"text/html; echo={token}", "x-amzn-ErrorType": token},
+    )
 
 
 def echo_reset(handler, request):
@@ -558,8 +737,10 @@ LEAK_SCENARIOS = {
     "content-length-smaller": (raw(http_answer(*VALUES_PAGE, content_length=12)), {}),
     "held": (hold(), {"SSM_ENV_TIMEOUT": "0.8"}),
     "drip": (drip(ECHO_HEAD, b"x" * 100), {"SSM_ENV_TIMEOUT": "0.8"}),
-    "content-length-larger": (raw(ECHO_HEAD + b'{"Parameters": []}', then_hold=True),
-                              {"SSM_ENV_TIMEOUT": "0.8"}),
+    "content-length-larger": (
+        raw(ECHO_HEAD + b'{"Parameters": []}', then_hold=True),
+        {"SSM_ENV_TIMEOUT": "0.8"},
+    ),
 }
 
 
@@ -567,10 +748,18 @@ LEAK_SCENARIOS = {
 def test_no_secret_in_any_output_on_any_failure(env, wrapper, scenario):
     step, extra = LEAK_SCENARIOS[scenario]
     # The first page carries the values (and a token); every later request meets the failure.
-    with FaultySsm([by_token((*VALUES_PAGE[:1], dict(VALUES_PAGE[1], NextToken="t1")), step)]) as fake:
-        proc, elapsed = run_wrapper(wrapper, env, AWS_ENDPOINT_URL_SSM=fake.url,
-                                    SSM_ENV_PATHS="/prod/app", AWS_MAX_ATTEMPTS="2",
-                                    SSM_ENV_LOG_LEVEL="debug", **extra)
+    with FaultySsm(
+        [by_token((*VALUES_PAGE[:1], dict(VALUES_PAGE[1], NextToken="t1")), step)]
+    ) as fake:
+        proc, elapsed = run_wrapper(
+            wrapper,
+            env,
+            AWS_ENDPOINT_URL_SSM=fake.url,
+            SSM_ENV_PATHS="/prod/app",
+            AWS_MAX_ATTEMPTS="2",
+            SSM_ENV_LOG_LEVEL="debug",
+            **extra,
+        )
         assert len(fake.requests) >= 2
     # Debug level: a line per request as well, every one of them checked.
     assert_no_secrets(proc, VALUE_1, VALUE_2)
@@ -581,8 +770,13 @@ def test_no_secret_in_any_output_on_any_failure(env, wrapper, scenario):
 
 def test_no_secret_in_json_logs_when_the_endpoint_echoes_the_request(env, wrapper):
     with FaultySsm([echo_error("ValidationException")]) as fake:
-        proc, _ = run_wrapper(wrapper, env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app",
-                              AWS_LAMBDA_LOG_FORMAT="JSON")
+        proc, _ = run_wrapper(
+            wrapper,
+            env,
+            AWS_ENDPOINT_URL_SSM=fake.url,
+            SSM_ENV_PATHS="/prod/app",
+            AWS_LAMBDA_LOG_FORMAT="JSON",
+        )
         assert len(fake.requests) == 1
     assert_no_secrets(proc)
     record = json.loads(proc.stderr)
@@ -598,8 +792,10 @@ def test_no_secret_in_output_when_the_endpoint_or_proxy_cannot_be_reached(env, w
             extra["AWS_ENDPOINT_URL_SSM"] = f"http://127.0.0.1:{free_port()}"
         else:
             port = proxy.port if scenario == "proxy-407" else free_port()
-            extra.update(AWS_ENDPOINT_URL_SSM="https://ssm.test.invalid:8443",
-                         HTTPS_PROXY=f"http://user:{PROXY_PASSWORD}@127.0.0.1:{port}")
+            extra.update(
+                AWS_ENDPOINT_URL_SSM="https://ssm.test.invalid:8443",
+                HTTPS_PROXY=f"http://user:{PROXY_PASSWORD}@127.0.0.1:{port}",
+            )
         proc, elapsed = run_wrapper(wrapper, env, **extra)
         if scenario == "proxy-407":
             assert proxy.lines == ["CONNECT ssm.test.invalid:8443 HTTP/1.1"] * 2
@@ -612,26 +808,45 @@ def test_no_secret_in_output_when_the_endpoint_or_proxy_cannot_be_reached(env, w
 
 def test_values_echoed_by_a_later_failing_page_are_scrubbed(env, wrapper):
     def nosy(handler, request):
-        send(handler, 400, {"__type": "ValidationException",
-                            "message": f"bad token after {VALUE_1} and {VALUE_2}"})
+        send(
+            handler,
+            400,
+            {
+                "__type": "ValidationException",
+                "message": f"bad token after {VALUE_1} and {VALUE_2}",
+            },
+        )
 
     first = (200, dict(VALUES_PAGE[1], NextToken="t1"))
     with FaultySsm([by_token(first, nosy)]) as fake:
-        proc, _ = run_wrapper(wrapper, env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app")
+        proc, _ = run_wrapper(
+            wrapper, env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app"
+        )
         assert len(fake.requests) == 2
     error_line(proc)
 
 
 def test_a_container_session_token_echoed_by_the_endpoint_is_scrubbed(env, wrapper):
     secret, token = "containerSecret-DoNotPrint-9d8f7", "containerToken-DoNotPrint-" + "k" * 60
-    creds = {"AccessKeyId": "ASIACONTAINER0000001", "SecretAccessKey": secret, "Token": token,
-             "Expiration": "2099-01-01T00:00:00Z"}
-    with ContainerCredentials((200, creds)) as provider, \
-            FaultySsm([echo_error("ValidationException")]) as fake:
+    creds = {
+        "AccessKeyId": "ASIACONTAINER0000001",
+        "SecretAccessKey": secret,
+        "Token": token,
+        "Expiration": "2099-01-01T00:00:00Z",
+    }
+    with (
+        ContainerCredentials((200, creds)) as provider,
+        FaultySsm([echo_error("ValidationException")]) as fake,
+    ):
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
             env.pop(name)
-        proc, _ = run_wrapper(wrapper, env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app",
-                              AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url)
+        proc, _ = run_wrapper(
+            wrapper,
+            env,
+            AWS_ENDPOINT_URL_SSM=fake.url,
+            SSM_ENV_PATHS="/prod/app",
+            AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
+        )
         assert len(provider.requests) == 1 and len(fake.requests) == 1
         assert fake.requests[0]["headers"]["X-Amz-Security-Token"] == token
     error_line(proc, secret, token)
@@ -644,9 +859,11 @@ def test_no_part_of_a_secret_survives_the_message_limit(env, wrapper):
         send(handler, 400, {"__type": "ValidationException", "message": "p" * 370 + token})
 
     with FaultySsm([padded]) as fake:
-        proc, _ = run_wrapper(wrapper, env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app")
+        proc, _ = run_wrapper(
+            wrapper, env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app"
+        )
         assert len(fake.requests) == 1
     error_line(proc)
-    fragments = {SESSION_TOKEN[i:i + 16] for i in range(len(SESSION_TOKEN) - 15)} - {"x" * 16}
+    fragments = {SESSION_TOKEN[i : i + 16] for i in range(len(SESSION_TOKEN) - 15)} - {"x" * 16}
     leaked = sum(fragment in proc.stderr for fragment in fragments)  # a count: never the text
     assert not leaked, f"{leaked} 16-character fragments of the session token reached the output"

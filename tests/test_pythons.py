@@ -22,8 +22,12 @@ def _interpreters() -> dict[str, str]:
     found: dict[str, str] = {}
     for path in filter(None, candidates):
         try:
-            version = subprocess.run([path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                     capture_output=True, text=True, timeout=30).stdout.strip()
+            version = subprocess.run(
+                [path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout.strip()
         except OSError:
             continue
         if version and tuple(map(int, version.split("."))) >= (3, 9):
@@ -40,11 +44,34 @@ def test_the_single_file_loads_and_execs_on(version, built, ssm, env):
     put(ssm, "/py/app/X", f"loaded-by-{version}")
     put(ssm, "/py/app/J", '{"a": "1"}')
     env.update(SSM_ENV_PATHS="/py/app", SSM_ENV_JSON_NAMES="J_=/py/app/J", REF="ssm:/py/app/X")
-    proc = subprocess.run([python, "-I", "-S", str(built["single"]), "sh", "-c", 'printf "%s|%s|%s" "$X" "$J_a" "$REF"'],
-                          env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            python,
+            "-I",
+            "-S",
+            str(built["single"]),
+            "sh",
+            "-c",
+            'printf "%s|%s|%s" "$X" "$J_a" "$REF"',
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"loaded-by-{version}|1|loaded-by-{version}"
-    proc = subprocess.run([python, "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
-                           "import ssm_env_wrapper as m; print(m.variable_name('/a/1x-y'))",
-                           str(built["dir"])], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            python,
+            "-I",
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); "
+            "import ssm_env_wrapper as m; print(m.variable_name('/a/1x-y'))",
+            str(built["dir"]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.stdout == "_1x_y\n", proc.stderr

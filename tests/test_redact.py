@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import SECRET_KEY, SESSION_TOKEN, put, run, run_show_env
 from fake_ssm import FakeSsm
 
@@ -19,7 +18,7 @@ def leaked_runs(text: str, *secrets: str, run: int = RUN) -> list[int]:
     leaked = []
     for number, secret in enumerate(secrets):
         size = min(run, len(secret))
-        if any(secret[at:at + size] in text for at in range(len(secret) - size + 1)):
+        if any(secret[at : at + size] in text for at in range(len(secret) - size + 1)):
             leaked.append(number)
     return leaked
 
@@ -32,6 +31,7 @@ def assert_no_secret_runs(text: str, *secrets: str, run: int = RUN) -> None:
 
 # --- the redactor, as a unit -------------------------------------------------------------------
 
+
 @pytest.fixture
 def redactor():
     from ssm_env_wrapper.redact import Redactor
@@ -39,10 +39,19 @@ def redactor():
     return Redactor([SECRET_KEY, SESSION_TOKEN, "short-pw1", "tiny"])
 
 
-@pytest.mark.parametrize("piece", [
-    SESSION_TOKEN[:20], SESSION_TOKEN[20:40], SESSION_TOKEN[-12:], SESSION_TOKEN,
-    SECRET_KEY[:12], SECRET_KEY[15:35], SECRET_KEY[-20:], SECRET_KEY,
-])
+@pytest.mark.parametrize(
+    "piece",
+    [
+        SESSION_TOKEN[:20],
+        SESSION_TOKEN[20:40],
+        SESSION_TOKEN[-12:],
+        SESSION_TOKEN,
+        SECRET_KEY[:12],
+        SECRET_KEY[15:35],
+        SECRET_KEY[-20:],
+        SECRET_KEY,
+    ],
+)
 def test_every_run_of_twelve_characters_is_masked(redactor, piece):
     text = f"GetParameters failed ({piece}): no; content type text/{piece}"
     masked = redactor.redact(text)
@@ -78,11 +87,24 @@ def test_the_redactor_never_shows_its_secrets(redactor):
     assert SECRET_KEY not in repr(redactor) and len(redactor) == 3
 
 
-@pytest.mark.parametrize("char, escaped", [
-    ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"), ("\x1b", "\\x1b"), ("\x7f", "\\x7f"),
-    ("\x85", "\\x85"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"), ("\u202e", "\\u202e"),
-    ("\u2066", "\\u2066"), ("\u200b", "\\u200b"), ("\ufeff", "\\ufeff"), ("\udcff", "\\udcff"),
-])
+@pytest.mark.parametrize(
+    "char, escaped",
+    [
+        ("\n", "\\n"),
+        ("\r", "\\r"),
+        ("\t", "\\t"),
+        ("\x1b", "\\x1b"),
+        ("\x7f", "\\x7f"),
+        ("\x85", "\\x85"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+        ("\u202e", "\\u202e"),
+        ("\u2066", "\\u2066"),
+        ("\u200b", "\\u200b"),
+        ("\ufeff", "\\ufeff"),
+        ("\udcff", "\\udcff"),
+    ],
+)
 def test_printable_escapes_what_could_forge_or_hide_a_line(char, escaped):
     from ssm_env_wrapper.redact import printable
 
@@ -94,30 +116,44 @@ def test_printable_escapes_what_could_forge_or_hide_a_line(char, escaped):
 def test_an_error_message_is_one_printable_line():
     from ssm_env_wrapper.errors import SsmEnvError
 
-    assert str(SsmEnvError("parameter /p#k\nssm-env-wrapper: forged")) == \
-        "parameter /p#k\\nssm-env-wrapper: forged"
+    assert (
+        str(SsmEnvError("parameter /p#k\nssm-env-wrapper: forged"))
+        == "parameter /p#k\\nssm-env-wrapper: forged"
+    )
 
 
 # --- defect 9: an endpoint echoing part of a secret, through the real wrapper -----------------
+
 
 def _echo(piece: str, where: str):
     if where == "__type":
         return 400, {"__type": f"com.amazonaws.ssm#{piece}", "message": "denied"}
     if where == "message":
-        return 400, {"__type": "AccessDeniedException",
-                 "message": f"User with token {piece} is not authorized"}
+        return 400, {
+            "__type": "AccessDeniedException",
+            "message": f"User with token {piece} is not authorized",
+        }
     return 502, b"<html>bad gateway</html>", {"Content-Type": f"text/html; x={piece}"}
 
 
 @pytest.mark.parametrize("where", ["__type", "message", "content-type"])
-@pytest.mark.parametrize("secret, start", [(SESSION_TOKEN, 0), (SESSION_TOKEN, 20),
-                                           (SECRET_KEY, 0), (SECRET_KEY, 15)])
+@pytest.mark.parametrize(
+    "secret, start", [(SESSION_TOKEN, 0), (SESSION_TOKEN, 20), (SECRET_KEY, 0), (SECRET_KEY, 15)]
+)
 def test_an_endpoint_echoing_part_of_a_secret_gets_it_masked(wrapper, env, where, secret, start):
-    piece = secret[start:start + 20]
+    piece = secret[start : start + 20]
     with FakeSsm([_echo(piece, where)]) as fake:
-        done = run(wrapper, ["/bin/true"], dict(env, AWS_ENDPOINT_URL_SSM=fake.url,
-                                                SSM_ENV_NAMES="/app/x", AWS_MAX_ATTEMPTS="1",
-                                                SSM_ENV_LOG_LEVEL="debug"))
+        done = run(
+            wrapper,
+            ["/bin/true"],
+            dict(
+                env,
+                AWS_ENDPOINT_URL_SSM=fake.url,
+                SSM_ENV_NAMES="/app/x",
+                AWS_MAX_ATTEMPTS="1",
+                SSM_ENV_LOG_LEVEL="debug",
+            ),
+        )
     assert done.returncode == 1
     assert "GetParameters /app/x failed" in done.stderr
     assert "***" in done.stderr
@@ -189,13 +225,14 @@ def test_check_lists_a_key_on_one_line(ssm, env):
 
 # --- the rule, against a brute force ----------------------------------------------------------
 
+
 def _brute_force(text: str, secrets: list[str]) -> str:
     """The rule, written the slow and obvious way: mark every window of 12 characters that is a
     run of a secret (short secrets: every whole occurrence), one *** per marked stretch."""
     cover = [False] * len(text)
     for secret in secrets:
         if len(secret) >= RUN:
-            starts = [at for at in range(len(text) - RUN + 1) if text[at:at + RUN] in secret]
+            starts = [at for at in range(len(text) - RUN + 1) if text[at : at + RUN] in secret]
             size = RUN
         elif len(secret) >= 8:
             starts = [at for at in range(len(text)) if text.startswith(secret, at)]
@@ -203,7 +240,7 @@ def _brute_force(text: str, secrets: list[str]) -> str:
         else:
             continue
         for at in starts:
-            cover[at:at + size] = [True] * size
+            cover[at : at + size] = [True] * size
     out, at = [], 0
     while at < len(text):
         if cover[at]:
@@ -217,7 +254,8 @@ def _brute_force(text: str, secrets: list[str]) -> str:
 
 
 def test_the_redactor_applies_the_rule_exactly():
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     from ssm_env_wrapper.redact import Redactor
 
@@ -225,13 +263,20 @@ def test_the_redactor_applies_the_rule_exactly():
     alphabet = st.sampled_from(["ab", "abc", "abcdefxyz"])
 
     @settings(max_examples=400, deadline=None, derandomize=True)
-    @given(alphabet.flatmap(lambda a: st.tuples(
-        st.lists(st.text(a, min_size=5, max_size=40), min_size=1, max_size=4),
-        st.text(a + " ", max_size=60), st.integers(0, 40), st.integers(0, 60))))
+    @given(
+        alphabet.flatmap(
+            lambda a: st.tuples(
+                st.lists(st.text(a, min_size=5, max_size=40), min_size=1, max_size=4),
+                st.text(a + " ", max_size=60),
+                st.integers(0, 40),
+                st.integers(0, 60),
+            )
+        )
+    )
     def check(case):
         secrets, text, cut, at = case
         secret = secrets[0]
-        text = text[:at] + secret[cut % len(secret):] + text[at:]  # plant a run (or a tail)
+        text = text[:at] + secret[cut % len(secret) :] + text[at:]  # plant a run (or a tail)
         assert Redactor(secrets).redact(text) == _brute_force(text, secrets)
 
     check()
@@ -243,11 +288,18 @@ def test_the_log_knows_the_environments_secrets_before_any_request():
     from ssm_env_wrapper.log import Log
 
     token = "containerAuthToken-0123456789abcdefXYZ"
-    log = Log.from_environ({"AWS_CONTAINER_AUTHORIZATION_TOKEN": token,
-                            "AWS_SESSION_TOKEN": SESSION_TOKEN, "AWS_LAMBDA_LOG_FORMAT": "JSON"})
+    log = Log.from_environ(
+        {
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN": token,
+            "AWS_SESSION_TOKEN": SESSION_TOKEN,
+            "AWS_LAMBDA_LOG_FORMAT": "JSON",
+        }
+    )
     log.stream = io.StringIO()
-    log.error(f"provider said: bad header {token[5:25]}\n{SESSION_TOKEN[30:50]}",
-              unset=["X\u2028not-a-secret-of-this-log"])
+    log.error(
+        f"provider said: bad header {token[5:25]}\n{SESSION_TOKEN[30:50]}",
+        unset=["X\u2028not-a-secret-of-this-log"],
+    )
     line = log.stream.getvalue()
     assert line.count("\n") == 1 and "\u2028" not in line
     assert json.loads(line)["message"] == "provider said: bad header ***\\n***"

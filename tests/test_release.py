@@ -22,13 +22,19 @@ except ModuleNotFoundError:  # Python 3.10: the backport the test extra installs
 def _tracked() -> list[str]:
     """The project's files: what git tracks or, in a source archive without .git, every file
     but what a checkout makes (venvs, caches, builds)."""
-    proc = subprocess.run(["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True, check=False
+    )
     if proc.returncode == 0 and proc.stdout.strip():
         return proc.stdout.split()
-    made = re.compile(r"^(\.git|\.venv.*|build|dist|.*\.egg-info|__pycache__|\..*_cache|\.hypothesis)$")
-    return sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*")
-                  if p.is_file() and not any(made.match(part) for part in p.relative_to(ROOT).parts))
+    made = re.compile(
+        r"^(\.git|\.venv.*|build|dist|.*\.egg-info|__pycache__|\..*_cache|\.hypothesis)$"
+    )
+    return sorted(
+        str(p.relative_to(ROOT))
+        for p in ROOT.rglob("*")
+        if p.is_file() and not any(made.match(part) for part in p.relative_to(ROOT).parts)
+    )
 
 
 # Files whose text is the project's, less data copied from elsewhere.
@@ -79,13 +85,18 @@ def test_licence_files_and_metadata():
     assert PROJECT["license"] == "Apache-2.0"
     assert PROJECT["license-files"] == ["LICENSE", "NOTICE"]
     assert PYPROJECT["build-system"]["requires"] == ["setuptools>=77"]
-    assert not any(c.startswith("License ::") for c in PROJECT["classifiers"])  # PEP 639: one or other
+    assert not any(
+        c.startswith("License ::") for c in PROJECT["classifiers"]
+    )  # PEP 639: one or other
 
 
 def test_classifiers_name_every_supported_python_and_no_other():
     assert PROJECT["requires-python"] == f">={SUPPORTED[0]}"
-    versions = [c.rsplit(" :: ", 1)[1] for c in PROJECT["classifiers"]
-                if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    versions = [
+        c.rsplit(" :: ", 1)[1]
+        for c in PROJECT["classifiers"]
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    ]
     assert versions == SUPPORTED
     assert "Typing :: Typed" in PROJECT["classifiers"]
     assert (ROOT / "src" / "ssm_env_wrapper" / "py.typed").is_file()
@@ -94,22 +105,41 @@ def test_classifiers_name_every_supported_python_and_no_other():
 
 def test_the_wheel_carries_the_licence_and_the_typed_marker(tmp_path):
     # Built from this checkout with the setuptools the lock pins, no download (no isolation).
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                           "--quiet", "-w", str(tmp_path), str(ROOT)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     import zipfile
 
     (wheel,) = tmp_path.glob("ssm_env_wrapper-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
-        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+        metadata = archive.read(
+            next(n for n in names if n.endswith(".dist-info/METADATA"))
+        ).decode()
     assert "ssm_env_wrapper/py.typed" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert any(n.endswith(".dist-info/licenses/NOTICE") for n in names)
     assert "License-Expression: Apache-2.0" in metadata
-    runtime = [line for line in metadata.splitlines()
-               if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    runtime = [
+        line
+        for line in metadata.splitlines()
+        if line.startswith("Requires-Dist:") and "extra ==" not in line
+    ]
     assert runtime == []  # no runtime dependency, only the extras
     assert not any(n.startswith("tests/") for n in names)
 
@@ -119,7 +149,9 @@ SPDX = "# SPDX-License-Identifier: Apache-2.0"
 
 def _source_files():
     for name in TRACKED:
-        if name.split("/", 1)[0] in ("src", "tools", "bin", "scripts") and not name.endswith("py.typed"):
+        if name.split("/", 1)[0] in ("src", "tools", "bin", "scripts") and not name.endswith(
+            "py.typed"
+        ):
             yield ROOT / name
 
 
@@ -128,7 +160,7 @@ def test_every_source_file_starts_with_its_spdx_line():
     for path in _source_files():
         lines = path.read_text(encoding="utf-8").splitlines()
         first = 1 if lines and lines[0].startswith("#!") else 0
-        if lines[first:first + 1] != [SPDX]:
+        if lines[first : first + 1] != [SPDX]:
             missing.append(str(path.relative_to(ROOT)))
     assert not missing, missing
 
@@ -162,8 +194,10 @@ def test_the_lock_pins_every_declared_test_and_bench_dependency_with_hashes():
     assert {_name(r) for r in declared} - set(pins) == set()
     # Exactly one version each where no marker splits them; the build backend is there too.
     assert "setuptools" in pins and "matplotlib" in pins and "h11" in pins
-    assert LOCK.startswith("# This file was autogenerated by uv via the following command:\n"
-                           "#    bash scripts/lock.sh\n")
+    assert LOCK.startswith(
+        "# This file was autogenerated by uv via the following command:\n"
+        "#    bash scripts/lock.sh\n"
+    )
 
 
 def test_bootstrap_installs_from_the_lock_only():
@@ -171,7 +205,9 @@ def test_bootstrap_installs_from_the_lock_only():
     assert "--require-hashes -r requirements/test.lock" in script
     assert "--no-deps --no-build-isolation -e ." in script
     assert "[test]" not in script  # never the loose ranges
-    assert "--extra test --extra bench" in (ROOT / "scripts" / "lock.sh").read_text(encoding="utf-8")
+    assert "--extra test --extra bench" in (ROOT / "scripts" / "lock.sh").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_the_installed_versions_are_the_locked_ones():
@@ -181,8 +217,10 @@ def test_the_installed_versions_are_the_locked_ones():
 
     stamp = pathlib.Path(sys.prefix) / ".ssm-env-wrapper-lock"
     if not stamp.is_file():
-        pytest.skip("this venv was not made by scripts/bootstrap.sh (the extras installed by hand "
-                    "follow pyproject's ranges, not the lock)")
+        pytest.skip(
+            "this venv was not made by scripts/bootstrap.sh (the extras installed by hand "
+            "follow pyproject's ranges, not the lock)"
+        )
     digest = hashlib.sha256(LOCK.encode() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
     assert stamp.read_text().strip() == digest, "run scripts/bootstrap.sh: the lock changed"
 
@@ -202,8 +240,9 @@ def test_tool_settings_live_in_pyproject_and_the_test_command_runs_them():
     assert PYPROJECT["tool"]["ruff"]["line-length"] == 100
     assert PYPROJECT["tool"]["mypy"]["files"] == ["src/ssm_env_wrapper"]
     script = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
-    steps = [script.index(step) for step in
-             ('ruff" check', 'ruff" format --check', 'mypy"', "-m pytest")]
+    steps = [
+        script.index(step) for step in ('ruff" check', 'ruff" format --check', 'mypy"', "-m pytest")
+    ]
     assert steps == sorted(steps)
 
 
@@ -211,8 +250,9 @@ def test_mypy_accepts_the_package():
     # The hints are the documentation of the public surface; mypy keeps them honest (also run by
     # scripts/test.sh before pytest; here so that a plain pytest run checks them too).
     mypy = pathlib.Path(sys.executable).with_name("mypy")
-    proc = subprocess.run([str(mypy), "--no-error-summary"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [str(mypy), "--no-error-summary"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -238,19 +278,31 @@ def test_workflows_pass_actionlint_with_shellcheck():
     env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": "/nonexistent"}
     files = sorted(str(p) for p in WORKFLOWS.glob("*.yml"))
     assert [pathlib.Path(f).name for f in files] == ["ci.yml", "release.yml"]
-    proc = subprocess.run([str(BIN / "actionlint"), "-no-color", *files], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(BIN / "actionlint"), "-no-color", *files],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_actionlint_is_not_a_no_op(tmp_path):
     # The linter must reject a broken workflow, or the test above proves nothing.
     bad = tmp_path / "bad.yml"
-    bad.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
-                   "      - run: echo ${{ github.event.issue.title }}\n"
-                   "      - uses: actions/checkout@v6\n        with:\n          no-such-input: 1\n")
-    proc = subprocess.run([str(BIN / "actionlint"), "-no-color", str(bad)], capture_output=True,
-                          text=True, timeout=120)
+    bad.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - run: echo ${{ github.event.issue.title }}\n"
+        "      - uses: actions/checkout@v6\n        with:\n          no-such-input: 1\n"
+    )
+    proc = subprocess.run(
+        [str(BIN / "actionlint"), "-no-color", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1 and "no-such-input" in proc.stdout and "untrusted" in proc.stdout
 
 
@@ -274,10 +326,18 @@ def test_release_builds_for_every_runtime_attests_and_publishes_without_keys():
     (setup,) = [s for s in steps if s.get("uses", "").startswith("actions/setup-python@")]
     assert setup["with"]["python-version"].split() == SUPPORTED
     assert any(s.get("run", "").startswith("bash build_layer.sh") for s in steps)
-    (attest,) = [s for s in steps if s.get("uses", "").startswith("actions/attest-build-provenance@")]
-    assert attest["with"]["subject-path"].split() == ["dist/ssm-env-wrapper-layer.zip",
-                                                      "dist/ssm_env_wrapper.py"]
-    assert build["permissions"] == {"contents": "write", "id-token": "write", "attestations": "write"}
+    (attest,) = [
+        s for s in steps if s.get("uses", "").startswith("actions/attest-build-provenance@")
+    ]
+    assert attest["with"]["subject-path"].split() == [
+        "dist/ssm-env-wrapper-layer.zip",
+        "dist/ssm_env_wrapper.py",
+    ]
+    assert build["permissions"] == {
+        "contents": "write",
+        "id-token": "write",
+        "attestations": "write",
+    }
     assert "SHA256SUMS" in text and "sha256sum ssm-env-wrapper-layer.zip ssm_env_wrapper.py" in text
     publish = release["jobs"]["publish-layer"]
     (creds,) = [s for s in publish["steps"] if "configure-aws-credentials" in s.get("uses", "")]
@@ -293,8 +353,12 @@ def test_release_builds_for_every_runtime_attests_and_publishes_without_keys():
 @pytest.mark.skipif(not LINUX_X86, reason="the lock installs shellcheck for linux x86_64 only")
 def test_the_projects_shell_scripts_pass_shellcheck():
     scripts = sorted(str(p) for p in (ROOT / "scripts").glob("*.sh")) + [str(ROOT / ".ci" / "run")]
-    proc = subprocess.run([str(BIN / "shellcheck"), "--shell=bash", *scripts], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [str(BIN / "shellcheck"), "--shell=bash", *scripts],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -320,23 +384,36 @@ def test_the_changelog_has_the_current_version_in_keep_a_changelog_form():
 def test_the_release_notes_step_extracts_the_current_versions_section(tmp_path):
     """The release workflow's own script, run here: the notes are this version's section."""
     release = _workflow("release.yml")
-    (step,) = [s for s in release["jobs"]["build"]["steps"]
-               if s.get("name") == "Release notes from CHANGELOG.md"]
+    (step,) = [
+        s
+        for s in release["jobs"]["build"]["steps"]
+        if s.get("name") == "Release notes from CHANGELOG.md"
+    ]
     (tmp_path / "dist").mkdir()
     shutil.copy(ROOT / "CHANGELOG.md", tmp_path)
-    subprocess.run(["bash", "-euo", "pipefail", "-c", step["run"]], cwd=tmp_path, check=True,
-                   env={"PATH": "/usr/bin:/bin", "VERSION": _version()}, timeout=30)
+    subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "VERSION": _version()},
+        timeout=30,
+    )
     notes = (tmp_path / "dist" / "NOTES.md").read_text(encoding="utf-8")
     assert "### Added" in notes and "## [" not in notes
-    proc = subprocess.run(["bash", "-euo", "pipefail", "-c", step["run"]], cwd=tmp_path,
-                          env={"PATH": "/usr/bin:/bin", "VERSION": "9.9.9"}, capture_output=True,
-                          text=True, timeout=30)
+    proc = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "VERSION": "9.9.9"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.returncode == 1 and "no section for 9.9.9" in proc.stdout
 
 
 def test_the_readme_states_the_versioning_policy_and_how_to_refresh_the_lock():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    quick_start = readme[readme.index("## Quick start"):readme.index("## Use it in Lambda")]
+    quick_start = readme[readme.index("## Quick start") : readme.index("## Use it in Lambda")]
     assert quick_start.count("\nbash scripts/") == 2  # still two commands
     assert "bash scripts/lock.sh" in quick_start
     assert "## Versioning and releases" in readme and "CHANGELOG.md" in readme

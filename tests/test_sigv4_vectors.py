@@ -52,8 +52,12 @@ def sig(request, tmp_path_factory):
     import subprocess
 
     out = tmp_path_factory.mktemp("single")
-    subprocess.run(["bash", str(ROOT / "build_layer.sh"), str(out)], check=True, capture_output=True)
-    spec = importlib.util.spec_from_file_location("ssm_env_wrapper_sigv4_single", out / "ssm_env_wrapper.py")
+    subprocess.run(
+        ["bash", str(ROOT / "build_layer.sh"), str(out)], check=True, capture_output=True
+    )
+    spec = importlib.util.spec_from_file_location(
+        "ssm_env_wrapper_sigv4_single", out / "ssm_env_wrapper.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -93,18 +97,39 @@ def test_every_step_of_every_case(sig, case):
     to_sign = sig.string_to_sign("20150830T123600Z", scope, canonical)
     assert to_sign == read(case, ".sts")
     signature = sig.signature(sig.signing_key(SECRET, "20150830", REGION, SERVICE), to_sign)
-    authorization = sig.authorization_header(ACCESS_KEY, scope, sig.signed_headers(headers), signature)
+    authorization = sig.authorization_header(
+        ACCESS_KEY, scope, sig.signed_headers(headers), signature
+    )
     assert authorization == read(case, ".authz")
 
 
-@pytest.mark.parametrize("name", ["get-vanilla", "post-vanilla", "post-x-www-form-urlencoded",
-                                  "get-vanilla-query-order-key-case", "post-header-key-sort"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "get-vanilla",
+        "post-vanilla",
+        "post-x-www-form-urlencoded",
+        "get-vanilla-query-order-key-case",
+        "post-header-key-sort",
+    ],
+)
 def test_sign_end_to_end(sig, name):
     case = SUITE / name
     method, path, query, headers, body = parse_request(read(case, ".req"))
     given_headers = [(k, v) for k, v in headers if k.lower() != "x-amz-date"]  # sign() adds it
-    signed = sig.sign(method, path, query, given_headers, body, access_key=ACCESS_KEY,
-                      secret_key=SECRET, token=None, region=REGION, service=SERVICE, timestamp=STAMP)
+    signed = sig.sign(
+        method,
+        path,
+        query,
+        given_headers,
+        body,
+        access_key=ACCESS_KEY,
+        secret_key=SECRET,
+        token=None,
+        region=REGION,
+        service=SERVICE,
+        timestamp=STAMP,
+    )
     assert dict(signed)["Authorization"] == read(case, ".authz")
     assert dict(signed)["X-Amz-Date"] == "20150830T123600Z"
 
@@ -113,9 +138,19 @@ def test_sign_adds_and_signs_the_session_token(sig):
     case = SUITE / SESSION_CASE
     method, path, query, headers, body = parse_request(read(case, ".req"))
     given_headers = [(k, v) for k, v in headers if k.lower() != "x-amz-date"]
-    signed = sig.sign(method, path, query, given_headers, body, access_key=ACCESS_KEY,
-                      secret_key=SECRET, token=SESSION_TOKEN, region=REGION, service=SERVICE,
-                      timestamp=STAMP)
+    signed = sig.sign(
+        method,
+        path,
+        query,
+        given_headers,
+        body,
+        access_key=ACCESS_KEY,
+        secret_key=SECRET,
+        token=SESSION_TOKEN,
+        region=REGION,
+        service=SERVICE,
+        timestamp=STAMP,
+    )
     assert dict(signed)["Authorization"] == read(case, ".authz")
 
 
@@ -123,9 +158,22 @@ def test_sign_with_a_session_token_header_given(sig):
     case = SUITE / "post-sts-token" / "post-sts-header-before"
     method, path, query, headers, body = parse_request(read(case, ".req"))
     token = dict(headers)["X-Amz-Security-Token"]
-    given_headers = [(k, v) for k, v in headers if k.lower() not in ("x-amz-date", "x-amz-security-token")]
-    signed = sig.sign(method, path, query, given_headers, body, access_key=ACCESS_KEY,
-                      secret_key=SECRET, token=token, region=REGION, service=SERVICE, timestamp=STAMP)
+    given_headers = [
+        (k, v) for k, v in headers if k.lower() not in ("x-amz-date", "x-amz-security-token")
+    ]
+    signed = sig.sign(
+        method,
+        path,
+        query,
+        given_headers,
+        body,
+        access_key=ACCESS_KEY,
+        secret_key=SECRET,
+        token=token,
+        region=REGION,
+        service=SERVICE,
+        timestamp=STAMP,
+    )
     assert dict(signed)["Authorization"] == read(case, ".authz")
     assert dict(signed)["X-Amz-Security-Token"] == token
 
@@ -133,26 +181,38 @@ def test_sign_with_a_session_token_header_given(sig):
 # ----------------------------------------------------------------------------- botocore
 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
-_HEADER_VALUE = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7e) | st.just(" "),
-                        max_size=30)
+_HEADER_VALUE = st.text(
+    st.characters(min_codepoint=0x21, max_codepoint=0x7E) | st.just(" "), max_size=30
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(operation=st.sampled_from(["GetParametersByPath", "GetParameters", "GetParameter"]),
-       path=_TEXT, token=st.none() | st.text(min_size=1, max_size=60), recursive=st.booleans(),
-       names=st.lists(_TEXT, max_size=10),
-       region=st.sampled_from(["us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1", "ap-southeast-7"]),
-       access_key=st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=16, max_size=20),
-       secret=st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7e), min_size=1, max_size=40),
-       session=st.none() | st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7e), min_size=1,
-                                   max_size=80),
-       when=st.integers(calendar.timegm((2000, 1, 1, 0, 0, 0)), calendar.timegm((2099, 12, 31, 0, 0, 0))),
-       host=st.sampled_from(["ssm.us-east-1.amazonaws.com", "127.0.0.1:5000", "localhost:4566"]),
-       extra=st.lists(st.tuples(st.sampled_from(["X-Custom", "X-Amz-Meta", "Accept"]), _HEADER_VALUE),
-                      max_size=3, unique_by=lambda h: h[0]))
-def test_signatures_equal_botocores_at_the_same_instant(operation, path, token, recursive, names,
-                                                       region, access_key, secret, session, when,
-                                                       host, extra):
+@given(
+    operation=st.sampled_from(["GetParametersByPath", "GetParameters", "GetParameter"]),
+    path=_TEXT,
+    token=st.none() | st.text(min_size=1, max_size=60),
+    recursive=st.booleans(),
+    names=st.lists(_TEXT, max_size=10),
+    region=st.sampled_from(
+        ["us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1", "ap-southeast-7"]
+    ),
+    access_key=st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=16, max_size=20),
+    secret=st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=40),
+    session=st.none()
+    | st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=80),
+    when=st.integers(
+        calendar.timegm((2000, 1, 1, 0, 0, 0)), calendar.timegm((2099, 12, 31, 0, 0, 0))
+    ),
+    host=st.sampled_from(["ssm.us-east-1.amazonaws.com", "127.0.0.1:5000", "localhost:4566"]),
+    extra=st.lists(
+        st.tuples(st.sampled_from(["X-Custom", "X-Amz-Meta", "Accept"]), _HEADER_VALUE),
+        max_size=3,
+        unique_by=lambda h: h[0],
+    ),
+)
+def test_signatures_equal_botocores_at_the_same_instant(
+    operation, path, token, recursive, names, region, access_key, secret, session, when, host, extra
+):
     import json
     from unittest import mock
 
@@ -166,10 +226,26 @@ def test_signatures_equal_botocores_at_the_same_instant(operation, path, token, 
     if token:
         payload["NextToken"] = token
     body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
-    headers = [("Host", host), ("Content-Type", "application/x-amz-json-1.1"),
-               ("X-Amz-Target", f"AmazonSSM.{operation}")] + extra
-    ours = dict(sigv4.sign("POST", "/", "", headers, body, access_key=access_key, secret_key=secret,
-                           token=session, region=region, service="ssm", timestamp=when))
+    headers = [
+        ("Host", host),
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("X-Amz-Target", f"AmazonSSM.{operation}"),
+    ] + extra
+    ours = dict(
+        sigv4.sign(
+            "POST",
+            "/",
+            "",
+            headers,
+            body,
+            access_key=access_key,
+            secret_key=secret,
+            token=session,
+            region=region,
+            service="ssm",
+            timestamp=when,
+        )
+    )
 
     request = AWSRequest(method="POST", url=f"https://{host}/", data=body, headers=dict(headers))
     instant = datetime.datetime.fromtimestamp(when, datetime.timezone.utc).replace(tzinfo=None)

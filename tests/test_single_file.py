@@ -61,8 +61,9 @@ def test_the_command_in_the_head_regenerates_the_file_byte_for_byte(single, tmp_
     target = command.split()[-1]
     assert target == "dist/ssm_env_wrapper.py"
     out = tmp_path / "ssm_env_wrapper.py"
-    subprocess.run([sys.executable, "tools/build_single.py", str(out)], cwd=ROOT, check=True,
-                   timeout=60)
+    subprocess.run(
+        [sys.executable, "tools/build_single.py", str(out)], cwd=ROOT, check=True, timeout=60
+    )
     assert out.read_text(encoding="utf-8") == single
 
 
@@ -70,20 +71,22 @@ def test_the_head_is_valid_sh_and_python(single, tmp_path):
     # The head is comments to both. Python parses the whole file; sh reads up to the launcher's
     # exec (what follows is Python, which sh never reaches), and parses that much without error.
     ast.parse(single)
-    shell_part = single[:single.index("\n'''\n")]
+    shell_part = single[: single.index("\n'''\n")]
     assert shell_part.count("exec python3 -I -S -B") == 1
     (tmp_path / "head.sh").write_text(shell_part + "\n")
     for shell in ("dash", "bash"):
         exe = shutil.which(shell)
         assert exe, f"{shell} is needed (Debian's and Amazon Linux's /bin/sh)"
-        proc = subprocess.run([exe, "-n", str(tmp_path / "head.sh")], capture_output=True,
-                              text=True, timeout=30)
+        proc = subprocess.run(
+            [exe, "-n", str(tmp_path / "head.sh")], capture_output=True, text=True, timeout=30
+        )
         assert proc.returncode == 0, proc.stderr
 
 
 def test_no_line_is_longer_than_100_characters(single):
-    long = [(number, len(line)) for number, line in enumerate(single.splitlines(), 1)
-            if len(line) > 100]
+    long = [
+        (number, len(line)) for number, line in enumerate(single.splitlines(), 1) if len(line) > 100
+    ]
     assert not long, f"(line, length): {long}"
 
 
@@ -98,15 +101,26 @@ def test_every_modules_docstring_survives(single):
     for path in MODULES:
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")), clean=True)
         assert doc, f"{path.name} has no docstring"
-        assert " ".join(doc.split()) in comments, f"{path.name}'s docstring is not in the single file"
+        assert " ".join(doc.split()) in comments, (
+            f"{path.name}'s docstring is not in the single file"
+        )
 
 
 def test_the_package_docstring_is_the_files_docstring(built):
     init = ast.get_docstring(ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8")))
-    proc = subprocess.run([sys.executable, "-I", "-c",
-                           "import sys; sys.path.insert(0, sys.argv[1]); import ssm_env_wrapper as m; "
-                           "sys.stdout.write(m.__doc__)", str(built["dir"])],
-                          capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); import ssm_env_wrapper as m; "
+            "sys.stdout.write(m.__doc__)",
+            str(built["dir"]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.stdout == init, proc.stderr
 
 
@@ -125,5 +139,7 @@ def test_no_pass_where_an_import_was_taken_out(single):
 def test_no_relative_import_and_one_future_import(single):
     tree = ast.parse(single)
     assert not [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level]
-    futures = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "__future__"]
+    futures = [
+        n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "__future__"
+    ]
     assert len(futures) == 1

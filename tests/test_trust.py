@@ -24,8 +24,12 @@ def _hashed_dir(tmp_path, name: str, ca: trustme.CA):
     directory.mkdir()
     pem = directory / "ca.pem"
     ca.cert_pem.write_to_path(str(pem))
-    digest = subprocess.run([openssl, "x509", "-subject_hash", "-noout", "-in", str(pem)],
-                            capture_output=True, text=True, check=True).stdout.strip()
+    digest = subprocess.run(
+        [openssl, "x509", "-subject_hash", "-noout", "-in", str(pem)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     pem.rename(directory / f"{digest}.0")
     return directory
 
@@ -45,8 +49,12 @@ def tls_endpoint():
 
 
 def _env(**extra):
-    return {"AWS_ACCESS_KEY_ID": "AKIATRUST", "AWS_SECRET_ACCESS_KEY": "trust-secret-key-0001",
-            "AWS_REGION": "us-east-1", **extra}
+    return {
+        "AWS_ACCESS_KEY_ID": "AKIATRUST",
+        "AWS_SECRET_ACCESS_KEY": "trust-secret-key-0001",
+        "AWS_REGION": "us-east-1",
+        **extra,
+    }
 
 
 def test_a_hashed_directory_is_preferred_to_the_bundle(tmp_path):
@@ -60,17 +68,23 @@ def test_a_hashed_directory_is_preferred_to_the_bundle(tmp_path):
 def test_verification_through_a_hashed_directory(tls_endpoint, tmp_path):
     ca, port, fake = tls_endpoint
     good = _hashed_dir(tmp_path, "good", ca)
-    values = load_parameters("/tls/app", environ=_env(SSL_CERT_DIR=str(good)),
-                             endpoint_url=f"https://localhost:{port}")
+    values = load_parameters(
+        "/tls/app", environ=_env(SSL_CERT_DIR=str(good)), endpoint_url=f"https://localhost:{port}"
+    )
     assert values == {"SECRET": "over-tls-value-0001"}
 
 
 def test_a_wrong_ca_fails_verification_and_is_not_retried(tls_endpoint, tmp_path):
     ca, port, fake = tls_endpoint
     other = _hashed_dir(tmp_path, "other", trustme.CA())
-    with pytest.raises(EndpointError, match="TLS certificate of https://localhost:.* is not trusted"):
-        load_parameters("/tls/app", environ=_env(SSL_CERT_DIR=str(other)),
-                        endpoint_url=f"https://localhost:{port}")
+    with pytest.raises(
+        EndpointError, match="TLS certificate of https://localhost:.* is not trusted"
+    ):
+        load_parameters(
+            "/tls/app",
+            environ=_env(SSL_CERT_DIR=str(other)),
+            endpoint_url=f"https://localhost:{port}",
+        )
     assert fake.requests == []  # the handshake failed: nothing was sent
 
 
@@ -78,8 +92,11 @@ def test_a_wrong_host_name_fails_verification(tls_endpoint, tmp_path):
     ca, port, fake = tls_endpoint
     good = _hashed_dir(tmp_path, "good", ca)
     with pytest.raises(EndpointError, match="not trusted"):
-        load_parameters("/tls/app", environ=_env(SSL_CERT_DIR=str(good)),
-                        endpoint_url=f"https://127.0.0.1:{port}")
+        load_parameters(
+            "/tls/app",
+            environ=_env(SSL_CERT_DIR=str(good)),
+            endpoint_url=f"https://127.0.0.1:{port}",
+        )
     assert fake.requests == []
 
 
@@ -88,6 +105,9 @@ def test_the_ca_bundle_still_wins(tls_endpoint, tmp_path):
     other = _hashed_dir(tmp_path, "other", trustme.CA())
     bundle = tmp_path / "bundle.pem"
     ca.cert_pem.write_to_path(str(bundle))
-    values = load_parameters("/tls/app", environ=_env(AWS_CA_BUNDLE=str(bundle), SSL_CERT_DIR=str(other)),
-                             endpoint_url=f"https://localhost:{port}")
+    values = load_parameters(
+        "/tls/app",
+        environ=_env(AWS_CA_BUNDLE=str(bundle), SSL_CERT_DIR=str(other)),
+        endpoint_url=f"https://localhost:{port}",
+    )
     assert values == {"SECRET": "over-tls-value-0001"}

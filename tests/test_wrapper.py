@@ -16,7 +16,9 @@ import pytest
 from conftest import SHOW_ENV, assert_no_secrets, put, run, run_show_env
 from fake_ssm import FakeSsm, aws_error, page
 
-LOADED = re.compile(r"^ssm-env-wrapper: loaded (\d+) parameters? from (.+) in \d+ ms \((\d+) requests?\)$")
+LOADED = re.compile(
+    r"^ssm-env-wrapper: loaded (\d+) parameters? from (.+) in \d+ ms \((\d+) requests?\)$"
+)
 
 
 def loaded_line(stderr: str) -> re.Match:
@@ -47,7 +49,7 @@ def test_securestring_is_decrypted_and_values_keep_every_character(ssm, env, wra
     values = {
         "WITH_EQUALS": "a=b=c==",
         "WITH_NEWLINES": "line one\nline two\r\nline three\n",
-        "WITH_QUOTES": "it's \"quoted\" `backticks` $HOME ${X} \\n",
+        "WITH_QUOTES": 'it\'s "quoted" `backticks` $HOME ${X} \\n',
         "UNICODE": "héllo wörld ✓ 日本語 🚀",
         "SPACES": "  leading and trailing  ",
     }
@@ -61,8 +63,11 @@ def test_securestring_is_decrypted_and_values_keep_every_character(ssm, env, wra
         assert report["env"][name] == value
     assert report["env"]["DB_PASSWORD"] == "s3cr3t-Password-9f8e7d"
     # The success line counts parameters; it never shows a value.
-    assert_no_secrets(subprocess.CompletedProcess([], 0, "", proc.stderr), "s3cr3t-Password-9f8e7d",
-                      *values.values())
+    assert_no_secrets(
+        subprocess.CompletedProcess([], 0, "", proc.stderr),
+        "s3cr3t-Password-9f8e7d",
+        *values.values(),
+    )
 
 
 def test_recursive_loads_the_levels_below_only_when_asked(ssm, env, wrapper):
@@ -90,7 +95,12 @@ def test_names_map_to_valid_variable_names(ssm, env, wrapper):
     proc, report = run_show_env(wrapper, env)
     assert proc.returncode == 0, proc.stderr
     seen = report["env"]
-    assert (seen["db_host"], seen["api_key"], seen["_1st_choice"], seen["MixedCase"]) == ("h", "k", "c", "m")
+    assert (seen["db_host"], seen["api_key"], seen["_1st_choice"], seen["MixedCase"]) == (
+        "h",
+        "k",
+        "c",
+        "m",
+    )
 
 
 def test_two_parameters_for_one_name_are_an_error_naming_both(ssm, env, wrapper):
@@ -102,7 +112,11 @@ def test_two_parameters_for_one_name_are_an_error_naming_both(ssm, env, wrapper)
     assert report == {}  # the runtime never started
     lines = proc.stderr.splitlines()
     assert len(lines) == 1
-    assert "/prod/app/db-host" in lines[0] and "/prod/app/db_host" in lines[0] and "db_host" in lines[0]
+    assert (
+        "/prod/app/db-host" in lines[0]
+        and "/prod/app/db_host" in lines[0]
+        and "db_host" in lines[0]
+    )
     assert "Traceback" not in proc.stderr
     assert_no_secrets(proc, "first-value-1234", "second-value-5678")
 
@@ -117,9 +131,15 @@ def test_collisions_across_paths_are_errors_too(ssm, env, wrapper):
     assert_no_secrets(proc, "a-value-0001", "b-value-0002")
 
 
-@pytest.mark.parametrize("app_env, params_path", [
-    ("prod", "myapp"), ("/prod/", "/myapp/"), ("prod/", "myapp"), ("//prod", "//myapp//"),
-])
+@pytest.mark.parametrize(
+    "app_env, params_path",
+    [
+        ("prod", "myapp"),
+        ("/prod/", "/myapp/"),
+        ("prod/", "myapp"),
+        ("//prod", "//myapp//"),
+    ],
+)
 def test_seed_contract_app_env_and_app_params_path(ssm, env, wrapper, app_env, params_path):
     put(ssm, "/prod/myapp/FROM_SEED", "yes")
     env.update(APP_ENV=app_env, APP_PARAMS_PATH=params_path)
@@ -141,7 +161,11 @@ def test_app_params_path_alone_and_with_ssm_env_paths(ssm, env, wrapper):
 
 def test_nothing_configured_execs_at_once_without_network_or_credentials(wrapper):
     # No credentials, no region, an endpoint nobody listens on: none of it may matter.
-    env = {"PATH": os.environ["PATH"], "AWS_ENDPOINT_URL_SSM": "http://127.0.0.1:9", "APP_ENV": "prod"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "AWS_ENDPOINT_URL_SSM": "http://127.0.0.1:9",
+        "APP_ENV": "prod",
+    }
     proc, report = run_show_env(wrapper, env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
@@ -163,8 +187,13 @@ def test_leading_double_dash_is_dropped(env, wrapper):
 def test_signals_reach_the_runtime_directly(env, wrapper):
     import time
 
-    process = subprocess.Popen(wrapper + ["sh", "-c", "echo ready; exec sleep 30"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        wrapper + ["sh", "-c", "echo ready; exec sleep 30"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout.readline() == "ready\n"
     time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
@@ -205,7 +234,7 @@ def test_command_not_executable_exits_126(env, wrapper, tmp_path):
 
 def test_command_is_looked_up_on_path(env, wrapper, tmp_path):
     tool = tmp_path / "mytool"
-    tool.write_text("#!/bin/sh\necho \"mytool $1\"\n")
+    tool.write_text('#!/bin/sh\necho "mytool $1"\n')
     tool.chmod(0o755)
     env["PATH"] = f"{tmp_path}:{env['PATH']}"
     proc = run(wrapper, ["mytool", "x"], env)
@@ -218,11 +247,14 @@ def test_no_command_is_a_usage_error(env, wrapper):
     assert proc.stderr.startswith("ssm-env-wrapper: no command given")
 
 
-@pytest.mark.parametrize("remove, expect", [
-    (("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"), "no AWS credentials"),
-    (("AWS_ACCESS_KEY_ID",), "AWS_ACCESS_KEY_ID is not set"),
-    (("AWS_REGION",), "no AWS region: set AWS_REGION"),
-])
+@pytest.mark.parametrize(
+    "remove, expect",
+    [
+        (("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"), "no AWS credentials"),
+        (("AWS_ACCESS_KEY_ID",), "AWS_ACCESS_KEY_ID is not set"),
+        (("AWS_REGION",), "no AWS region: set AWS_REGION"),
+    ],
+)
 def test_missing_credentials_or_region_fail_closed(ssm, env, wrapper, remove, expect):
     put(ssm, "/prod/app/X", "value-not-to-print-1")
     env["SSM_ENV_PATHS"] = "/prod/app"
@@ -245,16 +277,23 @@ def test_default_region_is_the_fallback(ssm, env, wrapper):
 
 
 def test_access_denied_names_operation_code_path_and_fix(env, wrapper):
-    message = ("User: arn:aws:sts::123456789012:assumed-role/fn-role/fn is not authorized to perform: "
-               "ssm:GetParametersByPath on resource: arn:aws:ssm:us-east-1:123456789012:parameter/prod/app")
+    message = (
+        "User: arn:aws:sts::123456789012:assumed-role/fn-role/fn is not authorized to perform: "
+        "ssm:GetParametersByPath on resource: arn:aws:ssm:us-east-1:123456789012:parameter/prod/app"
+    )
     with FakeSsm([aws_error("AccessDeniedException", message)]) as fake:
         env.update(AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app")
         proc, report = run_show_env(wrapper, env)
     assert proc.returncode == 1 and report == {}
     line = proc.stderr.splitlines()
     assert len(line) == 1
-    assert line[0].startswith("ssm-env-wrapper: GetParametersByPath /prod/app failed (AccessDeniedException): User: arn")
-    assert "allow ssm:GetParametersByPath on arn:aws:ssm:us-east-1:<account-id>:parameter/prod/app" in line[0]
+    assert line[0].startswith(
+        "ssm-env-wrapper: GetParametersByPath /prod/app failed (AccessDeniedException): User: arn"
+    )
+    assert (
+        "allow ssm:GetParametersByPath on arn:aws:ssm:us-east-1:<account-id>:parameter/prod/app"
+        in line[0]
+    )
     assert_no_secrets(proc)
 
 
@@ -270,19 +309,28 @@ def test_endpoint_down_fails_closed_with_one_line(env, wrapper):
     with socket.socket() as sock:  # a port that was free a moment ago: nobody listens there
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env.update(AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}", SSM_ENV_PATHS="/prod/app",
-               AWS_MAX_ATTEMPTS="2")  # retrying is tested with the fault-injecting endpoint
+    env.update(
+        AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}",
+        SSM_ENV_PATHS="/prod/app",
+        AWS_MAX_ATTEMPTS="2",
+    )  # retrying is tested with the fault-injecting endpoint
     proc, report = run_show_env(wrapper, env)
     assert proc.returncode == 1 and report == {}
-    assert proc.stderr.startswith(f"ssm-env-wrapper: GetParametersByPath /prod/app failed: cannot reach "
-                                  f"http://127.0.0.1:{port}")
+    assert proc.stderr.startswith(
+        f"ssm-env-wrapper: GetParametersByPath /prod/app failed: cannot reach "
+        f"http://127.0.0.1:{port}"
+    )
     assert len(proc.stderr.splitlines()) == 1
     assert_no_secrets(proc)
 
 
 def test_an_empty_page_with_a_token_is_followed_over_one_connection(env, wrapper):
-    script = [page([], token="t1"), page([("/prod/app/A", "a")], token="t2"), page([], token="t3"),
-              page([("/prod/app/B", "b")])]
+    script = [
+        page([], token="t1"),
+        page([("/prod/app/A", "a")], token="t2"),
+        page([], token="t3"),
+        page([("/prod/app/B", "b")]),
+    ]
     with FakeSsm(script) as fake:
         env.update(AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app")
         proc, report = run_show_env(wrapper, env)
@@ -292,8 +340,12 @@ def test_an_empty_page_with_a_token_is_followed_over_one_connection(env, wrapper
         assert fake.connections == 1
     first = fake.requests[0]
     assert first["target"] == "AmazonSSM.GetParametersByPath"
-    assert first["body"] == {"Path": "/prod/app", "Recursive": False, "WithDecryption": True,
-                             "MaxResults": 10}
+    assert first["body"] == {
+        "Path": "/prod/app",
+        "Recursive": False,
+        "WithDecryption": True,
+        "MaxResults": 10,
+    }
     assert first["headers"]["X-Amz-Security-Token"]  # signed with the session token
     assert "x-amz-security-token" in first["headers"]["Authorization"]
 
@@ -306,11 +358,22 @@ def test_an_answer_that_is_not_the_api_is_a_clear_error(env, wrapper):
     assert "not JSON (text/html)" in proc.stderr and "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("variable, value, expect", [
-    ("SSM_ENV_RECURSIVE", "maybe", "SSM_ENV_RECURSIVE must be true or false"),
-    ("SSM_ENV_PATHS", "/prod/my app", "SSM_ENV_PATHS: '/prod/my app' is not a valid parameter path"),
-    ("AWS_ENDPOINT_URL_SSM", "ftp://x", "AWS_ENDPOINT_URL_SSM='ftp://x' is not an endpoint URL"),
-])
+@pytest.mark.parametrize(
+    "variable, value, expect",
+    [
+        ("SSM_ENV_RECURSIVE", "maybe", "SSM_ENV_RECURSIVE must be true or false"),
+        (
+            "SSM_ENV_PATHS",
+            "/prod/my app",
+            "SSM_ENV_PATHS: '/prod/my app' is not a valid parameter path",
+        ),
+        (
+            "AWS_ENDPOINT_URL_SSM",
+            "ftp://x",
+            "AWS_ENDPOINT_URL_SSM='ftp://x' is not an endpoint URL",
+        ),
+    ],
+)
 def test_bad_settings_name_the_variable(env, wrapper, variable, value, expect):
     env["SSM_ENV_PATHS"] = "/prod/app"
     env[variable] = value
@@ -333,8 +396,11 @@ def test_isolated_mode_ignores_the_functions_pythonpath(ssm, env, wrapper, tmp_p
 def test_python_m_and_console_script_forms(ssm, env):
     put(ssm, "/prod/app/X", "x")
     env["SSM_ENV_PATHS"] = "/prod/app"
-    proc = run([sys.executable, "-m", "ssm_env_wrapper"], ["sh", "-c", 'printf %s "$X"'],
-               dict(env, PYTHONPATH=str(__import__("conftest").SRC)))
+    proc = run(
+        [sys.executable, "-m", "ssm_env_wrapper"],
+        ["sh", "-c", 'printf %s "$X"'],
+        dict(env, PYTHONPATH=str(__import__("conftest").SRC)),
+    )
     assert (proc.returncode, proc.stdout) == (0, "x"), proc.stderr
     script = os.path.join(os.path.dirname(sys.executable), "ssm-env-wrapper")
     assert os.path.exists(script), "scripts/test.sh installs the package, console script included"

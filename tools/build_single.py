@@ -67,21 +67,30 @@ def _project_facts() -> dict[str, str]:
     source = re.search(r'^Source = "([^"]+)"', pyproject, re.M)
     python = re.search(r'^requires-python = ">=(\d+\.\d+)"', pyproject, re.M)
     if not source or not python:
-        raise SystemExit("build_single: pyproject.toml needs [project.urls] Source and "
-                         "requires-python = \">=X.Y\"")
-    return {"version": namespace["__version__"], "source": source.group(1),
-            "python": python.group(1)}
+        raise SystemExit(
+            'build_single: pyproject.toml needs [project.urls] Source and requires-python = ">=X.Y"'
+        )
+    return {
+        "version": namespace["__version__"],
+        "source": source.group(1),
+        "python": python.group(1),
+    }
 
 
 def _wrap_comment(line: str) -> list[str]:
     """A full-line comment longer than WIDTH, rewrapped at the same indentation."""
     if len(line) <= WIDTH:
         return [line]
-    indent = line[:len(line) - len(line.lstrip())]
+    indent = line[: len(line) - len(line.lstrip())]
     text = line.strip()[1:].strip()
-    return textwrap.wrap(text, WIDTH - len(indent) - 2, initial_indent=f"{indent}# ",
-                         subsequent_indent=f"{indent}# ", break_long_words=False,
-                         break_on_hyphens=False)
+    return textwrap.wrap(
+        text,
+        WIDTH - len(indent) - 2,
+        initial_indent=f"{indent}# ",
+        subsequent_indent=f"{indent}# ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def _fit(source: str) -> str:
@@ -105,8 +114,8 @@ def _fit(source: str) -> str:
         elif number in alone:  # never a line inside a string that happens to start with '#'
             out.extend(_wrap_comment(line))
         elif number in trailing:
-            code, comment = line[:trailing[number]].rstrip(), line[trailing[number]:]
-            indent = line[:len(line) - len(line.lstrip())]
+            code, comment = line[: trailing[number]].rstrip(), line[trailing[number] :]
+            indent = line[: len(line) - len(line.lstrip())]
             out.extend(_wrap_comment(indent + comment))
             out.append(code)
         else:
@@ -148,7 +157,8 @@ def _module_body(name: str) -> tuple[str, set[str]]:
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":
             remove(node)
         elif isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
             remove(node)
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             defined.add(node.name)
@@ -164,18 +174,28 @@ def _module_body(name: str) -> tuple[str, set[str]]:
         for statement in relative:
             remove(statement)
         if len(relative) == len(block):
-            if (isinstance(owner, ast.If) and field == "body" and not owner.orelse
-                    and isinstance(owner.test, ast.Name) and owner.test.id == "TYPE_CHECKING"):
+            if (
+                isinstance(owner, ast.If)
+                and field == "body"
+                and not owner.orelse
+                and isinstance(owner.test, ast.Name)
+                and owner.test.id == "TYPE_CHECKING"
+            ):
                 remove(owner)
             else:
                 drop[block[0].lineno] = " " * block[0].col_offset + "pass"
     for number, line in enumerate(lines, 1):
         if line == SPDX:
             drop[number] = None
-    kept = [drop[i] if i in drop else line for i, line in enumerate(lines, 1)
-            if drop.get(i, "") is not None]
+    kept = [
+        drop[i] if i in drop else line
+        for i, line in enumerate(lines, 1)
+        if drop.get(i, "") is not None
+    ]
     text = re.sub(r"\n{4,}", "\n\n\n", "\n".join(kept).strip("\n"))
-    banner = [f"# {'-' * 20} {name}.py", "#"] + _as_comments(doc) if doc else [f"# {'-' * 20} {name}.py"]
+    banner = (
+        [f"# {'-' * 20} {name}.py", "#"] + _as_comments(doc) if doc else [f"# {'-' * 20} {name}.py"]
+    )
     return "\n".join(banner) + f"\n\n{text}\n", defined - SHARED_NAMES
 
 
@@ -187,8 +207,11 @@ def module_order() -> list[str]:
         if path.stem in SKIP:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        needs[path.stem] = {node.module for node in ast.walk(tree)
-                            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module}
+        needs[path.stem] = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module
+        }
     order: list[str] = []
     while len(order) < len(needs):
         ready = sorted(m for m, deps in needs.items() if m not in order and deps <= set(order))
@@ -217,20 +240,28 @@ def _docstring_assignment(doc: str) -> str:
 
 
 def build() -> str:
-    parts = [HEAD.format(**_project_facts()) + _launcher_body() + "from __future__ import annotations\n"]
+    parts = [
+        HEAD.format(**_project_facts()) + _launcher_body() + "from __future__ import annotations\n"
+    ]
     owner: dict[str, str] = {}
     for name in module_order():
         text, defined = _module_body(name)
         for symbol in sorted(defined):
             if symbol in owner:
-                raise SystemExit(f"build_single: {symbol} is defined in both {owner[symbol]}.py "
-                                 f"and {name}.py; rename one (the single file has one namespace)")
+                raise SystemExit(
+                    f"build_single: {symbol} is defined in both {owner[symbol]}.py "
+                    f"and {name}.py; rename one (the single file has one namespace)"
+                )
             owner[symbol] = name
         parts.append(text)
     init = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
     doc = ast.get_docstring(init) or ""
-    exported = next(node.value for node in init.body if isinstance(node, ast.Assign)
-                    and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets))
+    exported = next(
+        node.value
+        for node in init.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+    )
     names = ast.literal_eval(exported)
     missing = [n for n in names if n not in owner and n != "__version__"]
     if missing:
@@ -240,8 +271,9 @@ def build() -> str:
         f"# {'-' * 20} the package's public surface\n\n"
         f"{_docstring_assignment(doc)}\n\n"
         f"__all__ = [\n{listing}]\n\n"
-        "if __name__ == \"__main__\":\n"
-        "    sys.exit(main())\n")
+        'if __name__ == "__main__":\n'
+        "    sys.exit(main())\n"
+    )
     return _fit("\n\n".join(parts))
 
 

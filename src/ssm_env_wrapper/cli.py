@@ -28,26 +28,47 @@ _OPTIONS = [
     (("--path",), "SSM_ENV_PATHS", "list", "load every parameter under PATH (repeatable)"),
     (("--recursive",), "SSM_ENV_RECURSIVE", "bool", "also load the levels below each path"),
     (("--name",), "SSM_ENV_NAMES", "list", "load [VAR=]NAME[:VERSION|:LABEL] (repeatable)"),
-    (("--json-name",), "SSM_ENV_JSON_NAMES", "list",
-     "load [PREFIX=]NAME whose value is a JSON object, one variable per key (repeatable)"),
+    (
+        ("--json-name",),
+        "SSM_ENV_JSON_NAMES",
+        "list",
+        "load [PREFIX=]NAME whose value is a JSON object, one variable per key (repeatable)",
+    ),
     (("--name-mode",), "SSM_ENV_NAME_MODE", "value", "leaf (default) or relative"),
     (("--prefix",), "SSM_ENV_PREFIX", "value", "prepend PREFIX to every derived variable name"),
     (("--uppercase",), "SSM_ENV_UPPERCASE", "bool", "upper-case derived variable names"),
-    (("--overwrite",), "SSM_ENV_OVERWRITE", "bool",
-     "parameters replace variables already set (default; --no-overwrite keeps them)"),
-    (("--allow",), "SSM_ENV_ALLOW", "list", "allow a protected VARIABLE (repeatable; never credentials)"),
+    (
+        ("--overwrite",),
+        "SSM_ENV_OVERWRITE",
+        "bool",
+        "parameters replace variables already set (default; --no-overwrite keeps them)",
+    ),
+    (
+        ("--allow",),
+        "SSM_ENV_ALLOW",
+        "list",
+        "allow a protected VARIABLE (repeatable; never credentials)",
+    ),
     (("--on-error",), "SSM_ENV_ON_ERROR", "value", "fail (default) or continue"),
     (("--disabled",), "SSM_ENV_DISABLED", "flag", "load nothing, exec at once"),
     (("--exec-wrapper",), "SSM_ENV_EXEC_WRAPPER", "value", "the next exec wrapper to chain"),
     (("--timeout",), "SSM_ENV_TIMEOUT", "value", "seconds for the whole load (default 5)"),
-    (("--max-attempts",), "SSM_ENV_MAX_ATTEMPTS", "value",
-     "attempts per request, the first included (default 8; AWS_MAX_ATTEMPTS is the fallback)"),
+    (
+        ("--max-attempts",),
+        "SSM_ENV_MAX_ATTEMPTS",
+        "value",
+        "attempts per request, the first included (default 8; AWS_MAX_ATTEMPTS is the fallback)",
+    ),
     (("--log-level",), "SSM_ENV_LOG_LEVEL", "value", "debug, info (default), warn or error"),
     (("--log-format",), "AWS_LAMBDA_LOG_FORMAT", "value", "text (default) or json"),
     (("--region",), "AWS_REGION", "value", "the AWS region"),
     (("--endpoint-url",), "AWS_ENDPOINT_URL_SSM", "value", "another SSM endpoint"),
-    (("--profile",), "AWS_PROFILE", "value",
-     "a profile of ~/.aws/credentials or ~/.aws/config (keys, credential_process, region)"),
+    (
+        ("--profile",),
+        "AWS_PROFILE",
+        "value",
+        "a profile of ~/.aws/credentials or ~/.aws/config (keys, credential_process, region)",
+    ),
     (("--ca-bundle",), "AWS_CA_BUNDLE", "value", "a PEM bundle to verify the endpoint with"),
 ]
 
@@ -79,27 +100,45 @@ def _parser(subcommand: str | None) -> argparse.ArgumentParser:
 
     prog = "ssm-env-wrapper" + (f" {subcommand}" if subcommand else "")
     parser = argparse.ArgumentParser(
-        prog=prog, description=_DESCRIPTION, epilog=_EPILOG if subcommand is None else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
+        prog=prog,
+        description=_DESCRIPTION,
+        epilog=_EPILOG if subcommand is None else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
     parser.add_argument("--version", action="version", version=f"ssm-env-wrapper {__version__}")
     for flags, variable, kind, text in _OPTIONS:
         help_text = f"{text} [{variable}]"
         if kind == "list":
             parser.add_argument(*flags, dest=variable, action="append", metavar="X", help=help_text)
         elif kind == "bool":
-            parser.add_argument(*flags, dest=variable, action=argparse.BooleanOptionalAction,
-                                default=None, help=help_text)
+            parser.add_argument(
+                *flags,
+                dest=variable,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=help_text,
+            )
         elif kind == "flag":
-            parser.add_argument(*flags, dest=variable, action="store_const", const="true",
-                                help=help_text)
+            parser.add_argument(
+                *flags, dest=variable, action="store_const", const="true", help=help_text
+            )
         else:
             parser.add_argument(*flags, dest=variable, metavar="X", help=help_text)
     if subcommand == "export":
-        parser.add_argument("--format", choices=("dotenv", "json", "shell"), default="dotenv",
-                            help="output format (default dotenv)")
+        parser.add_argument(
+            "--format",
+            choices=("dotenv", "json", "shell"),
+            default="dotenv",
+            help="output format (default dotenv)",
+        )
     if subcommand is None:
-        parser.add_argument("command", nargs=argparse.REMAINDER, metavar="COMMAND [ARG...]",
-                            help="the command to exec")
+        parser.add_argument(
+            "command",
+            nargs=argparse.REMAINDER,
+            metavar="COMMAND [ARG...]",
+            help="the command to exec",
+        )
     return parser
 
 
@@ -162,7 +201,7 @@ def run_cli(args: list[str]) -> int:
     command: list[str] = []
     if subcommand is None and "--" in rest:
         at = rest.index("--")
-        rest, command = rest[:at], rest[at + 1:]
+        rest, command = rest[:at], rest[at + 1 :]
     options = _parser(subcommand).parse_args(rest)  # exits 2 with usage on a bad option
     if subcommand is None:
         command = command or options.command
@@ -196,21 +235,26 @@ def _load(environ: Mapping[str, str]):  # -> LoadResult
 
     settings = Settings.from_environ(environ)
     if not settings.has_sources:
-        raise SsmEnvError("nothing to load: give --path, --name or --json-name, or set "
-                          "APP_PARAMS_PATH, SSM_ENV_PATHS, SSM_ENV_NAMES or SSM_ENV_JSON_NAMES")
+        raise SsmEnvError(
+            "nothing to load: give --path, --name or --json-name, or set "
+            "APP_PARAMS_PATH, SSM_ENV_PATHS, SSM_ENV_NAMES or SSM_ENV_JSON_NAMES"
+        )
     return load(settings, environ)
 
 
 def _check(environ: dict[str, str]) -> int:
     """What would load, and every problem at once (names and sources, never values)."""
     from .redact import printable  # a source names a JSON key, which may hold a line break
+
     environ = dict(environ, SSM_ENV_ON_ERROR="continue")  # collect problems instead of stopping
     result = _load(environ)
     out = sys.stdout
     count = len(result.variables)
-    out.write(f"would load {count} variable{'' if count == 1 else 's'} from "
-              f"{', '.join(result.sources)} ({result.requests} request"
-              f"{'' if result.requests == 1 else 's'}):\n")
+    out.write(
+        f"would load {count} variable{'' if count == 1 else 's'} from "
+        f"{', '.join(result.sources)} ({result.requests} request"
+        f"{'' if result.requests == 1 else 's'}):\n"
+    )
     width = max((len(v) for v in result.variables), default=0)
     for variable in sorted(result.variables):
         out.write(f"  {variable:<{width}}  <- {printable(result.parameters[variable])}\n")
@@ -232,7 +276,9 @@ def _export(environ: dict[str, str], style: str) -> int:
     if style == "json":
         import json
 
-        sys.stdout.write(json.dumps(result.variables, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        sys.stdout.write(
+            json.dumps(result.variables, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        )
     else:
         keyword = "export " if style == "shell" else ""
         lines = []
@@ -240,9 +286,10 @@ def _export(environ: dict[str, str], style: str) -> int:
             try:
                 lines.append(f"{keyword}{variable}={quote(result.variables[variable], style)}\n")
             except ValueError:
-                raise SsmEnvError(f"export --format dotenv: the value of {variable} ends in, or "
-                                  "puts before a quote, an odd number of backslashes, which docker "
-                                  "compose's .env syntax cannot hold; use --format json or shell"
-                                  ) from None
+                raise SsmEnvError(
+                    f"export --format dotenv: the value of {variable} ends in, or "
+                    "puts before a quote, an odd number of backslashes, which docker "
+                    "compose's .env syntax cannot hold; use --format json or shell"
+                ) from None
         sys.stdout.writelines(lines)
     return 0

@@ -55,10 +55,14 @@ def check_exec_size(argv: list[str], environ: Mapping[str, str]) -> None:
         limit = 2 * 1024 * 1024
     pointer = 8
     total = sum(len(os.fsencode(arg)) + 1 + pointer for arg in argv)
-    total += sum(len(os.fsencode(k)) + len(os.fsencode(v)) + 2 + pointer for k, v in environ.items())
+    total += sum(
+        len(os.fsencode(k)) + len(os.fsencode(v)) + 2 + pointer for k, v in environ.items()
+    )
     if total > limit:
-        raise SsmEnvError(f"the environment and arguments would take {total} bytes, over the "
-                          f"execve limit of {limit} (ARG_MAX); load fewer or smaller parameters")
+        raise SsmEnvError(
+            f"the environment and arguments would take {total} bytes, over the "
+            f"execve limit of {limit} (ARG_MAX); load fewer or smaller parameters"
+        )
 
 
 def exec_command(executable: str, argv: list[str]) -> None:
@@ -72,8 +76,10 @@ def exec_command(executable: str, argv: list[str]) -> None:
         os.execv(executable, argv)
     except OSError as exc:
         if exc.errno == errno.E2BIG:  # argument list and environment too long for execve
-            raise SsmEnvError("the environment and arguments are over the execve limit (E2BIG); "
-                              "load fewer or smaller parameters") from exc
+            raise SsmEnvError(
+                "the environment and arguments are over the execve limit (E2BIG); "
+                "load fewer or smaller parameters"
+            ) from exc
         # The file vanished or lost its mode between resolve and exec, or is not a valid binary
         # (ENOEXEC: a script without a #! line). Report it like the shell does.
         raise CommandNotFoundError(argv[0], executable=os.path.exists(executable)) from exc

@@ -44,8 +44,9 @@ def config_path(environ: Mapping[str, str]) -> str:
 
 def credentials_path(environ: Mapping[str, str]) -> str:
     """``AWS_SHARED_CREDENTIALS_FILE``, default ``~/.aws/credentials``."""
-    return _expand(environ.get("AWS_SHARED_CREDENTIALS_FILE", "").strip() or "~/.aws/credentials",
-                   environ)
+    return _expand(
+        environ.get("AWS_SHARED_CREDENTIALS_FILE", "").strip() or "~/.aws/credentials", environ
+    )
 
 
 def profile_name(environ: Mapping[str, str]) -> tuple[str, bool]:
@@ -70,8 +71,10 @@ def read_profiles(path: str, *, config: bool) -> dict[str, dict[str, str]] | Non
         kind = "config" if config else "shared credentials"
         variable = "AWS_CONFIG_FILE" if config else "AWS_SHARED_CREDENTIALS_FILE"
         error = ConfigError if config else CredentialsError
-        raise error(f"the {kind} file {path} cannot be parsed ({type(exc).__name__}); fix it "
-                          f"or set {variable}") from exc
+        raise error(
+            f"the {kind} file {path} cannot be parsed ({type(exc).__name__}); fix it "
+            f"or set {variable}"
+        ) from exc
     profiles: dict[str, dict[str, str]] = {}
     for section in parser.sections():
         values = {option: parser.get(section, option) for option in parser.options(section)}

@@ -31,8 +31,13 @@ if TYPE_CHECKING:
 
     from .endpoint import Endpoint
 
-__all__ = ["Credentials", "credentials_from_environ", "resolve_credentials", "profile_credentials",
-           "process_credentials"]
+__all__ = [
+    "Credentials",
+    "credentials_from_environ",
+    "resolve_credentials",
+    "profile_credentials",
+    "process_credentials",
+]
 
 # The container provider (botocore/utils.py, ContainerMetadataFetcher): a relative URI goes to the
 # ECS agent; plain http (the authorization token in the clear) only to a loopback address parsed as
@@ -40,9 +45,11 @@ __all__ = ["Credentials", "credentials_from_environ", "resolve_credentials", "pr
 # and EKS Pod Identity agents' link-local addresses. https may go anywhere, verified.
 _CONTAINER_HOST = "169.254.170.2"
 _AGENT_ADDRESSES = ("169.254.170.2", "169.254.170.23", "fd00:ec2::23")
-_ALLOWED = ("plain http is allowed only to loopback addresses, names that resolve only to "
-            "loopback and the ECS/EKS agent addresses 169.254.170.2, 169.254.170.23, fd00:ec2::23 "
-            "(use https otherwise)")
+_ALLOWED = (
+    "plain http is allowed only to loopback addresses, names that resolve only to "
+    "loopback and the ECS/EKS agent addresses 169.254.170.2, 169.254.170.23, fd00:ec2::23 "
+    "(use https otherwise)"
+)
 _DECIMAL = frozenset("0123456789")
 
 
@@ -62,9 +69,11 @@ class Credentials(Frozen):
         # Every provider ends here: each string goes into a header line (Authorization,
         # X-Amz-Security-Token), where a line break would add headers of its own.
         if not all(_printable(value) for value in (access_key, secret_key, token or "x")):
-            raise CredentialsError("the AWS credentials hold a space, a control or non-ASCII "
-                                   "character (a line break?); AWS credentials are visible ASCII: "
-                                   "check where they are set")
+            raise CredentialsError(
+                "the AWS credentials hold a space, a control or non-ASCII "
+                "character (a line break?); AWS credentials are visible ASCII: "
+                "check where they are set"
+            )
         self._set(access_key=access_key, secret_key=secret_key, token=token or None)
 
     def __repr__(self) -> str:
@@ -89,18 +98,25 @@ def credentials_from_environ(environ: Mapping[str, str] | None = None) -> Creden
     secret_key = environ.get("AWS_SECRET_ACCESS_KEY", "").strip()
     if access_key and secret_key:
         token = environ.get("AWS_SESSION_TOKEN", "").strip()
-        for variable, value in (("AWS_ACCESS_KEY_ID", access_key),
-                                ("AWS_SECRET_ACCESS_KEY", secret_key), ("AWS_SESSION_TOKEN", token)):
+        for variable, value in (
+            ("AWS_ACCESS_KEY_ID", access_key),
+            ("AWS_SECRET_ACCESS_KEY", secret_key),
+            ("AWS_SESSION_TOKEN", token),
+        ):
             if value and not _printable(value):
                 # Each goes into a header line (Authorization, X-Amz-Security-Token): a line
                 # break there would add headers of its own to every request.
-                raise CredentialsError(f"{variable} holds a space, a control or non-ASCII character; "
-                                       "AWS credentials are visible ASCII: check how it is set")
+                raise CredentialsError(
+                    f"{variable} holds a space, a control or non-ASCII character; "
+                    "AWS credentials are visible ASCII: check how it is set"
+                )
         return Credentials(access_key, secret_key, token)
     if access_key or secret_key:
         missing = "AWS_SECRET_ACCESS_KEY" if access_key else "AWS_ACCESS_KEY_ID"
-        raise CredentialsError(f"incomplete AWS credentials: {missing} is not set; set both "
-                               "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+        raise CredentialsError(
+            f"incomplete AWS credentials: {missing} is not set; set both "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        )
     return None
 
 
@@ -109,8 +125,10 @@ def _container_url(environ: Mapping[str, str]) -> tuple[str, str] | None:
     relative = environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "").strip()
     if relative:
         # Always below the agent's address: "@evil.example/x" becomes the path "/@evil.example/x".
-        return (f"http://{_CONTAINER_HOST}{relative if relative.startswith('/') else '/' + relative}",
-                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        return (
+            f"http://{_CONTAINER_HOST}{relative if relative.startswith('/') else '/' + relative}",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        )
     full = environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI", "").strip()
     return (full, "AWS_CONTAINER_CREDENTIALS_FULL_URI") if full else None
 
@@ -123,15 +141,19 @@ def _container_token(environ: Mapping[str, str]) -> str | None:
                 token = handle.read().strip()
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-            raise CredentialsError(f"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE={path!r} cannot be read "
-                                   f"({reason}); fix the path or unset it") from exc
+            raise CredentialsError(
+                f"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE={path!r} cannot be read "
+                f"({reason}); fix the path or unset it"
+            ) from exc
     else:
         token = environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN", "").strip()
     if token and any(c < " " or c == "\x7f" for c in token):
         # It becomes the Authorization header: a line break (or any control character) there
         # would end the header early or add one of its own.
-        raise CredentialsError("the container authorization token holds a line break or another "
-                               "control character; check AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)")
+        raise CredentialsError(
+            "the container authorization token holds a line break or another "
+            "control character; check AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)"
+        )
     return token or None
 
 
@@ -161,8 +183,10 @@ def _container_target(url: str, variable: str, deadline: float) -> _Target:
     hostport, _, path = rest.partition("/")
     target = "/" + path
     if any(not "!" <= c <= "~" for c in url) or "#" in target:
-        raise CredentialsError(f"{variable} holds a space, a control or non-ASCII character or a "
-                               "'#': it must be a plain URL; fix it")
+        raise CredentialsError(
+            f"{variable} holds a space, a control or non-ASCII character or a "
+            "'#': it must be a plain URL; fix it"
+        )
     endpoint = parse_endpoint_url(f"{base}{slash}{hostport}", variable)
     host = endpoint.host
     if endpoint.scheme == "https":
@@ -177,7 +201,9 @@ def _container_target(url: str, variable: str, deadline: float) -> _Target:
         agents = [ipaddress.ip_address(agent) for agent in _AGENT_ADDRESSES]
         if _is_loopback(address) or address in agents:
             return _Target(endpoint, host, target)
-        raise CredentialsError(f"{variable}: {host} is not a container credentials host; {_ALLOWED}")
+        raise CredentialsError(
+            f"{variable}: {host} is not a container credentials host; {_ALLOWED}"
+        )
     # A name: resolved once here, and the connection goes to what was checked, so that a second
     # lookup (DNS rebinding) cannot send the token elsewhere.
     from .transport import _resolve
@@ -185,15 +211,21 @@ def _container_target(url: str, variable: str, deadline: float) -> _Target:
     try:
         found = [info[4][0] for info in _resolve(host, endpoint.port, deadline)]
     except OSError as exc:
-        raise CredentialsError(f"{variable}: {host} is not a container credentials host (its name "
-                               f"lookup failed: {getattr(exc, 'strerror', None) or type(exc).__name__}); "
-                               f"{_ALLOWED}") from exc
-    elsewhere = [a for a in dict.fromkeys(found)
-                 if not _is_loopback(ipaddress.ip_address(a.split("%", 1)[0]))]
+        raise CredentialsError(
+            f"{variable}: {host} is not a container credentials host (its name "
+            f"lookup failed: {getattr(exc, 'strerror', None) or type(exc).__name__}); "
+            f"{_ALLOWED}"
+        ) from exc
+    elsewhere = [
+        a
+        for a in dict.fromkeys(found)
+        if not _is_loopback(ipaddress.ip_address(a.split("%", 1)[0]))
+    ]
     if not found or elsewhere:
         resolved = f" (it resolves to {', '.join(elsewhere[:3])})" if elsewhere else ""
-        raise CredentialsError(f"{variable}: {host} is not a container credentials host{resolved}; "
-                               f"{_ALLOWED}")
+        raise CredentialsError(
+            f"{variable}: {host} is not a container credentials host{resolved}; {_ALLOWED}"
+        )
     return _Target(endpoint, found[0], target)
 
 
@@ -209,7 +241,14 @@ def _days_from_civil(year: int, month: int, day: int) -> int:
     era = year // 400
     year_of_era = year - era * 400
     day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
-    return era * 146097 + year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year - 719468
+    return (
+        era * 146097
+        + year_of_era * 365
+        + year_of_era // 4
+        - year_of_era // 100
+        + day_of_year
+        - 719468
+    )
 
 
 def parse_expiration(text: object) -> float | None:
@@ -228,23 +267,38 @@ def parse_expiration(text: object) -> float | None:
         digits = len(rest) - len(rest[1:].lstrip("0123456789")) - 1
         if not digits:
             return None
-        rest = rest[1 + digits:]
+        rest = rest[1 + digits :]
     if rest.upper() == "Z":
         offset = 0
-    elif len(rest) == 6 and rest[0] in "+-" and rest[3] == ":" and not set(rest[1:3] + rest[4:]) - _DECIMAL:
+    elif (
+        len(rest) == 6
+        and rest[0] in "+-"
+        and rest[3] == ":"
+        and not set(rest[1:3] + rest[4:]) - _DECIMAL
+    ):
         offset = (int(rest[1:3]) * 60 + int(rest[4:])) * 60 * (1 if rest[0] == "+" else -1)
     else:
         return None
     leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     month_days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-    if not (1 <= month <= 12 and 1 <= day <= month_days[month - 1] and hour <= 23 and minute <= 59
-            and second <= 60):
+    if not (
+        1 <= month <= 12
+        and 1 <= day <= month_days[month - 1]
+        and hour <= 23
+        and minute <= 59
+        and second <= 60
+    ):
         return None
     return _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset
 
 
-def container_credentials(url: str, token: str | None, deadline: float, *,
-                          variable: str = "AWS_CONTAINER_CREDENTIALS_FULL_URI") -> Credentials:
+def container_credentials(
+    url: str,
+    token: str | None,
+    deadline: float,
+    *,
+    variable: str = "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+) -> Credentials:
     """GET the container provider's ``url``; its JSON holds AccessKeyId, SecretAccessKey, Token."""
     return _fetch_container(_container_target(url, variable, deadline), token, deadline)
 
@@ -262,15 +316,17 @@ def _fetch_container(where_to: _Target, token: str | None, deadline: float) -> C
     https = endpoint.scheme == "https"
     # Plain http connects to the address that was checked; https to the name (SNI, verification).
     # No redirect is ever followed: a 3xx is an answer without credentials.
-    connection = HttpConnection(where_to.address, endpoint.port,
-                                context=tls_context() if https else None)
+    connection = HttpConnection(
+        where_to.address, endpoint.port, context=tls_context() if https else None
+    )
     where = f"the container credentials provider at {endpoint.url}"
     try:
         response = connection.request("GET", where_to.target, headers, b"", deadline)
     except OSError as exc:
-        raise CredentialsError(f"no AWS credentials: cannot reach {where} "
-                               f"({getattr(exc, 'strerror', None) or str(exc) or type(exc).__name__})"
-                               ) from exc
+        raise CredentialsError(
+            f"no AWS credentials: cannot reach {where} "
+            f"({getattr(exc, 'strerror', None) or str(exc) or type(exc).__name__})"
+        ) from exc
     finally:
         connection.close()
     try:
@@ -278,35 +334,53 @@ def _fetch_container(where_to: _Target, token: str | None, deadline: float) -> C
     except (ValueError, RecursionError):  # not JSON, past the int-string limit, or too deep
         document = None
     if response.status != 200 or not isinstance(document, dict):
-        raise CredentialsError(f"no AWS credentials: {where} answered HTTP {response.status} "
-                               "without credentials; check AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)")
+        raise CredentialsError(
+            f"no AWS credentials: {where} answered HTTP {response.status} "
+            "without credentials; check AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)"
+        )
     access_key, secret_key = document.get("AccessKeyId"), document.get("SecretAccessKey")
     if not (_printable(access_key) and _printable(secret_key)):
-        raise CredentialsError(f"no AWS credentials: the answer of {where} has no AccessKeyId and "
-                               "SecretAccessKey (each a string of visible ASCII characters)")
+        raise CredentialsError(
+            f"no AWS credentials: the answer of {where} has no AccessKeyId and "
+            "SecretAccessKey (each a string of visible ASCII characters)"
+        )
     token_value = document.get("Token")
     if token_value in (None, ""):
         token_value = None
     elif not _printable(token_value):
-        raise CredentialsError(f"no AWS credentials: the answer of {where} has a Token that is not "
-                               "a string of visible ASCII characters")
+        raise CredentialsError(
+            f"no AWS credentials: the answer of {where} has a Token that is not "
+            "a string of visible ASCII characters"
+        )
     if document.get("Expiration") is not None:
         expires = parse_expiration(document["Expiration"])
         if expires is None:
-            raise CredentialsError(f"no AWS credentials: the answer of {where} has an Expiration "
-                                   "that is not an RFC 3339 time")
+            raise CredentialsError(
+                f"no AWS credentials: the answer of {where} has an Expiration "
+                "that is not an RFC 3339 time"
+            )
         if expires <= time.time():
-            raise CredentialsError(f"no AWS credentials: {where} answered with credentials that "
-                                   f"expired at {document['Expiration']}; check the provider (or "
-                                   "this machine's clock)")
+            raise CredentialsError(
+                f"no AWS credentials: {where} answered with credentials that "
+                f"expired at {document['Expiration']}; check the provider (or "
+                "this machine's clock)"
+            )
     return Credentials(access_key, secret_key, token_value)  # type: ignore[arg-type]
 
 
 # Profile keys that mean "an SDK must fetch these credentials" (botocore's AssumeRoleProvider,
 # AssumeRoleWithWebIdentityProvider, SSOProvider and LoginProvider): no standard-library client
 # can do it, and silently falling through to another provider would sign with the wrong identity.
-_SDK_ONLY_KEYS = ("sso_session", "sso_start_url", "sso_account_id", "sso_role_name", "role_arn",
-                  "web_identity_token_file", "credential_source", "login_session")
+_SDK_ONLY_KEYS = (
+    "sso_session",
+    "sso_start_url",
+    "sso_account_id",
+    "sso_role_name",
+    "role_arn",
+    "web_identity_token_file",
+    "credential_source",
+    "login_session",
+)
 
 # The credential_process output is read up to this size: a JSON document with four strings.
 _PROCESS_OUTPUT_LIMIT = 1 << 20
@@ -321,15 +395,20 @@ def _static_keys(section: Mapping[str, str], profile: str, path: str) -> Credent
         return Credentials(access_key, secret_key, token.strip())
     if access_key or secret_key:
         # botocore raises PartialCredentialsError here rather than trying the next provider.
-        have, missing = (("aws_access_key_id", "aws_secret_access_key") if access_key
-                         else ("aws_secret_access_key", "aws_access_key_id"))
-        raise CredentialsError(f"profile {profile!r} in {path} has {have} but no {missing}; add it "
-                               "or remove both")
+        have, missing = (
+            ("aws_access_key_id", "aws_secret_access_key")
+            if access_key
+            else ("aws_secret_access_key", "aws_access_key_id")
+        )
+        raise CredentialsError(
+            f"profile {profile!r} in {path} has {have} but no {missing}; add it or remove both"
+        )
     return None
 
 
-def process_credentials(command: str, profile: str, environ: Mapping[str, str],
-                        deadline: float) -> Credentials:
+def process_credentials(
+    command: str, profile: str, environ: Mapping[str, str], deadline: float
+) -> Credentials:
     """Run a profile's ``credential_process`` and read its JSON (``Version`` 1, ``AccessKeyId``,
     ``SecretAccessKey``, optional ``SessionToken`` and ``Expiration``), as botocore's
     ProcessProvider does ("Sourcing credentials with an external process", AWS SDKs and Tools
@@ -344,15 +423,20 @@ def process_credentials(command: str, profile: str, environ: Mapping[str, str],
     try:
         argv = shlex.split(command)  # botocore's compat_shell_split on POSIX
     except ValueError as exc:
-        raise CredentialsError(f"{where} cannot be split into words ({exc}); fix its quoting") from exc
+        raise CredentialsError(
+            f"{where} cannot be split into words ({exc}); fix its quoting"
+        ) from exc
     if not argv:
         raise CredentialsError(f"{where} is empty; set a command or remove it")
     try:
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=None, env=dict(environ))
+        process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=None, env=dict(environ)
+        )
     except OSError as exc:
-        raise CredentialsError(f"{where}: cannot run {argv[0]!r} ({exc.strerror or type(exc).__name__})"
-                               "; install it or fix the command") from exc
+        raise CredentialsError(
+            f"{where}: cannot run {argv[0]!r} ({exc.strerror or type(exc).__name__})"
+            "; install it or fix the command"
+        ) from exc
     # Read at most _PROCESS_OUTPUT_LIMIT bytes, within the deadline: a helper that prints without
     # end is stopped instead of filling memory, one that hangs is killed at the deadline.
     import threading
@@ -389,31 +473,47 @@ def process_credentials(command: str, profile: str, environ: Mapping[str, str],
         process.kill()
     process.wait()  # reaps it; prompt after kill
     if too_long:
-        raise CredentialsError(f"{where} printed more than {_PROCESS_OUTPUT_LIMIT >> 20} MiB; it "
-                               "must print one small JSON object")
+        raise CredentialsError(
+            f"{where} printed more than {_PROCESS_OUTPUT_LIMIT >> 20} MiB; it "
+            "must print one small JSON object"
+        )
     if timed_out:
-        raise CredentialsError(f"{where} did not finish within SSM_ENV_TIMEOUT; make it faster or "
-                               "raise SSM_ENV_TIMEOUT")
+        raise CredentialsError(
+            f"{where} did not finish within SSM_ENV_TIMEOUT; make it faster or "
+            "raise SSM_ENV_TIMEOUT"
+        )
     out = b"".join(chunks)
     if process.returncode != 0:
-        raise CredentialsError(f"{where} exited with status {process.returncode} (its own message, "
-                               "if any, is above); run it by hand to see why")
+        raise CredentialsError(
+            f"{where} exited with status {process.returncode} (its own message, "
+            "if any, is above); run it by hand to see why"
+        )
     try:
         document = json.loads(out.decode("utf-8"))
     except ValueError:
         document = None  # the text itself is never quoted: it may hold a secret
     if not isinstance(document, dict):
-        raise CredentialsError(f"{where} did not print a JSON object; it must print "
-                               '{"Version": 1, "AccessKeyId": ..., "SecretAccessKey": ...}')
+        raise CredentialsError(
+            f"{where} did not print a JSON object; it must print "
+            '{"Version": 1, "AccessKeyId": ..., "SecretAccessKey": ...}'
+        )
     if document.get("Version") != 1:
-        raise CredentialsError(f"{where} did not print \"Version\": 1, the only version defined; "
-                               "check its output format")
+        raise CredentialsError(
+            f'{where} did not print "Version": 1, the only version defined; check its output format'
+        )
     access_key, secret_key = document.get("AccessKeyId"), document.get("SecretAccessKey")
     token = document.get("SessionToken")
-    if not (isinstance(access_key, str) and isinstance(secret_key, str) and access_key and secret_key
-            and (token is None or isinstance(token, str))):
-        raise CredentialsError(f"{where} printed no AccessKeyId and SecretAccessKey strings; "
-                               "check its output format (Version 1)")
+    if not (
+        isinstance(access_key, str)
+        and isinstance(secret_key, str)
+        and access_key
+        and secret_key
+        and (token is None or isinstance(token, str))
+    ):
+        raise CredentialsError(
+            f"{where} printed no AccessKeyId and SecretAccessKey strings; "
+            "check its output format (Version 1)"
+        )
     return Credentials(access_key, secret_key, token)
 
 
@@ -429,8 +529,10 @@ def profile_credentials(environ: Mapping[str, str], deadline: float) -> Credenti
     in_config = (read_profiles(conf_path, config=True) or {}).get(profile)
     if in_credentials is None and in_config is None:
         if explicit:
-            raise CredentialsError(f"no AWS credentials: profile {profile!r} (AWS_PROFILE) is in "
-                                   f"neither {cred_path} nor {conf_path}; check the name")
+            raise CredentialsError(
+                f"no AWS credentials: profile {profile!r} (AWS_PROFILE) is in "
+                f"neither {cred_path} nor {conf_path}; check the name"
+            )
         return None
     # botocore merges the credentials file's keys over the config file's for the profile.
     merged = dict(in_config or {}, **(in_credentials or {}))
@@ -439,7 +541,8 @@ def profile_credentials(environ: Mapping[str, str], deadline: float) -> Credenti
         raise CredentialsError(
             f"profile {profile!r} uses {needs_sdk[0]}, which needs an AWS SDK; add a profile with "
             f"credential_process = aws configure export-credentials --profile {profile} "
-            "--format process and set AWS_PROFILE to it")
+            "--format process and set AWS_PROFILE to it"
+        )
     found = _static_keys(in_credentials or {}, profile, cred_path)
     if found is not None:
         return found
@@ -449,8 +552,9 @@ def profile_credentials(environ: Mapping[str, str], deadline: float) -> Credenti
     return _static_keys(in_config or {}, profile, conf_path)
 
 
-def resolve_credentials(environ: Mapping[str, str] | None = None, *,
-                        deadline: float | None = None) -> Credentials:
+def resolve_credentials(
+    environ: Mapping[str, str] | None = None, *, deadline: float | None = None
+) -> Credentials:
     """The first credentials found (see the module's docstring); when there are none, one line
     that says everywhere it looked."""
     import time
@@ -476,12 +580,15 @@ def resolve_credentials(environ: Mapping[str, str] | None = None, *,
     profile, explicit = profile_name(environ)
     files = f"{credentials_path(environ)} and {config_path(environ)}"
     if explicit:
-        raise CredentialsError(f"no AWS credentials: profile {profile!r} (AWS_PROFILE) has no "
-                               f"aws_access_key_id/aws_secret_access_key or credential_process in "
-                               f"{files}")
+        raise CredentialsError(
+            f"no AWS credentials: profile {profile!r} (AWS_PROFILE) has no "
+            f"aws_access_key_id/aws_secret_access_key or credential_process in "
+            f"{files}"
+        )
     raise CredentialsError(
         "no AWS credentials: looked in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), "
         f"the profile default in {files} (none), and the container provider "
         "(AWS_CONTAINER_CREDENTIALS_FULL_URI/RELATIVE_URI: not set); Lambda sets the first from "
         "the execution role, elsewhere export them or set AWS_PROFILE (the EC2 metadata service "
-        "is not asked)")
+        "is not asked)"
+    )

@@ -13,8 +13,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Endpoint", "region_from_environ", "endpoint_from_environ", "parse_endpoint_url",
-           "default_host", "partition"]
+__all__ = [
+    "Endpoint",
+    "region_from_environ",
+    "endpoint_from_environ",
+    "parse_endpoint_url",
+    "default_host",
+    "partition",
+]
 
 _REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -29,8 +35,10 @@ def region_from_environ(environ: Mapping[str, str] | None = None) -> str:
         if region:
             # The region becomes part of a host name and of the signature's scope: keep it plain.
             if set(region) - _REGION_CHARS or region.startswith("-") or region.endswith("-"):
-                raise ConfigError(f"{variable}={region!r} is not an AWS region name "
-                                  "(expected something like us-east-1)")
+                raise ConfigError(
+                    f"{variable}={region!r} is not an AWS region name "
+                    "(expected something like us-east-1)"
+                )
             return region
     # Then the profile's region in the config file, as the SDKs do (only off Lambda: Lambda sets
     # AWS_REGION, so the config file is never read on its cold path).
@@ -38,13 +46,20 @@ def region_from_environ(environ: Mapping[str, str] | None = None) -> str:
 
     configured = config_region(environ)
     if configured:
-        if (set(configured) - _REGION_CHARS or configured.startswith("-")
-                or configured.endswith("-")):
-            raise ConfigError(f"region = {configured!r} in the config file is not an AWS region "
-                              "name (expected something like us-east-1)")
+        if (
+            set(configured) - _REGION_CHARS
+            or configured.startswith("-")
+            or configured.endswith("-")
+        ):
+            raise ConfigError(
+                f"region = {configured!r} in the config file is not an AWS region "
+                "name (expected something like us-east-1)"
+            )
         return configured
-    raise ConfigError("no AWS region: set AWS_REGION (Lambda sets it for you), AWS_DEFAULT_REGION "
-                      "or region in the profile of the config file")
+    raise ConfigError(
+        "no AWS region: set AWS_REGION (Lambda sets it for you), AWS_DEFAULT_REGION "
+        "or region in the profile of the config file"
+    )
 
 
 class Endpoint(Frozen):
@@ -78,8 +93,10 @@ def parse_endpoint_url(url: str, variable: str) -> Endpoint:
     raw = url.strip()
     scheme, sep, rest = raw.partition("://")
     scheme = scheme.lower()
-    hint = (f"{variable}={raw!r} is not an endpoint URL "
-            "(expected https://host[:port] or http://host:port)")
+    hint = (
+        f"{variable}={raw!r} is not an endpoint URL "
+        "(expected https://host[:port] or http://host:port)"
+    )
     if not sep or scheme not in ("http", "https") or "@" in rest:
         raise ConfigError(hint)
     hostport, _, path = rest.partition("/")
@@ -134,13 +151,17 @@ def default_host(region: str, fips: bool = False, dualstack: bool = False) -> st
     (botocore/data/ssm/*/endpoint-rule-set-1.json)."""
     name, suffix, dual_suffix = partition(region)
     if dualstack and name in _NO_DUALSTACK:
-        raise ConfigError(f"AWS_USE_DUALSTACK_ENDPOINT: the {name} partition ({region}) has no "
-                          "dual-stack SSM endpoint; unset it, or set AWS_ENDPOINT_URL_SSM")
+        raise ConfigError(
+            f"AWS_USE_DUALSTACK_ENDPOINT: the {name} partition ({region}) has no "
+            "dual-stack SSM endpoint; unset it, or set AWS_ENDPOINT_URL_SSM"
+        )
     if fips and dualstack:
         return f"ssm-fips.{region}.{dual_suffix}"
     if fips:
         # GovCloud's SSM endpoints are FIPS endpoints already: the rule set keeps the plain name.
-        return f"ssm.{region}.amazonaws.com" if name == "aws-us-gov" else f"ssm-fips.{region}.{suffix}"
+        return (
+            f"ssm.{region}.amazonaws.com" if name == "aws-us-gov" else f"ssm-fips.{region}.{suffix}"
+        )
     if dualstack:
         return f"ssm.{region}.{dual_suffix}"
     return f"ssm.{region}.{suffix}"
@@ -155,14 +176,18 @@ def endpoint_from_environ(region: str, environ: Mapping[str, str] | None = None)
     """
     if environ is None:
         environ = os.environ
-    ignore = parse_bool("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-                        environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), False)
+    ignore = parse_bool(
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
+        False,
+    )
     if not ignore:
         for variable in ("AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL"):
             url = environ.get(variable, "").strip()
             if url:
                 return parse_endpoint_url(url, variable)
     fips = parse_bool("AWS_USE_FIPS_ENDPOINT", environ.get("AWS_USE_FIPS_ENDPOINT"), False)
-    dualstack = parse_bool("AWS_USE_DUALSTACK_ENDPOINT", environ.get("AWS_USE_DUALSTACK_ENDPOINT"),
-                           False)
+    dualstack = parse_bool(
+        "AWS_USE_DUALSTACK_ENDPOINT", environ.get("AWS_USE_DUALSTACK_ENDPOINT"), False
+    )
     return Endpoint("https", default_host(region, fips, dualstack))

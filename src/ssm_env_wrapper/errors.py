@@ -45,7 +45,9 @@ class CommandNotFoundError(SsmEnvError):
     def __init__(self, command: str, *, executable: bool = False) -> None:
         # Shell conventions: 127 for "not found", 126 for "found but not executable".
         if executable:
-            super().__init__(f"command not executable: {command} (permission denied or not a regular file)")
+            super().__init__(
+                f"command not executable: {command} (permission denied or not a regular file)"
+            )
             self.exit_code = 126
         else:
             super().__init__(f"command not found: {command}")
@@ -70,8 +72,16 @@ class DeadlineError(EndpointError):
 class AwsApiError(SsmEnvError):
     """SSM answered with an error; the message follows AWS's wording and ends with the fix."""
 
-    def __init__(self, operation: str, code: str, message: str, *, target: str = "", fix: str = "",
-                 status: int = 0) -> None:
+    def __init__(
+        self,
+        operation: str,
+        code: str,
+        message: str,
+        *,
+        target: str = "",
+        fix: str = "",
+        status: int = 0,
+    ) -> None:
         self.operation = operation
         self.code = code
         self.aws_message = message

@@ -55,13 +55,31 @@ class HttpResponse:
     9110 5.3); ``fields`` and ``trailers``: each field line as ``(lower-cased name, value)`` in
     the order received; ``interim``: the 1xx statuses skipped before it."""
 
-    __slots__ = ("status", "reason", "version", "headers", "fields", "trailers", "body",
-                 "keep_alive", "interim")
+    __slots__ = (
+        "status",
+        "reason",
+        "version",
+        "headers",
+        "fields",
+        "trailers",
+        "body",
+        "keep_alive",
+        "interim",
+    )
 
-    def __init__(self, status: int, headers: dict[str, str], body: bytes, *, reason: str = "",
-                 version: str = "1.1", fields: tuple[tuple[str, str], ...] = (),
-                 trailers: tuple[tuple[str, str], ...] = (), keep_alive: bool = True,
-                 interim: tuple[int, ...] = ()) -> None:
+    def __init__(
+        self,
+        status: int,
+        headers: dict[str, str],
+        body: bytes,
+        *,
+        reason: str = "",
+        version: str = "1.1",
+        fields: tuple[tuple[str, str], ...] = (),
+        trailers: tuple[tuple[str, str], ...] = (),
+        keep_alive: bool = True,
+        interim: tuple[int, ...] = (),
+    ) -> None:
         self.status = status
         self.reason = reason
         self.version = version
@@ -74,8 +92,16 @@ class HttpResponse:
 
 
 # Reader states: where the next bytes go.
-(_RS_HEAD, _RS_LENGTH, _RS_CHUNK_SIZE, _RS_CHUNK_DATA, _RS_CHUNK_END, _RS_TRAILERS, _RS_UNTIL_CLOSE,
- _RS_DONE) = range(8)
+(
+    _RS_HEAD,
+    _RS_LENGTH,
+    _RS_CHUNK_SIZE,
+    _RS_CHUNK_DATA,
+    _RS_CHUNK_END,
+    _RS_TRAILERS,
+    _RS_UNTIL_CLOSE,
+    _RS_DONE,
+) = range(8)
 
 
 class ResponseReader:
@@ -154,8 +180,8 @@ class ResponseReader:
             return None
         if end + 1 > limit:
             raise ProtocolError(self._too_long())
-        line = bytes(self._buffer[:end + 1])
-        del self._buffer[:end + 1]
+        line = bytes(self._buffer[: end + 1])
+        del self._buffer[: end + 1]
         self._scan = 0
         if not line.endswith(b"\r\n") or b"\r" in line[:-2]:
             raise ProtocolError("the response has a line not ended by CRLF (a bare CR or LF)")
@@ -163,8 +189,11 @@ class ResponseReader:
 
     def _too_long(self) -> str:
         if self._state in (_RS_HEAD, _RS_TRAILERS):
-            return ("the response's header block is too large" if self._state == _RS_HEAD
-                    else "the response's trailer section is too large")
+            return (
+                "the response's header block is too large"
+                if self._state == _RS_HEAD
+                else "the response's trailer section is too large"
+            )
         return "a chunk header is too long"
 
     def _block_line(self) -> bytes | None:
@@ -179,7 +208,7 @@ class ResponseReader:
     def _read_head(self) -> bool:
         line = self._block_line()
         if line is None:
-            if not self._lines and not b"HTTP/1."[:len(self._buffer)].startswith(self._buffer[:7]):
+            if not self._lines and not b"HTTP/1."[: len(self._buffer)].startswith(self._buffer[:7]):
                 # Not an HTTP/1.x answer, whatever comes next: say so now (as h11 does for
                 # requests) instead of when a line end or the deadline arrives.
                 raise ProtocolError("the answer is not HTTP/1.x (bad status line)")
@@ -205,11 +234,14 @@ class ResponseReader:
             # ignore them; they have no body (RFC 9112 6.3). 101 Switching Protocols is the
             # exception: we never ask to upgrade, so the connection would no longer be HTTP.
             if status == 101:
-                raise ProtocolError("the peer switched protocols (HTTP 101), which we never ask for")
+                raise ProtocolError(
+                    "the peer switched protocols (HTTP 101), which we never ask for"
+                )
             self._interim.append(status)
             if len(self._interim) > _INTERIM_LIMIT:
-                raise ProtocolError(f"the response sent more than {_INTERIM_LIMIT} interim (1xx) "
-                                    "responses")
+                raise ProtocolError(
+                    f"the response sent more than {_INTERIM_LIMIT} interim (1xx) responses"
+                )
             return
         headers: dict[str, str] = {}
         for name, value in fields:
@@ -219,10 +251,20 @@ class ResponseReader:
         # supporting (we send HTTP/1.1 requests), so a 1.0 answer ends the connection.
         keep_alive = minor >= 1 and "close" not in tokens
         self._response = HttpResponse(
-            status, headers, b"", reason=reason, version=f"1.{minor}", fields=tuple(fields),
-            keep_alive=keep_alive, interim=tuple(self._interim))
-        if (self._method == "HEAD" or status in (204, 304)
-                or (self._method == "CONNECT" and status < 300)):
+            status,
+            headers,
+            b"",
+            reason=reason,
+            version=f"1.{minor}",
+            fields=tuple(fields),
+            keep_alive=keep_alive,
+            interim=tuple(self._interim),
+        )
+        if (
+            self._method == "HEAD"
+            or status in (204, 304)
+            or (self._method == "CONNECT" and status < 300)
+        ):
             # RFC 9112 6.3 (1, 2): no body after HEAD, 204 or 304, and a 2xx to CONNECT makes
             # the connection a tunnel right after the head. Their framing fields are ignored,
             # not checked: after HEAD or 304 they describe the response a GET would have had,
@@ -345,9 +387,14 @@ class ResponseReader:
 def _status_line(line: bytes) -> tuple[int, str, int]:
     """``(status, reason, minor version)`` of ``HTTP/1.x SP 3DIGIT [SP reason-phrase]`` (RFC 9112
     4). The space before an empty reason may be missing, as h11 allows (servers do leave it)."""
-    if (len(line) < 12 or line[:7] != b"HTTP/1." or line[7] not in _ASCII_DIGITS
-            or line[8] != 0x20 or not _all_in(line[9:12], _ASCII_DIGITS)
-            or line[12:13] not in (b"", b" ")):
+    if (
+        len(line) < 12
+        or line[:7] != b"HTTP/1."
+        or line[7] not in _ASCII_DIGITS
+        or line[8] != 0x20
+        or not _all_in(line[9:12], _ASCII_DIGITS)
+        or line[12:13] not in (b"", b" ")
+    ):
         raise ProtocolError("the answer is not HTTP/1.x (bad status line)")
     status = int(line[9:12])
     if status < 100 or status > 599:

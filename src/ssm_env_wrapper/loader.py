@@ -24,7 +24,14 @@ from .endpoint import endpoint_from_environ, parse_endpoint_url, region_from_env
 from .errors import AwsApiError, DeadlineError, NameCollisionError, ProtectedNameError, SsmEnvError
 from .guards import env_string_problem, protection
 from .naming import group_claims, sanitize, variable_name
-from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, SECRETS_PREFIX, Settings, normalize_path, parse_ref
+from .settings import (
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_TIMEOUT,
+    SECRETS_PREFIX,
+    Settings,
+    normalize_path,
+    parse_ref,
+)
 from .ssm import MAX_NAMES, SsmClient, answer_name, inconsistent_answer
 
 TYPE_CHECKING = False
@@ -44,19 +51,35 @@ _MAX_PARALLEL = 4
 class LoadResult:
     """What one load decided. ``repr`` lists variable names only, never values."""
 
-    __slots__ = ("variables", "parameters", "unset", "kept", "failures", "sources", "requests",
-                 "connections")
+    __slots__ = (
+        "variables",
+        "parameters",
+        "unset",
+        "kept",
+        "failures",
+        "sources",
+        "requests",
+        "connections",
+    )
 
-    def __init__(self, variables: dict[str, str], parameters: dict[str, str],
-                 sources: tuple[str, ...] = (), *, unset: tuple[str, ...] = (),
-                 kept: tuple[str, ...] = (), failures: tuple[str, ...] = (), requests: int = 0,
-                 connections: int = 0) -> None:
-        self.variables = variables    #: variable -> value, to set
+    def __init__(
+        self,
+        variables: dict[str, str],
+        parameters: dict[str, str],
+        sources: tuple[str, ...] = (),
+        *,
+        unset: tuple[str, ...] = (),
+        kept: tuple[str, ...] = (),
+        failures: tuple[str, ...] = (),
+        requests: int = 0,
+        connections: int = 0,
+    ) -> None:
+        self.variables = variables  #: variable -> value, to set
         self.parameters = parameters  #: variable -> the parameter it came from
-        self.sources = sources        #: what was loaded: paths, "3 names", "1 reference"
-        self.unset = unset            #: variables to remove (unresolved references, continue mode)
-        self.kept = kept              #: variables already set and kept (overwrite off)
-        self.failures = failures      #: what failed, continue mode (one line each, no values)
+        self.sources = sources  #: what was loaded: paths, "3 names", "1 reference"
+        self.unset = unset  #: variables to remove (unresolved references, continue mode)
+        self.kept = kept  #: variables already set and kept (overwrite off)
+        self.failures = failures  #: what failed, continue mode (one line each, no values)
         self.requests = requests
         self.connections = connections
 
@@ -65,9 +88,11 @@ class LoadResult:
         return tuple(source for source in self.sources if source.startswith("/"))
 
     def __repr__(self) -> str:
-        return (f"LoadResult(variables={sorted(self.variables)!r}, sources={self.sources!r}, "
-                f"unset={self.unset!r}, kept={self.kept!r}, failures={len(self.failures)}, "
-                f"requests={self.requests})")
+        return (
+            f"LoadResult(variables={sorted(self.variables)!r}, sources={self.sources!r}, "
+            f"unset={self.unset!r}, kept={self.kept!r}, failures={len(self.failures)}, "
+            f"requests={self.requests})"
+        )
 
 
 class _Job:
@@ -78,14 +103,15 @@ class _Job:
     def __init__(self, path: str | None = None, names: list[str] | None = None) -> None:
         self.path = path
         self.names = names or []
-        self.pairs: list[tuple[str, str]] = []   # (name as requested, value)
+        self.pairs: list[tuple[str, str]] = []  # (name as requested, value)
         self.invalid: list[str] = []
         self.error: BaseException | None = None
 
     def run(self, client: SsmClient, recursive: bool) -> None:
         if self.path is not None:
-            self.pairs = [(p["Name"], p["Value"])
-                          for p in client.get_parameters_by_path(self.path, recursive)]
+            self.pairs = [
+                (p["Name"], p["Value"]) for p in client.get_parameters_by_path(self.path, recursive)
+            ]
             return
         parameters, invalid = client.get_parameters(self.names)
         # Set only once the whole answer is found consistent: a failed job contributes nothing.
@@ -96,8 +122,9 @@ def _base(requested: str) -> str:
     return requested.rsplit(":", 1)[0] if ":" in requested else requested
 
 
-def _match_requested(requested: list[str], parameters: list[dict], invalid: list[str]
-                     ) -> tuple[list[tuple[str, str]], list[str]]:
+def _match_requested(
+    requested: list[str], parameters: list[dict], invalid: list[str]
+) -> tuple[list[tuple[str, str]], list[str]]:
     """Pair each returned parameter with the name it was asked by; every name asked must be
     answered exactly once, in ``Parameters`` or ``InvalidParameters``, and nothing else may be.
 
@@ -109,35 +136,50 @@ def _match_requested(requested: list[str], parameters: list[dict], invalid: list
     so each answered name belongs to one request. Raises EndpointError ("inconsistent")."""
     call = f"GetParameters {', '.join(requested)}"
     by_base = {_base(name): name for name in requested}
-    aliases = {base[len(SECRETS_PREFIX):]: name for base, name in by_base.items()
-               if base.startswith(SECRETS_PREFIX) and base[len(SECRETS_PREFIX):] not in by_base}
+    aliases = {
+        base[len(SECRETS_PREFIX) :]: name
+        for base, name in by_base.items()
+        if base.startswith(SECRETS_PREFIX) and base[len(SECRETS_PREFIX) :] not in by_base
+    }
     values: dict[str, str] = {}
     for parameter in parameters:
         name = parameter["Name"]
         asked = by_base.get(name) or aliases.get(name)
         if asked is None:
             raise inconsistent_answer(call, f"it holds {answer_name(name)}, which was not asked")
-        selector = asked[len(_base(asked)):]
+        selector = asked[len(_base(asked)) :]
         answered = parameter.get("Selector") or ""
         if answered and answered not in (selector, asked):
-            raise inconsistent_answer(call, f"{asked} was answered with the selector {answer_name(answered)}")
+            raise inconsistent_answer(
+                call, f"{asked} was answered with the selector {answer_name(answered)}"
+            )
         # Compared as text: int() of a long selector would meet Python's int-string limit.
-        if (selector[1:].isdigit() and "Version" in parameter
-                and str(parameter["Version"]) != (selector[1:].lstrip("0") or "0")):
-            raise inconsistent_answer(call, f"{asked} was answered with version {answer_name(str(parameter['Version']))}")
+        if (
+            selector[1:].isdigit()
+            and "Version" in parameter
+            and str(parameter["Version"]) != (selector[1:].lstrip("0") or "0")
+        ):
+            raise inconsistent_answer(
+                call, f"{asked} was answered with version {answer_name(str(parameter['Version']))}"
+            )
         if asked in values:
             raise inconsistent_answer(call, f"it holds {asked} twice")
         values[asked] = parameter["Value"]
     unasked = [name for name in invalid if name not in by_base.values()]
     if unasked:
-        raise inconsistent_answer(call, f"its InvalidParameters holds {answer_name(unasked[0])}, which was not asked")
+        raise inconsistent_answer(
+            call, f"its InvalidParameters holds {answer_name(unasked[0])}, which was not asked"
+        )
     both = [name for name in invalid if name in values]
     if both:
         raise inconsistent_answer(call, f"{both[0]} is both in Parameters and in InvalidParameters")
     missing = [name for name in requested if name not in values and name not in invalid]
     if missing:
-        raise inconsistent_answer(call, f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
-                                 "neither in Parameters nor in InvalidParameters")
+        raise inconsistent_answer(
+            call,
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+            "neither in Parameters nor in InvalidParameters",
+        )
     return list(values.items()), list(dict.fromkeys(invalid))
 
 
@@ -154,7 +196,9 @@ def _batches(requested: list[str]) -> list[list[str]]:
     return batches
 
 
-def _run_jobs(jobs: list[_Job], connect: Callable[[], SsmClient], recursive: bool) -> tuple[int, int]:
+def _run_jobs(
+    jobs: list[_Job], connect: Callable[[], SsmClient], recursive: bool
+) -> tuple[int, int]:
     """Run ``jobs``, concurrently when there are several; each worker has its own client (and so
     its own kept-alive connection). Errors stay on their job. Returns (requests, connections).
 
@@ -230,35 +274,49 @@ def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tupl
     try:
         document = json.loads(value, object_pairs_hook=_object, parse_int=_integer)
     except _DuplicateKey as exc:
-        raise SsmEnvError(f"{where} holds the key {answer_name(str(exc.args[0]))} twice; keep one") from None
+        raise SsmEnvError(
+            f"{where} holds the key {answer_name(str(exc.args[0]))} twice; keep one"
+        ) from None
     except _LongNumber:
-        raise SsmEnvError(f"{where} holds a number of more than {_MAX_DIGITS} digits; store it as "
-                          "a string") from None
+        raise SsmEnvError(
+            f"{where} holds a number of more than {_MAX_DIGITS} digits; store it as a string"
+        ) from None
     except RecursionError:
-        raise SsmEnvError(f"{where} is nested too deeply to parse; store a flatter JSON object") from None
+        raise SsmEnvError(
+            f"{where} is nested too deeply to parse; store a flatter JSON object"
+        ) from None
     except ValueError as exc:
-        raise SsmEnvError(f"{where} is not valid JSON ({getattr(exc, 'msg', 'parse error')}); store "
-                          "a JSON object or move it to SSM_ENV_NAMES") from None
+        raise SsmEnvError(
+            f"{where} is not valid JSON ({getattr(exc, 'msg', 'parse error')}); store "
+            "a JSON object or move it to SSM_ENV_NAMES"
+        ) from None
     if not isinstance(document, dict):
-        raise SsmEnvError(f"{where} is JSON but not an object; store {{\"KEY\": \"value\", ...}} "
-                          "or move it to SSM_ENV_NAMES")
+        raise SsmEnvError(
+            f'{where} is JSON but not an object; store {{"KEY": "value", ...}} '
+            "or move it to SSM_ENV_NAMES"
+        )
     claims = []
     for key, item in document.items():
         name = settings.prefix + (ref.variable or "") + sanitize(key)
         try:
             text = item if isinstance(item, str) else json.dumps(item, separators=(",", ":"))
         except (RecursionError, ValueError):
-            raise SsmEnvError(f"{where}: the value of key {answer_name(key)} is nested too deeply; "
-                              "store a flatter JSON object") from None
-        claims.append((name.upper() if settings.uppercase else name, f"{ref.requested}#{key}", text))
+            raise SsmEnvError(
+                f"{where}: the value of key {answer_name(key)} is nested too deeply; "
+                "store a flatter JSON object"
+            ) from None
+        claims.append(
+            (name.upper() if settings.uppercase else name, f"{ref.requested}#{key}", text)
+        )
     return claims
 
 
 def _protected_error(refused: Iterable[tuple[str | None, str, str]]) -> ProtectedNameError:
     return ProtectedNameError(
-        "refusing protected variables: " + "; ".join(f"{source} would set {variable} ({why})"
-                                                     for variable, source, why in refused)
-        + "; rename the parameters, or list a variable in SSM_ENV_ALLOW if it is really meant")
+        "refusing protected variables: "
+        + "; ".join(f"{source} would set {variable} ({why})" for variable, source, why in refused)
+        + "; rename the parameters, or list a variable in SSM_ENV_ALLOW if it is really meant"
+    )
 
 
 class _Outcome:
@@ -274,10 +332,16 @@ class _Outcome:
         self.failures.append(str(error))
 
 
-def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
-         credentials: Credentials | None = None, region: str | None = None,
-         endpoint_url: str | None = None, timeout: float | None = None,
-         trace: Callable[[str], None] | None = None) -> LoadResult:
+def load(
+    settings: Settings,
+    environ: Mapping[str, str] | None = None,
+    *,
+    credentials: Credentials | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    timeout: float | None = None,
+    trace: Callable[[str], None] | None = None,
+) -> LoadResult:
     """Load what ``settings`` name. Arguments given here win over the environment (``timeout``
     over ``settings.timeout``). ``trace`` receives one line per request (names, no values).
 
@@ -295,13 +359,18 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
 
     # 1. Plan: a reference in a protected variable (AWS_REGION=ssm:/x) is refused before any
     #    request; then one job a path, and the names in batches of ten.
-    refused = [(ref, why) for ref in settings.references
-               if ref.variable and (why := protection(ref.variable, settings.allow))]
+    refused = [
+        (ref, why)
+        for ref in settings.references
+        if ref.variable and (why := protection(ref.variable, settings.allow))
+    ]
     if refused:
         outcome.fail(_protected_error((ref.variable, ref.requested, why) for ref, why in refused))
     references = tuple(ref for ref in settings.references if ref not in dict(refused))
     unset = [ref.variable for ref, _ in refused if ref.variable]
-    requested = dict.fromkeys(ref.requested for ref in settings.names + settings.json_names + references)
+    requested = dict.fromkeys(
+        ref.requested for ref in settings.names + settings.json_names + references
+    )
     jobs = [_Job(path=path) for path in settings.paths]
     jobs += [_Job(names=batch) for batch in _batches(list(requested))]
 
@@ -309,16 +378,27 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
     requests = connections = 0
     try:
         region = region or region_from_environ(environ)
-        endpoint = (parse_endpoint_url(endpoint_url, "endpoint_url") if endpoint_url
-                    else endpoint_from_environ(region, environ))
+        endpoint = (
+            parse_endpoint_url(endpoint_url, "endpoint_url")
+            if endpoint_url
+            else endpoint_from_environ(region, environ)
+        )
         credentials = credentials or resolve_credentials(environ, deadline=deadline)
         ca_bundle = environ.get("AWS_CA_BUNDLE", "").strip() or None
 
         def connect() -> SsmClient:
-            return SsmClient(endpoint, credentials, region, timeout=timeout, deadline=deadline,
-                             max_attempts=settings.max_attempts, ca_bundle=ca_bundle,
-                             environ=environ, trace=trace,
-                             attempts_setting=settings.max_attempts_setting)
+            return SsmClient(
+                endpoint,
+                credentials,
+                region,
+                timeout=timeout,
+                deadline=deadline,
+                max_attempts=settings.max_attempts,
+                ca_bundle=ca_bundle,
+                environ=environ,
+                trace=trace,
+                attempts_setting=settings.max_attempts_setting,
+            )
 
         requests, connections = _run_jobs(jobs, connect, settings.recursive)
     except SsmEnvError as exc:  # no region, no credentials: nothing can be fetched at all
@@ -338,23 +418,44 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
     #    with overwrite off, variables already set keep their values.
     single, collisions = group_claims(claims)
     if collisions:
-        outcome.fail(NameCollisionError(
-            "parameter names collide: " + "; ".join(f"{', '.join(sources)} map to {variable}"
-                                                    for variable, sources in collisions)
-            + "; rename or move one of each, or set SSM_ENV_NAME_MODE/SSM_ENV_PREFIX"))
-        unset += [variable for variable, _ in collisions
-                  if any(ref.variable == variable for ref in settings.references)]
-    protected = [(variable, source, why) for variable, (source, _) in single.items()
-                 if (why := protection(variable, settings.allow))]
+        outcome.fail(
+            NameCollisionError(
+                "parameter names collide: "
+                + "; ".join(
+                    f"{', '.join(sources)} map to {variable}" for variable, sources in collisions
+                )
+                + "; rename or move one of each, or set SSM_ENV_NAME_MODE/SSM_ENV_PREFIX"
+            )
+        )
+        unset += [
+            variable
+            for variable, _ in collisions
+            if any(ref.variable == variable for ref in settings.references)
+        ]
+    protected = [
+        (variable, source, why)
+        for variable, (source, _) in single.items()
+        if (why := protection(variable, settings.allow))
+    ]
     if protected:
         outcome.fail(_protected_error(protected))
     encoding = sys.getfilesystemencoding()
-    bad = [(variable, source, problem) for variable, (source, value) in single.items()
-           if (problem := env_string_problem(variable, value, encoding))]
+    bad = [
+        (variable, source, problem)
+        for variable, (source, value) in single.items()
+        if (problem := env_string_problem(variable, value, encoding))
+    ]
     if bad:
-        outcome.fail(SsmEnvError("cannot put in the environment: " + "; ".join(
-            f"{source} (variable {variable}): {problem}" for variable, source, problem in bad)
-            + "; change the parameter's value"))
+        outcome.fail(
+            SsmEnvError(
+                "cannot put in the environment: "
+                + "; ".join(
+                    f"{source} (variable {variable}): {problem}"
+                    for variable, source, problem in bad
+                )
+                + "; change the parameter's value"
+            )
+        )
     for variable, _, _ in protected + bad:
         single.pop(variable, None)
     kept: list[str] = []
@@ -365,10 +466,16 @@ def load(settings: Settings, environ: Mapping[str, str] | None = None, *,
         for variable in kept:
             del single[variable]
 
-    return LoadResult({v: value for v, (_, value) in single.items()},
-                      {v: source for v, (source, _) in single.items()}, _describe(settings),
-                      unset=tuple(dict.fromkeys(unset)), kept=tuple(kept),
-                      failures=tuple(outcome.failures), requests=requests, connections=connections)
+    return LoadResult(
+        {v: value for v, (_, value) in single.items()},
+        {v: source for v, (source, _) in single.items()},
+        _describe(settings),
+        unset=tuple(dict.fromkeys(unset)),
+        kept=tuple(kept),
+        failures=tuple(outcome.failures),
+        requests=requests,
+        connections=connections,
+    )
 
 
 def _fetch_failures(jobs: list[_Job], timeout: float, outcome: _Outcome) -> None:
@@ -386,7 +493,9 @@ def _fetch_failures(jobs: list[_Job], timeout: float, outcome: _Outcome) -> None
             f"not done within SSM_ENV_TIMEOUT={timeout:g} s; still missing: {'; '.join(missing)}"
             + (f" (last: {last})" if last else "")
             + "; raise SSM_ENV_TIMEOUT or check the network path to SSM (VPC endpoint or NAT)",
-            targets=tuple(missing), last=last)
+            targets=tuple(missing),
+            last=last,
+        )
         combined.__cause__ = late[0].error
         outcome.fail(combined)
     for error in errors:
@@ -394,21 +503,43 @@ def _fetch_failures(jobs: list[_Job], timeout: float, outcome: _Outcome) -> None
             outcome.fail(error)  # type: ignore[arg-type]
     invalid = [name for job in jobs for name in job.invalid]
     if invalid:
-        outcome.fail(AwsApiError(
-            "GetParameters", "InvalidParameters",
-            f"{', '.join(invalid)} {'does' if len(invalid) == 1 else 'do'} not exist or "
-            "have no such version or label",
-            fix="check SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and the ssm: references"))
+        outcome.fail(
+            AwsApiError(
+                "GetParameters",
+                "InvalidParameters",
+                f"{', '.join(invalid)} {'does' if len(invalid) == 1 else 'do'} not exist or "
+                "have no such version or label",
+                fix="check SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and the ssm: references",
+            )
+        )
 
 
-def _claims(settings: Settings, jobs: list[_Job], references: tuple[ParameterRef, ...],
-            found: dict[str, str], outcome: _Outcome) -> list[tuple[str, str, str]]:
+def _claims(
+    settings: Settings,
+    jobs: list[_Job],
+    references: tuple[ParameterRef, ...],
+    found: dict[str, str],
+    outcome: _Outcome,
+) -> list[tuple[str, str, str]]:
     """``(variable, source, value)`` for everything fetched. Derived names (paths, plain names,
     JSON keys) take the prefix and case settings; ``VAR=`` names and references are exact."""
     prefix, uppercase = settings.prefix, settings.uppercase
-    claims = [(variable_name(name, base_path=job.path, mode=settings.name_mode, prefix=prefix,
-                             uppercase=uppercase), name, value)
-              for job in jobs if job.path is not None for name, value in job.pairs]
+    claims = [
+        (
+            variable_name(
+                name,
+                base_path=job.path,
+                mode=settings.name_mode,
+                prefix=prefix,
+                uppercase=uppercase,
+            ),
+            name,
+            value,
+        )
+        for job in jobs
+        if job.path is not None
+        for name, value in job.pairs
+    ]
     for ref in settings.names:
         if ref.requested in found:
             variable = ref.variable or variable_name(ref.name, prefix=prefix, uppercase=uppercase)
@@ -419,8 +550,11 @@ def _claims(settings: Settings, jobs: list[_Job], references: tuple[ParameterRef
                 claims += _json_claims(ref, found[ref.requested], settings)
             except SsmEnvError as exc:
                 outcome.fail(exc)
-    claims += [(ref.variable, ref.requested, found[ref.requested]) for ref in references
-               if ref.variable and ref.requested in found]
+    claims += [
+        (ref.variable, ref.requested, found[ref.requested])
+        for ref in references
+        if ref.variable and ref.requested in found
+    ]
     return claims
 
 
@@ -436,13 +570,22 @@ def _describe(settings: Settings) -> tuple[str, ...]:
     return tuple(sources)
 
 
-def load_parameters(paths: str | Iterable[str] = (), *, names: str | Iterable[str] = (),
-                    json_names: str | Iterable[str] = (), recursive: bool = False,
-                    name_mode: str = "leaf", prefix: str = "", uppercase: bool = False,
-                    environ: Mapping[str, str] | None = None, credentials: Credentials | None = None,
-                    region: str | None = None, endpoint_url: str | None = None,
-                    timeout: float = DEFAULT_TIMEOUT, max_attempts: int | None = None
-                    ) -> dict[str, str]:
+def load_parameters(
+    paths: str | Iterable[str] = (),
+    *,
+    names: str | Iterable[str] = (),
+    json_names: str | Iterable[str] = (),
+    recursive: bool = False,
+    name_mode: str = "leaf",
+    prefix: str = "",
+    uppercase: bool = False,
+    environ: Mapping[str, str] | None = None,
+    credentials: Credentials | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_attempts: int | None = None,
+) -> dict[str, str]:
     """Fetch parameters and return ``{variable name: value}`` (nothing is set).
 
     ``paths``: every parameter under each path (SecureStrings decrypted, all pages).
@@ -451,19 +594,33 @@ def load_parameters(paths: str | Iterable[str] = (), *, names: str | Iterable[st
     Credentials, region and endpoint come from ``environ`` (default ``os.environ``) unless given.
     Raises SsmEnvError (or a subclass) with a one-line message; protected names are refused.
     """
+
     def listed(value: str | Iterable[str]) -> list[str]:
         return [value] if isinstance(value, str) else list(value)
 
     normalized = list(dict.fromkeys(normalize_path(path, "paths") for path in listed(paths)))
     settings = Settings(
-        tuple(normalized), recursive,
+        tuple(normalized),
+        recursive,
         names=tuple(dict.fromkeys(parse_ref(item, "names") for item in listed(names))),
-        json_names=tuple(dict.fromkeys(parse_ref(item, "json_names") for item in listed(json_names))),
-        name_mode=name_mode, prefix=prefix, uppercase=uppercase, timeout=timeout,
+        json_names=tuple(
+            dict.fromkeys(parse_ref(item, "json_names") for item in listed(json_names))
+        ),
+        name_mode=name_mode,
+        prefix=prefix,
+        uppercase=uppercase,
+        timeout=timeout,
         max_attempts=DEFAULT_MAX_ATTEMPTS if max_attempts is None else max_attempts,
-        max_attempts_setting="SSM_ENV_MAX_ATTEMPTS" if max_attempts is None else "max_attempts")
-    result = load(settings, environ, credentials=credentials, region=region,
-                  endpoint_url=endpoint_url, timeout=timeout)
+        max_attempts_setting="SSM_ENV_MAX_ATTEMPTS" if max_attempts is None else "max_attempts",
+    )
+    result = load(
+        settings,
+        environ,
+        credentials=credentials,
+        region=region,
+        endpoint_url=endpoint_url,
+        timeout=timeout,
+    )
     return result.variables
 
 

@@ -29,17 +29,30 @@ __all__ = ["Log", "LOGGER_NAME"]
 LOGGER_NAME = "ssm-env-wrapper"
 
 # Lambda's log levels (TRACE..FATAL) folded onto ours.
-_LEVELS = {"trace": 10, "debug": 10, "info": 20, "warn": 30, "warning": 30, "error": 40, "fatal": 40}
+_LEVELS = {
+    "trace": 10,
+    "debug": 10,
+    "info": 20,
+    "warn": 30,
+    "warning": 30,
+    "error": 40,
+    "fatal": 40,
+}
 _NAMES = {10: "DEBUG", 20: "INFO", 30: "WARN", 40: "ERROR"}
-_SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-                     "AWS_CONTAINER_AUTHORIZATION_TOKEN")
+_SECRET_VARIABLES = (
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+)
 
 
 class Log:
     """Writes one line per event at or above ``level``; ``secrets`` grows as values are loaded."""
 
-    def __init__(self, level: str = "info", *, json_format: bool = False,
-                 stream: TextIO | None = None) -> None:
+    def __init__(
+        self, level: str = "info", *, json_format: bool = False, stream: TextIO | None = None
+    ) -> None:
         self.threshold = _LEVELS[level]
         self.json_format = json_format
         self.stream = stream
@@ -52,7 +65,9 @@ class Log:
             environ = os.environ
         level = environ.get("SSM_ENV_LOG_LEVEL", "").strip().lower()
         if level and level not in _LEVELS:
-            raise ConfigError(f"SSM_ENV_LOG_LEVEL must be one of debug, info, warn, error, got {level!r}")
+            raise ConfigError(
+                f"SSM_ENV_LOG_LEVEL must be one of debug, info, warn, error, got {level!r}"
+            )
         if not level:
             # Lambda's own setting: an unknown value is Lambda's to judge, so it is not an error here.
             level = environ.get("AWS_LAMBDA_LOG_LEVEL", "").strip().lower()
@@ -88,9 +103,16 @@ class Log:
             import json
 
             now = time.time()
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
-            record: dict[str, object] = {"timestamp": stamp, "level": _NAMES[_LEVELS[level]], "message": message,
-                      "logger": LOGGER_NAME}
+            stamp = (
+                time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+                + f".{int(now % 1 * 1000):03d}Z"
+            )
+            record: dict[str, object] = {
+                "timestamp": stamp,
+                "level": _NAMES[_LEVELS[level]],
+                "message": message,
+                "logger": LOGGER_NAME,
+            }
             record.update((key, self._field(value)) for key, value in fields.items())
             # json.dumps escapes C0 controls but not U+2028/2029 or C1: the record's strings are
             # already escaped; the final pass masks what the encoding might have joined.

@@ -56,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] == "--":
         args = args[1:]
     if not args:
-        sys.stderr.write("ssm-env-wrapper: no command given; usage: ssm-env-wrapper [OPTIONS] "
-                         "[--] COMMAND [ARG...]; see ssm-env-wrapper --help\n")
+        sys.stderr.write(
+            "ssm-env-wrapper: no command given; usage: ssm-env-wrapper [OPTIONS] "
+            "[--] COMMAND [ARG...]; see ssm-env-wrapper --help\n"
+        )
         return 2
     return run(args)

@@ -24,8 +24,14 @@ def sanitize(text: str) -> str:
     return name
 
 
-def variable_name(parameter_name: str, *, base_path: str | None = None, mode: str = "leaf",
-                  prefix: str = "", uppercase: bool = False) -> str:
+def variable_name(
+    parameter_name: str,
+    *,
+    base_path: str | None = None,
+    mode: str = "leaf",
+    prefix: str = "",
+    uppercase: bool = False,
+) -> str:
     """The variable for a parameter.
 
     ``leaf`` (default): the last path segment, ``/prod/app/db-host`` -> ``db_host``.
@@ -38,15 +44,16 @@ def variable_name(parameter_name: str, *, base_path: str | None = None, mode: st
     if mode == "relative" and base_path is not None:
         base = base_path.rstrip("/") + "/"
         if name.startswith(base):
-            below = name[len(base):]
+            below = name[len(base) :]
     text = below.replace("/", "_") if below else name.rsplit("/", 1)[-1]
     result = sanitize(text)
     result = prefix + result  # settings check that a prefix is a valid start of a name
     return result.upper() if uppercase else result
 
 
-def group_claims(claims: Iterable[tuple[str, str, str]]
-                 ) -> tuple[dict[str, tuple[str, str]], list[tuple[str, list[str]]]]:
+def group_claims(
+    claims: Iterable[tuple[str, str, str]],
+) -> tuple[dict[str, tuple[str, str]], list[tuple[str, list[str]]]]:
     """Group ``(variable, source, value)`` claims; ``source`` names where the value comes from
     (a parameter name, maybe with a JSON key).
 

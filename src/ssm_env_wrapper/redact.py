@@ -111,8 +111,11 @@ class Redactor:
     def _index(self) -> set[str]:
         if self._chunks is None:
             self._chunk_sets = [
-                frozenset([secret[at:at + _CHUNK] for at in range(0, len(secret) - _CHUNK + 1, _CHUNK)])
-                for secret in self._long]
+                frozenset(
+                    [secret[at : at + _CHUNK] for at in range(0, len(secret) - _CHUNK + 1, _CHUNK)]
+                )
+                for secret in self._long
+            ]
             self._chunks = set().union(*self._chunk_sets)
         return self._chunks
 
@@ -125,8 +128,9 @@ class Redactor:
             contexts = {}
             for at in range(0, len(secret) - _CHUNK + 1, _CHUNK):
                 left = at - (SECRET_RUN - _CHUNK) if at > SECRET_RUN - _CHUNK else 0
-                contexts.setdefault(secret[at:at + _CHUNK], set()).add(
-                    (secret[left:at + SECRET_RUN], at - left))
+                contexts.setdefault(secret[at : at + _CHUNK], set()).add(
+                    (secret[left : at + SECRET_RUN], at - left)
+                )
             self._contexts[number] = contexts
         return contexts
 
@@ -147,24 +151,29 @@ class Redactor:
             marked: set[int] = set()  # starts of windows found to be runs of a secret
             last = len(text) - SECRET_RUN
             for at in range(len(text) - _CHUNK + 1):
-                chunk = text[at:at + _CHUNK]
+                chunk = text[at : at + _CHUNK]
                 if chunk not in chunks:
                     continue
                 found = holders.get(chunk)
                 if found is None:
                     found = holders[chunk] = [
                         self._contexts_of(number)[chunk]
-                        for number, own in enumerate(self._chunk_sets) if chunk in own]
+                        for number, own in enumerate(self._chunk_sets)
+                        if chunk in own
+                    ]
                 # A window of SECRET_RUN characters that is a run of a secret holds one of the
                 # secret's aligned chunks, starting at most SECRET_RUN - _CHUNK characters in.
                 for start in range(max(0, at + _CHUNK - SECRET_RUN), min(at, last) + 1):
                     if start in marked:
                         continue
-                    window = text[start:start + SECRET_RUN]
+                    window = text[start : start + SECRET_RUN]
                     shift = at - start
-                    if any(context[offset - shift:offset - shift + SECRET_RUN] == window
-                           for contexts in found for context, offset in contexts
-                           if offset >= shift):
+                    if any(
+                        context[offset - shift : offset - shift + SECRET_RUN] == window
+                        for contexts in found
+                        for context, offset in contexts
+                        if offset >= shift
+                    ):
                         marked.add(start)
                         spans.append((start, start + SECRET_RUN))
         if not spans:

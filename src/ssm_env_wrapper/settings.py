@@ -79,8 +79,15 @@ def _parse_choice(variable: str, value: str | None, choices: tuple[str, ...]) ->
     return word
 
 
-def _parse_number(variable: str, value: str | None, default: float, *, integer: bool = False,
-                  low: float = 0, high: float = 600) -> float:
+def _parse_number(
+    variable: str,
+    value: str | None,
+    default: float,
+    *,
+    integer: bool = False,
+    low: float = 0,
+    high: float = 600,
+) -> float:
     text = (value or "").strip()
     if not text:
         return default
@@ -90,8 +97,9 @@ def _parse_number(variable: str, value: str | None, default: float, *, integer: 
         number = None
     if number is None or not low < number <= high:
         kind = "a whole number" if integer else "a number of seconds"
-        raise ConfigError(f"{variable} must be {kind} above {low:g} and at most {high:g}, "
-                          f"got {value!r}")
+        raise ConfigError(
+            f"{variable} must be {kind} above {low:g} and at most {high:g}, got {value!r}"
+        )
     return number
 
 
@@ -140,21 +148,27 @@ def parse_ref(item: str, variable: str, *, allow_variable: bool = True) -> Param
         target, _, text = text.partition("=")
         target, text = target.strip(), text.strip()
         if not is_variable_name(target):
-            raise ConfigError(f"{variable}: {target!r} in {item.strip()!r} is not a variable name "
-                              "(letters, digits and _, not starting with a digit)")
+            raise ConfigError(
+                f"{variable}: {target!r} in {item.strip()!r} is not a variable name "
+                "(letters, digits and _, not starting with a digit)"
+            )
     name, selector = text, ""
     if ":" in text:
         # Parameter names never hold ':' (ARNs are not accepted here), so the last one starts
         # the selector.
         name, _, chosen = text.rpartition(":")
         if not chosen or set(chosen) - _LABEL_CHARS or ":" in name:
-            raise ConfigError(f"{variable}: {item.strip()!r} has a bad selector; use NAME:VERSION "
-                              "or NAME:LABEL (full ARNs are not accepted)")
+            raise ConfigError(
+                f"{variable}: {item.strip()!r} has a bad selector; use NAME:VERSION "
+                "or NAME:LABEL (full ARNs are not accepted)"
+            )
         selector = ":" + chosen
     allowed = _SECRET_CHARS if name.startswith(SECRETS_PREFIX) else _PATH_CHARS
     if not name or name.endswith("/") or "//" in name or set(name) - allowed:
-        raise ConfigError(f"{variable}: {item.strip()!r} is not a valid parameter name "
-                          "(letters, digits and . - _ /; a secret id may also hold + = @)")
+        raise ConfigError(
+            f"{variable}: {item.strip()!r} is not a valid parameter name "
+            "(letters, digits and . - _ /; a secret id may also hold + = @)"
+        )
     return ParameterRef(name, selector, target)
 
 
@@ -176,17 +190,34 @@ def _parse_allow(text: str, variable: str) -> frozenset[str]:
         raise ConfigError(f"{variable}: not variable names: {', '.join(bad)}")
     credentials = sorted(name for name in names if is_credential(name))
     if credentials:
-        raise ConfigError(f"{variable} cannot allow {', '.join(credentials)}: credentials are never "
-                          "taken from parameters; remove them from the list")
+        raise ConfigError(
+            f"{variable} cannot allow {', '.join(credentials)}: credentials are never "
+            "taken from parameters; remove them from the list"
+        )
     return names
 
 
 class Settings(Frozen):
     """What to load and how, parsed from the environment once. Immutable."""
 
-    __slots__ = ("paths", "recursive", "names", "json_names", "references", "name_mode", "prefix",
-                 "uppercase", "overwrite", "allow", "on_error", "disabled", "exec_wrapper",
-                 "timeout", "max_attempts", "max_attempts_setting")
+    __slots__ = (
+        "paths",
+        "recursive",
+        "names",
+        "json_names",
+        "references",
+        "name_mode",
+        "prefix",
+        "uppercase",
+        "overwrite",
+        "allow",
+        "on_error",
+        "disabled",
+        "exec_wrapper",
+        "timeout",
+        "max_attempts",
+        "max_attempts_setting",
+    )
     paths: tuple[str, ...]
     recursive: bool
     names: tuple[ParameterRef, ...]
@@ -204,30 +235,59 @@ class Settings(Frozen):
     max_attempts: int
     max_attempts_setting: str
 
-    def __init__(self, paths: tuple[str, ...] = (), recursive: bool = False, *,
-                 names: tuple[ParameterRef, ...] = (), json_names: tuple[ParameterRef, ...] = (),
-                 references: tuple[ParameterRef, ...] = (), name_mode: str = "leaf",
-                 prefix: str = "", uppercase: bool = False, overwrite: bool = True,
-                 allow: frozenset[str] = frozenset(), on_error: str = "fail",
-                 disabled: bool = False, exec_wrapper: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-                 max_attempts_setting: str = "SSM_ENV_MAX_ATTEMPTS") -> None:
+    def __init__(
+        self,
+        paths: tuple[str, ...] = (),
+        recursive: bool = False,
+        *,
+        names: tuple[ParameterRef, ...] = (),
+        json_names: tuple[ParameterRef, ...] = (),
+        references: tuple[ParameterRef, ...] = (),
+        name_mode: str = "leaf",
+        prefix: str = "",
+        uppercase: bool = False,
+        overwrite: bool = True,
+        allow: frozenset[str] = frozenset(),
+        on_error: str = "fail",
+        disabled: bool = False,
+        exec_wrapper: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        max_attempts_setting: str = "SSM_ENV_MAX_ATTEMPTS",
+    ) -> None:
         if name_mode not in NAME_MODES:
-            raise ConfigError(f"name_mode must be one of {', '.join(NAME_MODES)}, got {name_mode!r}")
+            raise ConfigError(
+                f"name_mode must be one of {', '.join(NAME_MODES)}, got {name_mode!r}"
+            )
         if on_error not in ON_ERROR_MODES:
-            raise ConfigError(f"on_error must be one of {', '.join(ON_ERROR_MODES)}, got {on_error!r}")
-        self._set(paths=tuple(paths), recursive=bool(recursive), names=tuple(names),
-                  json_names=tuple(json_names), references=tuple(references), name_mode=name_mode,
-                  prefix=prefix, uppercase=bool(uppercase), overwrite=bool(overwrite),
-                  allow=frozenset(allow), on_error=on_error, disabled=bool(disabled),
-                  exec_wrapper=exec_wrapper or None, timeout=float(timeout),
-                  max_attempts=int(max_attempts), max_attempts_setting=max_attempts_setting)
+            raise ConfigError(
+                f"on_error must be one of {', '.join(ON_ERROR_MODES)}, got {on_error!r}"
+            )
+        self._set(
+            paths=tuple(paths),
+            recursive=bool(recursive),
+            names=tuple(names),
+            json_names=tuple(json_names),
+            references=tuple(references),
+            name_mode=name_mode,
+            prefix=prefix,
+            uppercase=bool(uppercase),
+            overwrite=bool(overwrite),
+            allow=frozenset(allow),
+            on_error=on_error,
+            disabled=bool(disabled),
+            exec_wrapper=exec_wrapper or None,
+            timeout=float(timeout),
+            max_attempts=int(max_attempts),
+            max_attempts_setting=max_attempts_setting,
+        )
 
     @property
     def has_sources(self) -> bool:
         """True when there is anything to load."""
-        return not self.disabled and bool(self.paths or self.names or self.json_names
-                                          or self.references)
+        return not self.disabled and bool(
+            self.paths or self.names or self.json_names or self.references
+        )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -241,7 +301,9 @@ class Settings(Frozen):
             # The original contract: /{APP_ENV}/{APP_PARAMS_PATH}, or /{APP_PARAMS_PATH}.
             app_env = get("APP_ENV", "").strip()
             joined = f"{app_env}/{params_path}" if app_env else params_path
-            paths.append(normalize_path(joined, "APP_ENV/APP_PARAMS_PATH" if app_env else "APP_PARAMS_PATH"))
+            paths.append(
+                normalize_path(joined, "APP_ENV/APP_PARAMS_PATH" if app_env else "APP_PARAMS_PATH")
+            )
         for item in get("SSM_ENV_PATHS", "").split(","):
             if item.strip():
                 path = normalize_path(item, "SSM_ENV_PATHS")
@@ -251,21 +313,34 @@ class Settings(Frozen):
         for variable, value in sorted(environ.items()):
             # This tool's own settings are never references (SSM_ENV_PATHS=ssm:/x is a bad path).
             if value.startswith(REFERENCE_PREFIX) and not variable.startswith("SSM_ENV_"):
-                ref = parse_ref(value[len(REFERENCE_PREFIX):], f"{variable} (an ssm: reference)",
-                                allow_variable=False)
+                ref = parse_ref(
+                    value[len(REFERENCE_PREFIX) :],
+                    f"{variable} (an ssm: reference)",
+                    allow_variable=False,
+                )
                 references.append(ParameterRef(ref.name, ref.selector, variable))
         prefix = get("SSM_ENV_PREFIX", "").strip()
         if prefix and not is_variable_name(prefix):
-            raise ConfigError(f"SSM_ENV_PREFIX={prefix!r} must be letters, digits and _, not "
-                              "starting with a digit")
+            raise ConfigError(
+                f"SSM_ENV_PREFIX={prefix!r} must be letters, digits and _, not "
+                "starting with a digit"
+            )
         # SSM_ENV_MAX_ATTEMPTS is the wrapper's own: the function shares this environment, and its
         # AWS_MAX_ATTEMPTS is meant for its own SDK clients. AWS_MAX_ATTEMPTS (same meaning: total
         # attempts) is the fallback, so that a setup that only has it keeps working.
         # AWS_RETRY_MODE is not read: see the README's "Retries" (one policy, bounded by the deadline).
-        attempts_setting = next((v for v in ATTEMPTS_VARIABLES if get(v, "").strip()),
-                                ATTEMPTS_VARIABLES[0])
-        max_attempts = int(_parse_number(attempts_setting, get(attempts_setting),
-                                         DEFAULT_MAX_ATTEMPTS, integer=True, high=100))
+        attempts_setting = next(
+            (v for v in ATTEMPTS_VARIABLES if get(v, "").strip()), ATTEMPTS_VARIABLES[0]
+        )
+        max_attempts = int(
+            _parse_number(
+                attempts_setting,
+                get(attempts_setting),
+                DEFAULT_MAX_ATTEMPTS,
+                integer=True,
+                high=100,
+            )
+        )
         return cls(
             tuple(paths),
             parse_bool("SSM_ENV_RECURSIVE", get("SSM_ENV_RECURSIVE"), False),
@@ -297,8 +372,9 @@ _UA_MAX = 50
 
 
 def _ua_clean(text: str, allow_hash: bool = True) -> str:
-    return "".join(c if c in _UA_CHARS or (allow_hash and c == "#") else "-"
-                   for c in text.strip()[:_UA_MAX])
+    return "".join(
+        c if c in _UA_CHARS or (allow_hash and c == "#") else "-" for c in text.strip()[:_UA_MAX]
+    )
 
 
 def user_agent(environ: Mapping[str, str] | None = None) -> str:
@@ -312,10 +388,13 @@ def user_agent(environ: Mapping[str, str] | None = None) -> str:
     if environ is None:
         environ = os.environ
     version = sys.version_info
-    parts = [f"ssm-env-wrapper/{_ua_clean(__version__)}", "ua/2.1",
-             f"os/{_ua_clean(sys.platform, False)}",
-             f"lang/python#{version[0]}.{version[1]}.{version[2]}",
-             f"md/pyimpl#{_ua_clean(sys.implementation.name.capitalize().replace('Cpython', 'CPython'))}"]
+    parts = [
+        f"ssm-env-wrapper/{_ua_clean(__version__)}",
+        "ua/2.1",
+        f"os/{_ua_clean(sys.platform, False)}",
+        f"lang/python#{version[0]}.{version[1]}.{version[2]}",
+        f"md/pyimpl#{_ua_clean(sys.implementation.name.capitalize().replace('Cpython', 'CPython'))}",
+    ]
     execution_env = environ.get("AWS_EXECUTION_ENV", "").strip()
     if execution_env:
         parts.append(f"exec-env/{_ua_clean(execution_env)}")

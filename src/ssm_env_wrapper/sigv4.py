@@ -55,8 +55,8 @@ def _percent_decode(text: str) -> str:
     i = 0
     raw = text.encode("utf-8")
     while i < len(raw):
-        if raw[i] == 0x25 and _is_hex(raw[i + 1:i + 3]):  # 0x25 is '%'
-            out.append(int(raw[i + 1:i + 3], 16))
+        if raw[i] == 0x25 and _is_hex(raw[i + 1 : i + 3]):  # 0x25 is '%'
+            out.append(int(raw[i + 1 : i + 3], 16))
             i += 3
         else:
             out.append(raw[i])
@@ -126,18 +126,21 @@ def payload_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def canonical_request(method: str, path: str, query: str, headers: Sequence[tuple[str, str]],
-                      body_hash: str) -> str:
+def canonical_request(
+    method: str, path: str, query: str, headers: Sequence[tuple[str, str]], body_hash: str
+) -> str:
     """Step 1: the canonical request. Holds every signed header, the session token included:
     never log it."""
-    return "\n".join((
-        method.upper(),
-        canonical_uri(path),
-        canonical_query(query),
-        canonical_headers(headers),
-        signed_headers(headers),
-        body_hash,
-    ))
+    return "\n".join(
+        (
+            method.upper(),
+            canonical_uri(path),
+            canonical_query(query),
+            canonical_headers(headers),
+            signed_headers(headers),
+            body_hash,
+        )
+    )
 
 
 def amz_date(timestamp: float) -> str:
@@ -183,23 +186,39 @@ def authorization_header(access_key: str, scope: str, signed: str, sig: str) -> 
     return f"{ALGORITHM} Credential={access_key}/{scope}, SignedHeaders={signed}, Signature={sig}"
 
 
-def sign(method: str, path: str, query: str, headers: Sequence[tuple[str, str]], body: bytes, *,
-         access_key: str, secret_key: str, token: str | None, region: str, service: str,
-         timestamp: float) -> list[tuple[str, str]]:
+def sign(
+    method: str,
+    path: str,
+    query: str,
+    headers: Sequence[tuple[str, str]],
+    body: bytes,
+    *,
+    access_key: str,
+    secret_key: str,
+    token: str | None,
+    region: str,
+    service: str,
+    timestamp: float,
+) -> list[tuple[str, str]]:
     """Sign one request; returns ``headers`` plus ``X-Amz-Date``, ``X-Amz-Security-Token`` (when
     there is a token; signed, as botocore does) and ``Authorization``.
 
     ``headers`` must hold ``Host`` exactly as it will be sent.
     """
     request_date = amz_date(timestamp)
-    out = [(k, v) for k, v in headers if k.lower() not in ("authorization", "x-amz-date",
-                                                          "x-amz-security-token")]
+    out = [
+        (k, v)
+        for k, v in headers
+        if k.lower() not in ("authorization", "x-amz-date", "x-amz-security-token")
+    ]
     out.append(("X-Amz-Date", request_date))
     if token:
         out.append(("X-Amz-Security-Token", token))
     scope = credential_scope(request_date[:8], region, service)
     canonical = canonical_request(method, path, query, out, payload_hash(body))
-    sig = signature(signing_key(secret_key, request_date[:8], region, service),
-                    string_to_sign(request_date, scope, canonical))
+    sig = signature(
+        signing_key(secret_key, request_date[:8], region, service),
+        string_to_sign(request_date, scope, canonical),
+    )
     out.append(("Authorization", authorization_header(access_key, scope, signed_headers(out), sig)))
     return out

@@ -30,15 +30,34 @@ _BACKOFF_BASE = 0.1
 _BACKOFF_CAP = 2.0
 
 # What botocore's standard retry mode treats as retryable (botocore/retries/standard.py).
-_THROTTLE_CODES = frozenset((
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException",
-    "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
-    "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-    "EC2ThrottledException",
-))
-_TRANSIENT_CODES = frozenset(("RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
-                              "InternalServerError", "InternalFailure", "ServiceUnavailable"))
+_THROTTLE_CODES = frozenset(
+    (
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    )
+)
+_TRANSIENT_CODES = frozenset(
+    (
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "PriorRequestNotComplete",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+    )
+)
 _TRANSIENT_STATUS = frozenset((500, 502, 503, 504))
 # The range of server times a clock-skew correction may adopt: 2000-01-01 to 3000-01-01 (UTC).
 _EARLIEST_DATE, _LATEST_DATE = 946_684_800, 32_503_680_000
@@ -54,14 +73,14 @@ MAX_NAMES = 10
 # The fix to print after an AWS error code (AccessDeniedException is worked out per call).
 _FIXES = {
     "UnrecognizedClientException": "the access key is not valid here: check AWS_ACCESS_KEY_ID "
-                                   "(and AWS_SESSION_TOKEN for temporary credentials)",
+    "(and AWS_SESSION_TOKEN for temporary credentials)",
     "InvalidClientTokenId": "the access key is not valid here: check AWS_ACCESS_KEY_ID",
     "InvalidSignatureException": "check AWS_SECRET_ACCESS_KEY and that the clock is right",
     "SignatureDoesNotMatch": "check AWS_SECRET_ACCESS_KEY and that the clock is right",
     "ExpiredTokenException": "the session token has expired: refresh AWS_SESSION_TOKEN",
     "ThrottlingException": "too many requests: retry, or load fewer paths per start",
     "ValidationException": "check the paths and names in APP_ENV/APP_PARAMS_PATH, SSM_ENV_PATHS, "
-                           "SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and ssm: references",
+    "SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and ssm: references",
     "ParameterNotFound": "check the name, or create the parameter",
     "ParameterVersionNotFound": "check the version or label after the ':' in the name",
     "InvalidKeyId": "the KMS key of a SecureString is disabled or gone: check the parameter's key",
@@ -74,8 +93,13 @@ def _one_line(text: str, limit: int = 400) -> str:
 
 
 def _reason(exc: BaseException) -> str:
-    return _one_line(getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
-                     or type(exc).__name__, 160)
+    return _one_line(
+        getattr(exc, "strerror", None)
+        or getattr(exc, "reason", None)
+        or str(exc)
+        or type(exc).__name__,
+        160,
+    )
 
 
 def _is_certificate_error(exc: BaseException) -> bool:
@@ -100,7 +124,7 @@ def _xml_text(body: bytes, tag: str) -> str:
         return ""
     import html  # the error path only
 
-    return html.unescape(text[start + len(tag) + 2:end])
+    return html.unescape(text[start + len(tag) + 2 : end])
 
 
 # Parameter names hold only these characters ("Requirements and constraints for parameter names",
@@ -117,31 +141,41 @@ def answer_name(text: str, limit: int = 120) -> str:
 
 def inconsistent_answer(call: str, detail: str) -> EndpointError:
     """The endpoint answered 200 with well-formed JSON that does not fit the request."""
-    return EndpointError(f"{call} failed: the endpoint's answer is inconsistent: {detail}; check "
-                         "AWS_ENDPOINT_URL_SSM or the proxy in between")
+    return EndpointError(
+        f"{call} failed: the endpoint's answer is inconsistent: {detail}; check "
+        "AWS_ENDPOINT_URL_SSM or the proxy in between"
+    )
 
 
 def _check_parameter(parameter: object, call: str) -> None:
     """A parameter object as the API defines it (SSM API reference, ``Parameter``): the fields
     used here must have their documented JSON types, or the answer is not SSM's."""
     if not isinstance(parameter, dict):
-        raise EndpointError(f"{call} failed: a parameter in the answer is not an object; check "
-                            "AWS_ENDPOINT_URL_SSM or the proxy in between")
+        raise EndpointError(
+            f"{call} failed: a parameter in the answer is not an object; check "
+            "AWS_ENDPOINT_URL_SSM or the proxy in between"
+        )
     for field, kinds in (("Name", str), ("Value", str)):
         if not isinstance(parameter.get(field), kinds):
-            raise EndpointError(f"{call} failed: a parameter in the answer has no Name or Value "
-                                f"({field} is {_json_type(parameter.get(field))}); check "
-                                "AWS_ENDPOINT_URL_SSM or the proxy in between")
+            raise EndpointError(
+                f"{call} failed: a parameter in the answer has no Name or Value "
+                f"({field} is {_json_type(parameter.get(field))}); check "
+                "AWS_ENDPOINT_URL_SSM or the proxy in between"
+            )
     for field in ("Type", "Selector", "ARN"):
         if field in parameter and not isinstance(parameter[field], str):
-            raise EndpointError(f"{call} failed: a parameter in the answer has a {field} that is "
-                                f"{_json_type(parameter[field])}, not a string; check "
-                                "AWS_ENDPOINT_URL_SSM or the proxy in between")
+            raise EndpointError(
+                f"{call} failed: a parameter in the answer has a {field} that is "
+                f"{_json_type(parameter[field])}, not a string; check "
+                "AWS_ENDPOINT_URL_SSM or the proxy in between"
+            )
     version = parameter.get("Version")
     if "Version" in parameter and (not isinstance(version, int) or isinstance(version, bool)):
-        raise EndpointError(f"{call} failed: a parameter in the answer has a Version that is "
-                            f"{_json_type(version)}, not a number; check AWS_ENDPOINT_URL_SSM or "
-                            "the proxy in between")
+        raise EndpointError(
+            f"{call} failed: a parameter in the answer has a Version that is "
+            f"{_json_type(version)}, not a number; check AWS_ENDPOINT_URL_SSM or "
+            "the proxy in between"
+        )
 
 
 def _json_type(value: object) -> str:
@@ -166,7 +200,7 @@ def _under(name: str, path: str, recursive: bool) -> bool:
         # The root also holds names without a leading slash ("top-level" parameters).
         rest = name[1:] if name.startswith("/") else name
     elif name.startswith(path + "/"):
-        rest = name[len(path) + 1:]
+        rest = name[len(path) + 1 :]
     else:
         return False
     if not rest or rest.startswith("/") or rest.endswith("/") or "//" in rest:
@@ -184,7 +218,9 @@ _RETRY_AFTER_MAX_EXTRA = 5.0
 
 def _retry_after(response: HttpResponse, backoff: float) -> float:
     text = (response.headers.get("x-amz-retry-after") or "").strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 9:  # not a whole number of milliseconds: ignored
+    if (
+        not (text.isascii() and text.isdigit()) or len(text) > 9
+    ):  # not a whole number of milliseconds: ignored
         return backoff
     return max(backoff, min(int(text) / 1000.0, backoff + _RETRY_AFTER_MAX_EXTRA))
 
@@ -198,13 +234,22 @@ class SsmClient:
     waits between attempts: both are arguments so that tests can pin them.
     """
 
-    def __init__(self, endpoint: Endpoint, credentials: Credentials, region: str, *,
-                 timeout: float = DEFAULT_TIMEOUT, deadline: float | None = None,
-                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, ca_bundle: str | None = None,
-                 environ: Mapping[str, str] | None = None, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep,
-                 trace: Callable[[str], None] | None = None,
-                 attempts_setting: str = "SSM_ENV_MAX_ATTEMPTS") -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        credentials: Credentials,
+        region: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        ca_bundle: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        trace: Callable[[str], None] | None = None,
+        attempts_setting: str = "SSM_ENV_MAX_ATTEMPTS",
+    ) -> None:
         self.endpoint = endpoint
         self.region = region
         self.timeout = timeout
@@ -222,8 +267,12 @@ class SsmClient:
         self._secrets = Redactor(credentials.secrets())
         self._skew = 0.0  # seconds to add to our clock, learnt from a "signature expired" answer
         context = tls_context(ca_bundle, environ) if endpoint.scheme == "https" else None
-        self._http = HttpConnection(endpoint.host, endpoint.port, context=context,
-                                    proxy=proxy_for(endpoint.scheme, endpoint.host, environ))
+        self._http = HttpConnection(
+            endpoint.host,
+            endpoint.port,
+            context=context,
+            proxy=proxy_for(endpoint.scheme, endpoint.host, environ),
+        )
 
     def __enter__(self) -> SsmClient:
         return self
@@ -248,12 +297,23 @@ class SsmClient:
 
     def _exchange(self, operation: str, body: bytes) -> HttpResponse:
         creds = self._credentials
-        headers = sign("POST", "/", "", [
-            ("Host", self.endpoint.host_header),
-            ("Content-Type", "application/x-amz-json-1.1"),
-            ("X-Amz-Target", f"AmazonSSM.{operation}"),
-        ], body, access_key=creds.access_key, secret_key=creds.secret_key, token=creds.token,
-            region=self.region, service="ssm", timestamp=self._clock() + self._skew)
+        headers = sign(
+            "POST",
+            "/",
+            "",
+            [
+                ("Host", self.endpoint.host_header),
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("X-Amz-Target", f"AmazonSSM.{operation}"),
+            ],
+            body,
+            access_key=creds.access_key,
+            secret_key=creds.secret_key,
+            token=creds.token,
+            region=self.region,
+            service="ssm",
+            timestamp=self._clock() + self._skew,
+        )
         headers.append(("User-Agent", self._user_agent))
         self.requests += 1
         return self._http.request("POST", "/", headers, body, self.deadline)
@@ -279,23 +339,29 @@ class SsmClient:
             try:
                 response = self._exchange(operation, body)
                 if self._trace:
-                    self._trace(f"{operation}{where}: HTTP {response.status} in "
-                                f"{(time.monotonic() - began) * 1000:.0f} ms (attempt {attempt})")
+                    self._trace(
+                        f"{operation}{where}: HTTP {response.status} in "
+                        f"{(time.monotonic() - began) * 1000:.0f} ms (attempt {attempt})"
+                    )
             except DeadlineExceeded as exc:
                 raise self._deadline_error(operation, target, "no answer in time") from exc
             except OSError as exc:
                 if self._trace:
-                    self._trace(f"{operation}{where}: {type(exc).__name__} after "
-                                f"{(time.monotonic() - began) * 1000:.0f} ms (attempt {attempt})")
+                    self._trace(
+                        f"{operation}{where}: {type(exc).__name__} after "
+                        f"{(time.monotonic() - began) * 1000:.0f} ms (attempt {attempt})"
+                    )
                 if _is_certificate_error(exc):
                     raise EndpointError(
                         f"{operation}{where} failed: the TLS certificate of {self.endpoint.url} "
                         f"is not trusted ({_reason(exc)}); set AWS_CA_BUNDLE to the CA that "
-                        "issued it, or check AWS_ENDPOINT_URL_SSM") from exc
+                        "issued it, or check AWS_ENDPOINT_URL_SSM"
+                    ) from exc
                 failure: SsmEnvError = EndpointError(
                     f"{operation}{where} failed: cannot reach {self.endpoint.url} "
                     f"({self._mask(_reason(exc))}); "
-                    "check the network path to SSM (VPC endpoint or NAT) or AWS_ENDPOINT_URL_SSM")
+                    "check the network path to SSM (VPC endpoint or NAT) or AWS_ENDPOINT_URL_SSM"
+                )
                 cause: BaseException | None = exc
             else:
                 answer, judged, retry = self._judge(operation, target, response)
@@ -311,8 +377,9 @@ class SsmClient:
                 cause = None
             if attempt >= self.max_attempts:
                 tries = f"{attempt} attempt{'' if attempt == 1 else 's'}"
-                failure.args = (f"{failure} (after {tries}; "
-                                f"{self._attempts_setting}={self.max_attempts})",)
+                failure.args = (
+                    f"{failure} (after {tries}; {self._attempts_setting}={self.max_attempts})",
+                )
                 raise failure from cause
             delay = _backoff(attempt)
             if cause is None:
@@ -321,8 +388,9 @@ class SsmClient:
                 raise self._deadline_error(operation, target, str(failure)) from cause
             self._sleep(delay)
 
-    def _judge(self, operation: str, target: str, response: HttpResponse
-               ) -> tuple[dict, SsmEnvError | None, bool]:
+    def _judge(
+        self, operation: str, target: str, response: HttpResponse
+    ) -> tuple[dict, SsmEnvError | None, bool]:
         """``(answer, None, _)`` for success, else ``({}, the error, whether to retry)``."""
         import json
 
@@ -338,32 +406,49 @@ class SsmClient:
         if not isinstance(answer, dict) and status != 200:
             # An AWS front end that answers in XML (the query protocol's <ErrorResponse>) still
             # names the error: in the x-amzn-ErrorType header or the body's <Code>.
-            error_type = (response.headers.get("x-amzn-errortype")
-                          or _xml_text(response.body, "Code"))
+            error_type = response.headers.get("x-amzn-errortype") or _xml_text(
+                response.body, "Code"
+            )
             if error_type:
                 answer = {"__type": error_type, "message": _xml_text(response.body, "Message")}
         if not isinstance(answer, dict):
             kind = "a body that is not JSON" if answer is None else "JSON that is not an object"
-            content_type = _one_line(self._mask(response.headers.get("content-type") or "")
-                                     or "no content type", 80)
-            return {}, EndpointError(
-                f"{operation}{where} failed: {self.endpoint.url} answered HTTP {status} with "
-                f"{kind} ({content_type}); check AWS_ENDPOINT_URL_SSM or the proxy in between"), \
-                transient
+            content_type = _one_line(
+                self._mask(response.headers.get("content-type") or "") or "no content type", 80
+            )
+            return (
+                {},
+                EndpointError(
+                    f"{operation}{where} failed: {self.endpoint.url} answered HTTP {status} with "
+                    f"{kind} ({content_type}); check AWS_ENDPOINT_URL_SSM or the proxy in between"
+                ),
+                transient,
+            )
         if status == 200:
             return answer, None, False
-        code = str(answer.get("__type") or answer.get("code")
-                   or response.headers.get("x-amzn-errortype") or f"HTTP{status}")
+        code = str(
+            answer.get("__type")
+            or answer.get("code")
+            or response.headers.get("x-amzn-errortype")
+            or f"HTTP{status}"
+        )
         code = _one_line(self._mask(code.rsplit("#", 1)[-1].split(":", 1)[0]), 100)
         # Masked before it is cut: a secret crossing the cut would otherwise survive in part.
-        message = _one_line(self._mask(str(answer.get("message") or answer.get("Message")
-                                           or "no message")))
+        message = _one_line(
+            self._mask(str(answer.get("message") or answer.get("Message") or "no message"))
+        )
         retry = transient or code in _THROTTLE_CODES or code in _TRANSIENT_CODES
         fix = self._fix(operation, code, message, target)
         if code in _THROTTLE_CODES:
-            fix = ("SSM throttled this account's requests: raise SSM_ENV_MAX_ATTEMPTS or "
-                   "SSM_ENV_TIMEOUT, or load fewer paths (see the README's scaling section)")
-        return {}, AwsApiError(operation, code, message, target=target, status=status, fix=fix), retry
+            fix = (
+                "SSM throttled this account's requests: raise SSM_ENV_MAX_ATTEMPTS or "
+                "SSM_ENV_TIMEOUT, or load fewer paths (see the README's scaling section)"
+            )
+        return (
+            {},
+            AwsApiError(operation, code, message, target=target, status=status, fix=fix),
+            retry,
+        )
 
     def _correct_skew(self, failure: SsmEnvError, response: HttpResponse) -> bool:
         """After "signature expired" or "time too skewed", adopt the server's clock (its ``Date``
@@ -372,8 +457,9 @@ class SsmClient:
             return False
         text = failure.aws_message.lower()
         if failure.code not in _SKEW_CODES and not (
-                failure.code in ("InvalidSignatureException", "SignatureDoesNotMatch")
-                and ("expired" in text or "skew" in text or "in the future" in text)):
+            failure.code in ("InvalidSignatureException", "SignatureDoesNotMatch")
+            and ("expired" in text or "skew" in text or "in the future" in text)
+        ):
             return False
         date = response.headers.get("date")
         if not date:
@@ -400,7 +486,9 @@ class SsmClient:
         return DeadlineError(
             f"{operation}{where} failed: not done within SSM_ENV_TIMEOUT={self.timeout:g} s "
             f"(last: {last}); raise SSM_ENV_TIMEOUT or check the network path to SSM",
-            targets=(target,) if target else (), last=last)
+            targets=(target,) if target else (),
+            last=last,
+        )
 
     def _fix(self, operation: str, code: str, message: str, target: str) -> str:
         """What to do about an error ``code``: the IAM action and resource, or the variable."""
@@ -433,11 +521,15 @@ class SsmClient:
             page = self.call("GetParametersByPath", payload, target=path)
             parameters = page.get("Parameters")
             if not isinstance(parameters, list):
-                raise EndpointError(f"{call} failed: the answer has no Parameters list; check "
-                                    "AWS_ENDPOINT_URL_SSM")
+                raise EndpointError(
+                    f"{call} failed: the answer has no Parameters list; check AWS_ENDPOINT_URL_SSM"
+                )
             if len(parameters) > _MAX_RESULTS:
-                raise inconsistent_answer(call, f"a page holds {len(parameters)} parameters, more than "
-                                         f"the MaxResults={_MAX_RESULTS} asked")
+                raise inconsistent_answer(
+                    call,
+                    f"a page holds {len(parameters)} parameters, more than "
+                    f"the MaxResults={_MAX_RESULTS} asked",
+                )
             # The whole page is checked before any of it is used: only what lies under the path
             # may become a variable, and each parameter once (across pages too).
             for parameter in parameters:
@@ -445,24 +537,30 @@ class SsmClient:
                 name = parameter["Name"]
                 if not _under(name, path, recursive):
                     where = "under" if recursive else "directly under"
-                    raise inconsistent_answer(call, f"it holds {answer_name(name)}, which is not {where} {path}")
+                    raise inconsistent_answer(
+                        call, f"it holds {answer_name(name)}, which is not {where} {path}"
+                    )
                 if name in names:
                     raise inconsistent_answer(call, f"it holds {answer_name(name)} twice")
                 names.add(name)
                 self._secrets.append(parameter["Value"])
             token = page.get("NextToken")
             if token is not None and not isinstance(token, str):
-                raise EndpointError(f"{call} failed: the answer's NextToken is "
-                                    f"{_json_type(token)}, not a string; check AWS_ENDPOINT_URL_SSM "
-                                    "or the proxy in between")
+                raise EndpointError(
+                    f"{call} failed: the answer's NextToken is "
+                    f"{_json_type(token)}, not a string; check AWS_ENDPOINT_URL_SSM "
+                    "or the proxy in between"
+                )
             yield from parameters
             if not token:
                 return
             if token in tokens:
                 # An endpoint repeating a token would be followed until the deadline (botocore
                 # stops the same way).
-                raise EndpointError(f"{call} failed: the endpoint returned the same NextToken "
-                                    "twice; check AWS_ENDPOINT_URL_SSM")
+                raise EndpointError(
+                    f"{call} failed: the endpoint returned the same NextToken "
+                    "twice; check AWS_ENDPOINT_URL_SSM"
+                )
             tokens.add(token)
             payload["NextToken"] = token
 
@@ -473,19 +571,25 @@ class SsmClient:
             raise ValueError(f"GetParameters takes at most {MAX_NAMES} names")
         # WithDecryption must be true for /aws/reference/secretsmanager/ names (SSM API reference,
         # "Referencing AWS Secrets Manager secrets from Parameter Store parameters").
-        answer = self.call("GetParameters", {"Names": requested, "WithDecryption": True},
-                           target=", ".join(requested))
+        answer = self.call(
+            "GetParameters",
+            {"Names": requested, "WithDecryption": True},
+            target=", ".join(requested),
+        )
         call = f"GetParameters {', '.join(requested)}"
         parameters = answer.get("Parameters")
         invalid = answer.get("InvalidParameters")
         if not isinstance(parameters, list):
-            raise EndpointError(f"{call} failed: the answer has no Parameters list; check "
-                                "AWS_ENDPOINT_URL_SSM")
+            raise EndpointError(
+                f"{call} failed: the answer has no Parameters list; check AWS_ENDPOINT_URL_SSM"
+            )
         if invalid is None:
             invalid = []
         if not isinstance(invalid, list) or not all(isinstance(name, str) for name in invalid):
-            raise EndpointError(f"{call} failed: the answer's InvalidParameters is not a list of "
-                                "names; check AWS_ENDPOINT_URL_SSM or the proxy in between")
+            raise EndpointError(
+                f"{call} failed: the answer's InvalidParameters is not a list of "
+                "names; check AWS_ENDPOINT_URL_SSM or the proxy in between"
+            )
         for parameter in parameters:
             _check_parameter(parameter, call)
             self._secrets.append(parameter["Value"])

@@ -20,12 +20,20 @@ from .http11 import HttpResponse, ProtocolError, ResponseReader
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     import socket
     import ssl
+    from collections.abc import Mapping
 
-__all__ = ["HttpConnection", "HttpResponse", "ProtocolError", "ProxyError", "DeadlineExceeded",
-           "proxy_for", "tls_context", "trust_store"]
+__all__ = [
+    "HttpConnection",
+    "HttpResponse",
+    "ProtocolError",
+    "ProxyError",
+    "DeadlineExceeded",
+    "proxy_for",
+    "tls_context",
+    "trust_store",
+]
 
 
 class ProxyError(ProtocolError):
@@ -45,8 +53,9 @@ def _no_proxy_matches(host: str, no_proxy: str) -> bool:
     return False
 
 
-def proxy_for(scheme: str, host: str, environ: Mapping[str, str] | None = None
-              ) -> tuple[str, int, str | None] | None:
+def proxy_for(
+    scheme: str, host: str, environ: Mapping[str, str] | None = None
+) -> tuple[str, int, str | None] | None:
     """The proxy to use for ``scheme://host`` as ``(host, port, user:password or None)``, from
     ``HTTPS_PROXY``/``HTTP_PROXY`` (either case) unless ``NO_PROXY`` matches; loopback is never
     proxied. Only ``http://`` proxies are supported, as by the AWS SDKs."""
@@ -79,7 +88,9 @@ def proxy_for(scheme: str, host: str, environ: Mapping[str, str] | None = None
         valid = ":" not in proxy_host
     # The port: ASCII digits only (str.isdigit() takes '²', which int() refuses, and int() takes
     # other scripts' digits), 1-65535 (getaddrinfo would wrap a larger one round).
-    if port_text and not (port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536):
+    if port_text and not (
+        port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536
+    ):
         valid = False
     if not (valid and proxy_host):
         raise ConfigError(f"{name} is not a proxy URL (expected http://host:port)")
@@ -94,8 +105,14 @@ class HttpConnection:
     and a connection whose peer sent more than the response framed is closed, never reused. So
     nothing received before a request can be taken as its answer."""
 
-    def __init__(self, host: str, port: int, *, context: ssl.SSLContext | None = None,
-                 proxy: tuple[str, int, str | None] | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        context: ssl.SSLContext | None = None,
+        proxy: tuple[str, int, str | None] | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.context = context
@@ -158,13 +175,18 @@ class HttpConnection:
         try:
             response = self._receive(reader, deadline)
         except ProtocolError as exc:
-            raise ProxyError(f"the proxy {proxy} broke HTTP answering CONNECT {authority}: {exc}"
-                             ) from exc
+            raise ProxyError(
+                f"the proxy {proxy} broke HTTP answering CONNECT {authority}: {exc}"
+            ) from exc
         if not 200 <= response.status < 300:
-            raise ProxyError(f"the proxy refused the tunnel to {authority} (HTTP {response.status})")
+            raise ProxyError(
+                f"the proxy refused the tunnel to {authority} (HTTP {response.status})"
+            )
         if reader.unconsumed:
-            raise ProxyError(f"the proxy {proxy} sent bytes into the tunnel to {authority} before "
-                             "TLS began; refused")
+            raise ProxyError(
+                f"the proxy {proxy} sent bytes into the tunnel to {authority} before "
+                "TLS began; refused"
+            )
 
     @property
     def _authority(self) -> str:
@@ -174,8 +196,9 @@ class HttpConnection:
 
     # -- one exchange
 
-    def request(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes,
-                deadline: float) -> HttpResponse:
+    def request(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, deadline: float
+    ) -> HttpResponse:
         """Send one request and read its response, all before ``deadline`` (``time.monotonic``).
 
         Raises OSError subclasses: ConnectionError (incl. ProtocolError) when the peer fails,
@@ -235,8 +258,11 @@ class HttpConnection:
 # Where systems keep their CA certificates under OpenSSL hash names (``c_rehash``): OpenSSL's
 # compiled-in directory first, then Debian/Ubuntu/Alpine, then Amazon Linux 2023/Fedora/RHEL
 # (p11-kit's directory-hash; Amazon Linux 2's /etc/pki/tls/certs holds only bundles).
-_HASHED_DIRS = ("/etc/ssl/certs", "/etc/pki/ca-trust/extracted/pem/directory-hash",
-                "/etc/pki/tls/certs")
+_HASHED_DIRS = (
+    "/etc/ssl/certs",
+    "/etc/pki/ca-trust/extracted/pem/directory-hash",
+    "/etc/pki/tls/certs",
+)
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -246,8 +272,9 @@ def _is_hashed_dir(path: str) -> bool:
         names = os.listdir(path)
     except OSError:
         return False
-    return any(len(n) == 10 and n[8] == "." and n[9].isdigit() and not set(n[:8]) - _HEX
-               for n in names)
+    return any(
+        len(n) == 10 and n[8] == "." and n[9].isdigit() and not set(n[:8]) - _HEX for n in names
+    )
 
 
 def trust_store(environ: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
@@ -273,8 +300,9 @@ def trust_store(environ: Mapping[str, str] | None = None) -> tuple[str | None, s
     return None, None
 
 
-def tls_context(ca_bundle: str | None = None, environ: Mapping[str, str] | None = None
-                ) -> ssl.SSLContext:
+def tls_context(
+    ca_bundle: str | None = None, environ: Mapping[str, str] | None = None
+) -> ssl.SSLContext:
     """A verifying TLS context (certificate chain and host name, TLS 1.2 or newer), made once per
     trust store and shared by every connection. ``ca_bundle`` (AWS_CA_BUNDLE) replaces the
     system's trust store; otherwise see ``trust_store``."""
@@ -293,9 +321,11 @@ def tls_context(ca_bundle: str | None = None, environ: Mapping[str, str] | None 
                 context.load_default_certs()
         except (OSError, ssl.SSLError) as exc:
             name = "AWS_CA_BUNDLE" if ca_bundle else ("SSL_CERT_FILE" if cafile else "SSL_CERT_DIR")
-            raise ConfigError(f"{name}={cafile or capath!r} cannot be read as PEM certificates "
-                              f"({getattr(exc, 'strerror', None) or exc}); point it at them "
-                              "or unset it") from exc
+            raise ConfigError(
+                f"{name}={cafile or capath!r} cannot be read as PEM certificates "
+                f"({getattr(exc, 'strerror', None) or exc}); point it at them "
+                "or unset it"
+            ) from exc
         _TLS_CONTEXTS[key] = context
     return context
 
@@ -368,5 +398,5 @@ def _basic(user_password: str) -> str:
     from urllib.parse import unquote  # only with an authenticating proxy
 
     user, _, password = user_password.partition(":")
-    raw = f"{unquote(user)}:{unquote(password)}".encode("utf-8")
+    raw = f"{unquote(user)}:{unquote(password)}".encode()
     return binascii.b2a_base64(raw, newline=False).decode("ascii")

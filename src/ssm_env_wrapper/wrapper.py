@@ -25,24 +25,38 @@ def report(log: Log, result: LoadResult, started: float) -> None:
     """The lines a load leaves in the log: the count, then anything kept, failed or unset."""
     elapsed = (time.monotonic() - started) * 1000
     count = len(result.variables)
-    log.info(f"loaded {count} parameter{'' if count == 1 else 's'} from {', '.join(result.sources)} "
-             f"in {elapsed:.0f} ms ({result.requests} request{'' if result.requests == 1 else 's'})",
-             parameters=count, sources=list(result.sources), requests=result.requests,
-             connections=result.connections, duration_ms=round(elapsed, 1))
+    log.info(
+        f"loaded {count} parameter{'' if count == 1 else 's'} from {', '.join(result.sources)} "
+        f"in {elapsed:.0f} ms ({result.requests} request{'' if result.requests == 1 else 's'})",
+        parameters=count,
+        sources=list(result.sources),
+        requests=result.requests,
+        connections=result.connections,
+        duration_ms=round(elapsed, 1),
+    )
     if log.enabled("debug"):
         for variable in sorted(result.parameters):
             log.debug(f"{variable} <- {result.parameters[variable]}")
     if result.kept:
-        log.info(f"SSM_ENV_OVERWRITE=false: kept the existing value of {', '.join(result.kept)}",
-                 kept=list(result.kept))
+        log.info(
+            f"SSM_ENV_OVERWRITE=false: kept the existing value of {', '.join(result.kept)}",
+            kept=list(result.kept),
+        )
     for failure in result.failures:
         log.warning(f"SSM_ENV_ON_ERROR=continue, starting without: {failure}")
     if result.unset:
-        log.warning(f"unset unresolved references: {', '.join(result.unset)}", unset=list(result.unset))
+        log.warning(
+            f"unset unresolved references: {', '.join(result.unset)}", unset=list(result.unset)
+        )
 
 
-def run(args: list[str], environ: Mapping[str, str] | None = None, *,
-        settings: Settings | None = None, log: Log | None = None) -> int:
+def run(
+    args: list[str],
+    environ: Mapping[str, str] | None = None,
+    *,
+    settings: Settings | None = None,
+    log: Log | None = None,
+) -> int:
     """Load what ``environ`` (default ``os.environ``; the CLI passes it with its options merged
     in, and the settings and log it already parsed) configures into ``os.environ``, then exec
     ``args``. Returns only on failure."""
@@ -54,8 +68,10 @@ def run(args: list[str], environ: Mapping[str, str] | None = None, *,
         except SsmEnvError as exc:
             Log().error(str(exc))
             return exc.exit_code
-    log.secrets += [settings_env.get("AWS_SECRET_ACCESS_KEY", ""),
-                    settings_env.get("AWS_SESSION_TOKEN", "")]
+    log.secrets += [
+        settings_env.get("AWS_SECRET_ACCESS_KEY", ""),
+        settings_env.get("AWS_SESSION_TOKEN", ""),
+    ]
     try:
         if settings is None:
             settings = Settings.from_environ(settings_env)
@@ -80,9 +96,11 @@ def run(args: list[str], environ: Mapping[str, str] | None = None, *,
             apply_variables(result, os.environ)
             report(log, result, started)
             if settings_env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
-                log.warning("SnapStart: the values loaded at init are stored in the snapshot and "
-                            "reused by every restored environment; rotate with a new version, "
-                            "or read short-lived secrets at invoke time")
+                log.warning(
+                    "SnapStart: the values loaded at init are stored in the snapshot and "
+                    "reused by every restored environment; rotate with a new version, "
+                    "or read short-lived secrets at invoke time"
+                )
         exec_command(executable, args)
     except SsmEnvError as exc:
         log.error(str(exc), error=type(exc).__name__)
