@@ -32,6 +32,7 @@ from .settings import (
     normalize_path,
     parse_ref,
 )
+from .sources import arn_location, batch_key, split_selector
 from .ssm import MAX_NAMES, SsmClient, answer_name, inconsistent_answer
 
 TYPE_CHECKING = False
@@ -119,7 +120,7 @@ class _Job:
 
 
 def _base(requested: str) -> str:
-    return requested.rsplit(":", 1)[0] if ":" in requested else requested
+    return split_selector(requested)[0]
 
 
 def _match_requested(
@@ -141,6 +142,14 @@ def _match_requested(
         for base, name in by_base.items()
         if base.startswith(SECRETS_PREFIX) and base[len(SECRETS_PREFIX) :] not in by_base
     }
+    # A parameter asked by its ARN (shared from another account): the API reference does not say
+    # whether Name then holds the ARN or the name, so either is taken, as the answer to that one
+    # request (a batch never asks one name twice, ARN or not: _batches).
+    aliases.update(
+        (batch_key(base), name)
+        for base, name in by_base.items()
+        if base.startswith("arn:") and batch_key(base) not in by_base
+    )
     values: dict[str, str] = {}
     for parameter in parameters:
         name = parameter["Name"]
@@ -188,7 +197,9 @@ def _batches(requested: list[str]) -> list[list[str]]:
     batches: list[list[str]] = []
     for name in requested:
         for batch in batches:
-            if len(batch) < MAX_NAMES and all(_base(other) != _base(name) for other in batch):
+            if len(batch) < MAX_NAMES and all(
+                batch_key(other) != batch_key(name) for other in batch
+            ):
                 batch.append(name)
                 break
         else:
