@@ -15,6 +15,7 @@ __all__ = [
     "DeadlineError",
     "NameCollisionError",
     "ProtectedNameError",
+    "RequiredVariableError",
 ]
 
 
@@ -101,3 +102,8 @@ class NameCollisionError(SsmEnvError):
 
 class ProtectedNameError(SsmEnvError):
     """A parameter would set a protected variable (reserved, credentials, code-loading hooks)."""
+
+
+class RequiredVariableError(SsmEnvError):
+    """A variable listed in SSM_ENV_REQUIRED is set by no source and not in the environment.
+    Raised whatever SSM_ENV_ON_ERROR says."""

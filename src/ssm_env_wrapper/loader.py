@@ -20,8 +20,16 @@ import os
 import sys
 
 from .credentials import resolve_credentials
-from .endpoint import endpoint_from_environ, parse_endpoint_url, region_from_environ
-from .errors import AwsApiError, DeadlineError, NameCollisionError, ProtectedNameError, SsmEnvError
+from .endpoint import endpoint_from_environ, parse_endpoint_url, partition, region_from_environ
+from .errors import (
+    AwsApiError,
+    ConfigError,
+    DeadlineError,
+    NameCollisionError,
+    ProtectedNameError,
+    RequiredVariableError,
+    SsmEnvError,
+)
 from .guards import env_string_problem, protection
 from .naming import group_claims, sanitize, variable_name
 from .settings import (
@@ -38,9 +46,11 @@ from .ssm import MAX_NAMES, SsmClient, answer_name, inconsistent_answer
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, MutableMapping
+    from typing import Any
 
     from .credentials import Credentials
     from .settings import ParameterRef
+    from .sources import SecretRef
 
 __all__ = ["LoadResult", "load", "load_parameters", "apply_variables", "apply_environment"]
 
@@ -61,6 +71,9 @@ class LoadResult:
         "sources",
         "requests",
         "connections",
+        "skipped",
+        "overrides",
+        "missing_required",
     )
 
     def __init__(
@@ -74,6 +87,9 @@ class LoadResult:
         failures: tuple[str, ...] = (),
         requests: int = 0,
         connections: int = 0,
+        skipped: tuple[str, ...] = (),
+        overrides: tuple[tuple[str, str, str], ...] = (),
+        missing_required: tuple[str, ...] = (),
     ) -> None:
         self.variables = variables  #: variable -> value, to set
         self.parameters = parameters  #: variable -> the parameter it came from
@@ -83,6 +99,11 @@ class LoadResult:
         self.failures = failures  #: what failed, continue mode (one line each, no values)
         self.requests = requests
         self.connections = connections
+        self.skipped = skipped  #: optional names (``?``) that do not exist, skipped
+        #: SSM_ENV_COLLISION=later-wins: ``(variable, winning source, overridden source)``
+        self.overrides = overrides
+        #: SSM_ENV_REQUIRED variables that nothing set (only when ``load`` was asked not to raise)
+        self.missing_required = missing_required
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -97,18 +118,44 @@ class LoadResult:
 
 
 class _Job:
-    """One independent unit of fetching: a whole path (all pages), or one batch of names."""
+    """One independent unit of fetching: a whole path (all pages), one batch of names, or one
+    batch of secrets (Secrets Manager, ``service == "secretsmanager"``)."""
 
-    __slots__ = ("path", "names", "pairs", "invalid", "error")
+    __slots__ = ("path", "names", "secrets", "pairs", "secret_values", "invalid", "error", "errors")
 
-    def __init__(self, path: str | None = None, names: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | None = None,
+        names: list[str] | None = None,
+        secrets: list[tuple[str, str, str]] | None = None,
+    ) -> None:
         self.path = path
         self.names = names or []
+        self.secrets = secrets or []  # (secret id, version stage, version id)
         self.pairs: list[tuple[str, str]] = []  # (name as requested, value)
-        self.invalid: list[str] = []
+        self.secret_values: dict[tuple[str, str, str], object] = {}  # key -> SecretString
+        self.invalid: list[str] = []  # names (or secret sources) that do not exist
         self.error: BaseException | None = None
+        self.errors: list[SsmEnvError] = []  # per-secret failures of a batch that answered
 
-    def run(self, client: SsmClient, recursive: bool) -> None:
+    @property
+    def service(self) -> str:
+        return "secretsmanager" if self.secrets else "ssm"
+
+    @property
+    def target(self) -> str:
+        """What this job fetches, for the deadline message."""
+        if self.secrets:
+            return ", ".join(_secret_source(key) for key in self.secrets)
+        return self.path or ", ".join(self.names)
+
+    def run(self, client: Any, recursive: bool) -> None:
+        if self.secrets:
+            from .secretsmanager import fetch_secrets
+
+            self.secret_values, missing, self.errors = fetch_secrets(client, self.secrets)
+            self.invalid = [_secret_source(key) for key in missing]
+            return
         if self.path is not None:
             self.pairs = [
                 (p["Name"], p["Value"]) for p in client.get_parameters_by_path(self.path, recursive)
@@ -117,6 +164,12 @@ class _Job:
         parameters, invalid = client.get_parameters(self.names)
         # Set only once the whole answer is found consistent: a failed job contributes nothing.
         self.pairs, self.invalid = _match_requested(self.names, parameters, invalid)
+
+
+def _secret_source(key: tuple[str, str, str]) -> str:
+    from .sources import SecretRef
+
+    return SecretRef(key[0], "", key[1], key[2]).source
 
 
 def _base(requested: str) -> str:
@@ -207,43 +260,50 @@ def _batches(requested: list[str]) -> list[list[str]]:
     return batches
 
 
-def _run_jobs(
-    jobs: list[_Job], connect: Callable[[], SsmClient], recursive: bool
-) -> tuple[int, int]:
-    """Run ``jobs``, concurrently when there are several; each worker has its own client (and so
-    its own kept-alive connection). Errors stay on their job. Returns (requests, connections).
+def _run_jobs(jobs: list[_Job], connect: Callable[[str], Any], recursive: bool) -> tuple[int, int]:
+    """Run ``jobs``, concurrently when there are several; each worker has its own client per
+    service (and so its own kept-alive connection to each endpoint). Errors stay on their job.
+    Returns (requests, connections).
 
     The clients are made here, in the caller's thread, before any worker starts: a setting that
     cannot work (an unreadable CA bundle, a bad proxy URL) raises at once for the whole load
     instead of silently ending a worker and leaving its jobs neither done nor failed.
     """
     queue = list(jobs)
-    clients = [connect() for _ in range(min(len(jobs), _MAX_PARALLEL))]
+    services = list(dict.fromkeys(job.service for job in jobs))
+    workers = [
+        {service: connect(service) for service in services}
+        for _ in range(min(len(jobs), _MAX_PARALLEL))
+    ]
 
-    def work(client: SsmClient) -> None:
-        with client:
+    def work(clients: dict[str, Any]) -> None:
+        try:
             while True:
                 try:
                     job = queue.pop(0)  # list.pop is atomic under the GIL
                 except IndexError:
                     return
                 try:
-                    job.run(client, recursive)
+                    job.run(clients[job.service], recursive)
                 except BaseException as exc:  # handed to the caller's thread by load()
                     job.error = exc
+        finally:
+            for client in clients.values():
+                client.close()
 
-    if len(clients) <= 1:
-        for client in clients:
-            work(client)
+    if len(workers) <= 1:
+        for clients in workers:
+            work(clients)
     else:
         import threading  # only when there is something to overlap
 
-        threads = [threading.Thread(target=work, args=(client,), daemon=True) for client in clients]
+        threads = [threading.Thread(target=work, args=(c,), daemon=True) for c in workers]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    return sum(c.requests for c in clients), sum(c.connections for c in clients)
+    every = [client for clients in workers for client in clients.values()]
+    return sum(c.requests for c in every), sum(c.connections for c in every)
 
 
 class _DuplicateKey(ValueError):
@@ -276,12 +336,10 @@ def _integer(text: str) -> int:
     return int(text)
 
 
-def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tuple[str, str, str]]:
-    """One claim per key of a JSON object value: ``{"host": "h"}`` -> ``host=h`` (``PREFIX_host``
-    with ``PREFIX_=/name``). Strings are taken as they are; other values as compact JSON."""
+def _json_document(where: str, value: str, alternative: str) -> dict[str, object]:
+    """A JSON object value, strictly: no repeated key, no huge number, not too deep."""
     import json
 
-    where = f"parameter {ref.requested} (SSM_ENV_JSON_NAMES)"
     try:
         document = json.loads(value, object_pairs_hook=_object, parse_int=_integer)
     except _DuplicateKey as exc:
@@ -299,25 +357,43 @@ def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tupl
     except ValueError as exc:
         raise SsmEnvError(
             f"{where} is not valid JSON ({getattr(exc, 'msg', 'parse error')}); store "
-            "a JSON object or move it to SSM_ENV_NAMES"
+            f"a JSON object or move it to {alternative}"
         ) from None
     if not isinstance(document, dict):
         raise SsmEnvError(
             f'{where} is JSON but not an object; store {{"KEY": "value", ...}} '
-            "or move it to SSM_ENV_NAMES"
+            f"or move it to {alternative}"
         )
+    return document
+
+
+def _json_text(where: str, key: str, item: object) -> str:
+    """A JSON member as a variable's value: a string as it is, anything else as compact JSON."""
+    import json
+
+    try:
+        return item if isinstance(item, str) else json.dumps(item, separators=(",", ":"))
+    except (RecursionError, ValueError):
+        raise SsmEnvError(
+            f"{where}: the value of key {answer_name(key)} is nested too deeply; "
+            "store a flatter JSON object"
+        ) from None
+
+
+def _json_claims(
+    where: str, source: str, prefix: str, value: str, settings: Settings, alternative: str
+) -> list[tuple[str, str, str]]:
+    """One claim per key of a JSON object value: ``{"host": "h"}`` -> ``host=h`` (``PREFIX_host``
+    with ``PREFIX_=/name``). Strings are taken as they are; other values as compact JSON."""
     claims = []
-    for key, item in document.items():
-        name = settings.prefix + (ref.variable or "") + sanitize(key)
-        try:
-            text = item if isinstance(item, str) else json.dumps(item, separators=(",", ":"))
-        except (RecursionError, ValueError):
-            raise SsmEnvError(
-                f"{where}: the value of key {answer_name(key)} is nested too deeply; "
-                "store a flatter JSON object"
-            ) from None
+    for key, item in _json_document(where, value, alternative).items():
+        name = settings.prefix + prefix + sanitize(key)
         claims.append(
-            (name.upper() if settings.uppercase else name, f"{ref.requested}#{key}", text)
+            (
+                name.upper() if settings.uppercase else name,
+                f"{source}#{key}",
+                _json_text(where, key, item),
+            )
         )
     return claims
 
@@ -336,11 +412,47 @@ class _Outcome:
     def __init__(self, on_error: str) -> None:
         self.continue_on_error = on_error == "continue"
         self.failures: list[str] = []
+        self.skipped: list[str] = []  # optional (?) names, secrets and keys that do not exist
 
     def fail(self, error: SsmEnvError) -> None:
         if not self.continue_on_error:
             raise error
         self.failures.append(str(error))
+
+
+def _arns_elsewhere(
+    settings: Settings, region: str
+) -> tuple[list[ParameterRef], list[SecretRef], str]:
+    """The ARNs (parameters and secrets) of another region or partition than the endpoint's:
+    GetParameters reads a shared parameter, and Secrets Manager a secret, only in the region the
+    request goes to (the endpoint is regional), so such an ARN can never load."""
+    here = (partition(region)[0], region)
+    parameters = [
+        ref
+        for ref in settings.names + settings.json_names + settings.references
+        if ref.name.startswith("arn:") and arn_location(ref.name) != here
+    ]
+    secrets = [
+        ref
+        for ref in settings.secrets + settings.json_secrets + settings.secret_references
+        if ref.secret_id.startswith("arn:") and arn_location(ref.secret_id) != here
+    ]
+    listed = [ref.requested for ref in parameters] + [ref.source for ref in secrets]
+    return parameters, secrets, ", ".join(dict.fromkeys(listed))
+
+
+def _secret_jobs(keys: list[tuple[str, str, str]]) -> list[_Job]:
+    """One GetSecretValue for one secret (or a pinned version: BatchGetSecretValue takes no
+    version), BatchGetSecretValue for more, up to ``MAX_SECRETS`` ids a call."""
+    from .secretsmanager import MAX_SECRETS
+
+    pinned = [key for key in keys if key[1] or key[2]]
+    current = [key for key in keys if not (key[1] or key[2])]
+    jobs = [_Job(secrets=[key]) for key in pinned]
+    jobs += [
+        _Job(secrets=current[at : at + MAX_SECRETS]) for at in range(0, len(current), MAX_SECRETS)
+    ]
+    return jobs
 
 
 def load(
@@ -352,44 +464,84 @@ def load(
     endpoint_url: str | None = None,
     timeout: float | None = None,
     trace: Callable[[str], None] | None = None,
+    enforce_required: bool = True,
 ) -> LoadResult:
     """Load what ``settings`` name. Arguments given here win over the environment (``timeout``
-    over ``settings.timeout``). ``trace`` receives one line per request (names, no values).
+    over ``settings.timeout``; ``endpoint_url`` is SSM's). ``trace`` receives one line per
+    request (names, no values).
 
-    Raises SsmEnvError (or a subclass) unless ``settings.on_error == "continue"``.
+    Raises SsmEnvError (or a subclass) unless ``settings.on_error == "continue"``; a variable of
+    ``settings.required`` left unset raises RequiredVariableError in every mode (with
+    ``enforce_required=False``, for ``check``, it is reported in ``missing_required`` instead).
     """
     if environ is None:
         environ = os.environ
     if not settings.has_sources:
-        return LoadResult({}, {})
+        return _require(settings, LoadResult({}, {}), environ, enforce_required)
     import time
 
     timeout = settings.timeout if timeout is None else timeout
     deadline = time.monotonic() + timeout  # one deadline for the whole load, retries included
     outcome = _Outcome(settings.on_error)
+    setup_error: SsmEnvError | None = None
+    try:
+        region = region or region_from_environ(environ)
+    except SsmEnvError as exc:  # nothing can be fetched at all; reported on every job below
+        setup_error = exc
 
     # 1. Plan: a reference in a protected variable (AWS_REGION=ssm:/x) is refused before any
-    #    request; then one job a path, and the names in batches of ten.
+    #    request, as is an ARN of another region; then one job a path, the names in batches of
+    #    ten, the secrets in batches of twenty.
     refused = [
-        (ref, why)
-        for ref in settings.references
+        (ref.variable, label, why)
+        for ref, label in [(r, r.requested) for r in settings.references]
+        + [(r, r.source) for r in settings.secret_references]
         if ref.variable and (why := protection(ref.variable, settings.allow))
     ]
     if refused:
-        outcome.fail(_protected_error((ref.variable, ref.requested, why) for ref, why in refused))
-    references = tuple(ref for ref in settings.references if ref not in dict(refused))
-    unset = [ref.variable for ref, _ in refused if ref.variable]
-    requested = dict.fromkeys(
-        ref.requested for ref in settings.names + settings.json_names + references
+        outcome.fail(_protected_error(refused))
+    unset = [variable for variable, _, _ in refused if variable]
+    names, json_names, references = settings.names, settings.json_names, settings.references
+    secrets, json_secrets = settings.secrets, settings.json_secrets
+    secret_references = settings.secret_references
+    references = tuple(ref for ref in references if ref.variable not in unset)
+    secret_references = tuple(ref for ref in secret_references if ref.variable not in unset)
+    if region is not None and setup_error is None:
+        far_parameters, far_secrets, listed = _arns_elsewhere(settings, region)
+        if listed:
+            outcome.fail(
+                ConfigError(
+                    f"{listed}: an ARN of another region or partition than the endpoint's "
+                    f"({partition(region)[0]}, {region}); a shared parameter or a secret is read "
+                    "in its own region: set AWS_REGION to it, or use a copy in this region"
+                )
+            )
+            names = tuple(ref for ref in names if ref not in far_parameters)
+            json_names = tuple(ref for ref in json_names if ref not in far_parameters)
+            references = tuple(ref for ref in references if ref not in far_parameters)
+            secrets = tuple(ref for ref in secrets if ref not in far_secrets)
+            json_secrets = tuple(ref for ref in json_secrets if ref not in far_secrets)
+            secret_references = tuple(ref for ref in secret_references if ref not in far_secrets)
+            unset += [
+                ref.variable
+                for ref in settings.references + settings.secret_references  # type: ignore[operator]
+                if ref.variable and (ref in far_parameters or ref in far_secrets)
+            ]
+    requested = dict.fromkeys(ref.requested for ref in names + json_names + references)
+    secret_keys = list(
+        dict.fromkeys(ref.fetch_key for ref in secrets + json_secrets + secret_references)
     )
     jobs = [_Job(path=path) for path in settings.paths]
     jobs += [_Job(names=batch) for batch in _batches(list(requested))]
+    jobs += _secret_jobs(secret_keys)
 
     # 2. Fetch, concurrently; each job keeps its own error.
     requests = connections = 0
     try:
-        region = region or region_from_environ(environ)
-        endpoint = (
+        if setup_error is not None:
+            raise setup_error
+        assert region is not None
+        ssm_endpoint = (
             parse_endpoint_url(endpoint_url, "endpoint_url")
             if endpoint_url
             else endpoint_from_environ(region, environ)
@@ -397,12 +549,27 @@ def load(
         credentials = credentials or resolve_credentials(environ, deadline=deadline)
         ca_bundle = environ.get("AWS_CA_BUNDLE", "").strip() or None
 
-        def connect() -> SsmClient:
+        def connect(service: str) -> Any:
+            if service == "secretsmanager":
+                from .secretsmanager import SecretsClient, secrets_endpoint_from_environ
+
+                return SecretsClient(
+                    secrets_endpoint_from_environ(region, environ),  # type: ignore[arg-type]
+                    credentials,  # type: ignore[arg-type]
+                    region,  # type: ignore[arg-type]
+                    timeout=timeout,  # type: ignore[arg-type]
+                    deadline=deadline,
+                    max_attempts=settings.max_attempts,
+                    ca_bundle=ca_bundle,
+                    environ=environ,
+                    trace=trace,
+                    attempts_setting=settings.max_attempts_setting,
+                )
             return SsmClient(
-                endpoint,
-                credentials,
-                region,
-                timeout=timeout,
+                ssm_endpoint,
+                credentials,  # type: ignore[arg-type]
+                region,  # type: ignore[arg-type]
+                timeout=timeout,  # type: ignore[arg-type]
                 deadline=deadline,
                 max_attempts=settings.max_attempts,
                 ca_bundle=ca_bundle,
@@ -415,19 +582,38 @@ def load(
     except SsmEnvError as exc:  # no region, no credentials: nothing can be fetched at all
         for job in jobs:
             job.error = exc
-    _fetch_failures(jobs, timeout, outcome)
+    optional = _optional_sources(
+        names, json_names, references, secrets, json_secrets, secret_references
+    )
+    outcome.skipped += _fetch_failures(jobs, timeout, outcome, optional)
 
-    # 3. Claims: (variable, source, value) from every source; what references cannot resolve is
-    #    unset, never left behind as a literal "ssm:..." value.
+    # 3. Claims: (variable, source, value, rank) from every source; what references cannot
+    #    resolve is unset, never left behind as a literal "ssm:..." value.
     # Only the GetParameters answers: a name is resolved by the answer to its own request, never
     # by a path's answer that happens to hold a parameter of that name (its own request failed).
-    found = {name: value for job in jobs if job.path is None for name, value in job.pairs}
-    claims = _claims(settings, jobs, references, found, outcome)
-    unset += [ref.variable for ref in references if ref.variable and ref.requested not in found]  # type: ignore[misc]
+    found = {
+        name: value
+        for job in jobs
+        if job.path is None and not job.secrets and job.error is None
+        for name, value in job.pairs
+    }
+    secret_values = {
+        key: value for job in jobs if job.error is None for key, value in job.secret_values.items()
+    }
+    claims = _claims(
+        settings,
+        jobs,
+        (names, json_names, references, secrets, json_secrets, secret_references),
+        found,
+        secret_values,
+        outcome,
+    )
 
-    # 4. Decide: collisions, protected names and values the environment cannot carry are refused;
-    #    with overwrite off, variables already set keep their values.
-    single, collisions = group_claims(claims)
+    # 4. Decide: collisions (or, with SSM_ENV_COLLISION=later-wins, the later source), protected
+    #    names and values the environment cannot carry are refused; with overwrite off, variables
+    #    already set keep their values.
+    single, collisions, overrides = _decide(claims, settings.collision)
+    reference_variables = {ref.variable for ref in settings.references + settings.secret_references}  # type: ignore[operator]
     if collisions:
         outcome.fail(
             NameCollisionError(
@@ -435,14 +621,11 @@ def load(
                 + "; ".join(
                     f"{', '.join(sources)} map to {variable}" for variable, sources in collisions
                 )
-                + "; rename or move one of each, or set SSM_ENV_NAME_MODE/SSM_ENV_PREFIX"
+                + "; rename or move one of each, set SSM_ENV_NAME_MODE/SSM_ENV_PREFIX, or "
+                "SSM_ENV_COLLISION=later-wins to let the later source win"
             )
         )
-        unset += [
-            variable
-            for variable, _ in collisions
-            if any(ref.variable == variable for ref in settings.references)
-        ]
+        unset += [variable for variable, _ in collisions if variable in reference_variables]
     protected = [
         (variable, source, why)
         for variable, (source, _) in single.items()
@@ -472,12 +655,14 @@ def load(
     kept: list[str] = []
     if not settings.overwrite:
         # References are the function's own explicit request: they are always resolved.
-        reference_variables = {ref.variable for ref in settings.references}
         kept = sorted(v for v in single if v in environ and v not in reference_variables)
         for variable in kept:
             del single[variable]
+    # A reference that did not end up with a value (not found, failed, refused, collided) is
+    # unset: never left behind as its literal "ssm:..." or "secretsmanager:..." text.
+    unset += sorted(v for v in reference_variables if v and v not in single)  # type: ignore[misc]
 
-    return LoadResult(
+    result = LoadResult(
         {v: value for v, (_, value) in single.items()},
         {v: source for v, (source, _) in single.items()},
         _describe(settings),
@@ -486,19 +671,61 @@ def load(
         failures=tuple(outcome.failures),
         requests=requests,
         connections=connections,
+        skipped=tuple(dict.fromkeys(outcome.skipped)),
+        overrides=tuple(overrides),
     )
+    return _require(settings, result, environ, enforce_required)
 
 
-def _fetch_failures(jobs: list[_Job], timeout: float, outcome: _Outcome) -> None:
+def _require(
+    settings: Settings, result: LoadResult, environ: Mapping[str, str], enforce: bool
+) -> LoadResult:
+    """SSM_ENV_REQUIRED: every variable listed must be set once the load is applied, by any
+    source or by the environment already; otherwise the start stops naming every one missing,
+    whatever SSM_ENV_ON_ERROR says (continue mode is for optional configuration, and a required
+    variable is by definition not optional)."""
+    if not settings.required:
+        return result
+    missing = tuple(
+        variable
+        for variable in settings.required
+        if variable not in result.variables
+        and (variable not in environ or variable in result.unset)
+    )
+    if missing and enforce:
+        raise RequiredVariableError(
+            f"SSM_ENV_REQUIRED: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not "
+            "set by any source nor in the environment"
+            + (f" ({len(result.failures)} source failures above)" if result.failures else "")
+            + "; create the parameters or secrets, fix the sources, or set the variables"
+        )
+    result.missing_required = missing
+    return result
+
+
+def _optional_sources(*groups: tuple) -> set[str]:
+    """What may be missing: the names (and secret sources) asked only with a ``?``."""
+
+    def label(ref: Any) -> str:
+        return ref.requested if hasattr(ref, "requested") else ref.source
+
+    strict = {label(ref) for group in groups for ref in group if not ref.optional}
+    return {label(ref) for group in groups for ref in group if ref.optional} - strict
+
+
+def _fetch_failures(
+    jobs: list[_Job], timeout: float, outcome: _Outcome, optional: set[str]
+) -> list[str]:
     """Report what the jobs could not fetch: one message for everything the deadline left
-    missing, then each other error (and the names the API called invalid, all in one)."""
+    missing, then each other error (and the names the API called invalid, all in one). Returns
+    the optional names (``?``) that do not exist: skipped, not failures."""
     errors = list(dict.fromkeys(job.error for job in jobs if job.error is not None))
     for error in errors:
         if not isinstance(error, SsmEnvError):
             raise error  # a programming error in a worker: never wrapped, never swallowed
     late = [job for job in jobs if isinstance(job.error, DeadlineError)]
     if late:
-        missing = [job.path or ", ".join(job.names) for job in late]
+        missing = [job.target for job in late]
         last = getattr(late[0].error, "last", "")
         combined = DeadlineError(
             f"not done within SSM_ENV_TIMEOUT={timeout:g} s; still missing: {'; '.join(missing)}"
@@ -512,7 +739,14 @@ def _fetch_failures(jobs: list[_Job], timeout: float, outcome: _Outcome) -> None
     for error in errors:
         if not isinstance(error, DeadlineError):
             outcome.fail(error)  # type: ignore[arg-type]
-    invalid = [name for job in jobs for name in job.invalid]
+    for job in jobs:
+        for failure in job.errors:
+            outcome.fail(failure)
+    invalid = [name for job in jobs if not job.secrets for name in job.invalid]
+    missing_secrets = [name for job in jobs if job.secrets for name in job.invalid]
+    skipped = [name for name in invalid + missing_secrets if name in optional]
+    invalid = [name for name in invalid if name not in optional]
+    missing_secrets = [name for name in missing_secrets if name not in optional]
     if invalid:
         outcome.fail(
             AwsApiError(
@@ -520,22 +754,43 @@ def _fetch_failures(jobs: list[_Job], timeout: float, outcome: _Outcome) -> None
                 "InvalidParameters",
                 f"{', '.join(invalid)} {'does' if len(invalid) == 1 else 'do'} not exist or "
                 "have no such version or label",
-                fix="check SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and the ssm: references",
+                fix="check SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and the ssm: references "
+                "(a trailing ? lets a name be missing)",
             )
         )
+    if missing_secrets:
+        outcome.fail(
+            AwsApiError(
+                "GetSecretValue",
+                "ResourceNotFoundException",
+                f"{', '.join(missing_secrets)} "
+                f"{'does' if len(missing_secrets) == 1 else 'do'} not exist in this region or "
+                "have no such version",
+                fix="check SSM_ENV_SECRETS, SSM_ENV_JSON_SECRETS and the secretsmanager: "
+                "references (a trailing ? lets a secret be missing)",
+            )
+        )
+    return skipped
 
 
 def _claims(
     settings: Settings,
     jobs: list[_Job],
-    references: tuple[ParameterRef, ...],
+    groups: tuple[tuple, ...],
     found: dict[str, str],
+    secret_values: dict[tuple[str, str, str], object],
     outcome: _Outcome,
-) -> list[tuple[str, str, str]]:
-    """``(variable, source, value)`` for everything fetched. Derived names (paths, plain names,
-    JSON keys) take the prefix and case settings; ``VAR=`` names and references are exact."""
+) -> list[tuple[str, str, str, float]]:
+    """``(variable, source, value, rank)`` for everything fetched. Derived names (paths, plain
+    names, JSON keys, secret names) take the prefix and case settings; ``VAR=`` names and
+    references are exact. ``rank`` is the documented order of SSM_ENV_COLLISION=later-wins:
+    the paths in order (APP_ENV/APP_PARAMS_PATH first), then each item of SSM_ENV_NAMES,
+    SSM_ENV_JSON_NAMES, SSM_ENV_SECRETS and SSM_ENV_JSON_SECRETS left to right; references last
+    (a reference always wins for its own variable)."""
+    names, json_names, references, secrets, json_secrets, secret_references = groups
     prefix, uppercase = settings.prefix, settings.uppercase
-    claims = [
+    ranks = {path: float(i) for i, path in enumerate(settings.paths)}
+    claims: list[tuple[str, str, str, float]] = [
         (
             variable_name(
                 name,
@@ -546,38 +801,167 @@ def _claims(
             ),
             name,
             value,
+            ranks[job.path],
         )
         for job in jobs
-        if job.path is not None
+        if job.path is not None and job.error is None
         for name, value in job.pairs
     ]
-    for ref in settings.names:
+    rank = float(len(settings.paths))
+    for ref in names:
+        rank += 1
         if ref.requested in found:
             variable = ref.variable or variable_name(ref.name, prefix=prefix, uppercase=uppercase)
-            claims.append((variable, ref.requested, found[ref.requested]))
-    for ref in settings.json_names:
+            claims.append((variable, ref.requested, found[ref.requested], rank))
+    for ref in json_names:
+        rank += 1
         if ref.requested in found:
+            where = f"parameter {ref.requested} (SSM_ENV_JSON_NAMES)"
             try:
-                claims += _json_claims(ref, found[ref.requested], settings)
+                claims += [
+                    (*claim, rank)
+                    for claim in _json_claims(
+                        where,
+                        ref.requested,
+                        ref.variable or "",
+                        found[ref.requested],
+                        settings,
+                        "SSM_ENV_NAMES",
+                    )
+                ]
+            except SsmEnvError as exc:
+                outcome.fail(exc)
+    for ref in secrets:
+        rank += 1
+        claim = _secret_claim(ref, secret_values, settings, "SSM_ENV_SECRETS", outcome)
+        if claim is not None:
+            default = sanitize(ref.json_key) if ref.json_key else None
+            variable = ref.variable or variable_name(
+                default or ref.name, prefix=prefix, uppercase=uppercase
+            )
+            claims.append((variable, claim[0], claim[1], rank))
+    for ref in json_secrets:
+        rank += 1
+        if ref.fetch_key in secret_values:
+            value = secret_values[ref.fetch_key]
+            where = f"secret {ref.source} (SSM_ENV_JSON_SECRETS)"
+            try:
+                claims += [
+                    (*claim, rank)
+                    for claim in _json_claims(
+                        where,
+                        ref.source,
+                        ref.variable or "",
+                        _secret_string(ref, value),
+                        settings,
+                        "SSM_ENV_SECRETS",
+                    )
+                ]
             except SsmEnvError as exc:
                 outcome.fail(exc)
     claims += [
-        (ref.variable, ref.requested, found[ref.requested])
+        (ref.variable, ref.requested, found[ref.requested], _REFERENCE_RANK)
         for ref in references
         if ref.variable and ref.requested in found
     ]
+    for ref in secret_references:
+        claim = _secret_claim(ref, secret_values, settings, "reference", outcome)
+        if claim is not None and ref.variable:
+            claims.append((ref.variable, claim[0], claim[1], _REFERENCE_RANK))
     return claims
 
 
+_REFERENCE_RANK = float("inf")
+
+
+def _secret_string(ref: SecretRef, value: object) -> str:
+    """The SecretString; a secret that has only SecretBinary is an error (environment variables
+    are text; decoding binary would guess an encoding)."""
+    if not isinstance(value, str):
+        raise SsmEnvError(
+            f"secret {ref.source} holds SecretBinary, not SecretString; only text secrets "
+            "can become variables: store it as SecretString (base64 it yourself if needed)"
+        )
+    return value
+
+
+def _secret_claim(
+    ref: SecretRef,
+    secret_values: dict[tuple[str, str, str], object],
+    settings: Settings,
+    setting: str,
+    outcome: _Outcome,
+) -> tuple[str, str] | None:
+    """``(source, value)`` for one secret (or one key of a JSON secret), or None when it did not
+    load. A missing key is an error naming the secret and the key, never the other keys."""
+    if ref.fetch_key not in secret_values:
+        return None
+    try:
+        value = _secret_string(ref, secret_values[ref.fetch_key])
+        if not ref.json_key:
+            return ref.source, value
+        where = f"secret {ref.source}"
+        document = _json_document(where, value, "a plain secret without :json-key")
+        if ref.json_key not in document:
+            if ref.optional:
+                outcome.skipped.append(f"{ref.source}#{ref.json_key}")
+                return None
+            raise SsmEnvError(
+                f"{where} has no key {answer_name(ref.json_key)}; check the json-key after "
+                "the secret id (a trailing ? lets it be missing)"
+            )
+        return f"{ref.source}#{ref.json_key}", _json_text(
+            where, ref.json_key, document[ref.json_key]
+        )
+    except SsmEnvError as exc:
+        outcome.fail(exc)
+        return None
+
+
+def _decide(
+    claims: list[tuple[str, str, str, float]], collision: str
+) -> tuple[dict[str, tuple[str, str]], list[tuple[str, list[str]]], list[tuple[str, str, str]]]:
+    """Group the claims by variable. With ``error`` every variable claimed by two sources is a
+    collision (as before: the same source met twice counts once). With ``later-wins`` the
+    claim of the highest rank wins and each lower source is reported as overridden; two sources
+    of the same rank (one path's ``db-host`` and ``db_host``, two keys of one JSON object) still
+    collide, as nothing orders them."""
+    if collision != "later-wins":
+        grouped, collided = group_claims(claim[:3] for claim in claims)
+        return grouped, collided, []
+    by_variable: dict[str, dict[str, tuple[str, float]]] = {}
+    for variable, source, value, rank in claims:
+        by_variable.setdefault(variable, {}).setdefault(source, (value, rank))
+    single: dict[str, tuple[str, str]] = {}
+    collisions: list[tuple[str, list[str]]] = []
+    overrides: list[tuple[str, str, str]] = []
+    for variable, sources in by_variable.items():
+        top = max(rank for _, rank in sources.values())
+        winners = [source for source, (_, rank) in sources.items() if rank == top]
+        if len(winners) > 1:
+            collisions.append((variable, list(sources)))
+            continue
+        winner = winners[0]
+        single[variable] = (winner, sources[winner][0])
+        ordered = sorted(
+            (source for source in sources if source != winner), key=lambda s: sources[s][1]
+        )
+        overrides += [(variable, winner, loser) for loser in ordered]
+    return single, collisions, overrides
+
+
 def _describe(settings: Settings) -> tuple[str, ...]:
-    """The sources, for the log line: the paths, then how many names and references."""
+    """The sources, for the log line: the paths, then how many names, secrets and references."""
     sources = list(settings.paths)
     named = len(settings.names) + len(settings.json_names)
     if named:
         sources.append(f"{named} name{'' if named == 1 else 's'}")
-    if settings.references:
-        count = len(settings.references)
-        sources.append(f"{count} reference{'' if count == 1 else 's'}")
+    secrets = len(settings.secrets) + len(settings.json_secrets)
+    if secrets:
+        sources.append(f"{secrets} secret{'' if secrets == 1 else 's'}")
+    references = len(settings.references) + len(settings.secret_references)
+    if references:
+        sources.append(f"{references} reference{'' if references == 1 else 's'}")
     return tuple(sources)
 
 

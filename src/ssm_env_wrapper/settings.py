@@ -195,9 +195,7 @@ def parse_ref(item: str, variable: str, *, allow_variable: bool = True) -> Param
     return ParameterRef(name, selector, target, optional)
 
 
-def _items(
-    text: str, variable: str, environ: Mapping[str, str] | None
-) -> list[str]:
+def _items(text: str, variable: str, environ: Mapping[str, str] | None) -> list[str]:
     """The comma-separated items of a source setting, each with ``${VAR}`` expanded from
     ``environ`` after the split: a variable's value never adds an item."""
     return [
@@ -443,7 +441,16 @@ class Settings(Frozen):
                     f"{variable} (a secretsmanager: reference)",
                     allow_variable=False,
                 )
-                secret_references.append(SecretRef(*secret._fields()[:4], variable, secret.optional))
+                secret_references.append(
+                    SecretRef(
+                        secret.secret_id,
+                        secret.json_key,
+                        secret.version_stage,
+                        secret.version_id,
+                        variable,
+                        secret.optional,
+                    )
+                )
         prefix = get("SSM_ENV_PREFIX", "").strip()
         if prefix and not is_variable_name(prefix):
             raise ConfigError(
@@ -478,9 +485,7 @@ class Settings(Frozen):
             ),
             secret_references=tuple(secret_references),
             required=_parse_required(get("SSM_ENV_REQUIRED", "")),
-            collision=_parse_choice(
-                "SSM_ENV_COLLISION", get("SSM_ENV_COLLISION"), COLLISION_MODES
-            ),
+            collision=_parse_choice("SSM_ENV_COLLISION", get("SSM_ENV_COLLISION"), COLLISION_MODES),
             resolve_arns=resolve_arns,
             name_mode=_parse_choice("SSM_ENV_NAME_MODE", get("SSM_ENV_NAME_MODE"), NAME_MODES),
             prefix=prefix,

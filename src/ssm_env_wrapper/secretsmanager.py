@@ -1,0 +1,336 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Secrets Manager read directly: GetSecretValue for one secret, BatchGetSecretValue for more.
+
+Through Parameter Store's ``/aws/reference/secretsmanager/`` names every secret costs an SSM
+``GetParameters`` call against SSM's shared 40 requests a second; read directly, secrets count
+against Secrets Manager's own, far higher quotas (README, Scaling). Same protocol family as SSM
+(``awsJson1.1``: ``POST /``, ``X-Amz-Target: secretsmanager.<Operation>``, SigV4 service
+``secretsmanager``), so the client is SSM's with another target, service and endpoint: the same
+retries, deadline, masking and answer checks.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .endpoint import Endpoint, parse_endpoint_url, partition
+from .errors import AwsApiError, ConfigError, EndpointError, SsmEnvError
+from .settings import parse_bool
+from .sigv4 import sign
+from .ssm import SsmClient, answer_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .transport import HttpResponse
+
+__all__ = [
+    "SecretsClient",
+    "fetch_secrets",
+    "secrets_host",
+    "secrets_endpoint_from_environ",
+    "MAX_SECRETS",
+]
+
+#: BatchGetSecretValue takes at most 20 ids ("SecretIdList ... Maximum number of 20 items",
+#: Secrets Manager API reference).
+MAX_SECRETS = 20
+
+# Partitions whose Secrets Manager endpoints are dual-stack already: the service's endpoint
+# rule set (botocore/data/secretsmanager/*/endpoint-rule-set-1.json) answers a dual-stack
+# request there with the ordinary host (aws and aws-us-gov, FIPS too; aws-cn without FIPS).
+_SM_DUALSTACK_PLAIN = frozenset(("aws", "aws-us-gov"))
+_SM_NO_DUALSTACK = frozenset(("aws-iso-e", "aws-iso-f"))
+
+
+def secrets_host(region: str, fips: bool = False, dualstack: bool = False) -> str:
+    """Secrets Manager's host in ``region``'s partition, as its endpoint rule set builds it."""
+    name, suffix, dual_suffix = partition(region)
+    if dualstack and name in _SM_NO_DUALSTACK:
+        raise ConfigError(
+            f"AWS_USE_DUALSTACK_ENDPOINT: the {name} partition ({region}) has no "
+            "dual-stack Secrets Manager endpoint; unset it, or set "
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER"
+        )
+    label = "secretsmanager-fips" if fips else "secretsmanager"
+    if dualstack and (name in _SM_DUALSTACK_PLAIN or (name == "aws-cn" and not fips)):
+        return f"{label}.{region}.{suffix}"
+    return f"{label}.{region}.{dual_suffix if dualstack else suffix}"
+
+
+def secrets_endpoint_from_environ(
+    region: str, environ: Mapping[str, str] | None = None
+) -> Endpoint:
+    """``AWS_ENDPOINT_URL_SECRETS_MANAGER`` (the SDKs' service-specific variable: the service id
+    "Secrets Manager", upper-cased, spaces as underscores), then ``AWS_ENDPOINT_URL``, then the
+    region's endpoint (FIPS, dual-stack as for SSM). ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``
+    skips both variables, as in the SDKs."""
+    if environ is None:
+        environ = os.environ
+    ignore = parse_bool(
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
+        False,
+    )
+    if not ignore:
+        for variable in ("AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"):
+            url = environ.get(variable, "").strip()
+            if url:
+                return parse_endpoint_url(url, variable)
+    fips = parse_bool("AWS_USE_FIPS_ENDPOINT", environ.get("AWS_USE_FIPS_ENDPOINT"), False)
+    dualstack = parse_bool(
+        "AWS_USE_DUALSTACK_ENDPOINT", environ.get("AWS_USE_DUALSTACK_ENDPOINT"), False
+    )
+    return Endpoint("https", secrets_host(region, fips, dualstack))
+
+
+# The fix after an error code of Secrets Manager (AccessDeniedException is worked out per call).
+_SM_FIXES = {
+    "ResourceNotFoundException": "check the secret id, its region and the version asked",
+    "DecryptionFailure": "allow kms:Decrypt on the secret's customer managed KMS key "
+    "(kms:ViaService secretsmanager.REGION.amazonaws.com)",
+    "InvalidRequestException": "the secret is marked for deletion, or the request is not "
+    "valid for it: check the secret in the console",
+    "InvalidParameterException": "check the secret id, version stage and version id",
+}
+
+
+class SecretsClient(SsmClient):
+    """Calls Secrets Manager's JSON API with SSM's client machinery (retries, deadline, masking,
+    clock-skew correction), over its own kept-alive connection."""
+
+    def __repr__(self) -> str:
+        return f"SecretsClient({self.endpoint.url!r}, region={self.region!r})"
+
+    def _exchange(self, operation: str, body: bytes) -> HttpResponse:
+        creds = self._credentials
+        headers = sign(
+            "POST",
+            "/",
+            "",
+            [
+                ("Host", self.endpoint.host_header),
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("X-Amz-Target", f"secretsmanager.{operation}"),
+            ],
+            body,
+            access_key=creds.access_key,
+            secret_key=creds.secret_key,
+            token=creds.token,
+            region=self.region,
+            service="secretsmanager",
+            timestamp=self._clock() + self._skew,
+        )
+        headers.append(("User-Agent", self._user_agent))
+        self.requests += 1
+        return self._http.request("POST", "/", headers, body, self.deadline)
+
+    def _fix(self, operation: str, code: str, message: str, target: str) -> str:
+        if code == "AccessDeniedException":
+            if "kms" in message.lower():
+                return (
+                    "allow kms:Decrypt on the secret's customer managed KMS key in the "
+                    "function's execution role"
+                )
+            first = target.split(", ", 1)[0]
+            if first.startswith("arn:"):
+                arn = first
+            else:
+                arn = (
+                    f"arn:{partition(self.region)[0]}:secretsmanager:{self.region}:<account-id>:"
+                    f"secret:{first}-*"
+                )
+            if operation == "BatchGetSecretValue":
+                return (
+                    'allow secretsmanager:BatchGetSecretValue (Resource "*") and '
+                    f"secretsmanager:GetSecretValue on each secret ({arn} ...) in the "
+                    "function's execution role"
+                )
+            return f"allow secretsmanager:GetSecretValue on {arn} in the function's execution role"
+        return _SM_FIXES.get(code, super()._fix(operation, code, message, target))
+
+    def get_secret_value(self, secret_id: str, stage: str = "", version_id: str = "") -> dict:
+        """One secret (a version stage or id when given). Returns the checked answer."""
+        payload: dict[str, object] = {"SecretId": secret_id}
+        if stage:
+            payload["VersionStage"] = stage
+        if version_id:
+            payload["VersionId"] = version_id
+        answer = self.call("GetSecretValue", payload, target=secret_id)
+        _check_secret(answer, f"GetSecretValue {secret_id}")
+        value = answer.get("SecretString")
+        if isinstance(value, str):
+            self._secrets.append(value)
+        return answer
+
+    def batch_get_secret_value(self, secret_ids: list[str]) -> tuple[list[dict], list[dict]]:
+        """Up to 20 secrets' current versions in one call (following NextToken, if the service
+        pages). Returns ``(SecretValues, Errors)``, each entry checked."""
+        if len(secret_ids) > MAX_SECRETS:
+            raise ValueError(f"BatchGetSecretValue takes at most {MAX_SECRETS} ids")
+        call = f"BatchGetSecretValue {', '.join(secret_ids)}"
+        payload: dict[str, object] = {"SecretIdList": secret_ids}
+        values: list[dict] = []
+        errors: list[dict] = []
+        tokens: set[str] = set()
+        while True:
+            answer = self.call("BatchGetSecretValue", payload, target=", ".join(secret_ids))
+            page_values = answer.get("SecretValues", [])
+            page_errors = answer.get("Errors", [])
+            if not isinstance(page_values, list) or not isinstance(page_errors, list):
+                raise EndpointError(
+                    f"{call} failed: the answer's SecretValues or Errors is not a list; "
+                    "check AWS_ENDPOINT_URL_SECRETS_MANAGER or the proxy in between"
+                )
+            for entry in page_values:
+                _check_secret(entry, call)
+                if isinstance(entry.get("SecretString"), str):
+                    self._secrets.append(entry["SecretString"])
+            for entry in page_errors:
+                if not isinstance(entry, dict) or not all(
+                    isinstance(entry.get(field, ""), str)
+                    for field in ("SecretId", "ErrorCode", "Message")
+                ):
+                    raise EndpointError(
+                        f"{call} failed: an entry of the answer's Errors is not "
+                        "{SecretId, ErrorCode, Message}; check AWS_ENDPOINT_URL_SECRETS_MANAGER"
+                    )
+            values += page_values
+            errors += page_errors
+            token = answer.get("NextToken")
+            if not token:
+                return values, errors
+            if not isinstance(token, str) or token in tokens:
+                raise EndpointError(
+                    f"{call} failed: the answer's NextToken is not a new string; check "
+                    "AWS_ENDPOINT_URL_SECRETS_MANAGER"
+                )
+            tokens.add(token)
+            payload["NextToken"] = token
+
+
+def _sm_inconsistent(call: str, detail: str) -> EndpointError:
+    """The endpoint answered 200 with well-formed JSON that does not fit the request."""
+    return EndpointError(
+        f"{call} failed: the endpoint's answer is inconsistent: {detail}; check "
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER or the proxy in between"
+    )
+
+
+def _check_secret(entry: object, call: str) -> None:
+    """A secret value as the API defines it (GetSecretValue's answer, BatchGetSecretValue's
+    ``SecretValueEntry``): ``Name`` and ``ARN`` strings, ``SecretString`` a string when there."""
+    if not isinstance(entry, dict):
+        raise EndpointError(
+            f"{call} failed: a secret in the answer is not an object; check "
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER or the proxy in between"
+        )
+    for field in ("Name", "ARN"):
+        if not isinstance(entry.get(field), str):
+            raise EndpointError(
+                f"{call} failed: a secret in the answer has no {field} string; check "
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER or the proxy in between"
+            )
+    for field in ("SecretString", "SecretBinary", "VersionId"):
+        if field in entry and not isinstance(entry[field], str):
+            raise EndpointError(
+                f"{call} failed: a secret in the answer has a {field} that is not a string; "
+                "check AWS_ENDPOINT_URL_SECRETS_MANAGER or the proxy in between"
+            )
+    if "SecretString" not in entry and "SecretBinary" not in entry:
+        raise EndpointError(
+            f"{call} failed: a secret in the answer has neither SecretString nor "
+            "SecretBinary; check AWS_ENDPOINT_URL_SECRETS_MANAGER or the proxy in between"
+        )
+
+
+def _answers(secret_id: str, entry: dict) -> bool:
+    """Whether ``entry`` (Name, ARN) is the secret asked as ``secret_id``: its name, its ARN, or
+    a partial ARN (without the six random characters), as the API accepts ids."""
+    arn = entry["ARN"]
+    if secret_id in (entry["Name"], arn):
+        return True
+    return (
+        secret_id.startswith("arn:")
+        and arn.startswith(secret_id + "-")
+        and len(arn) == len(secret_id) + 7
+    )
+
+
+def fetch_secrets(
+    client: SecretsClient, keys: list[tuple[str, str, str]]
+) -> tuple[dict[tuple[str, str, str], object], list[tuple[str, str, str]], list[SsmEnvError]]:
+    """Fetch ``keys`` (secret id, version stage, version id): one GetSecretValue for one key,
+    BatchGetSecretValue for several current versions. Returns ``(values, missing, errors)``:
+    ``values`` maps each key to its SecretString (or, for a binary secret, ``None``), ``missing``
+    the keys that do not exist, ``errors`` one error per other secret that failed in a batch.
+    Every id asked must be answered exactly once, or the whole answer is refused."""
+    if len(keys) == 1:
+        key = keys[0]
+        try:
+            entry = client.get_secret_value(*key)
+        except AwsApiError as exc:
+            if exc.code == "ResourceNotFoundException":
+                return {}, [key], []
+            raise
+        call = f"GetSecretValue {key[0]}"
+        if not _answers(key[0], entry):
+            raise _sm_inconsistent(
+                call, f"it holds the secret {answer_name(entry['Name'])}, which was not asked"
+            )
+        if key[2] and entry.get("VersionId", key[2]) != key[2]:
+            raise _sm_inconsistent(
+                call, f"it holds version {answer_name(str(entry.get('VersionId')))}"
+            )
+        return {key: entry.get("SecretString")}, [], []
+    ids = [key[0] for key in keys]
+    entries, errors = client.batch_get_secret_value(ids)
+    call = f"BatchGetSecretValue {', '.join(ids)}"
+    values: dict[tuple[str, str, str], object] = {}
+    for entry in entries:
+        asked = [key for key in keys if _answers(key[0], entry)]
+        if not asked:
+            raise _sm_inconsistent(
+                call, f"it holds the secret {answer_name(entry['Name'])}, which was not asked"
+            )
+        for key in asked:
+            if key in values:
+                raise _sm_inconsistent(call, f"it holds {key[0]} twice")
+            values[key] = entry.get("SecretString")
+    missing: list[tuple[str, str, str]] = []
+    failures: list[SsmEnvError] = []
+    for error in errors:
+        asked = [key for key in keys if key[0] == error.get("SecretId")]
+        if not asked:
+            raise _sm_inconsistent(
+                call,
+                f"its Errors names {answer_name(str(error.get('SecretId')))}, which was not asked",
+            )
+        key = asked[0]
+        if key in values or key in missing:
+            raise _sm_inconsistent(
+                call, f"{key[0]} is answered twice (a value and an error, or two errors)"
+            )
+        code = str(error.get("ErrorCode") or "Unknown")
+        if code == "ResourceNotFoundException":
+            missing.append(key)
+            continue
+        failures.append(
+            AwsApiError(
+                "BatchGetSecretValue",
+                code,
+                client._mask(str(error.get("Message") or "")[:400]),
+                target=key[0],
+                fix=client._fix("GetSecretValue", code, str(error.get("Message") or ""), key[0]),
+            )
+        )
+        missing.append(key)  # failed: neither a value nor to be reported again as missing
+    unanswered = [key[0] for key in keys if key not in values and key not in missing]
+    if unanswered:
+        raise _sm_inconsistent(
+            call, f"{', '.join(unanswered)} neither in SecretValues nor in Errors"
+        )
+    # Failed ones are reported through ``failures``; only the not-found ones are "missing".
+    failed = {failure.target for failure in failures if isinstance(failure, AwsApiError)}
+    return values, [key for key in missing if key[0] not in failed], failures
