@@ -37,10 +37,11 @@ from .settings import (
     DEFAULT_TIMEOUT,
     SECRETS_PREFIX,
     Settings,
+    is_variable_name,
     normalize_path,
     parse_ref,
 )
-from .sources import arn_location, batch_key, split_selector
+from .sources import arn_location, batch_key, parse_secret, split_selector
 from .ssm import MAX_NAMES, SsmClient, answer_name, inconsistent_answer
 
 TYPE_CHECKING = False
@@ -465,6 +466,7 @@ def load(
     timeout: float | None = None,
     trace: Callable[[str], None] | None = None,
     enforce_required: bool = True,
+    secrets_endpoint_url: str | None = None,
 ) -> LoadResult:
     """Load what ``settings`` name. Arguments given here win over the environment (``timeout``
     over ``settings.timeout``; ``endpoint_url`` is SSM's). ``trace`` receives one line per
@@ -554,7 +556,9 @@ def load(
                 from .secretsmanager import SecretsClient, secrets_endpoint_from_environ
 
                 return SecretsClient(
-                    secrets_endpoint_from_environ(region, environ),  # type: ignore[arg-type]
+                    parse_endpoint_url(secrets_endpoint_url, "secrets_endpoint_url")
+                    if secrets_endpoint_url
+                    else secrets_endpoint_from_environ(region, environ),  # type: ignore[arg-type]
                     credentials,  # type: ignore[arg-type]
                     region,  # type: ignore[arg-type]
                     timeout=timeout,  # type: ignore[arg-type]
@@ -970,6 +974,10 @@ def load_parameters(
     *,
     names: str | Iterable[str] = (),
     json_names: str | Iterable[str] = (),
+    secrets: str | Iterable[str] = (),
+    json_secrets: str | Iterable[str] = (),
+    required: str | Iterable[str] = (),
+    collision: str = "error",
     recursive: bool = False,
     name_mode: str = "leaf",
     prefix: str = "",
@@ -978,6 +986,7 @@ def load_parameters(
     credentials: Credentials | None = None,
     region: str | None = None,
     endpoint_url: str | None = None,
+    secrets_endpoint_url: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_attempts: int | None = None,
 ) -> dict[str, str]:
@@ -986,7 +995,14 @@ def load_parameters(
     ``paths``: every parameter under each path (SecureStrings decrypted, all pages).
     ``names``: ``/name``, ``VAR=/name``, with an optional ``:version`` or ``:label``.
     ``json_names``: parameters whose value is a JSON object, one variable per key.
-    Credentials, region and endpoint come from ``environ`` (default ``os.environ``) unless given.
+    A name may be a parameter's full ARN (shared from another account) and may end in ``?``
+    (optional: skipped when it does not exist).
+    ``secrets``: Secrets Manager ``[VAR=]SECRET_ID[:json-key[:version-stage[:version-id]]]``;
+    ``json_secrets``: ``[PREFIX=]SECRET_ID`` whose JSON object becomes one variable per key.
+    ``required``: variables that must be set afterwards (by a source or ``environ``), else
+    RequiredVariableError. ``collision``: ``"error"`` or ``"later-wins"`` (SSM_ENV_COLLISION).
+    Credentials, region and endpoints come from ``environ`` (default ``os.environ``) unless
+    given. No ``${VAR}`` expansion here: the caller builds its strings.
     Raises SsmEnvError (or a subclass) with a one-line message; protected names are refused.
     """
 
@@ -1001,6 +1017,14 @@ def load_parameters(
         json_names=tuple(
             dict.fromkeys(parse_ref(item, "json_names") for item in listed(json_names))
         ),
+        secrets=tuple(dict.fromkeys(parse_secret(item, "secrets") for item in listed(secrets))),
+        json_secrets=tuple(
+            dict.fromkeys(
+                parse_secret(item, "json_secrets", allow_key=False) for item in listed(json_secrets)
+            )
+        ),
+        required=_api_required(listed(required)),
+        collision=collision,
         name_mode=name_mode,
         prefix=prefix,
         uppercase=uppercase,
@@ -1014,9 +1038,17 @@ def load_parameters(
         credentials=credentials,
         region=region,
         endpoint_url=endpoint_url,
+        secrets_endpoint_url=secrets_endpoint_url,
         timeout=timeout,
     )
     return result.variables
+
+
+def _api_required(names: list[str]) -> tuple[str, ...]:
+    bad = [name for name in names if not is_variable_name(name)]
+    if bad:
+        raise ConfigError(f"required: not variable names: {', '.join(repr(b) for b in bad)}")
+    return tuple(dict.fromkeys(names))
 
 
 def apply_variables(result: LoadResult, environ: MutableMapping[str, str] | None = None) -> None:
