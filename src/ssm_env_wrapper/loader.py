@@ -446,14 +446,23 @@ def _secret_jobs(keys: list[tuple[str, str, str]]) -> list[_Job]:
     """One GetSecretValue for one secret (or a pinned version: BatchGetSecretValue takes no
     version), BatchGetSecretValue for more, up to ``MAX_SECRETS`` ids a call."""
     from .secretsmanager import MAX_SECRETS
+    from .sources import SecretRef
 
     pinned = [key for key in keys if key[1] or key[2]]
     current = [key for key in keys if not (key[1] or key[2])]
     jobs = [_Job(secrets=[key]) for key in pinned]
-    jobs += [
-        _Job(secrets=current[at : at + MAX_SECRETS]) for at in range(0, len(current), MAX_SECRETS)
-    ]
-    return jobs
+    # One secret at most once a batch (by its name, ARN or not): each entry of the answer then
+    # belongs to exactly one id asked.
+    batches: list[list[tuple[str, str, str]]] = []
+    for key in current:
+        name = SecretRef(key[0]).name
+        for batch in batches:
+            if len(batch) < MAX_SECRETS and all(SecretRef(k[0]).name != name for k in batch):
+                batch.append(key)
+                break
+        else:
+            batches.append([key])
+    return jobs + [_Job(secrets=batch) for batch in batches]
 
 
 def load(
