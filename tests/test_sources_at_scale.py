@@ -855,3 +855,76 @@ def test_snapstart_after_restore_hook_refreshes_the_environment(ssm, env, built,
     assert ("GET", "/2018-06-01/runtime/restore/next") in calls
     assert response["body"] == {"at_init": "db-before-snapshot", "now": "db-after-restore"}
     assert "SnapStart" in proc.stderr
+
+
+# ------------------------------------------------------------------------------ attacks on it
+
+
+def test_expanded_text_never_reaches_a_message(api):
+    """An item malformed once expanded is quoted as written: the environment may hold a secret."""
+    environ = {"DB_PASSWORD": "hunter2-DoNotPrint!", "SSM_ENV_NAMES": "/app/${DB_PASSWORD}"}
+    with pytest.raises(api.ConfigError) as caught:
+        api.Settings.from_environ(environ)
+    assert "'/app/${DB_PASSWORD}' is not valid once its ${...} are expanded" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+    with pytest.raises(api.ConfigError, match="names a credential, which is never expanded"):
+        api.Settings.from_environ(
+            {"AWS_SECRET_ACCESS_KEY": "x", "SSM_ENV_PATHS": "/${AWS_SECRET_ACCESS_KEY}"}
+        )
+
+
+def test_a_hostile_batch_answer_cannot_forge_a_line_or_echo_a_value(sm_env, api):
+    def answer(handler, request):
+        from fake_ssm import send
+
+        send(
+            handler,
+            200,
+            {
+                "SecretValues": [
+                    {
+                        "ARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:a-AbCdEf",
+                        "Name": "a",
+                        "SecretString": "first-secret-value-DoNotPrint",
+                    }
+                ],
+                "Errors": [
+                    {
+                        "SecretId": "b",
+                        "ErrorCode": "X\nssm-env-wrapper: forged first-secret-value-DoNotPrint",
+                        "Message": "echo first-secret-value-DoNotPrint\r\n",
+                    }
+                ],
+            },
+        )
+
+    with FakeSsm([answer]) as fake:
+        with pytest.raises(api.AwsApiError) as caught:
+            load(
+                api, dict(sm_env, AWS_ENDPOINT_URL_SECRETS_MANAGER=fake.url), SSM_ENV_SECRETS="a,b"
+            )
+    text = str(caught.value)
+    assert "\n" not in text and "\r" not in text
+    assert "first-secret-value" not in text
+
+
+def test_a_get_secret_value_answer_for_another_secret_or_stage_is_refused(sm_env, api):
+    wrong = {
+        "ARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:other-AbCdEf",
+        "Name": "other",
+        "SecretString": "x",
+    }
+    stage = {
+        "ARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:a-AbCdEf",
+        "Name": "a",
+        "SecretString": "x",
+        "VersionStages": ["AWSCURRENT"],
+    }
+    for body, secrets in ((wrong, "a"), (stage, "a::AWSPREVIOUS")):
+        with FakeSsm([(200, body)]) as fake:
+            with pytest.raises(api.EndpointError, match="answer is inconsistent"):
+                load(
+                    api,
+                    dict(sm_env, AWS_ENDPOINT_URL_SECRETS_MANAGER=fake.url),
+                    SSM_ENV_SECRETS=secrets,
+                )

@@ -283,6 +283,9 @@ def fetch_secrets(
             raise _sm_inconsistent(
                 call, f"it holds version {answer_name(str(entry.get('VersionId')))}"
             )
+        stages = entry.get("VersionStages")
+        if key[1] and isinstance(stages, list) and key[1] not in stages:
+            raise _sm_inconsistent(call, f"it holds a version without the stage {key[1]}")
         return {key: entry.get("SecretString")}, [], []
     ids = [key[0] for key in keys]
     entries, errors = client.batch_get_secret_value(ids)
@@ -314,7 +317,8 @@ def fetch_secrets(
             raise _sm_inconsistent(
                 call, f"{key[0]} is answered twice (a value and an error, or two errors)"
             )
-        code = str(error.get("ErrorCode") or "Unknown")
+        # An error code is a word; anything longer, or echoing a value, is cut and masked.
+        code = client._mask(str(error.get("ErrorCode") or "Unknown")[:100])
         if code == "ResourceNotFoundException":
             missing.append(key)
             continue

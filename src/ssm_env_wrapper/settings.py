@@ -26,7 +26,10 @@ from .values import Frozen
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only; importing typing costs every cold start milliseconds
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 __all__ = ["Settings", "ParameterRef", "parse_bool", "normalize_path", "parse_refs", "user_agent"]
 
@@ -195,14 +198,28 @@ def parse_ref(item: str, variable: str, *, allow_variable: bool = True) -> Param
     return ParameterRef(name, selector, target, optional)
 
 
-def _items(text: str, variable: str, environ: Mapping[str, str] | None) -> list[str]:
-    """The comma-separated items of a source setting, each with ``${VAR}`` expanded from
-    ``environ`` after the split: a variable's value never adds an item."""
+def _items(text: str, variable: str, environ: Mapping[str, str] | None) -> list[tuple[str, str]]:
+    """The comma-separated items of a source setting as ``(written, expanded)``: ``${VAR}``
+    expanded from ``environ`` after the split, so a variable's value never adds an item."""
     return [
-        expand(item, variable, environ) if environ is not None else item
+        (item, expand(item, variable, environ) if environ is not None else item)
         for item in text.split(",")
         if item.strip()
     ]
+
+
+def _checked(written: str, expanded: str, variable: str, parse: Callable[[str], T]) -> T:
+    """``parse(expanded)``; when an expanded item is malformed, the error quotes the item as
+    written: the expanded text comes from the environment, which may hold anything."""
+    try:
+        return parse(expanded)
+    except ConfigError:
+        if written == expanded:
+            raise
+        raise ConfigError(
+            f"{variable}: {written.strip()!r} is not valid once its ${{...}} are expanded "
+            "(the expanded text is not shown); check the variables it names"
+        ) from None
 
 
 def parse_refs(
@@ -210,8 +227,8 @@ def parse_refs(
 ) -> tuple[ParameterRef, ...]:
     """A comma-separated list of ``[VAR=]NAME[:SELECTOR][?]``, duplicates kept once."""
     refs: list[ParameterRef] = []
-    for item in _items(text, variable, environ):
-        ref = parse_ref(item, variable)
+    for written, item in _items(text, variable, environ):
+        ref = _checked(written, item, variable, lambda text: parse_ref(text, variable))
         if ref not in refs:
             refs.append(ref)
     return tuple(refs)
@@ -223,8 +240,10 @@ def parse_secrets(
     """A comma-separated list of ``[VAR=]SECRET_ID[:key[:stage[:id]]][?]`` (``json``: the
     ``[PREFIX=]`` form of SSM_ENV_JSON_SECRETS, no key), duplicates kept once."""
     refs: list[SecretRef] = []
-    for item in _items(text, variable, environ):
-        ref = parse_secret(item, variable, allow_key=not json)
+    for written, item in _items(text, variable, environ):
+        ref = _checked(
+            written, item, variable, lambda text: parse_secret(text, variable, allow_key=not json)
+        )
         if ref not in refs:
             refs.append(ref)
     return tuple(refs)
@@ -401,16 +420,22 @@ class Settings(Frozen):
         paths: list[str] = []
         # ${VAR} in the source settings comes from this same environment: the one the wrapper
         # started with, before anything is fetched (a loaded value can never steer a source).
-        params_path = expand(get("APP_PARAMS_PATH", "").strip(), "APP_PARAMS_PATH", environ)
+        written_path = get("APP_PARAMS_PATH", "").strip()
+        params_path = expand(written_path, "APP_PARAMS_PATH", environ)
         if params_path:
             # The original contract: /{APP_ENV}/{APP_PARAMS_PATH}, or /{APP_PARAMS_PATH}.
-            app_env = expand(get("APP_ENV", "").strip(), "APP_ENV", environ)
+            written_env = get("APP_ENV", "").strip()
+            app_env = expand(written_env, "APP_ENV", environ)
             joined = f"{app_env}/{params_path}" if app_env else params_path
+            setting = "APP_ENV/APP_PARAMS_PATH" if app_env else "APP_PARAMS_PATH"
+            written = f"{written_env}/{written_path}" if app_env else written_path
             paths.append(
-                normalize_path(joined, "APP_ENV/APP_PARAMS_PATH" if app_env else "APP_PARAMS_PATH")
+                _checked(written, joined, setting, lambda text: normalize_path(text, setting))
             )
-        for item in _items(get("SSM_ENV_PATHS", ""), "SSM_ENV_PATHS", environ):
-            path = normalize_path(item, "SSM_ENV_PATHS")
+        for written, item in _items(get("SSM_ENV_PATHS", ""), "SSM_ENV_PATHS", environ):
+            path = _checked(
+                written, item, "SSM_ENV_PATHS", lambda text: normalize_path(text, "SSM_ENV_PATHS")
+            )
             if path not in paths:
                 paths.append(path)
         allow = _parse_allow(get("SSM_ENV_ALLOW", ""), "SSM_ENV_ALLOW")

@@ -9,6 +9,7 @@ naming the setting and the item.
 from __future__ import annotations
 
 from .errors import ConfigError
+from .guards import is_credential
 from .redact import printable
 from .values import Frozen
 
@@ -87,6 +88,12 @@ def expand(text: str, setting: str, environ: Mapping[str, str]) -> str:
             raise ConfigError(
                 f"{setting}: {printable(text.strip())!r} has a '$' that is not ${{VARIABLE}}; "
                 "write ${NAME} for a variable of the environment, $$ for a literal $"
+            )
+        if is_credential(name):
+            # A setting's text reaches log lines and errors: credentials never go into one.
+            raise ConfigError(
+                f"{setting}: ${{{name}}} names a credential, which is never expanded; "
+                "write the text itself"
             )
         if name not in environ:
             raise ConfigError(
