@@ -445,6 +445,8 @@ def _arns_elsewhere(
 def _secret_jobs(keys: list[tuple[str, str, str]]) -> list[_Job]:
     """One GetSecretValue for one secret (or a pinned version: BatchGetSecretValue takes no
     version), BatchGetSecretValue for more, up to ``MAX_SECRETS`` ids a call."""
+    if not keys:
+        return []  # the Secrets Manager module is imported only when there are secrets
     from .secretsmanager import MAX_SECRETS
     from .sources import SecretRef
 
