@@ -225,6 +225,25 @@ def test_missing_required_variables_stop_the_start_whatever_on_error_says(
         "ssm-env-wrapper: SSM_ENV_REQUIRED: DB_PASSWORD, API_KEY are not set by any source "
         "nor in the environment"
     ) in proc.stderr
+    assert "optional, not found" not in proc.stderr  # nothing reported as loaded
+
+
+def test_continue_mode_failures_are_logged_before_the_required_error(ssm, env, wrapper):
+    proc, report = run_show_env(
+        wrapper,
+        dict(
+            env,
+            SSM_ENV_NAMES="/app/gone",
+            SSM_ENV_REQUIRED="gone",
+            SSM_ENV_ON_ERROR="continue",
+        ),
+    )
+    assert proc.returncode == 1 and report == {}
+    lines = proc.stderr.splitlines()
+    assert lines[0].startswith("ssm-env-wrapper: warn: SSM_ENV_ON_ERROR=continue: GetParameters")
+    assert "/app/gone does not exist" in lines[0]
+    assert lines[1].startswith("ssm-env-wrapper: SSM_ENV_REQUIRED: gone is not set")
+    assert "(1 failure above)" in lines[1]
 
 
 def test_required_alone_checks_the_environment(env, wrapper):
@@ -243,13 +262,33 @@ def test_a_bad_required_name_is_a_setting_error(api):
 
 def test_check_lists_missing_required_variables_as_a_problem(ssm, env):
     put(ssm, "/app/X", "x")
-    proc = run(
-        ["bin/wrapper"] if False else [str(__import__("conftest").ROOT / "bin" / "wrapper")],
-        ["check", "--path", "/app", "--required", "X", "--required", "Y"],
-        env,
-    )
+    from conftest import ROOT
+
+    wrapper = [str(ROOT / "bin" / "wrapper")]
+    proc = run(wrapper, ["check", "--path", "/app", "--required", "X", "--required", "Y"], env)
     assert proc.returncode == 1
     assert "SSM_ENV_REQUIRED: not set by any source nor in the environment: Y" in proc.stdout
+
+
+def test_cli_collision_and_resolve_arns_options(ssm, env):
+    from conftest import ROOT
+
+    put(ssm, "/a/X", "first-value")
+    put(ssm, "/b/X", "second-value")
+    wrapper = [str(ROOT / "bin" / "wrapper")]
+    proc = run(wrapper, ["check", "--path", "/a", "--path", "/b", "--collision", "later-wins"], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "override (later-wins): X from /b/X over /a/X" in proc.stdout
+    proc = run(wrapper, ["check", "--path", "/a", "--collision", "nope"], env)
+    assert proc.returncode == 1
+    assert "--collision (SSM_ENV_COLLISION) must be one of error, later-wins" in proc.stderr
+    proc = run(
+        wrapper,
+        ["export", "--format", "json", "--resolve-arns", "--path", "/a"],
+        dict(env, Y="arn:aws:ssm:us-east-1:123456789012:parameter/b/X"),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"X": "first-value", "Y": "second-value"}
 
 
 # ------------------------------------------------------------------------------- layered defaults

@@ -106,4 +106,7 @@ class ProtectedNameError(SsmEnvError):
 
 class RequiredVariableError(SsmEnvError):
     """A variable listed in SSM_ENV_REQUIRED is set by no source and not in the environment.
-    Raised whatever SSM_ENV_ON_ERROR says."""
+    Raised whatever SSM_ENV_ON_ERROR says; ``failures`` holds what continue mode let pass (one
+    line each, no values), which may be why."""
+
+    failures: tuple[str, ...] = ()

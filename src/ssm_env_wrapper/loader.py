@@ -708,12 +708,15 @@ def _require(
         and (variable not in environ or variable in result.unset)
     )
     if missing and enforce:
-        raise RequiredVariableError(
+        count = len(result.failures)
+        error = RequiredVariableError(
             f"SSM_ENV_REQUIRED: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not "
             "set by any source nor in the environment"
-            + (f" ({len(result.failures)} source failures above)" if result.failures else "")
+            + (f" ({count} failure{'' if count == 1 else 's'} above)" if count else "")
             + "; create the parameters or secrets, fix the sources, or set the variables"
         )
+        error.failures = result.failures  # continue mode's failures: the wrapper logs them first
+        raise error
     result.missing_required = missing
     return result
 

@@ -118,6 +118,8 @@ def run(
                 )
         exec_command(executable, args)
     except SsmEnvError as exc:
+        for failure in getattr(exc, "failures", ()):  # what continue mode let pass, first
+            log.warning(f"SSM_ENV_ON_ERROR=continue: {failure}")
         log.error(str(exc), error=type(exc).__name__)
         return exc.exit_code
     return 0  # not reached: exec_command replaces the process
