@@ -111,7 +111,7 @@ def test_expansion_reads_the_starting_environment_never_a_fetched_value(ssm, env
 def test_a_value_is_expanded_once_and_cannot_add_items(api):
     """A variable's value is not expanded again, and a comma in it is not a separator."""
     environ = {"A": "${B}", "B": "x", "TWO": "/a,/b"}
-    with pytest.raises(api.ConfigError, match="not a valid parameter name"):
+    with pytest.raises(api.ConfigError, match="is not valid once its"):
         api.Settings.from_environ(dict(environ, SSM_ENV_NAMES="/p/${A}"))
     with pytest.raises(api.ConfigError, match="SSM_ENV_NAMES"):
         api.Settings.from_environ(dict(environ, SSM_ENV_NAMES="${TWO}"))
@@ -826,7 +826,7 @@ def test_secrets_manager_hosts_match_botocores_rule_set():
     from test_endpoint import REGIONS
 
     from ssm_env_wrapper import ConfigError
-    from ssm_env_wrapper.secretsmanager import secrets_host
+    from ssm_env_wrapper.endpoint import secrets_host
 
     session = botocore.session.get_session()
     mismatched = []

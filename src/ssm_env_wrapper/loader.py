@@ -564,7 +564,8 @@ def load(
 
         def connect(service: str) -> Any:
             if service == "secretsmanager":
-                from .secretsmanager import SecretsClient, secrets_endpoint_from_environ
+                from .endpoint import secrets_endpoint_from_environ
+                from .secretsmanager import SecretsClient
 
                 return SecretsClient(
                     parse_endpoint_url(secrets_endpoint_url, "secrets_endpoint_url")
