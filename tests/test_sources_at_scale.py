@@ -967,3 +967,38 @@ def test_a_get_secret_value_answer_for_another_secret_or_stage_is_refused(sm_env
                     dict(sm_env, AWS_ENDPOINT_URL_SECRETS_MANAGER=fake.url),
                     SSM_ENV_SECRETS=secrets,
                 )
+
+
+# ------------------------------------------------------------- the same retries and deadline
+
+
+def test_a_throttled_secret_is_retried(sm_env, api):
+    ok = {
+        "ARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:t-AbCdEf",
+        "Name": "t",
+        "SecretString": "throttled-then-fine",
+    }
+    script = [aws_error("ThrottlingException", "Rate exceeded"), (200, ok)]
+    with FakeSsm(script) as fake:
+        result = load(
+            api, dict(sm_env, AWS_ENDPOINT_URL_SECRETS_MANAGER=fake.url), SSM_ENV_SECRETS="t"
+        )
+    assert result.variables == {"t": "throttled-then-fine"} and result.requests == 2
+
+
+def test_a_hung_secrets_endpoint_meets_the_deadline_naming_the_secret(sm_env, wrapper):
+    from fake_ssm import SilentServer
+
+    with SilentServer() as silent:
+        proc, report = run_show_env(
+            wrapper,
+            dict(
+                sm_env,
+                AWS_ENDPOINT_URL_SECRETS_MANAGER=silent.url,
+                SSM_ENV_SECRETS="prod/hung",
+                SSM_ENV_TIMEOUT="0.5",
+            ),
+        )
+    assert proc.returncode == 1 and report == {}
+    assert "not done within SSM_ENV_TIMEOUT=0.5 s" in proc.stderr
+    assert "secretsmanager:prod/hung" in proc.stderr
