@@ -674,6 +674,6 @@ def test_a_proxy_url_with_a_bad_port_fails_closed_through_the_wrapper(env, wrapp
     ],
 )
 def test_proxy_urls_that_parse(url, expected):
-    from ssm_env_wrapper.transport import proxy_for
+    from ssm_env_wrapper.resolve import proxy_for
 
     assert proxy_for("https", NAME, {"HTTPS_PROXY": url}) == expected
