@@ -164,3 +164,56 @@ def test_a_refused_tunnel_names_https_proxy(env):
     message = str(outcome)
     assert "(the proxy refused the tunnel" in message, message
     assert "check HTTPS_PROXY" in message and "network path to SSM" not in message, message
+
+
+# ------------------------------------------------------------------- the layers keep to themselves
+
+#: Below the loader: bytes, deadlines, TLS trust, proxies, retries, signing, the JSON client and
+#: SSM's operations. None of them reads the process environment or spells a user-facing setting
+#: (diagnostics.py words every message that does, from how the setting was given).
+CORE = (
+    "deadline.py",
+    "http11.py",
+    "transport.py",
+    "trust.py",
+    "proxy.py",
+    "retry.py",
+    "sigv4.py",
+    "awsjson.py",
+    "ssm.py",
+)
+SETTING = r"\b(SSM_ENV_[A-Z_]+|AWS_[A-Z_]{3,}|APP_(ENV|PARAMS_PATH)|HTTPS?_PROXY|NO_PROXY|SSL_CERT_(FILE|DIR))\b|(^|\s)--[a-z]"
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_no_module_below_the_loader_reads_the_environment_or_names_a_setting(module):
+    import ast
+    import re
+
+    from conftest import SRC
+
+    tree = ast.parse((SRC / "ssm_env_wrapper" / module).read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb"):
+            found.append(f"line {node.lineno}: .{node.attr}")
+        elif isinstance(node, ast.Name) and node.id in ("environ", "getenv"):
+            found.append(f"line {node.lineno}: {node.id}")
+        elif isinstance(node, ast.arg) and node.arg == "environ":
+            found.append(f"line {node.lineno}: an environ parameter")
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and re.search(SETTING, node.value)
+        ):
+            found.append(f"line {node.lineno}: {node.value!r}")
+    assert not found, found

@@ -173,6 +173,22 @@ class Diagnostics:
     def mask(self, text: str) -> str:
         return self.secrets.redact(text)
 
+    def remember(self, value: str) -> None:
+        """A fetched value joins the secrets. A JSON object joins as its values, not its text:
+        its keys are names that messages and debug lines show (``DB <- /app/doc#DB``), and a
+        redactor holding the whole text would mask every key of 12 characters or more."""
+        if value.lstrip().startswith("{"):
+            import json  # loaded already when JSON names are asked for
+
+            try:
+                document = json.loads(value)
+            except (ValueError, RecursionError):
+                document = None
+            if isinstance(document, dict):
+                self.secrets.extend(_leaves(document))
+                return
+        self.secrets.add(value)
+
     # -- fixes
 
     def endpoint_fix(self) -> str:
@@ -233,3 +249,16 @@ class Diagnostics:
             f"{where} failed: not done within {given(self.origins.timeout, timeout)} s "
             f"(last: {last}); {self.deadline_fix(service)}"
         )
+
+
+def _leaves(document: object) -> list[str]:
+    """Every string in a JSON value, and every other scalar as its JSON text, keys left out."""
+    if isinstance(document, dict):
+        return [leaf for item in document.values() for leaf in _leaves(item)]
+    if isinstance(document, list):
+        return [leaf for item in document for leaf in _leaves(item)]
+    if isinstance(document, str):
+        return [document]
+    import json
+
+    return [json.dumps(document)]

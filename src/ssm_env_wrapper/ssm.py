@@ -214,7 +214,7 @@ class SsmClient(JsonClient):
                 if name in names:
                     raise inconsistent_answer(call, f"it holds {answer_name(name)} twice", fix)
                 names.add(name)
-                self.diagnostics.secrets.add(parameter["Value"])
+                self.diagnostics.remember(parameter["Value"])
             token = page.get("NextToken")
             if token is not None and not isinstance(token, str):
                 raise EndpointError(
@@ -257,7 +257,7 @@ class SsmClient(JsonClient):
             )
         for parameter in parameters:
             _check_parameter(parameter, call, fix)
-            self.diagnostics.secrets.add(parameter["Value"])
+            self.diagnostics.remember(parameter["Value"])
         return parameters, invalid
 
 
