@@ -217,3 +217,154 @@ def test_no_module_below_the_loader_reads_the_environment_or_names_a_setting(mod
         ):
             found.append(f"line {node.lineno}: {node.value!r}")
     assert not found, found
+
+
+# ------------------------------------------------------------------ retries and deadlines, instantly
+
+
+class FakeClock:
+    """Monotonic time that moves only when the client sleeps: backoff tests take no time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def _client(url: str, ticks: FakeClock, limit: float, **kwargs):
+    from ssm_env_wrapper.credentials import Credentials
+    from ssm_env_wrapper.deadline import Deadline
+    from ssm_env_wrapper.endpoint import parse_endpoint_url
+    from ssm_env_wrapper.ssm import SsmClient
+
+    return SsmClient(
+        parse_endpoint_url(url, "test"),
+        Credentials("AKIDCORE", "core-secret-key-0012"),
+        "us-east-1",
+        deadline=Deadline(limit, clock=ticks),
+        sleep=ticks.sleep,
+        uniform=lambda low, high: high,  # the ceiling: the longest wait jitter could draw
+        **kwargs,
+    )
+
+
+def test_backoff_doubles_to_its_cap_and_attempts_are_counted_once():
+    from ssm_env_wrapper.errors import AwsApiError
+
+    clock = FakeClock()
+    with FaultySsm([THROTTLED]) as fake, _client(fake.url, clock, 60, max_attempts=8) as ssm:
+        with pytest.raises(AwsApiError) as caught:
+            list(ssm.get_parameters_by_path("/prod/app"))
+        assert len(fake.requests) == 8
+    assert clock.waits == [0.1, 0.2, 0.4, 0.8, 1.6, 2.0, 2.0]
+    error = caught.value
+    assert (error.operation, error.code, error.targets, error.attempts) == (
+        "GetParametersByPath",
+        "ThrottlingException",
+        ("/prod/app",),
+        8,
+    )
+    assert str(error).endswith("(after 8 attempts; SSM_ENV_MAX_ATTEMPTS=8)")
+
+
+def test_a_wait_that_would_pass_the_deadline_ends_the_call_at_once():
+    from ssm_env_wrapper.errors import DeadlineError
+
+    clock = FakeClock()
+    with FaultySsm([THROTTLED]) as fake, _client(fake.url, clock, 1.0, max_attempts=50) as ssm:
+        with pytest.raises(DeadlineError) as caught:
+            list(ssm.get_parameters_by_path("/prod/app"))
+        # 0.1 + 0.2 + 0.4 = 0.7 s waited; the next wait (0.8 s) would end past 1 s.
+        assert len(fake.requests) == 4
+    assert clock.waits == [0.1, 0.2, 0.4]
+    error = caught.value
+    assert error.targets == ("/prod/app",) and error.attempts == 4
+    assert "ThrottlingException" in error.last
+
+
+def test_x_amz_retry_after_lengthens_a_wait_by_at_most_five_seconds():
+    clock = FakeClock()
+    hinted = (400, THROTTLED[1], {"x-amz-retry-after": "60000"})
+    with (
+        FaultySsm([hinted, page([])]) as fake,
+        _client(fake.url, clock, 60, max_attempts=3) as ssm,
+    ):
+        assert list(ssm.get_parameters_by_path("/prod/app")) == []
+    assert clock.waits == [0.1 + 5.0]
+
+
+def test_clock_skew_is_corrected_once_without_using_an_attempt():
+    from fake_ssm import aws_error
+
+    skewed = aws_error("InvalidSignatureException", "Signature expired: 20200101T000000Z")
+    skewed = (skewed[0], skewed[1], {"Date": "Wed, 02 Dec 2026 03:00:00 GMT"})
+    clock = FakeClock()
+    with (
+        FaultySsm([skewed, page([("/prod/app/X", "x")])]) as fake,
+        _client(fake.url, clock, 60, max_attempts=1, clock=lambda: 1_500_000_000.0) as ssm,
+    ):
+        assert [p["Name"] for p in ssm.get_parameters_by_path("/prod/app")] == ["/prod/app/X"]
+        assert len(fake.requests) == 2
+        assert fake.requests[1]["headers"]["X-Amz-Date"].startswith("20261202T03")
+    assert clock.waits == []
+
+
+def test_the_retry_conditions_are_botocores():
+    from ssm_env_wrapper import retry
+
+    assert retry.is_retryable(400, "ThrottlingException")
+    assert retry.is_retryable(500) and retry.is_retryable(429) and retry.is_retryable(503)
+    assert retry.is_retryable(400, "RequestTimeout")
+    assert not retry.is_retryable(400, "AccessDeniedException")
+    assert not retry.is_retryable(400, "ValidationException")
+    assert retry.is_clock_skew("RequestTimeTooSkewed", "")
+    assert retry.is_clock_skew("InvalidSignatureException", "Signature expired: ...")
+    assert not retry.is_clock_skew("InvalidSignatureException", "The signature does not match")
+    assert retry.server_time({"date": "Thu, 01 Jan 3000 00:00:00 GMT"}) is None
+    assert retry.retry_after({"x-amz-retry-after": "\u0661\u0660\u0660"}, 0.5) == 0.5
+
+
+def test_a_secrets_manager_client_is_the_same_machinery():
+    """How a second JSON service plugs in: three words, no copied code."""
+    from ssm_env_wrapper.awsjson import JsonClient
+    from ssm_env_wrapper.credentials import Credentials
+    from ssm_env_wrapper.deadline import Deadline
+    from ssm_env_wrapper.endpoint import parse_endpoint_url
+
+    answer = (200, {"Name": "prod/db", "SecretString": "sm-secret-value-0012"})
+    with FaultySsm([answer]) as fake:
+        client = JsonClient(
+            parse_endpoint_url(fake.url, "test"),
+            Credentials("AKIDCORE", "core-secret-key-0012"),
+            "us-east-1",
+            service="secretsmanager",
+            target_prefix="secretsmanager",
+            title="Secrets Manager",
+            deadline=Deadline(5),
+            max_attempts=3,
+            user_agent="test",
+        )
+        with client:
+            got = client.call("GetSecretValue", {"SecretId": "prod/db"}, targets=("prod/db",))
+        request = fake.requests[0]
+    assert got["SecretString"] == "sm-secret-value-0012"
+    assert request["target"] == "secretsmanager.GetSecretValue"
+    assert "/us-east-1/secretsmanager/aws4_request" in request["headers"]["Authorization"]
+
+
+def test_the_deadline_object_quotes_its_limit_and_never_hands_out_zero():
+    from ssm_env_wrapper.deadline import Deadline, DeadlineExceeded
+
+    clock = FakeClock()
+    deadline = Deadline(2.5, clock=clock)
+    assert (deadline.limit, deadline.remaining(), deadline.expired) == (2.5, 2.5, False)
+    clock.sleep(2.5)
+    assert deadline.expired and deadline.left() == 0.0
+    with pytest.raises(DeadlineExceeded):
+        deadline.remaining()
