@@ -316,7 +316,7 @@ def _fetch_container(
     import time
 
     from .transport import HttpConnection
-    from .trust import system_trust, tls_context
+    from .trust import Trust, tls_context
 
     endpoint = where_to.endpoint
     headers = [("Host", endpoint.host_header), ("Accept", "application/json")]
@@ -329,7 +329,7 @@ def _fetch_container(
     # included): one trust store for every TLS connection of a load. (botocore's container
     # provider ignores AWS_CA_BUNDLE; a private CA that signs the provider's certificate would
     # then work for SSM and not for the credentials, which no user expects.)
-    context = tls_context(trust or system_trust()) if https else None
+    context = tls_context(trust or Trust()) if https else None
     connection = HttpConnection(where_to.address, endpoint.port, context=context)
     where = f"the container credentials provider at {endpoint.url}"
     try:

@@ -85,13 +85,15 @@ def trust_from_environ(
     cert_file = environ.get("SSL_CERT_FILE", "").strip()
     if cert_dir or cert_file:
         return Trust(cert_file, cert_dir, "SSL_CERT_FILE" if cert_file else "SSL_CERT_DIR")
-    return system_trust()
+    return Trust()  # the system's store, found when a TLS context is first made
 
 
 def trust_store(environ: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
     """``(cafile, capath)`` to verify with when no AWS_CA_BUNDLE is given (the former helper)."""
     environ = os.environ if environ is None else environ
     trust = trust_from_environ({k: v for k, v in environ.items() if k != "AWS_CA_BUNDLE"})
+    if trust.cafile is None and trust.capath is None:
+        trust = system_trust()
     return trust.cafile, trust.capath
 
 

@@ -15,7 +15,7 @@ from .deadline import Deadline
 from .endpoint import partition
 from .errors import EndpointError
 from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, user_agent
-from .trust import Trust, system_trust, tls_context
+from .trust import Trust, tls_context
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class SsmClient(JsonClient):
         if not isinstance(deadline, Deadline):
             deadline = Deadline(timeout) if deadline is None else Deadline.at(deadline)
         if context is None and endpoint.scheme == "https":
-            context = tls_context(Trust(ca_bundle) if ca_bundle else system_trust())
+            context = tls_context(Trust(ca_bundle))
         super().__init__(
             endpoint,
             credentials,

@@ -76,7 +76,11 @@ def system_trust() -> Trust:
 
 def tls_context(trust: Trust) -> ssl.SSLContext:
     """A verifying TLS context (certificate chain and host name, TLS 1.2 or newer), made once per
-    trust store and shared by every connection."""
+    trust store and shared by every connection. A ``Trust()`` with neither file nor directory
+    is the system's store (``system_trust``), looked up only now: a plain-http load never
+    imports ``ssl``."""
+    if trust.cafile is None and trust.capath is None:
+        trust = system_trust()
     key = (trust.cafile, trust.capath)
     context = _TLS_CONTEXTS.get(key)
     if context is None:
