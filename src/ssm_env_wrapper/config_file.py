@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The AWS shared config file (``~/.aws/config``) and credentials file, read as botocore reads them.
 
 botocore/configloader.py is the reference: ``raw_config_parse`` parses with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """An HTTP/1.1 response reader without sockets: bytes in, one response out (RFC 9112).
 
 ``ResponseReader`` is fed what the connection received (``feed``, then ``feed_eof`` when the peer

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What may reach a log line or an error message: secrets masked, control characters escaped.
 
 One rule for every secret, used by the log and by the SSM client's errors alike:

@@ -402,12 +402,13 @@ def user_agent(environ: Mapping[str, str] | None = None) -> str:
     if environ is None:
         environ = os.environ
     version = sys.version_info
+    implementation = sys.implementation.name.capitalize().replace("Cpython", "CPython")
     parts = [
         f"ssm-env-wrapper/{_ua_clean(__version__)}",
         "ua/2.1",
         f"os/{_ua_clean(sys.platform, False)}",
         f"lang/python#{version[0]}.{version[1]}.{version[2]}",
-        f"md/pyimpl#{_ua_clean(sys.implementation.name.capitalize().replace('Cpython', 'CPython'))}",
+        f"md/pyimpl#{_ua_clean(implementation)}",
     ]
     execution_env = environ.get("AWS_EXECUTION_ENV", "").strip()
     if execution_env:
