@@ -368,3 +368,17 @@ def test_the_deadline_object_quotes_its_limit_and_never_hands_out_zero():
     assert deadline.expired and deadline.left() == 0.0
     with pytest.raises(DeadlineExceeded):
         deadline.remaining()
+
+
+def test_the_api_is_not_told_of_variables_it_cannot_set(ssm, env):
+    from conftest import put
+
+    put(ssm, "/app/PATH", "not-a-path-0012")
+    put(ssm, "/app/a/X", "x")
+    put(ssm, "/app/b/X", "x")
+    with pytest.raises(SsmEnvError) as protected:
+        ssm_env_wrapper.load_parameters("/app", environ=env)
+    with pytest.raises(SsmEnvError) as collided:
+        ssm_env_wrapper.load_parameters(["/app/a", "/app/b"], environ=env)
+    assert str(protected.value).endswith("; rename the parameters"), str(protected.value)
+    assert str(collided.value).endswith("or set name_mode=/prefix="), str(collided.value)

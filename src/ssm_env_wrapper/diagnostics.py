@@ -30,13 +30,28 @@ class Origins(Record):
     (``SSM_ENV_TIMEOUT=1``). ``sources`` and ``names`` are the phrases naming where the paths and
     names to load come from."""
 
-    __slots__ = ("timeout", "max_attempts", "endpoint", "ca_bundle", "sources", "names")
+    __slots__ = (
+        "timeout",
+        "max_attempts",
+        "endpoint",
+        "ca_bundle",
+        "sources",
+        "names",
+        "plain_names",
+        "json_names",
+        "naming",
+        "allow",
+    )
     timeout: str
     max_attempts: str
     endpoint: str
     ca_bundle: str
     sources: str
     names: str
+    plain_names: str
+    json_names: str
+    naming: str
+    allow: str
 
     def __init__(
         self,
@@ -48,6 +63,10 @@ class Origins(Record):
         sources: str = "APP_ENV/APP_PARAMS_PATH, SSM_ENV_PATHS, SSM_ENV_NAMES, "
         "SSM_ENV_JSON_NAMES and ssm: references",
         names: str = "SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and the ssm: references",
+        plain_names: str = "SSM_ENV_NAMES",
+        json_names: str = "SSM_ENV_JSON_NAMES",
+        naming: str = "SSM_ENV_NAME_MODE/SSM_ENV_PREFIX",
+        allow: str = "SSM_ENV_ALLOW",
     ) -> None:
         self._set(
             timeout=timeout,
@@ -56,6 +75,10 @@ class Origins(Record):
             ca_bundle=ca_bundle,
             sources=sources,
             names=names,
+            plain_names=plain_names,
+            json_names=json_names,
+            naming=naming,
+            allow=allow,  # "" when there is no way to allow a protected name (the Python API)
         )
 
     def replace(self, **changes: str) -> Origins:
@@ -94,6 +117,10 @@ class Origins(Record):
             names=listed(
                 [name("SSM_ENV_NAMES"), name("SSM_ENV_JSON_NAMES"), "the ssm: references"]
             ),
+            plain_names=name("SSM_ENV_NAMES"),
+            json_names=name("SSM_ENV_JSON_NAMES"),
+            naming=f"{name('SSM_ENV_NAME_MODE')}/{name('SSM_ENV_PREFIX')}",
+            allow=name("SSM_ENV_ALLOW"),
         )
 
     @classmethod
@@ -106,6 +133,10 @@ class Origins(Record):
             endpoint="endpoint_url=" if endpoint_given else "AWS_ENDPOINT_URL_SSM",
             sources="paths=, names= and json_names=",
             names="names= and json_names=",
+            plain_names="names=",
+            json_names="json_names=",
+            naming="name_mode=/prefix=",
+            allow="",
         )
 
 
@@ -221,6 +252,17 @@ class Diagnostics:
         return (
             f"raise {self.origins.timeout} or check the network path to {service} "
             "(VPC endpoint or NAT)"
+        )
+
+    def collision_fix(self) -> str:
+        return f"rename or move one of each, or set {self.origins.naming}"
+
+    def protected_fix(self) -> str:
+        if not self.origins.allow:
+            return "rename the parameters"
+        return (
+            f"rename the parameters, or list a variable in {self.origins.allow} if it is "
+            "really meant"
         )
 
     def invalid_names_fix(self) -> str:

@@ -275,7 +275,8 @@ def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tupl
     with ``PREFIX_=/name``). Strings are taken as they are; other values as compact JSON."""
     import json
 
-    where = f"parameter {ref.requested} (SSM_ENV_JSON_NAMES)"
+    origins = settings.origins
+    where = f"parameter {ref.requested} ({origins.json_names})"
     try:
         document = json.loads(value, object_pairs_hook=_object, parse_int=_integer)
     except _DuplicateKey as exc:
@@ -293,12 +294,12 @@ def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tupl
     except ValueError as exc:
         raise SsmEnvError(
             f"{where} is not valid JSON ({getattr(exc, 'msg', 'parse error')}); store "
-            "a JSON object or move it to SSM_ENV_NAMES"
+            f"a JSON object or move it to {origins.plain_names}"
         ) from None
     if not isinstance(document, dict):
         raise SsmEnvError(
             f'{where} is JSON but not an object; store {{"KEY": "value", ...}} '
-            "or move it to SSM_ENV_NAMES"
+            f"or move it to {origins.plain_names}"
         )
     claims = []
     for key, item in document.items():
@@ -316,11 +317,13 @@ def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tupl
     return claims
 
 
-def _protected_error(refused: Iterable[tuple[str | None, str, str]]) -> ProtectedNameError:
+def _protected_error(
+    refused: Iterable[tuple[str | None, str, str]], settings: Settings
+) -> ProtectedNameError:
     return ProtectedNameError(
         "refusing protected variables: "
         + "; ".join(f"{source} would set {variable} ({why})" for variable, source, why in refused)
-        + "; rename the parameters, or list a variable in SSM_ENV_ALLOW if it is really meant"
+        + f"; {Diagnostics(settings.origins).protected_fix()}"
     )
 
 
@@ -415,7 +418,9 @@ def _plan(settings: Settings, policy: _FailurePolicy) -> _Plan:
         if ref.variable and (why := protection(ref.variable, settings.allow))
     ]
     if refused:
-        policy.fail(_protected_error((ref.variable, ref.requested, why) for ref, why in refused))
+        policy.fail(
+            _protected_error(((ref.variable, ref.requested, why) for ref, why in refused), settings)
+        )
     references = tuple(ref for ref in settings.references if ref not in dict(refused))
     requested = dict.fromkeys(
         ref.requested for ref in settings.names + settings.json_names + references
@@ -503,7 +508,7 @@ def _decide(
                 + "; ".join(
                     f"{', '.join(sources)} map to {variable}" for variable, sources in collisions
                 )
-                + "; rename or move one of each, or set SSM_ENV_NAME_MODE/SSM_ENV_PREFIX"
+                + f"; {Diagnostics(settings.origins).collision_fix()}"
             )
         )
         unset = unset + [
@@ -517,7 +522,7 @@ def _decide(
         if (why := protection(variable, settings.allow))
     ]
     if protected:
-        policy.fail(_protected_error(protected))
+        policy.fail(_protected_error(protected, settings))
     encoding = sys.getfilesystemencoding()
     bad = [
         (variable, source, problem)
