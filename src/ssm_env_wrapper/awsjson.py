@@ -34,7 +34,7 @@ from .retry import (
     server_time,
 )
 from .sigv4 import sign
-from .transport import CertificateError, HttpConnection, ProxyError
+from .transport import CertificateError, HttpConnection
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -220,9 +220,7 @@ class JsonClient:
             )
         except OSError as exc:
             self._note(f"{where}: {type(exc).__name__}", began, attempt)
-            fix = self.diagnostics.unreachable_fix(
-                self.title, self._proxy_setting if isinstance(exc, ProxyError) else ""
-            )
+            fix = self.diagnostics.unreachable_fix(self.title, self._proxy_setting)
             return _Failure(
                 f"{where} failed: cannot reach {self.endpoint.url} "
                 f"({self._mask(reason_of(exc))}); {fix}",

@@ -228,8 +228,9 @@ class Diagnostics:
 
     def unreachable_fix(self, service: str, proxy_setting: str = "") -> str:
         if proxy_setting:
+            # Every byte goes through the proxy: it, not the network path, is what to check.
             return (
-                f"check {proxy_setting} (the proxy) and that it may reach {self.origins.endpoint}"
+                f"check {proxy_setting} (the proxy the connection goes through) and what it allows"
             )
         return (
             f"check the network path to {service} (VPC endpoint or NAT) or {self.origins.endpoint}"
