@@ -394,7 +394,7 @@ def load(
         endpoint_url=endpoint_url,
     )
     _fetch_failures(plan.jobs, timeout, policy, diagnostics)
-    found, claims, unset = _claims(settings, plan, policy)
+    claims, unset = _claims(settings, plan, policy)
     single, unset = _decide(settings, claims, plan.unset + unset, policy)
     kept = _keep_existing(settings, single, environ)
     return LoadResult(
@@ -437,7 +437,10 @@ def _fetch(
     deadline: Deadline,
     diagnostics: Diagnostics,
     trace: Callable[[str], None] | None,
-    **overrides: object,
+    *,
+    credentials: Credentials | None,
+    region: str | None,
+    endpoint_url: str | None,
 ) -> tuple[int, int]:
     """Resolve where and how to call, then run the jobs concurrently; each job keeps its own
     error. Returns (requests, connections)."""
@@ -449,7 +452,9 @@ def _fetch(
             environ,
             deadline=deadline,
             diagnostics=diagnostics,
-            **overrides,  # type: ignore[arg-type]
+            credentials=credentials,
+            region=region,
+            endpoint_url=endpoint_url,
         )
     except SsmEnvError as exc:  # no region, no credentials: nothing can be fetched at all
         for job in jobs:
@@ -597,7 +602,7 @@ def _fetch_failures(
 
 def _claims(
     settings: Settings, plan: _Plan, policy: _FailurePolicy
-) -> tuple[dict[str, str], list[tuple[str, str, str]], list[str]]:
+) -> tuple[list[tuple[str, str, str]], list[str]]:
     """``(variable, source, value)`` for everything fetched, and the references that could not be
     resolved (unset, never left behind as a literal "ssm:..." value). Derived names (paths,
     plain names, JSON keys) take the prefix and case settings; ``VAR=`` names and references are
@@ -638,7 +643,7 @@ def _claims(
         if ref.variable and ref.requested in found
     ]
     unset = [ref.variable for ref in references if ref.variable and ref.requested not in found]
-    return found, claims, unset
+    return claims, unset
 
 
 def _describe(settings: Settings) -> tuple[str, ...]:
