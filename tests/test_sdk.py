@@ -656,3 +656,21 @@ def test_the_config_file_path_on_every_interpreter(
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"loaded-by-{version}"
     assert not leaked(proc.stderr)
+
+
+def test_a_credential_process_secret_is_masked_by_the_log_as_by_errors(
+    bare_env, tmp_path, process_script
+):
+    # One redactor for the load and the log: the secrets a credential_process printed join it,
+    # so a line the log writes later (a debug line, a report) masks them too.
+    from ssm_env_wrapper import Settings, load
+    from ssm_env_wrapper.log import Log
+
+    config = write(tmp_path, "config", f"[default]\ncredential_process = {process_script}\n")
+    environ = dict(bare_env, AWS_CONFIG_FILE=config, SSM_ENV_PATHS="/prod/app")
+    log = Log()
+    with FaultySsm([page([("/prod/app/X", VALUE)])]) as fake:
+        environ["AWS_ENDPOINT_URL_SSM"] = fake.url
+        load(Settings.from_environ(environ), environ, secrets=log.secrets)
+    scrubbed = log.scrub(f"echoed: {P_SECRET} and {P_TOKEN}")
+    assert P_SECRET not in scrubbed and P_TOKEN[:12] not in scrubbed, scrubbed
