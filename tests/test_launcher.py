@@ -272,6 +272,15 @@ _VALUES = st.one_of(
 )
 
 
+def _real_python_dir(built) -> str:
+    """A directory beside the build whose python3 is the interpreter binary itself."""
+    where = built["dir"] / "real-python"
+    if not where.exists():
+        where.mkdir()
+        (where / "python3").symlink_to(os.path.realpath(sys.executable))
+    return str(where)
+
+
 @pytest.mark.parametrize("shell", SHELLS)
 @settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -284,7 +293,9 @@ def test_fast_path_never_skips_a_load_nor_loses_a_variable(shell, built, extra, 
     # No region and no credentials: whatever goes to load fails before any request, so a start
     # that should have loaded never reaches the command.
     given_env: dict[bytes, bytes] = {
-        b"PATH": os.fsencode(os.environ.get("PATH", "/usr/bin:/bin")),
+        # A real python3 first: a pyenv shim is itself a bash script, which the shell variables
+        # drawn here (SHELLOPTS, CDPATH...) would steer; Lambda's python3 is a binary.
+        b"PATH": os.fsencode(f"{_real_python_dir(built)}:/usr/bin:/bin"),
         b"AWS_SHARED_CREDENTIALS_FILE": b"/nonexistent/credentials",
         b"AWS_CONFIG_FILE": b"/nonexistent/config",
     }
@@ -301,7 +312,12 @@ def test_fast_path_never_skips_a_load_nor_loses_a_variable(shell, built, extra, 
     proc = subprocess.run(
         [_shell(shell), layer] + DUMP, env=given_env, capture_output=True, timeout=60, cwd=tmp_path
     )
-    if would_load:
+    optind = given_env.get(b"OPTIND")
+    if shell == "dash" and optind is not None and not optind.strip(b" ").isdigit():
+        # dash validates OPTIND as it imports the environment and exits 2 ("Illegal number")
+        # before it reads a line of the launcher: closed, the command never starts.
+        assert proc.returncode == 2 and proc.stdout == b"", proc.stderr
+    elif would_load:
         assert proc.returncode != 0 and proc.stdout == b"", "the command started without its load"
     else:
         assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
@@ -335,9 +351,31 @@ def test_the_environment_never_goes_on_a_command_line(shell, built, bare, tmp_pa
 
 def test_start_up_lines_are_the_same_everywhere(built):
     launcher = (ROOT / "tools" / "launcher.sh").read_bytes()
-    for path in (
-        ROOT / "bin" / "wrapper",
-        built["single"],
-        built["dir"] / "opt" / "ssm-env-wrapper",
-    ):
-        assert path.read_bytes().startswith(launcher)
+    assert (ROOT / "bin" / "wrapper").read_bytes().startswith(launcher)
+    # The built forms put their own head (comment lines: what, version, licence, how to rebuild)
+    # in place of the launcher's shebang and licence line; the rest of the launcher follows as is.
+    shebang, spdx, body = launcher.split(b"\n", 2)
+    assert (shebang, spdx) == (b"#!/bin/sh", b"# SPDX-License-Identifier: Apache-2.0")
+    for path in (built["single"], built["dir"] / "opt" / "ssm-env-wrapper"):
+        head, found, _ = path.read_bytes().partition(body)
+        assert found, path
+        assert head.startswith(b"#!/bin/sh\n")
+        assert all(line.startswith(b"#") for line in head.splitlines()), head
+
+
+@pytest.mark.parametrize("value", ["", "x", "-1"])
+def test_dash_refuses_a_non_numeric_optind_before_the_launcher_runs(built, bare, value, tmp_path):
+    # Found by the property test: dash validates OPTIND while it imports the environment, so
+    # such a start ends (exit 2) before the launcher's first line; the command never starts.
+    # bash takes the same environment and the command sees OPTIND exactly as given.
+    layer = str(built["dir"] / "opt" / "ssm-env-wrapper")
+    env = dict(bare, OPTIND=value)
+    proc = subprocess.run(
+        [_shell("dash"), layer] + DUMP, env=env, capture_output=True, timeout=60, cwd=tmp_path
+    )
+    assert proc.returncode == 2 and proc.stdout == b""
+    proc = subprocess.run(
+        [_shell("bash"), layer] + DUMP, env=env, capture_output=True, timeout=60, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert _dict(proc.stdout)[b"OPTIND"] == value.encode()

@@ -42,7 +42,8 @@ case "$1" in
     *)
         # The usual settings are plain identifiers the shell has imported: when one is set the
         # answer is Python, known without the `tr` (one process fewer on a configured start).
-        if [ -z "${APP_PARAMS_PATH+1}${SSM_ENV_PATHS+1}${SSM_ENV_NAMES+1}${SSM_ENV_JSON_NAMES+1}" ] \
+        if [ -z "${APP_PARAMS_PATH+1}${SSM_ENV_PATHS+1}${SSM_ENV_NAMES+1}" ] \
+                && [ -z "${SSM_ENV_JSON_NAMES+1}" ] \
                 && _ssm_env_given=$(tr '\0' '\n' 2>/dev/null < /proc/$$/environ && echo .) \
                 && [ -x /usr/bin/env ] && [ "${#_ssm_env_given}" -le 65536 ]; then
             case $_ssm_env_given in
@@ -91,7 +92,8 @@ $_ssm_env_name
                                      exec /usr/bin/env -u PWD -u SHLVL -u _ -- $_ssm_env_keep "$@"
                                  fi ;;
                             *) case "$(command -v -- "$1")" in
-                                   /*) exec /usr/bin/env -u PWD -u SHLVL -u _ -- $_ssm_env_keep "$@" ;;
+                                   /*) exec /usr/bin/env -u PWD -u SHLVL -u _ -- \
+                                           $_ssm_env_keep "$@" ;;
                                esac ;;
                         esac
                     fi ;;
@@ -121,7 +123,8 @@ def restore(argv):
         return
     import binascii
     environ = os.environb
-    handover = b"".join(environ.get(b"_ssm_env_given_%d" % n, b"") for n in range(1, int(chunks) + 1))
+    handover = b"".join(environ.get(b"_ssm_env_given_%d" % n, b"")
+                        for n in range(1, int(chunks) + 1))
     given = {}
     for entry in binascii.a2b_base64(handover).split(bytes(1))[:-1]:
         name, equals, value = entry.partition(b"=")
@@ -140,5 +143,6 @@ restore(sys.argv)
 del restore
 main = sys.modules["__main__"]
 main.__file__ = sys.argv[0]
-exec(SourceFileLoader("__main__", sys.argv[0]).get_code("__main__"), main.__dict__)' "$0" "$_ssm_env_n" "$@"
+exec(SourceFileLoader("__main__", sys.argv[0]).get_code("__main__"), main.__dict__)' \
+    "$0" "$_ssm_env_n" "$@"
 '''
