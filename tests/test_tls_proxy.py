@@ -462,10 +462,13 @@ def test_a_proxy_that_answers_for_ssm_with_its_200_is_refused(ssm, env, relay, c
 def test_a_proxy_that_answers_for_ssm_is_refused_through_the_api(ssm, env, relay, ca_file):
     put(ssm, "/prod/app/DB_PASSWORD", VALUE, "SecureString")
     with InjectingProxy(("127.0.0.1", relay.port)) as hostile:
-        environ = dict(env, AWS_CA_BUNDLE=ca_file, HTTPS_PROXY=hostile.url, AWS_MAX_ATTEMPTS="1")
+        environ = dict(env, AWS_CA_BUNDLE=ca_file, HTTPS_PROXY=hostile.url)
         with pytest.raises(EndpointError) as caught:
-            ssm_env_wrapper.load_parameters(
-                "/prod/app", environ=environ, endpoint_url=f"https://{NAME}:{relay.port}"
+            ssm_env_wrapper.load_parameters(  # the API's attempts are its argument, not the env's
+                "/prod/app",
+                environ=environ,
+                endpoint_url=f"https://{NAME}:{relay.port}",
+                max_attempts=1,
             )
     assert f"the proxy 127.0.0.1:{hostile.port} sent bytes into the tunnel" in str(caught.value)
 
