@@ -295,13 +295,20 @@ class Diagnostics:
 
 
 def _leaves(document: object) -> list[str]:
-    """Every string in a JSON value, and every other scalar as its JSON text, keys left out."""
-    if isinstance(document, dict):
-        return [leaf for item in document.values() for leaf in _leaves(item)]
-    if isinstance(document, list):
-        return [leaf for item in document for leaf in _leaves(item)]
-    if isinstance(document, str):
-        return [document]
+    """Every string in a JSON value, and every other scalar as its JSON text, keys left out.
+    Iterative: a document nested nearly as deep as the parser allows must not overflow here."""
     import json
 
-    return [json.dumps(document)]
+    leaves: list[str] = []
+    pending = [document]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            leaves.append(item)
+        else:
+            leaves.append(json.dumps(item))
+    return leaves
