@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 import sys
 
-from .credentials import resolve_credentials
-from .endpoint import endpoint_from_environ, parse_endpoint_url, region_from_environ
+from .deadline import Deadline
+from .diagnostics import Diagnostics, Origins
 from .errors import AwsApiError, DeadlineError, NameCollisionError, ProtectedNameError, SsmEnvError
 from .guards import env_string_problem, protection
 from .naming import group_claims, sanitize, variable_name
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, MutableMapping
 
     from .credentials import Credentials
+    from .redact import Redactor
+    from .resolve import Resolved
     from .settings import ParameterRef
 
 __all__ = ["LoadResult", "load", "load_parameters", "apply_variables", "apply_environment"]
@@ -53,7 +55,7 @@ class LoadResult:
 
     __slots__ = (
         "variables",
-        "parameters",
+        "provenance",
         "unset",
         "kept",
         "failures",
@@ -65,7 +67,7 @@ class LoadResult:
     def __init__(
         self,
         variables: dict[str, str],
-        parameters: dict[str, str],
+        provenance: dict[str, str],
         sources: tuple[str, ...] = (),
         *,
         unset: tuple[str, ...] = (),
@@ -75,13 +77,18 @@ class LoadResult:
         connections: int = 0,
     ) -> None:
         self.variables = variables  #: variable -> value, to set
-        self.parameters = parameters  #: variable -> the parameter it came from
+        self.provenance = provenance  #: variable -> the parameter (or JSON key) it came from
         self.sources = sources  #: what was loaded: paths, "3 names", "1 reference"
         self.unset = unset  #: variables to remove (unresolved references, continue mode)
         self.kept = kept  #: variables already set and kept (overwrite off)
         self.failures = failures  #: what failed, continue mode (one line each, no values)
         self.requests = requests
         self.connections = connections
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """The former name of ``provenance`` (it never held the parameters' values)."""
+        return self.provenance
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -115,7 +122,8 @@ class _Job:
             return
         parameters, invalid = client.get_parameters(self.names)
         # Set only once the whole answer is found consistent: a failed job contributes nothing.
-        self.pairs, self.invalid = _match_requested(self.names, parameters, invalid)
+        fix = client.diagnostics.endpoint_fix()
+        self.pairs, self.invalid = _match_requested(self.names, parameters, invalid, fix)
 
 
 def _base(requested: str) -> str:
@@ -123,7 +131,7 @@ def _base(requested: str) -> str:
 
 
 def _match_requested(
-    requested: list[str], parameters: list[dict], invalid: list[str]
+    requested: list[str], parameters: list[dict], invalid: list[str], fix: str = ""
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """Pair each returned parameter with the name it was asked by; every name asked must be
     answered exactly once, in ``Parameters`` or ``InvalidParameters``, and nothing else may be.
@@ -135,6 +143,10 @@ def _match_requested(
     case-sensitive and never end in ``/``. A batch never asks one base name twice (``_batches``),
     so each answered name belongs to one request. Raises EndpointError ("inconsistent")."""
     call = f"GetParameters {', '.join(requested)}"
+
+    def bad(detail: str) -> SsmEnvError:
+        return inconsistent_answer(call, detail, fix)
+
     by_base = {_base(name): name for name in requested}
     aliases = {
         base[len(SECRETS_PREFIX) :]: name
@@ -146,37 +158,30 @@ def _match_requested(
         name = parameter["Name"]
         asked = by_base.get(name) or aliases.get(name)
         if asked is None:
-            raise inconsistent_answer(call, f"it holds {answer_name(name)}, which was not asked")
+            raise bad(f"it holds {answer_name(name)}, which was not asked")
         selector = asked[len(_base(asked)) :]
         answered = parameter.get("Selector") or ""
         if answered and answered not in (selector, asked):
-            raise inconsistent_answer(
-                call, f"{asked} was answered with the selector {answer_name(answered)}"
-            )
+            raise bad(f"{asked} was answered with the selector {answer_name(answered)}")
         # Compared as text: int() of a long selector would meet Python's int-string limit.
         if (
             selector[1:].isdigit()
             and "Version" in parameter
             and str(parameter["Version"]) != (selector[1:].lstrip("0") or "0")
         ):
-            raise inconsistent_answer(
-                call, f"{asked} was answered with version {answer_name(str(parameter['Version']))}"
-            )
+            raise bad(f"{asked} was answered with version {answer_name(str(parameter['Version']))}")
         if asked in values:
-            raise inconsistent_answer(call, f"it holds {asked} twice")
+            raise bad(f"it holds {asked} twice")
         values[asked] = parameter["Value"]
     unasked = [name for name in invalid if name not in by_base.values()]
     if unasked:
-        raise inconsistent_answer(
-            call, f"its InvalidParameters holds {answer_name(unasked[0])}, which was not asked"
-        )
+        raise bad(f"its InvalidParameters holds {answer_name(unasked[0])}, which was not asked")
     both = [name for name in invalid if name in values]
     if both:
-        raise inconsistent_answer(call, f"{both[0]} is both in Parameters and in InvalidParameters")
+        raise bad(f"{both[0]} is both in Parameters and in InvalidParameters")
     missing = [name for name in requested if name not in values and name not in invalid]
     if missing:
-        raise inconsistent_answer(
-            call,
+        raise bad(
             f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
             "neither in Parameters nor in InvalidParameters",
         )
@@ -270,7 +275,8 @@ def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tupl
     with ``PREFIX_=/name``). Strings are taken as they are; other values as compact JSON."""
     import json
 
-    where = f"parameter {ref.requested} (SSM_ENV_JSON_NAMES)"
+    origins = settings.origins
+    where = f"parameter {ref.requested} ({origins.json_names})"
     try:
         document = json.loads(value, object_pairs_hook=_object, parse_int=_integer)
     except _DuplicateKey as exc:
@@ -288,12 +294,12 @@ def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tupl
     except ValueError as exc:
         raise SsmEnvError(
             f"{where} is not valid JSON ({getattr(exc, 'msg', 'parse error')}); store "
-            "a JSON object or move it to SSM_ENV_NAMES"
+            f"a JSON object or move it to {origins.plain_names}"
         ) from None
     if not isinstance(document, dict):
         raise SsmEnvError(
             f'{where} is JSON but not an object; store {{"KEY": "value", ...}} '
-            "or move it to SSM_ENV_NAMES"
+            f"or move it to {origins.plain_names}"
         )
     claims = []
     for key, item in document.items():
@@ -311,16 +317,19 @@ def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tupl
     return claims
 
 
-def _protected_error(refused: Iterable[tuple[str | None, str, str]]) -> ProtectedNameError:
+def _protected_error(
+    refused: Iterable[tuple[str | None, str, str]], settings: Settings
+) -> ProtectedNameError:
     return ProtectedNameError(
         "refusing protected variables: "
         + "; ".join(f"{source} would set {variable} ({why})" for variable, source, why in refused)
-        + "; rename the parameters, or list a variable in SSM_ENV_ALLOW if it is really meant"
+        + f"; {Diagnostics(settings.origins).protected_fix()}"
     )
 
 
-class _Outcome:
-    """Collects failures: raised at once when failing closed, kept as lines in continue mode."""
+class _FailurePolicy:
+    """What a failure does: raised at once when failing closed, kept as a line in continue
+    mode (``SSM_ENV_ON_ERROR=continue``)."""
 
     def __init__(self, on_error: str) -> None:
         self.continue_on_error = on_error == "continue"
@@ -332,6 +341,20 @@ class _Outcome:
         self.failures.append(str(error))
 
 
+class _Plan:
+    """What to fetch: the references still to resolve (a protected one is refused before any
+    request), the variables already to unset, and the jobs (one a path, names in batches)."""
+
+    __slots__ = ("references", "unset", "jobs")
+
+    def __init__(
+        self, references: tuple[ParameterRef, ...], unset: list[str], jobs: list[_Job]
+    ) -> None:
+        self.references = references
+        self.unset = unset
+        self.jobs = jobs
+
+
 def load(
     settings: Settings,
     environ: Mapping[str, str] | None = None,
@@ -341,9 +364,11 @@ def load(
     endpoint_url: str | None = None,
     timeout: float | None = None,
     trace: Callable[[str], None] | None = None,
+    secrets: Redactor | None = None,
 ) -> LoadResult:
     """Load what ``settings`` name. Arguments given here win over the environment (``timeout``
-    over ``settings.timeout``). ``trace`` receives one line per request (names, no values).
+    over ``settings.timeout``). ``trace`` receives one line per request (names, no values);
+    ``secrets`` is the redactor to share (the log's), which learns every secret of the load.
 
     Raises SsmEnvError (or a subclass) unless ``settings.on_error == "continue"``.
     """
@@ -351,83 +376,147 @@ def load(
         environ = os.environ
     if not settings.has_sources:
         return LoadResult({}, {})
-    import time
-
     timeout = settings.timeout if timeout is None else timeout
-    deadline = time.monotonic() + timeout  # one deadline for the whole load, retries included
-    outcome = _Outcome(settings.on_error)
+    deadline = Deadline(timeout)  # one deadline for the whole load, retries included
+    diagnostics = Diagnostics(settings.origins, secrets)
+    policy = _FailurePolicy(settings.on_error)
 
-    # 1. Plan: a reference in a protected variable (AWS_REGION=ssm:/x) is refused before any
-    #    request; then one job a path, and the names in batches of ten.
+    plan = _plan(settings, policy)
+    requests, connections = _fetch(
+        plan.jobs,
+        settings,
+        environ,
+        deadline,
+        diagnostics,
+        trace,
+        credentials=credentials,
+        region=region,
+        endpoint_url=endpoint_url,
+    )
+    _fetch_failures(plan.jobs, timeout, policy, diagnostics)
+    claims, unset = _claims(settings, plan, policy)
+    single, unset = _decide(settings, claims, plan.unset + unset, policy)
+    kept = _keep_existing(settings, single, environ)
+    return LoadResult(
+        {v: value for v, (_, value) in single.items()},
+        {v: source for v, (source, _) in single.items()},
+        _describe(settings),
+        unset=tuple(dict.fromkeys(unset)),
+        kept=tuple(kept),
+        failures=tuple(policy.failures),
+        requests=requests,
+        connections=connections,
+    )
+
+
+def _plan(settings: Settings, policy: _FailurePolicy) -> _Plan:
+    """A reference in a protected variable (AWS_REGION=ssm:/x) is refused before any request;
+    then one job a path, and the names in batches of ten."""
     refused = [
         (ref, why)
         for ref in settings.references
         if ref.variable and (why := protection(ref.variable, settings.allow))
     ]
     if refused:
-        outcome.fail(_protected_error((ref.variable, ref.requested, why) for ref, why in refused))
+        policy.fail(
+            _protected_error(((ref.variable, ref.requested, why) for ref, why in refused), settings)
+        )
     references = tuple(ref for ref in settings.references if ref not in dict(refused))
-    unset = [ref.variable for ref, _ in refused if ref.variable]
     requested = dict.fromkeys(
         ref.requested for ref in settings.names + settings.json_names + references
     )
     jobs = [_Job(path=path) for path in settings.paths]
     jobs += [_Job(names=batch) for batch in _batches(list(requested))]
+    return _Plan(references, [ref.variable for ref, _ in refused if ref.variable], jobs)
 
-    # 2. Fetch, concurrently; each job keeps its own error.
-    requests = connections = 0
+
+def _fetch(
+    jobs: list[_Job],
+    settings: Settings,
+    environ: Mapping[str, str],
+    deadline: Deadline,
+    diagnostics: Diagnostics,
+    trace: Callable[[str], None] | None,
+    *,
+    credentials: Credentials | None,
+    region: str | None,
+    endpoint_url: str | None,
+) -> tuple[int, int]:
+    """Resolve where and how to call, then run the jobs concurrently; each job keeps its own
+    error. Returns (requests, connections)."""
+    from .resolve import resolve
+
     try:
-        region = region or region_from_environ(environ)
-        endpoint = (
-            parse_endpoint_url(endpoint_url, "endpoint_url")
-            if endpoint_url
-            else endpoint_from_environ(region, environ)
+        resolved = resolve(
+            settings,
+            environ,
+            deadline=deadline,
+            diagnostics=diagnostics,
+            credentials=credentials,
+            region=region,
+            endpoint_url=endpoint_url,
         )
-        credentials = credentials or resolve_credentials(environ, deadline=deadline)
-        ca_bundle = environ.get("AWS_CA_BUNDLE", "").strip() or None
-
-        def connect() -> SsmClient:
-            return SsmClient(
-                endpoint,
-                credentials,
-                region,
-                timeout=timeout,
-                deadline=deadline,
-                max_attempts=settings.max_attempts,
-                ca_bundle=ca_bundle,
-                environ=environ,
-                trace=trace,
-                attempts_setting=settings.max_attempts_setting,
-            )
-
-        requests, connections = _run_jobs(jobs, connect, settings.recursive)
     except SsmEnvError as exc:  # no region, no credentials: nothing can be fetched at all
         for job in jobs:
             job.error = exc
-    _fetch_failures(jobs, timeout, outcome)
+        return 0, 0
+    try:
+        connect = _connector(resolved, settings, deadline, diagnostics, trace)
+        return _run_jobs(jobs, connect, settings.recursive)
+    except SsmEnvError as exc:  # an unreadable CA bundle, a bad proxy URL: for the whole load
+        for job in jobs:
+            job.error = exc
+        return 0, 0
 
-    # 3. Claims: (variable, source, value) from every source; what references cannot resolve is
-    #    unset, never left behind as a literal "ssm:..." value.
-    # Only the GetParameters answers: a name is resolved by the answer to its own request, never
-    # by a path's answer that happens to hold a parameter of that name (its own request failed).
-    found = {name: value for job in jobs if job.path is None for name, value in job.pairs}
-    claims = _claims(settings, jobs, references, found, outcome)
-    unset += [ref.variable for ref in references if ref.variable and ref.requested not in found]  # type: ignore[misc]
 
-    # 4. Decide: collisions, protected names and values the environment cannot carry are refused;
-    #    with overwrite off, variables already set keep their values.
+def _connector(
+    resolved: Resolved,
+    settings: Settings,
+    deadline: Deadline,
+    diagnostics: Diagnostics,
+    trace: Callable[[str], None] | None,
+) -> Callable[[], SsmClient]:
+    from .trust import tls_context
+
+    context = tls_context(resolved.trust) if resolved.endpoint.scheme == "https" else None
+
+    def connect() -> SsmClient:
+        return SsmClient(
+            resolved.endpoint,
+            resolved.credentials,
+            resolved.region,
+            deadline=deadline,
+            max_attempts=settings.max_attempts,
+            context=context,
+            proxy=resolved.proxy,
+            user_agent=resolved.user_agent,
+            diagnostics=diagnostics,
+            trace=trace,
+        )
+
+    return connect
+
+
+def _decide(
+    settings: Settings,
+    claims: list[tuple[str, str, str]],
+    unset: list[str],
+    policy: _FailurePolicy,
+) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """Collisions, protected names and values the environment cannot carry are refused; returns
+    ``{variable: (source, value)}`` and the variables to unset."""
     single, collisions = group_claims(claims)
     if collisions:
-        outcome.fail(
+        policy.fail(
             NameCollisionError(
                 "parameter names collide: "
                 + "; ".join(
                     f"{', '.join(sources)} map to {variable}" for variable, sources in collisions
                 )
-                + "; rename or move one of each, or set SSM_ENV_NAME_MODE/SSM_ENV_PREFIX"
+                + f"; {Diagnostics(settings.origins).collision_fix()}"
             )
         )
-        unset += [
+        unset = unset + [
             variable
             for variable, _ in collisions
             if any(ref.variable == variable for ref in settings.references)
@@ -438,7 +527,7 @@ def load(
         if (why := protection(variable, settings.allow))
     ]
     if protected:
-        outcome.fail(_protected_error(protected))
+        policy.fail(_protected_error(protected, settings))
     encoding = sys.getfilesystemencoding()
     bad = [
         (variable, source, problem)
@@ -446,7 +535,7 @@ def load(
         if (problem := env_string_problem(variable, value, encoding))
     ]
     if bad:
-        outcome.fail(
+        policy.fail(
             SsmEnvError(
                 "cannot put in the environment: "
                 + "; ".join(
@@ -458,27 +547,26 @@ def load(
         )
     for variable, _, _ in protected + bad:
         single.pop(variable, None)
-    kept: list[str] = []
-    if not settings.overwrite:
-        # References are the function's own explicit request: they are always resolved.
-        reference_variables = {ref.variable for ref in settings.references}
-        kept = sorted(v for v in single if v in environ and v not in reference_variables)
-        for variable in kept:
-            del single[variable]
-
-    return LoadResult(
-        {v: value for v, (_, value) in single.items()},
-        {v: source for v, (source, _) in single.items()},
-        _describe(settings),
-        unset=tuple(dict.fromkeys(unset)),
-        kept=tuple(kept),
-        failures=tuple(outcome.failures),
-        requests=requests,
-        connections=connections,
-    )
+    return single, unset
 
 
-def _fetch_failures(jobs: list[_Job], timeout: float, outcome: _Outcome) -> None:
+def _keep_existing(
+    settings: Settings, single: dict[str, tuple[str, str]], environ: Mapping[str, str]
+) -> list[str]:
+    """With overwrite off, variables already set keep their values (removed from ``single``).
+    References are the function's own explicit request: they are always resolved."""
+    if settings.overwrite:
+        return []
+    reference_variables = {ref.variable for ref in settings.references}
+    kept = sorted(v for v in single if v in environ and v not in reference_variables)
+    for variable in kept:
+        del single[variable]
+    return kept
+
+
+def _fetch_failures(
+    jobs: list[_Job], timeout: float, policy: _FailurePolicy, diagnostics: Diagnostics
+) -> None:
     """Report what the jobs could not fetch: one message for everything the deadline left
     missing, then each other error (and the names the API called invalid, all in one)."""
     errors = list(dict.fromkeys(job.error for job in jobs if job.error is not None))
@@ -487,42 +575,41 @@ def _fetch_failures(jobs: list[_Job], timeout: float, outcome: _Outcome) -> None
             raise error  # a programming error in a worker: never wrapped, never swallowed
     late = [job for job in jobs if isinstance(job.error, DeadlineError)]
     if late:
-        missing = [job.path or ", ".join(job.names) for job in late]
+        missing = tuple(job.path or ", ".join(job.names) for job in late)
         last = getattr(late[0].error, "last", "")
         combined = DeadlineError(
-            f"not done within SSM_ENV_TIMEOUT={timeout:g} s; still missing: {'; '.join(missing)}"
-            + (f" (last: {last})" if last else "")
-            + "; raise SSM_ENV_TIMEOUT or check the network path to SSM (VPC endpoint or NAT)",
-            targets=tuple(missing),
+            diagnostics.deadline(timeout, missing, last, SsmClient.title),
+            targets=missing,
             last=last,
         )
         combined.__cause__ = late[0].error
-        outcome.fail(combined)
+        policy.fail(combined)
     for error in errors:
         if not isinstance(error, DeadlineError):
-            outcome.fail(error)  # type: ignore[arg-type]
+            policy.fail(error)  # type: ignore[arg-type]
     invalid = [name for job in jobs for name in job.invalid]
     if invalid:
-        outcome.fail(
+        policy.fail(
             AwsApiError(
                 "GetParameters",
                 "InvalidParameters",
                 f"{', '.join(invalid)} {'does' if len(invalid) == 1 else 'do'} not exist or "
                 "have no such version or label",
-                fix="check SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and the ssm: references",
+                fix=diagnostics.invalid_names_fix(),
             )
         )
 
 
 def _claims(
-    settings: Settings,
-    jobs: list[_Job],
-    references: tuple[ParameterRef, ...],
-    found: dict[str, str],
-    outcome: _Outcome,
-) -> list[tuple[str, str, str]]:
-    """``(variable, source, value)`` for everything fetched. Derived names (paths, plain names,
-    JSON keys) take the prefix and case settings; ``VAR=`` names and references are exact."""
+    settings: Settings, plan: _Plan, policy: _FailurePolicy
+) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """``(variable, source, value)`` for everything fetched, and the references that could not be
+    resolved (unset, never left behind as a literal "ssm:..." value). Derived names (paths,
+    plain names, JSON keys) take the prefix and case settings; ``VAR=`` names and references are
+    exact. A name is resolved only by the answer to its own request (GetParameters), never by a
+    path's answer that happens to hold a parameter of that name (its own request failed)."""
+    jobs, references = plan.jobs, plan.references
+    found = {name: value for job in jobs if job.path is None for name, value in job.pairs}
     prefix, uppercase = settings.prefix, settings.uppercase
     claims = [
         (
@@ -549,13 +636,14 @@ def _claims(
             try:
                 claims += _json_claims(ref, found[ref.requested], settings)
             except SsmEnvError as exc:
-                outcome.fail(exc)
+                policy.fail(exc)
     claims += [
         (ref.variable, ref.requested, found[ref.requested])
         for ref in references
         if ref.variable and ref.requested in found
     ]
-    return claims
+    unset = [ref.variable for ref in references if ref.variable and ref.requested not in found]
+    return claims, unset
 
 
 def _describe(settings: Settings) -> tuple[str, ...]:
@@ -611,7 +699,9 @@ def load_parameters(
         uppercase=uppercase,
         timeout=timeout,
         max_attempts=DEFAULT_MAX_ATTEMPTS if max_attempts is None else max_attempts,
-        max_attempts_setting="SSM_ENV_MAX_ATTEMPTS" if max_attempts is None else "max_attempts",
+        max_attempts_setting="max_attempts",
+        # A Python caller passed arguments: messages name them (timeout=, not SSM_ENV_TIMEOUT).
+        origins=Origins.arguments(endpoint_given=bool(endpoint_url)),
     )
     result = load(
         settings,
