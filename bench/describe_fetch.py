@@ -20,6 +20,8 @@ sys.path.insert(0, sys.argv.pop(1))
 
 from ssm_env_wrapper.credentials import resolve_credentials  # noqa: E402
 from ssm_env_wrapper.endpoint import endpoint_from_environ, region_from_environ  # noqa: E402
+from ssm_env_wrapper.resolve import proxy_policy_from_environ  # noqa: E402
+from ssm_env_wrapper.settings import user_agent  # noqa: E402
 from ssm_env_wrapper.ssm import SsmClient  # noqa: E402
 
 WORKERS = 4
@@ -31,9 +33,17 @@ def main() -> None:
     endpoint = endpoint_from_environ(region, environ)
     credentials = resolve_credentials(environ)
     ca_bundle = environ.get("AWS_CA_BUNDLE") or None
+    proxy = proxy_policy_from_environ(environ).for_url(endpoint.scheme, endpoint.host)
 
     def client() -> SsmClient:
-        return SsmClient(endpoint, credentials, region, ca_bundle=ca_bundle, environ=environ)
+        return SsmClient(
+            endpoint,
+            credentials,
+            region,
+            ca_bundle=ca_bundle,
+            proxy=proxy,
+            user_agent=user_agent(environ),
+        )
 
     import queue
     import threading

@@ -194,3 +194,14 @@ def timed_load(env, **extra):
     except ssm_env_wrapper.SsmEnvError as exc:
         outcome = exc
     return outcome, time.monotonic() - began
+
+
+def wait_for(condition, limit: float = 5.0) -> bool:
+    """Poll ``condition`` until it holds (or ``limit`` seconds pass) and return it: a listener
+    thread counts what the client already sent, without a fixed sleep "to let it read"."""
+    import time
+
+    end = time.monotonic() + limit
+    while not condition() and time.monotonic() < end:
+        time.sleep(0.002)
+    return bool(condition())

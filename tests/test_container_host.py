@@ -476,9 +476,6 @@ def test_https_to_an_untrusted_certificate_sends_no_token(bare_env, tls_ca):
 def test_https_with_a_trusted_certificate_loads(bare_env, tls_ca, tmp_path, monkeypatch):
     bundle = tmp_path / "ca.pem"
     tls_ca.cert_pem.write_to_path(str(bundle))
-    monkeypatch.setenv(
-        "SSL_CERT_FILE", str(bundle)
-    )  # the process's trust store, as OpenSSL reads it
     with (
         ContainerCredentials((200, GOOD)) as provider,
         _tls_in_front_of(tls_ca, provider) as tls,
@@ -486,6 +483,7 @@ def test_https_with_a_trusted_certificate_loads(bare_env, tls_ca, tmp_path, monk
     ):
         outcome = load(
             bare_env,
+            SSL_CERT_FILE=str(bundle),  # the load's trust store, as OpenSSL reads it
             AWS_ENDPOINT_URL_SSM=fake.url,
             AWS_CONTAINER_AUTHORIZATION_TOKEN=AUTH,
             AWS_CONTAINER_CREDENTIALS_FULL_URI=f"https://localhost:{tls.port}/creds",

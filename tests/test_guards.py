@@ -181,15 +181,18 @@ REFUSED = [
 
 
 def test_the_wrapper_refuses_every_family(ssm, env, wrapper):
+    # Values that do not spell the names: every value fetched is a secret the log masks (one
+    # redactor for the load and the log), so a value holding a name would mask that name too.
+    values = {name: f"evil-value-{number:04d}" for number, name in enumerate(REFUSED)}
     for name in REFUSED:
-        put(ssm, f"/app/{name}", f"evil-{name}-value")
+        put(ssm, f"/app/{name}", values[name])
     put(ssm, "/app/FINE", "fine-value-0001")
     done, report = run_show_env(wrapper, dict(env, SSM_ENV_PATHS="/app"))
     assert done.returncode == 1 and report == {}, done.stderr
     assert len(done.stderr.splitlines()) == 1
     for name in REFUSED:
         assert f"/app/{name} would set {name} (" in done.stderr
-    assert_no_secrets(done, *(f"evil-{name}-value" for name in REFUSED))
+    assert_no_secrets(done, *values.values())
 
 
 @pytest.mark.parametrize("name", ["Https_Proxy", "SSLKEYLOGFILE", "GLIBC_TUNABLES"])

@@ -16,7 +16,15 @@ from datetime import datetime
 from email.utils import formatdate
 
 import pytest
-from conftest import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, assert_no_secrets, run, timed_load
+from conftest import (
+    ACCESS_KEY,
+    SECRET_KEY,
+    SESSION_TOKEN,
+    assert_no_secrets,
+    run,
+    timed_load,
+    wait_for,
+)
 from fake_ssm import (
     ConnectProxy,
     ContainerCredentials,
@@ -234,7 +242,7 @@ def test_a_server_that_accepts_and_never_answers_is_cut_at_the_deadline(env):
         outcome, elapsed = load(
             env, AWS_ENDPOINT_URL_SSM=silent.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1.5"
         )
-        time.sleep(0.1)  # let the listener read what was sent
+        assert wait_for(lambda: silent.requests >= 1)
         assert silent.requests == 1  # a deadline is not retried
     message = failed(outcome, DeadlineError)
     assert message.startswith(
@@ -253,7 +261,7 @@ def test_the_deadline_is_one_for_the_whole_load_and_names_everything_missing(env
             SSM_ENV_TIMEOUT="1",
             SSM_ENV_PATHS="/prod/a,/prod/b,/prod/c",
         )
-        time.sleep(0.1)
+        assert wait_for(lambda: silent.requests >= 3)
         assert silent.requests == 3
     message = failed(outcome, DeadlineError)
     assert "still missing: /prod/a; /prod/b; /prod/c (last: " in message

@@ -349,7 +349,7 @@ def test_the_cli_max_attempts_option_is_the_wrappers_own(env):
             dict(env, AWS_ENDPOINT_URL_SSM=fake.url, AWS_MAX_ATTEMPTS="5"),
         )
         assert len(fake.requests) == 2
-    assert proc.returncode == 1 and "(after 2 attempts; SSM_ENV_MAX_ATTEMPTS=2)" in proc.stderr
+    assert proc.returncode == 1 and "(after 2 attempts; --max-attempts 2)" in proc.stderr
 
 
 def test_the_api_max_attempts_argument(env, api):
@@ -388,7 +388,6 @@ def test_x_amz_retry_after_is_honoured_within_bounds(env, header, low, high):
             "us-east-1",
             timeout=30,
             sleep=waits.append,
-            environ={},
         )
         with client:
             assert list(client.get_parameters_by_path("/prod/app")) == []
@@ -657,3 +656,21 @@ def test_the_config_file_path_on_every_interpreter(
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"loaded-by-{version}"
     assert not leaked(proc.stderr)
+
+
+def test_a_credential_process_secret_is_masked_by_the_log_as_by_errors(
+    bare_env, tmp_path, process_script
+):
+    # One redactor for the load and the log: the secrets a credential_process printed join it,
+    # so a line the log writes later (a debug line, a report) masks them too.
+    from ssm_env_wrapper import Settings, load
+    from ssm_env_wrapper.log import Log
+
+    config = write(tmp_path, "config", f"[default]\ncredential_process = {process_script}\n")
+    environ = dict(bare_env, AWS_CONFIG_FILE=config, SSM_ENV_PATHS="/prod/app")
+    log = Log()
+    with FaultySsm([page([("/prod/app/X", VALUE)])]) as fake:
+        environ["AWS_ENDPOINT_URL_SSM"] = fake.url
+        load(Settings.from_environ(environ), environ, secrets=log.secrets)
+    scrubbed = log.scrub(f"echoed: {P_SECRET} and {P_TOKEN}")
+    assert P_SECRET not in scrubbed and P_TOKEN[:12] not in scrubbed, scrubbed

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import trustme
-from conftest import SRC, assert_no_secrets, put, run, run_show_env, timed_load
+from conftest import SRC, assert_no_secrets, put, run, run_show_env, timed_load, wait_for
 from fake_ssm import ConnectProxy, TlsRelay, _Listener, http_answer, pipe
 
 import ssm_env_wrapper
@@ -120,7 +120,7 @@ def test_an_untrusted_certificate_fails_at_once_and_is_not_retried(ssm, env, rel
     )
     assert "set AWS_CA_BUNDLE to the CA that issued it" in message
     assert "attempts" not in message
-    time.sleep(0.1)
+    assert wait_for(lambda: relay.accepted >= 1)
     assert relay.accepted == 1 and relay.handshakes == 0
     assert elapsed < 5 + MARGIN
 
@@ -141,7 +141,7 @@ def test_an_untrusted_certificate_fails_closed_through_the_wrapper(ssm, env, rel
         f"of https://localhost:{relay.port} is not trusted ("
     )
     assert "AWS_CA_BUNDLE" in line
-    time.sleep(0.1)
+    assert wait_for(lambda: relay.accepted >= 1)
     assert relay.accepted == 1
     assert elapsed < 5 + MARGIN
 
@@ -153,7 +153,7 @@ def test_a_certificate_for_another_name_fails_verification(ca, ssm, env, relay, 
     )
     message = endpoint_error(outcome)
     assert "is not trusted" in message and "127.0.0.1" in message
-    time.sleep(0.1)
+    assert wait_for(lambda: relay.accepted >= 1)
     assert relay.accepted == 1 and relay.handshakes == 0
     # A certificate issued for another host name entirely.
     upstream = urlsplit(moto_url)
@@ -161,7 +161,7 @@ def test_a_certificate_for_another_name_fails_verification(ca, ssm, env, relay, 
         outcome, _ = load(
             env, AWS_ENDPOINT_URL_SSM=f"https://localhost:{other.port}", AWS_CA_BUNDLE=ca_file
         )
-        time.sleep(0.1)
+        assert wait_for(lambda: other.accepted >= 1)
         assert other.accepted == 1 and other.handshakes == 0
     message = endpoint_error(outcome)
     assert "is not trusted" in message and "mismatch" in message.lower()
@@ -462,10 +462,13 @@ def test_a_proxy_that_answers_for_ssm_with_its_200_is_refused(ssm, env, relay, c
 def test_a_proxy_that_answers_for_ssm_is_refused_through_the_api(ssm, env, relay, ca_file):
     put(ssm, "/prod/app/DB_PASSWORD", VALUE, "SecureString")
     with InjectingProxy(("127.0.0.1", relay.port)) as hostile:
-        environ = dict(env, AWS_CA_BUNDLE=ca_file, HTTPS_PROXY=hostile.url, AWS_MAX_ATTEMPTS="1")
+        environ = dict(env, AWS_CA_BUNDLE=ca_file, HTTPS_PROXY=hostile.url)
         with pytest.raises(EndpointError) as caught:
-            ssm_env_wrapper.load_parameters(
-                "/prod/app", environ=environ, endpoint_url=f"https://{NAME}:{relay.port}"
+            ssm_env_wrapper.load_parameters(  # the API's attempts are its argument, not the env's
+                "/prod/app",
+                environ=environ,
+                endpoint_url=f"https://{NAME}:{relay.port}",
+                max_attempts=1,
             )
     assert f"the proxy 127.0.0.1:{hostile.port} sent bytes into the tunnel" in str(caught.value)
 
@@ -674,6 +677,6 @@ def test_a_proxy_url_with_a_bad_port_fails_closed_through_the_wrapper(env, wrapp
     ],
 )
 def test_proxy_urls_that_parse(url, expected):
-    from ssm_env_wrapper.transport import proxy_for
+    from ssm_env_wrapper.resolve import proxy_for
 
     assert proxy_for("https", NAME, {"HTTPS_PROXY": url}) == expected

@@ -13,7 +13,8 @@ import trustme
 from fake_ssm import FakeSsm, page
 
 from ssm_env_wrapper import EndpointError, load_parameters
-from ssm_env_wrapper.transport import _TLS_CONTEXTS, trust_store
+from ssm_env_wrapper.resolve import trust_store
+from ssm_env_wrapper.trust import _TLS_CONTEXTS
 
 
 def _hashed_dir(tmp_path, name: str, ca: trustme.CA):

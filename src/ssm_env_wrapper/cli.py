@@ -195,6 +195,15 @@ def _merged(options: argparse.Namespace) -> dict[str, str]:
     return environ
 
 
+def _given_options(options: argparse.Namespace) -> dict[str, str]:
+    """Each variable an option was given for, mapped to that option: messages name the option."""
+    return {
+        variable: flags[0]
+        for flags, variable, _, _ in _OPTIONS
+        if getattr(options, variable, None) is not None
+    }
+
+
 def _option_names(message: str, options: argparse.Namespace) -> str:
     # Name the option the user typed, next to the variable it stands for.
     for flags, variable, _, _ in _OPTIONS:
@@ -254,12 +263,13 @@ def run_cli(args: list[str]) -> int:
     log = Log()
     log.secrets += [environ.get("AWS_SECRET_ACCESS_KEY", ""), environ.get("AWS_SESSION_TOKEN", "")]
     try:
+        given = _given_options(options)
         if subcommand == "check":
-            return _check(environ)
+            return _check(environ, given)
         if subcommand == "export":
-            return _export(environ, options.format)
+            return _export(environ, options.format, given)
         # Parsed here so that a bad value is reported under the option's name.
-        settings = Settings.from_environ(environ)
+        settings = Settings.from_environ(environ, options=given)
         log = Log.from_environ(environ)
     except SsmEnvError as exc:
         log.error(_option_names(str(exc), options))
@@ -267,11 +277,13 @@ def run_cli(args: list[str]) -> int:
     return run(command, environ, settings=settings, log=log)
 
 
-def _load(environ: Mapping[str, str], check: bool = False):  # -> LoadResult
+def _load(
+    environ: Mapping[str, str], given: Mapping[str, str], check: bool = False
+):  # -> LoadResult
     from .loader import load
     from .settings import Settings
 
-    settings = Settings.from_environ(environ)
+    settings = Settings.from_environ(environ, options=given)
     if not settings.has_sources:
         raise SsmEnvError(
             "nothing to load: give --path, --name, --json-name, --secret or --json-secret, or "
@@ -282,12 +294,12 @@ def _load(environ: Mapping[str, str], check: bool = False):  # -> LoadResult
     return load(settings, environ, enforce_required=not check)
 
 
-def _check(environ: dict[str, str]) -> int:
+def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
     """What would load, and every problem at once (names and sources, never values)."""
     from .redact import printable  # a source names a JSON key, which may hold a line break
 
     environ = dict(environ, SSM_ENV_ON_ERROR="continue")  # collect problems instead of stopping
-    result = _load(environ, check=True)
+    result = _load(environ, given, check=True)
     out = sys.stdout
     count = len(result.variables)
     out.write(
@@ -297,7 +309,7 @@ def _check(environ: dict[str, str]) -> int:
     )
     width = max((len(v) for v in result.variables), default=0)
     for variable in sorted(result.variables):
-        out.write(f"  {variable:<{width}}  <- {printable(result.parameters[variable])}\n")
+        out.write(f"  {variable:<{width}}  <- {printable(result.provenance[variable])}\n")
     if result.kept:
         out.write(f"kept, already set (overwrite off): {', '.join(result.kept)}\n")
     for variable, winner, loser in result.overrides:
@@ -322,8 +334,8 @@ def _check(environ: dict[str, str]) -> int:
     return 0
 
 
-def _export(environ: dict[str, str], style: str) -> int:
-    result = _load(environ)
+def _export(environ: dict[str, str], style: str, given: Mapping[str, str]) -> int:
+    result = _load(environ, given)
     if style == "json":
         import json
 

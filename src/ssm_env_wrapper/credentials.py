@@ -21,15 +21,18 @@ from __future__ import annotations
 
 import os
 
+from .deadline import as_deadline
 from .errors import CredentialsError
-from .values import Frozen
+from .values import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from ipaddress import IPv4Address, IPv6Address
 
+    from .deadline import Deadline
     from .endpoint import Endpoint
+    from .trust import Trust
 
 __all__ = [
     "Credentials",
@@ -53,7 +56,7 @@ _ALLOWED = (
 _DECIMAL = frozenset("0123456789")
 
 
-class Credentials(Frozen):
+class Credentials(Record):
     """An access key, its secret and an optional session token. Immutable.
 
     ``repr`` shows the access key id only: the secret and the token must never reach a log line,
@@ -173,7 +176,7 @@ class _Target:
         self.endpoint, self.address, self.target = endpoint, address, target
 
 
-def _container_target(url: str, variable: str, deadline: float) -> _Target:
+def _container_target(url: str, variable: str, deadline: Deadline) -> _Target:
     """Parse and check the provider's URL before anything carries the token: its path must be a
     request target (RFC 9112 section 3.2: no space or control character; no fragment, which is
     never sent) and plain http must go where the SDKs allow (see ``_ALLOWED``)."""
@@ -206,10 +209,10 @@ def _container_target(url: str, variable: str, deadline: float) -> _Target:
         )
     # A name: resolved once here, and the connection goes to what was checked, so that a second
     # lookup (DNS rebinding) cannot send the token elsewhere.
-    from .transport import _resolve
+    from .transport import resolve_address
 
     try:
-        found = [info[4][0] for info in _resolve(host, endpoint.port, deadline)]
+        found = [info[4][0] for info in resolve_address(host, endpoint.port, deadline)]
     except OSError as exc:
         raise CredentialsError(
             f"{variable}: {host} is not a container credentials host (its name "
@@ -295,19 +298,25 @@ def parse_expiration(text: object) -> float | None:
 def container_credentials(
     url: str,
     token: str | None,
-    deadline: float,
+    deadline: Deadline | float,
     *,
     variable: str = "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    trust: Trust | None = None,
 ) -> Credentials:
-    """GET the container provider's ``url``; its JSON holds AccessKeyId, SecretAccessKey, Token."""
-    return _fetch_container(_container_target(url, variable, deadline), token, deadline)
+    """GET the container provider's ``url``; its JSON holds AccessKeyId, SecretAccessKey, Token.
+    Over https the certificate is verified against ``trust`` (default: the system's store)."""
+    deadline = as_deadline(deadline, 2.0)
+    return _fetch_container(_container_target(url, variable, deadline), token, deadline, trust)
 
 
-def _fetch_container(where_to: _Target, token: str | None, deadline: float) -> Credentials:
+def _fetch_container(
+    where_to: _Target, token: str | None, deadline: Deadline, trust: Trust | None
+) -> Credentials:
     import json
     import time
 
-    from .transport import HttpConnection, tls_context
+    from .transport import HttpConnection
+    from .trust import Trust, tls_context
 
     endpoint = where_to.endpoint
     headers = [("Host", endpoint.host_header), ("Accept", "application/json")]
@@ -316,9 +325,12 @@ def _fetch_container(where_to: _Target, token: str | None, deadline: float) -> C
     https = endpoint.scheme == "https"
     # Plain http connects to the address that was checked; https to the name (SNI, verification).
     # No redirect is ever followed: a 3xx is an answer without credentials.
-    connection = HttpConnection(
-        where_to.address, endpoint.port, context=tls_context() if https else None
-    )
+    # Over https the provider is verified with the trust the SSM calls use (AWS_CA_BUNDLE
+    # included): one trust store for every TLS connection of a load. (botocore's container
+    # provider ignores AWS_CA_BUNDLE; a private CA that signs the provider's certificate would
+    # then work for SSM and not for the credentials, which no user expects.)
+    context = tls_context(trust or Trust()) if https else None
+    connection = HttpConnection(where_to.address, endpoint.port, context=context)
     where = f"the container credentials provider at {endpoint.url}"
     try:
         response = connection.request("GET", where_to.target, headers, b"", deadline)
@@ -407,7 +419,7 @@ def _static_keys(section: Mapping[str, str], profile: str, path: str) -> Credent
 
 
 def process_credentials(
-    command: str, profile: str, environ: Mapping[str, str], deadline: float
+    command: str, profile: str, environ: Mapping[str, str], deadline: Deadline
 ) -> Credentials:
     """Run a profile's ``credential_process`` and read its JSON (``Version`` 1, ``AccessKeyId``,
     ``SecretAccessKey``, optional ``SessionToken`` and ``Expiration``), as botocore's
@@ -417,7 +429,6 @@ def process_credentials(
     import json
     import shlex
     import subprocess
-    import time
 
     where = f"credential_process of profile {profile!r}"
     try:
@@ -460,13 +471,13 @@ def process_credentials(
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
-    reader.join(max(0.0, deadline - time.monotonic()))
+    reader.join(deadline.left())
     # Still reading at the deadline: killed, and the reader is left behind (a grandchild may hold
     # the pipe open; joining it could wait for ever).
     timed_out = reader.is_alive()
     if not (timed_out or too_long):
         try:
-            process.wait(max(0.0, deadline - time.monotonic()))
+            process.wait(deadline.left())
         except subprocess.TimeoutExpired:  # closed its stdout but runs on
             timed_out = True
     if timed_out:
@@ -517,7 +528,7 @@ def process_credentials(
     return Credentials(access_key, secret_key, token)
 
 
-def profile_credentials(environ: Mapping[str, str], deadline: float) -> Credentials | None:
+def profile_credentials(environ: Mapping[str, str], deadline: Deadline) -> Credentials | None:
     """The selected profile's credentials from the credentials and config files (the order is in
     the module's docstring); None when no file has any for it. An explicitly chosen profile that
     no file has is an error, as in botocore (ProfileNotFound)."""
@@ -553,16 +564,17 @@ def profile_credentials(environ: Mapping[str, str], deadline: float) -> Credenti
 
 
 def resolve_credentials(
-    environ: Mapping[str, str] | None = None, *, deadline: float | None = None
+    environ: Mapping[str, str] | None = None,
+    *,
+    deadline: Deadline | float | None = None,
+    trust: Trust | None = None,
 ) -> Credentials:
     """The first credentials found (see the module's docstring); when there are none, one line
-    that says everywhere it looked."""
-    import time
-
+    that says everywhere it looked. ``trust`` verifies an https container provider (the
+    resolved AWS_CA_BUNDLE/SSL_CERT_* of the load)."""
     if environ is None:
         environ = os.environ
-    if deadline is None:
-        deadline = time.monotonic() + 2.0
+    deadline = as_deadline(deadline, 2.0)
     found = credentials_from_environ(environ)
     if found is not None:
         return found
@@ -574,7 +586,7 @@ def resolve_credentials(
         url, variable = found_url
         # Where the token may go is decided first; only then is the token (file) read.
         where_to = _container_target(url, variable, deadline)
-        return _fetch_container(where_to, _container_token(environ), deadline)
+        return _fetch_container(where_to, _container_token(environ), deadline, trust)
     from .config_file import config_path, credentials_path, profile_name
 
     profile, explicit = profile_name(environ)

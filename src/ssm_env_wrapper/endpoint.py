@@ -7,7 +7,7 @@ import os
 
 from .errors import ConfigError
 from .settings import parse_bool
-from .values import Frozen
+from .values import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def region_from_environ(environ: Mapping[str, str] | None = None) -> str:
     )
 
 
-class Endpoint(Frozen):
+class Endpoint(Record):
     """Scheme, host and port of the SSM endpoint. Immutable."""
 
     __slots__ = ("scheme", "host", "port")
@@ -116,7 +116,10 @@ def parse_endpoint_url(url: str, variable: str) -> Endpoint:
         raise ConfigError(hint)
     port = None
     if port_text:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        # ASCII digits only: str.isdigit() takes '²' (which int() refuses: a traceback) and int()
+        # takes other scripts' digits ('٣١٢٨' is 3128), neither of which a URL port may hold
+        # (RFC 3986 3.2.3: port = *DIGIT, and DIGIT is ASCII, RFC 5234 B.1).
+        if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
             raise ConfigError(f"{variable}={raw!r}: the port must be a number from 1 to 65535")
         port = int(port_text)
     return Endpoint(scheme, host.lower(), port)

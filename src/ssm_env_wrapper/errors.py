@@ -57,21 +57,46 @@ class CommandNotFoundError(SsmEnvError):
 
 
 class EndpointError(SsmEnvError):
-    """The SSM endpoint could not be reached, or answered with something that is not the API."""
+    """The endpoint could not be reached, or answered with something that is not the API.
+
+    ``operation``, ``targets`` (the paths, names or ids of the call) and ``attempts`` (how many
+    were made) say which call failed, when a call did; the last low-level failure is
+    ``__cause__``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str = "",
+        targets: tuple[str, ...] = (),
+        attempts: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.targets = tuple(targets)
+        self.attempts = attempts
 
 
 class DeadlineError(EndpointError):
-    """The load did not finish within its deadline (SSM_ENV_TIMEOUT); ``targets`` says what was
-    still missing."""
+    """The load did not finish within its deadline; ``targets`` says what was still missing and
+    ``last`` why the last attempt failed, when there was one."""
 
-    def __init__(self, message: str, *, targets: tuple[str, ...] = (), last: str = "") -> None:
-        super().__init__(message)
-        self.targets = targets
+    def __init__(
+        self,
+        message: str,
+        *,
+        targets: tuple[str, ...] = (),
+        last: str = "",
+        operation: str = "",
+        attempts: int = 0,
+    ) -> None:
+        super().__init__(message, operation=operation, targets=targets, attempts=attempts)
         self.last = last  #: why the last attempt failed, when there was one
 
 
 class AwsApiError(SsmEnvError):
-    """SSM answered with an error; the message follows AWS's wording and ends with the fix."""
+    """The service answered with an error; the message follows AWS's wording and ends with the
+    fix (and, when attempts ran out on a retryable error, how many were made)."""
 
     def __init__(
         self,
@@ -80,20 +105,29 @@ class AwsApiError(SsmEnvError):
         message: str,
         *,
         target: str = "",
+        targets: tuple[str, ...] = (),
         fix: str = "",
         status: int = 0,
+        attempts: int = 0,
+        note: str = "",
     ) -> None:
         self.operation = operation
         self.code = code
         self.aws_message = message
-        self.target = target
+        self.targets = tuple(targets) or ((target,) if target else ())
         self.fix = fix
         self.status = status
-        where = f" {target}" if target else ""
+        self.attempts = attempts
+        where = f" {', '.join(self.targets)}" if self.targets else ""
         text = f"{operation}{where} failed ({code}): {message}"
         if fix:
             text = f"{text}; {fix}"
-        super().__init__(text)
+        super().__init__(text + note)
+
+    @property
+    def target(self) -> str:
+        """The targets as one string (the former attribute)."""
+        return ", ".join(self.targets)
 
 
 class NameCollisionError(SsmEnvError):

@@ -19,8 +19,9 @@ from __future__ import annotations
 import os
 import sys
 
-from .credentials import resolve_credentials
-from .endpoint import endpoint_from_environ, parse_endpoint_url, partition, region_from_environ
+from .deadline import Deadline
+from .diagnostics import Diagnostics, Origins
+from .endpoint import partition
 from .errors import (
     AwsApiError,
     ConfigError,
@@ -50,6 +51,10 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .credentials import Credentials
+    from .endpoint import Endpoint
+    from .proxy import Proxy
+    from .redact import Redactor
+    from .resolve import Resolved
     from .settings import ParameterRef
     from .sources import SecretRef
 
@@ -65,7 +70,7 @@ class LoadResult:
 
     __slots__ = (
         "variables",
-        "parameters",
+        "provenance",
         "unset",
         "kept",
         "failures",
@@ -80,7 +85,7 @@ class LoadResult:
     def __init__(
         self,
         variables: dict[str, str],
-        parameters: dict[str, str],
+        provenance: dict[str, str],
         sources: tuple[str, ...] = (),
         *,
         unset: tuple[str, ...] = (),
@@ -93,7 +98,9 @@ class LoadResult:
         missing_required: tuple[str, ...] = (),
     ) -> None:
         self.variables = variables  #: variable -> value, to set
-        self.parameters = parameters  #: variable -> the parameter it came from
+        self.provenance = (
+            provenance  #: variable -> the parameter (or JSON key, secret) it came from
+        )
         self.sources = sources  #: what was loaded: paths, "3 names", "1 reference"
         self.unset = unset  #: variables to remove (unresolved references, continue mode)
         self.kept = kept  #: variables already set and kept (overwrite off)
@@ -105,6 +112,11 @@ class LoadResult:
         self.overrides = overrides
         #: SSM_ENV_REQUIRED variables that nothing set (only when ``load`` was asked not to raise)
         self.missing_required = missing_required
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """The former name of ``provenance`` (it never held the parameters' values)."""
+        return self.provenance
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -164,7 +176,8 @@ class _Job:
             return
         parameters, invalid = client.get_parameters(self.names)
         # Set only once the whole answer is found consistent: a failed job contributes nothing.
-        self.pairs, self.invalid = _match_requested(self.names, parameters, invalid)
+        fix = client.diagnostics.endpoint_fix()
+        self.pairs, self.invalid = _match_requested(self.names, parameters, invalid, fix)
 
 
 def _secret_source(key: tuple[str, str, str]) -> str:
@@ -178,7 +191,7 @@ def _base(requested: str) -> str:
 
 
 def _match_requested(
-    requested: list[str], parameters: list[dict], invalid: list[str]
+    requested: list[str], parameters: list[dict], invalid: list[str], fix: str = ""
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """Pair each returned parameter with the name it was asked by; every name asked must be
     answered exactly once, in ``Parameters`` or ``InvalidParameters``, and nothing else may be.
@@ -190,6 +203,10 @@ def _match_requested(
     case-sensitive and never end in ``/``. A batch never asks one base name twice (``_batches``),
     so each answered name belongs to one request. Raises EndpointError ("inconsistent")."""
     call = f"GetParameters {', '.join(requested)}"
+
+    def bad(detail: str) -> SsmEnvError:
+        return inconsistent_answer(call, detail, fix)
+
     by_base = {_base(name): name for name in requested}
     aliases = {
         base[len(SECRETS_PREFIX) :]: name
@@ -209,37 +226,30 @@ def _match_requested(
         name = parameter["Name"]
         asked = by_base.get(name) or aliases.get(name)
         if asked is None:
-            raise inconsistent_answer(call, f"it holds {answer_name(name)}, which was not asked")
+            raise bad(f"it holds {answer_name(name)}, which was not asked")
         selector = asked[len(_base(asked)) :]
         answered = parameter.get("Selector") or ""
         if answered and answered not in (selector, asked):
-            raise inconsistent_answer(
-                call, f"{asked} was answered with the selector {answer_name(answered)}"
-            )
+            raise bad(f"{asked} was answered with the selector {answer_name(answered)}")
         # Compared as text: int() of a long selector would meet Python's int-string limit.
         if (
             selector[1:].isdigit()
             and "Version" in parameter
             and str(parameter["Version"]) != (selector[1:].lstrip("0") or "0")
         ):
-            raise inconsistent_answer(
-                call, f"{asked} was answered with version {answer_name(str(parameter['Version']))}"
-            )
+            raise bad(f"{asked} was answered with version {answer_name(str(parameter['Version']))}")
         if asked in values:
-            raise inconsistent_answer(call, f"it holds {asked} twice")
+            raise bad(f"it holds {asked} twice")
         values[asked] = parameter["Value"]
     unasked = [name for name in invalid if name not in by_base.values()]
     if unasked:
-        raise inconsistent_answer(
-            call, f"its InvalidParameters holds {answer_name(unasked[0])}, which was not asked"
-        )
+        raise bad(f"its InvalidParameters holds {answer_name(unasked[0])}, which was not asked")
     both = [name for name in invalid if name in values]
     if both:
-        raise inconsistent_answer(call, f"{both[0]} is both in Parameters and in InvalidParameters")
+        raise bad(f"{both[0]} is both in Parameters and in InvalidParameters")
     missing = [name for name in requested if name not in values and name not in invalid]
     if missing:
-        raise inconsistent_answer(
-            call,
+        raise bad(
             f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
             "neither in Parameters nor in InvalidParameters",
         )
@@ -399,21 +409,25 @@ def _json_claims(
     return claims
 
 
-def _protected_error(refused: Iterable[tuple[str | None, str, str]]) -> ProtectedNameError:
+def _protected_error(
+    refused: Iterable[tuple[str | None, str, str]], settings: Settings
+) -> ProtectedNameError:
     return ProtectedNameError(
         "refusing protected variables: "
         + "; ".join(f"{source} would set {variable} ({why})" for variable, source, why in refused)
-        + "; rename the parameters, or list a variable in SSM_ENV_ALLOW if it is really meant"
+        + f"; {Diagnostics(settings.origins).protected_fix()}"
     )
 
 
-class _Outcome:
-    """Collects failures: raised at once when failing closed, kept as lines in continue mode."""
+class _FailurePolicy:
+    """What a failure does: raised at once when failing closed, kept as a line in continue
+    mode (``SSM_ENV_ON_ERROR=continue``). ``skipped`` collects the optional (``?``) names,
+    secrets and keys that do not exist: neither failures nor errors."""
 
     def __init__(self, on_error: str) -> None:
         self.continue_on_error = on_error == "continue"
         self.failures: list[str] = []
-        self.skipped: list[str] = []  # optional (?) names, secrets and keys that do not exist
+        self.skipped: list[str] = []
 
     def fail(self, error: SsmEnvError) -> None:
         if not self.continue_on_error:
@@ -467,6 +481,59 @@ def _secret_jobs(keys: list[tuple[str, str, str]]) -> list[_Job]:
     return jobs + [_Job(secrets=batch) for batch in batches]
 
 
+class _Plan:
+    """What to fetch: the sources still to load (a reference in a protected variable, or an ARN
+    of another region, is refused before any request), the variables already to unset, the
+    names that may be missing (``?``), and the jobs (one a path, names in batches of ten,
+    secrets in batches of twenty)."""
+
+    __slots__ = (
+        "names",
+        "json_names",
+        "references",
+        "secrets",
+        "json_secrets",
+        "secret_references",
+        "unset",
+        "optional",
+        "jobs",
+    )
+
+    def __init__(self, settings: Settings) -> None:
+        self.names = settings.names
+        self.json_names = settings.json_names
+        self.references = settings.references
+        self.secrets = settings.secrets
+        self.json_secrets = settings.json_secrets
+        self.secret_references = settings.secret_references
+        self.unset: list[str] = []
+        self.optional: set[str] = set()
+        self.jobs: list[_Job] = []
+
+    def drop(self, parameters: Iterable[ParameterRef], secrets: Iterable[SecretRef]) -> None:
+        """Leave these out of the load; the references among them are unset."""
+        gone_p, gone_s = set(parameters), set(secrets)
+        self.names = tuple(r for r in self.names if r not in gone_p)
+        self.json_names = tuple(r for r in self.json_names if r not in gone_p)
+        self.secrets = tuple(r for r in self.secrets if r not in gone_s)
+        self.json_secrets = tuple(r for r in self.json_secrets if r not in gone_s)
+        self.unset += [r.variable for r in self.references if r in gone_p and r.variable]
+        self.unset += [r.variable for r in self.secret_references if r in gone_s and r.variable]
+        self.references = tuple(r for r in self.references if r not in gone_p)
+        self.secret_references = tuple(r for r in self.secret_references if r not in gone_s)
+
+    @property
+    def groups(self) -> tuple[tuple, ...]:
+        return (
+            self.names,
+            self.json_names,
+            self.references,
+            self.secrets,
+            self.json_secrets,
+            self.secret_references,
+        )
+
+
 def load(
     settings: Settings,
     environ: Mapping[str, str] | None = None,
@@ -476,12 +543,14 @@ def load(
     endpoint_url: str | None = None,
     timeout: float | None = None,
     trace: Callable[[str], None] | None = None,
+    secrets: Redactor | None = None,
     enforce_required: bool = True,
     secrets_endpoint_url: str | None = None,
 ) -> LoadResult:
     """Load what ``settings`` name. Arguments given here win over the environment (``timeout``
-    over ``settings.timeout``; ``endpoint_url`` is SSM's). ``trace`` receives one line per
-    request (names, no values).
+    over ``settings.timeout``; ``endpoint_url`` is SSM's, ``secrets_endpoint_url`` Secrets
+    Manager's). ``trace`` receives one line per request (names, no values); ``secrets`` is the
+    redactor to share (the log's), which learns every secret of the load.
 
     Raises SsmEnvError (or a subclass) unless ``settings.on_error == "continue"``; a variable of
     ``settings.required`` left unset raises RequiredVariableError in every mode (with
@@ -491,164 +560,282 @@ def load(
         environ = os.environ
     if not settings.has_sources:
         return _require(settings, LoadResult({}, {}), environ, enforce_required)
-    import time
-
     timeout = settings.timeout if timeout is None else timeout
-    deadline = time.monotonic() + timeout  # one deadline for the whole load, retries included
-    outcome = _Outcome(settings.on_error)
-    setup_error: SsmEnvError | None = None
-    try:
-        region = region or region_from_environ(environ)
-    except SsmEnvError as exc:  # nothing can be fetched at all; reported on every job below
-        setup_error = exc
+    deadline = Deadline(timeout)  # one deadline for the whole load, retries included
+    diagnostics = Diagnostics(settings.origins, secrets)
+    policy = _FailurePolicy(settings.on_error)
 
-    # 1. Plan: a reference in a protected variable (AWS_REGION=ssm:/x) is refused before any
-    #    request, as is an ARN of another region; then one job a path, the names in batches of
-    #    ten, the secrets in batches of twenty.
-    refused = [
-        (ref.variable, label, why)
-        for ref, label in [(r, r.requested) for r in settings.references]
-        + [(r, r.source) for r in settings.secret_references]
+    resolved = _resolve(
+        settings,
+        environ,
+        deadline,
+        diagnostics,
+        credentials=credentials,
+        region=region,
+        endpoint_url=endpoint_url,
+    )
+    plan = _plan(settings, policy, resolved)
+    requests, connections = _fetch(
+        plan.jobs,
+        settings,
+        resolved,
+        deadline,
+        diagnostics,
+        trace,
+        _secrets_target(resolved, environ, secrets_endpoint_url, diagnostics),
+    )
+    policy.skipped += _fetch_failures(plan.jobs, timeout, policy, diagnostics, plan.optional)
+    claims = _claims(settings, plan, policy)
+    single, unset, overrides = _decide(settings, claims, plan.unset, policy)
+    kept = _keep_existing(settings, single, environ)
+    # A reference that did not end up with a value (not found, failed, refused, collided) is
+    # unset: never left behind as its literal "ssm:..." or "secretsmanager:..." text.
+    unset += sorted(v for v in _reference_variables(settings) if v not in single)
+    result = LoadResult(
+        {v: value for v, (_, value) in single.items()},
+        {v: source for v, (source, _) in single.items()},
+        _describe(settings),
+        unset=tuple(dict.fromkeys(unset)),
+        kept=tuple(kept),
+        failures=tuple(policy.failures),
+        requests=requests,
+        connections=connections,
+        skipped=tuple(dict.fromkeys(policy.skipped)),
+        overrides=tuple(overrides),
+    )
+    return _require(settings, result, environ, enforce_required)
+
+
+def _reference_variables(settings: Settings) -> set[str]:
+    return {
+        ref.variable
+        for ref in settings.references + settings.secret_references  # type: ignore[operator]
+        if ref.variable
+    }
+
+
+def _resolve(
+    settings: Settings,
+    environ: Mapping[str, str],
+    deadline: Deadline,
+    diagnostics: Diagnostics,
+    **overrides: object,
+) -> Resolved | SsmEnvError:
+    """Where and how to call (``resolve.resolve``), or why nothing can be fetched at all (no
+    region, no credentials): the error is then every job's."""
+    from .resolve import resolve
+
+    try:
+        return resolve(
+            settings,
+            environ,
+            deadline=deadline,
+            diagnostics=diagnostics,
+            **overrides,  # type: ignore[arg-type]
+        )
+    except SsmEnvError as exc:
+        return exc
+
+
+def _plan(settings: Settings, policy: _FailurePolicy, resolved: Resolved | SsmEnvError) -> _Plan:
+    """A reference in a protected variable (AWS_REGION=ssm:/x) is refused before any request, as
+    is an ARN of another region or partition than the endpoint's; then one job a path, the
+    names in batches of ten, the secrets in batches of twenty."""
+    plan = _Plan(settings)
+    refused_parameters = [
+        (ref, why)
+        for ref in settings.references
         if ref.variable and (why := protection(ref.variable, settings.allow))
     ]
-    if refused:
-        outcome.fail(_protected_error(refused))
-    unset = [variable for variable, _, _ in refused if variable]
-    names, json_names, references = settings.names, settings.json_names, settings.references
-    secrets, json_secrets = settings.secrets, settings.json_secrets
-    secret_references = settings.secret_references
-    references = tuple(ref for ref in references if ref.variable not in unset)
-    secret_references = tuple(ref for ref in secret_references if ref.variable not in unset)
-    if region is not None and setup_error is None:
-        far_parameters, far_secrets, listed = _arns_elsewhere(settings, region)
+    refused_secrets = [
+        (ref, why)
+        for ref in settings.secret_references
+        if ref.variable and (why := protection(ref.variable, settings.allow))
+    ]
+    if refused_parameters or refused_secrets:
+        policy.fail(
+            _protected_error(
+                [(ref.variable, ref.requested, why) for ref, why in refused_parameters]
+                + [(ref.variable, ref.source, why) for ref, why in refused_secrets],
+                settings,
+            )
+        )
+        plan.drop([ref for ref, _ in refused_parameters], [ref for ref, _ in refused_secrets])
+    if not isinstance(resolved, SsmEnvError):
+        far_parameters, far_secrets, listed = _arns_elsewhere(settings, resolved.region)
         if listed:
-            outcome.fail(
+            here = f"{partition(resolved.region)[0]}, {resolved.region}"
+            policy.fail(
                 ConfigError(
                     f"{listed}: an ARN of another region or partition than the endpoint's "
-                    f"({partition(region)[0]}, {region}); a shared parameter or a secret is read "
-                    "in its own region: set AWS_REGION to it, or use a copy in this region"
+                    f"({here}); a shared parameter or a secret is read in its own region: set "
+                    "AWS_REGION to it, or use a copy in this region"
                 )
             )
-            names = tuple(ref for ref in names if ref not in far_parameters)
-            json_names = tuple(ref for ref in json_names if ref not in far_parameters)
-            references = tuple(ref for ref in references if ref not in far_parameters)
-            secrets = tuple(ref for ref in secrets if ref not in far_secrets)
-            json_secrets = tuple(ref for ref in json_secrets if ref not in far_secrets)
-            secret_references = tuple(ref for ref in secret_references if ref not in far_secrets)
-            unset += [
-                ref.variable
-                for ref in settings.references + settings.secret_references  # type: ignore[operator]
-                if ref.variable and (ref in far_parameters or ref in far_secrets)
-            ]
-    requested = dict.fromkeys(ref.requested for ref in names + json_names + references)
-    secret_keys = list(
-        dict.fromkeys(ref.fetch_key for ref in secrets + json_secrets + secret_references)
+            plan.drop(far_parameters, far_secrets)
+    plan.optional = _optional_sources(*plan.groups)
+    requested = dict.fromkeys(
+        ref.requested for ref in plan.names + plan.json_names + plan.references
     )
-    jobs = [_Job(path=path) for path in settings.paths]
-    jobs += [_Job(names=batch) for batch in _batches(list(requested))]
-    jobs += _secret_jobs(secret_keys)
-
-    # 2. Fetch, concurrently; each job keeps its own error.
-    requests = connections = 0
-    try:
-        if setup_error is not None:
-            raise setup_error
-        assert region is not None
-        ssm_endpoint = (
-            parse_endpoint_url(endpoint_url, "endpoint_url")
-            if endpoint_url
-            else endpoint_from_environ(region, environ)
+    secret_keys = list(
+        dict.fromkeys(
+            ref.fetch_key for ref in plan.secrets + plan.json_secrets + plan.secret_references
         )
-        credentials = credentials or resolve_credentials(environ, deadline=deadline)
-        ca_bundle = environ.get("AWS_CA_BUNDLE", "").strip() or None
+    )
+    plan.jobs = [_Job(path=path) for path in settings.paths]
+    plan.jobs += [_Job(names=batch) for batch in _batches(list(requested))]
+    plan.jobs += _secret_jobs(secret_keys)
+    return plan
 
-        def connect(service: str) -> Any:
-            if service == "secretsmanager":
-                from .endpoint import secrets_endpoint_from_environ
-                from .secretsmanager import SecretsClient
 
-                return SecretsClient(
-                    parse_endpoint_url(secrets_endpoint_url, "secrets_endpoint_url")
-                    if secrets_endpoint_url
-                    else secrets_endpoint_from_environ(region, environ),  # type: ignore[arg-type]
-                    credentials,  # type: ignore[arg-type]
-                    region,  # type: ignore[arg-type]
-                    timeout=timeout,  # type: ignore[arg-type]
-                    deadline=deadline,
-                    max_attempts=settings.max_attempts,
-                    ca_bundle=ca_bundle,
-                    environ=environ,
-                    trace=trace,
-                    attempts_setting=settings.max_attempts_setting,
-                )
-            return SsmClient(
-                ssm_endpoint,
-                credentials,  # type: ignore[arg-type]
-                region,  # type: ignore[arg-type]
-                timeout=timeout,  # type: ignore[arg-type]
-                deadline=deadline,
-                max_attempts=settings.max_attempts,
-                ca_bundle=ca_bundle,
-                environ=environ,
-                trace=trace,
-                attempts_setting=settings.max_attempts_setting,
+def _secrets_target(
+    resolved: Resolved | SsmEnvError,
+    environ: Mapping[str, str],
+    url: str | None,
+    diagnostics: Diagnostics,
+) -> tuple[Endpoint, Proxy | None, Diagnostics] | SsmEnvError | None:
+    """Secrets Manager's endpoint (``secrets_endpoint_url``, else
+    ``AWS_ENDPOINT_URL_SECRETS_MANAGER``, then ``AWS_ENDPOINT_URL``, then the region's), its proxy,
+    and diagnostics that name that endpoint's setting (sharing the load's redactor)."""
+    if isinstance(resolved, SsmEnvError):
+        return None
+    from .endpoint import parse_endpoint_url, secrets_endpoint_from_environ
+    from .resolve import proxy_policy_from_environ
+
+    try:
+        if url:
+            endpoint, setting = (
+                parse_endpoint_url(url, "secrets_endpoint_url"),
+                "secrets_endpoint_url=",
             )
+        else:
+            endpoint = secrets_endpoint_from_environ(resolved.region, environ)
+            setting = next(
+                (
+                    v
+                    for v in ("AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL")
+                    if environ.get(v, "").strip()
+                ),
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+            )
+    except SsmEnvError as exc:
+        return exc
+    proxy = proxy_policy_from_environ(environ).for_url(endpoint.scheme, endpoint.host)
+    words = Diagnostics(diagnostics.origins.replace(endpoint=setting), diagnostics.secrets)
+    return endpoint, proxy, words
 
-        requests, connections = _run_jobs(jobs, connect, settings.recursive)
-    except SsmEnvError as exc:  # no region, no credentials: nothing can be fetched at all
+
+def _fetch(
+    jobs: list[_Job],
+    settings: Settings,
+    resolved: Resolved | SsmEnvError,
+    deadline: Deadline,
+    diagnostics: Diagnostics,
+    trace: Callable[[str], None] | None,
+    secrets_target: tuple[Endpoint, Proxy | None, Diagnostics] | SsmEnvError | None,
+) -> tuple[int, int]:
+    """Run the jobs concurrently; each job keeps its own error. Returns (requests, connections)."""
+    if isinstance(resolved, SsmEnvError):  # no region, no credentials: nothing can be fetched
+        for job in jobs:
+            job.error = resolved
+        return 0, 0
+    if isinstance(secrets_target, SsmEnvError):  # a bad Secrets Manager endpoint: its jobs fail
+        for job in jobs:
+            if job.secrets:
+                job.error = secrets_target
+        jobs = [job for job in jobs if not job.secrets]
+    try:
+        connect = _connector(resolved, settings, deadline, diagnostics, trace, secrets_target)
+        return _run_jobs(jobs, connect, settings.recursive)
+    except SsmEnvError as exc:  # an unreadable CA bundle, a bad proxy URL: for the whole load
         for job in jobs:
             job.error = exc
-    optional = _optional_sources(
-        names, json_names, references, secrets, json_secrets, secret_references
-    )
-    outcome.skipped += _fetch_failures(jobs, timeout, outcome, optional)
+        return 0, 0
 
-    # 3. Claims: (variable, source, value, rank) from every source; what references cannot
-    #    resolve is unset, never left behind as a literal "ssm:..." value.
-    # Only the GetParameters answers: a name is resolved by the answer to its own request, never
-    # by a path's answer that happens to hold a parameter of that name (its own request failed).
-    found = {
-        name: value
-        for job in jobs
-        if job.path is None and not job.secrets and job.error is None
-        for name, value in job.pairs
-    }
-    secret_values = {
-        key: value for job in jobs if job.error is None for key, value in job.secret_values.items()
-    }
-    claims = _claims(
-        settings,
-        jobs,
-        (names, json_names, references, secrets, json_secrets, secret_references),
-        found,
-        secret_values,
-        outcome,
-    )
 
-    # 4. Decide: collisions (or, with SSM_ENV_COLLISION=later-wins, the later source), protected
-    #    names and values the environment cannot carry are refused; with overwrite off, variables
-    #    already set keep their values.
-    single, collisions, overrides = _decide(claims, settings.collision)
-    reference_variables = {ref.variable for ref in settings.references + settings.secret_references}  # type: ignore[operator]
+def _connector(
+    resolved: Resolved,
+    settings: Settings,
+    deadline: Deadline,
+    diagnostics: Diagnostics,
+    trace: Callable[[str], None] | None,
+    secrets_target: tuple[Endpoint, Proxy | None, Diagnostics] | SsmEnvError | None,
+) -> Callable[[str], Any]:
+    from .trust import tls_context
+
+    contexts: dict[str, object] = {}
+
+    def context_for(scheme: str) -> Any:
+        if scheme != "https":
+            return None
+        if "https" not in contexts:
+            contexts["https"] = tls_context(resolved.trust)
+        return contexts["https"]
+
+    def connect(service: str) -> Any:
+        if service == "secretsmanager":
+            from .secretsmanager import SecretsClient
+
+            assert isinstance(secrets_target, tuple)  # an error left no Secrets Manager jobs
+            endpoint, proxy, words = secrets_target
+            return SecretsClient(
+                endpoint,
+                resolved.credentials,
+                resolved.region,
+                deadline=deadline,
+                max_attempts=settings.max_attempts,
+                user_agent=resolved.user_agent,
+                context=context_for(endpoint.scheme),
+                proxy=proxy,
+                diagnostics=words,
+                trace=trace,
+            )
+        return SsmClient(
+            resolved.endpoint,
+            resolved.credentials,
+            resolved.region,
+            deadline=deadline,
+            max_attempts=settings.max_attempts,
+            context=context_for(resolved.endpoint.scheme),
+            proxy=resolved.proxy,
+            user_agent=resolved.user_agent,
+            diagnostics=diagnostics,
+            trace=trace,
+        )
+
+    return connect
+
+
+def _decide(
+    settings: Settings,
+    claims: list[tuple[str, str, str, float]],
+    unset: list[str],
+    policy: _FailurePolicy,
+) -> tuple[dict[str, tuple[str, str]], list[str], list[tuple[str, str, str]]]:
+    """Collisions (or, with SSM_ENV_COLLISION=later-wins, the later source), protected names and
+    values the environment cannot carry are refused; returns ``{variable: (source, value)}``,
+    the variables to unset and the overrides."""
+    single, collisions, overrides = _group(claims, settings.collision)
     if collisions:
-        outcome.fail(
+        policy.fail(
             NameCollisionError(
                 "parameter names collide: "
                 + "; ".join(
                     f"{', '.join(sources)} map to {variable}" for variable, sources in collisions
                 )
-                + "; rename or move one of each, set SSM_ENV_NAME_MODE/SSM_ENV_PREFIX, or "
+                + f"; {Diagnostics(settings.origins).collision_fix()}, or "
                 "SSM_ENV_COLLISION=later-wins to let the later source win"
             )
         )
-        unset += [variable for variable, _ in collisions if variable in reference_variables]
+        references = _reference_variables(settings)
+        unset = unset + [variable for variable, _ in collisions if variable in references]
     protected = [
         (variable, source, why)
         for variable, (source, _) in single.items()
         if (why := protection(variable, settings.allow))
     ]
     if protected:
-        outcome.fail(_protected_error(protected))
+        policy.fail(_protected_error(protected, settings))
     encoding = sys.getfilesystemencoding()
     bad = [
         (variable, source, problem)
@@ -656,7 +843,7 @@ def load(
         if (problem := env_string_problem(variable, value, encoding))
     ]
     if bad:
-        outcome.fail(
+        policy.fail(
             SsmEnvError(
                 "cannot put in the environment: "
                 + "; ".join(
@@ -668,29 +855,21 @@ def load(
         )
     for variable, _, _ in protected + bad:
         single.pop(variable, None)
-    kept: list[str] = []
-    if not settings.overwrite:
-        # References are the function's own explicit request: they are always resolved.
-        kept = sorted(v for v in single if v in environ and v not in reference_variables)
-        for variable in kept:
-            del single[variable]
-    # A reference that did not end up with a value (not found, failed, refused, collided) is
-    # unset: never left behind as its literal "ssm:..." or "secretsmanager:..." text.
-    unset += sorted(v for v in reference_variables if v and v not in single)  # type: ignore[misc]
+    return single, unset, overrides
 
-    result = LoadResult(
-        {v: value for v, (_, value) in single.items()},
-        {v: source for v, (source, _) in single.items()},
-        _describe(settings),
-        unset=tuple(dict.fromkeys(unset)),
-        kept=tuple(kept),
-        failures=tuple(outcome.failures),
-        requests=requests,
-        connections=connections,
-        skipped=tuple(dict.fromkeys(outcome.skipped)),
-        overrides=tuple(overrides),
-    )
-    return _require(settings, result, environ, enforce_required)
+
+def _keep_existing(
+    settings: Settings, single: dict[str, tuple[str, str]], environ: Mapping[str, str]
+) -> list[str]:
+    """With overwrite off, variables already set keep their values (removed from ``single``).
+    References are the function's own explicit request: they are always resolved."""
+    if settings.overwrite:
+        return []
+    references = _reference_variables(settings)
+    kept = sorted(v for v in single if v in environ and v not in references)
+    for variable in kept:
+        del single[variable]
+    return kept
 
 
 def _require(
@@ -733,7 +912,11 @@ def _optional_sources(*groups: tuple) -> set[str]:
 
 
 def _fetch_failures(
-    jobs: list[_Job], timeout: float, outcome: _Outcome, optional: set[str]
+    jobs: list[_Job],
+    timeout: float,
+    policy: _FailurePolicy,
+    diagnostics: Diagnostics,
+    optional: set[str],
 ) -> list[str]:
     """Report what the jobs could not fetch: one message for everything the deadline left
     missing, then each other error (and the names the API called invalid, all in one). Returns
@@ -744,41 +927,41 @@ def _fetch_failures(
             raise error  # a programming error in a worker: never wrapped, never swallowed
     late = [job for job in jobs if isinstance(job.error, DeadlineError)]
     if late:
-        missing = [job.target for job in late]
+        missing = tuple(job.target for job in late)
         last = getattr(late[0].error, "last", "")
+        services = " and ".join(
+            dict.fromkeys("Secrets Manager" if job.secrets else SsmClient.title for job in late)
+        )
         combined = DeadlineError(
-            f"not done within SSM_ENV_TIMEOUT={timeout:g} s; still missing: {'; '.join(missing)}"
-            + (f" (last: {last})" if last else "")
-            + "; raise SSM_ENV_TIMEOUT or check the network path to SSM (VPC endpoint or NAT)",
-            targets=tuple(missing),
+            diagnostics.deadline(timeout, missing, last, services),
+            targets=missing,
             last=last,
         )
         combined.__cause__ = late[0].error
-        outcome.fail(combined)
+        policy.fail(combined)
     for error in errors:
         if not isinstance(error, DeadlineError):
-            outcome.fail(error)  # type: ignore[arg-type]
+            policy.fail(error)  # type: ignore[arg-type]
     for job in jobs:
         for failure in job.errors:
-            outcome.fail(failure)
+            policy.fail(failure)
     invalid = [name for job in jobs if not job.secrets for name in job.invalid]
     missing_secrets = [name for job in jobs if job.secrets for name in job.invalid]
     skipped = [name for name in invalid + missing_secrets if name in optional]
     invalid = [name for name in invalid if name not in optional]
     missing_secrets = [name for name in missing_secrets if name not in optional]
     if invalid:
-        outcome.fail(
+        policy.fail(
             AwsApiError(
                 "GetParameters",
                 "InvalidParameters",
                 f"{', '.join(invalid)} {'does' if len(invalid) == 1 else 'do'} not exist or "
                 "have no such version or label",
-                fix="check SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and the ssm: references "
-                "(a trailing ? lets a name be missing)",
+                fix=diagnostics.invalid_names_fix() + " (a trailing ? lets a name be missing)",
             )
         )
     if missing_secrets:
-        outcome.fail(
+        policy.fail(
             AwsApiError(
                 "GetSecretValue",
                 "ResourceNotFoundException",
@@ -793,12 +976,7 @@ def _fetch_failures(
 
 
 def _claims(
-    settings: Settings,
-    jobs: list[_Job],
-    groups: tuple[tuple, ...],
-    found: dict[str, str],
-    secret_values: dict[tuple[str, str, str], object],
-    outcome: _Outcome,
+    settings: Settings, plan: _Plan, policy: _FailurePolicy
 ) -> list[tuple[str, str, str, float]]:
     """``(variable, source, value, rank)`` for everything fetched. Derived names (paths, plain
     names, JSON keys, secret names) take the prefix and case settings; ``VAR=`` names and
@@ -806,7 +984,19 @@ def _claims(
     the paths in order (APP_ENV/APP_PARAMS_PATH first), then each item of SSM_ENV_NAMES,
     SSM_ENV_JSON_NAMES, SSM_ENV_SECRETS and SSM_ENV_JSON_SECRETS left to right; references last
     (a reference always wins for its own variable)."""
-    names, json_names, references, secrets, json_secrets, secret_references = groups
+    names, json_names, references, secrets, json_secrets, secret_references = plan.groups
+    jobs = plan.jobs
+    # A name is resolved only by the answer to its own request (GetParameters), never by a
+    # path's answer that happens to hold a parameter of that name (its own request failed).
+    found = {
+        name: value
+        for job in jobs
+        if job.path is None and not job.secrets and job.error is None
+        for name, value in job.pairs
+    }
+    secret_values = {
+        key: value for job in jobs if job.error is None for key, value in job.secret_values.items()
+    }
     prefix, uppercase = settings.prefix, settings.uppercase
     ranks = {path: float(i) for i, path in enumerate(settings.paths)}
     claims: list[tuple[str, str, str, float]] = [
@@ -835,7 +1025,7 @@ def _claims(
     for ref in json_names:
         rank += 1
         if ref.requested in found:
-            where = f"parameter {ref.requested} (SSM_ENV_JSON_NAMES)"
+            where = f"parameter {ref.requested} ({settings.origins.json_names})"
             try:
                 claims += [
                     (*claim, rank)
@@ -845,14 +1035,14 @@ def _claims(
                         ref.variable or "",
                         found[ref.requested],
                         settings,
-                        "SSM_ENV_NAMES",
+                        settings.origins.plain_names,
                     )
                 ]
             except SsmEnvError as exc:
-                outcome.fail(exc)
+                policy.fail(exc)
     for ref in secrets:
         rank += 1
-        claim = _secret_claim(ref, secret_values, settings, "SSM_ENV_SECRETS", outcome)
+        claim = _secret_claim(ref, secret_values, settings, "SSM_ENV_SECRETS", policy)
         if claim is not None:
             default = sanitize(ref.json_key) if ref.json_key else None
             variable = ref.variable or variable_name(
@@ -877,14 +1067,14 @@ def _claims(
                     )
                 ]
             except SsmEnvError as exc:
-                outcome.fail(exc)
+                policy.fail(exc)
     claims += [
         (ref.variable, ref.requested, found[ref.requested], _REFERENCE_RANK)
         for ref in references
         if ref.variable and ref.requested in found
     ]
     for ref in secret_references:
-        claim = _secret_claim(ref, secret_values, settings, "reference", outcome)
+        claim = _secret_claim(ref, secret_values, settings, "reference", policy)
         if claim is not None and ref.variable:
             claims.append((ref.variable, claim[0], claim[1], _REFERENCE_RANK))
     return claims
@@ -909,7 +1099,7 @@ def _secret_claim(
     secret_values: dict[tuple[str, str, str], object],
     settings: Settings,
     setting: str,
-    outcome: _Outcome,
+    policy: _FailurePolicy,
 ) -> tuple[str, str] | None:
     """``(source, value)`` for one secret (or one key of a JSON secret), or None when it did not
     load. A missing key is an error naming the secret and the key, never the other keys."""
@@ -923,7 +1113,7 @@ def _secret_claim(
         document = _json_document(where, value, "a plain secret without :json-key")
         if ref.json_key not in document:
             if ref.optional:
-                outcome.skipped.append(f"{ref.source}#{ref.json_key}")
+                policy.skipped.append(f"{ref.source}#{ref.json_key}")
                 return None
             raise SsmEnvError(
                 f"{where} has no key {answer_name(ref.json_key)}; check the json-key after "
@@ -933,11 +1123,11 @@ def _secret_claim(
             where, ref.json_key, document[ref.json_key]
         )
     except SsmEnvError as exc:
-        outcome.fail(exc)
+        policy.fail(exc)
         return None
 
 
-def _decide(
+def _group(
     claims: list[tuple[str, str, str, float]], collision: str
 ) -> tuple[dict[str, tuple[str, str]], list[tuple[str, list[str]]], list[tuple[str, str, str]]]:
     """Group the claims by variable. With ``error`` every variable claimed by two sources is a
@@ -1045,7 +1235,9 @@ def load_parameters(
         uppercase=uppercase,
         timeout=timeout,
         max_attempts=DEFAULT_MAX_ATTEMPTS if max_attempts is None else max_attempts,
-        max_attempts_setting="SSM_ENV_MAX_ATTEMPTS" if max_attempts is None else "max_attempts",
+        max_attempts_setting="max_attempts",
+        # A Python caller passed arguments: messages name them (timeout=, not SSM_ENV_TIMEOUT).
+        origins=Origins.arguments(endpoint_given=bool(endpoint_url)),
     )
     result = load(
         settings,

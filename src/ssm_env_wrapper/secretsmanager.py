@@ -3,28 +3,28 @@
 
 Through Parameter Store's ``/aws/reference/secretsmanager/`` names every secret costs an SSM
 ``GetParameters`` call against SSM's shared 40 requests a second; read directly, secrets count
-against Secrets Manager's own, far higher quotas (README, Scaling). Same protocol family as SSM
+against Secrets Manager's own, far higher quotas (README, Scaling). Same protocol as SSM
 (``awsJson1.1``: ``POST /``, ``X-Amz-Target: secretsmanager.<Operation>``, SigV4 service
-``secretsmanager``), so the client is SSM's with another target, service and endpoint: the same
-retries, deadline, masking and answer checks.
+``secretsmanager``), so the client is the shared JSON client (``awsjson.JsonClient``) with its
+operations and answer checks on top. Below the loader: it reads no environment and names no
+setting (its diagnostics do).
 """
 
 from __future__ import annotations
 
+from .awsjson import JsonClient
 from .endpoint import partition
 from .errors import AwsApiError, EndpointError, SsmEnvError
-from .sigv4 import sign
-from .ssm import SsmClient, answer_name
+from .ssm import answer_name
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from .transport import HttpResponse
 
 __all__ = ["SecretsClient", "fetch_secrets", "MAX_SECRETS"]
 
 #: BatchGetSecretValue takes at most 20 ids ("SecretIdList ... Maximum number of 20 items",
 #: Secrets Manager API reference).
 MAX_SECRETS = 20
+
 
 # The fix after an error code of Secrets Manager (AccessDeniedException is worked out per call).
 _SM_FIXES = {
@@ -37,44 +37,23 @@ _SM_FIXES = {
 }
 
 
-class SecretsClient(SsmClient):
-    """Calls Secrets Manager's JSON API with SSM's client machinery (retries, deadline, masking,
-    clock-skew correction), over its own kept-alive connection."""
+class SecretsClient(JsonClient):
+    """Secrets Manager's read operations on the shared JSON client: the same retries, deadline,
+    masking and clock-skew correction as SSM's, over its own kept-alive connection. Its
+    ``diagnostics`` name the Secrets Manager endpoint setting."""
 
-    def __repr__(self) -> str:
-        return f"SecretsClient({self.endpoint.url!r}, region={self.region!r})"
+    service = "secretsmanager"
+    target_prefix = "secretsmanager"
+    title = "Secrets Manager"
 
-    def _exchange(self, operation: str, body: bytes) -> HttpResponse:
-        creds = self._credentials
-        headers = sign(
-            "POST",
-            "/",
-            "",
-            [
-                ("Host", self.endpoint.host_header),
-                ("Content-Type", "application/x-amz-json-1.1"),
-                ("X-Amz-Target", f"secretsmanager.{operation}"),
-            ],
-            body,
-            access_key=creds.access_key,
-            secret_key=creds.secret_key,
-            token=creds.token,
-            region=self.region,
-            service="secretsmanager",
-            timestamp=self._clock() + self._skew,
-        )
-        headers.append(("User-Agent", self._user_agent))
-        self.requests += 1
-        return self._http.request("POST", "/", headers, body, self.deadline)
-
-    def _fix(self, operation: str, code: str, message: str, target: str) -> str:
+    def fix_for(self, operation: str, code: str, message: str, targets: tuple[str, ...]) -> str:
         if code == "AccessDeniedException":
             if "kms" in message.lower():
                 return (
                     "allow kms:Decrypt on the secret's customer managed KMS key in the "
                     "function's execution role"
                 )
-            first = target.split(", ", 1)[0]
+            first = targets[0] if targets else ""
             if first.startswith("arn:"):
                 arn = first
             else:
@@ -83,13 +62,15 @@ class SecretsClient(SsmClient):
                     f"secret:{first}-*"
                 )
             if operation == "BatchGetSecretValue":
+                # "BatchGetSecretValue ... you must have secretsmanager:GetSecretValue on each
+                # secret" (Secrets Manager API reference, "Required permissions").
                 return (
                     'allow secretsmanager:BatchGetSecretValue (Resource "*") and '
                     f"secretsmanager:GetSecretValue on each secret ({arn} ...) in the "
                     "function's execution role"
                 )
             return f"allow secretsmanager:GetSecretValue on {arn} in the function's execution role"
-        return _SM_FIXES.get(code, super()._fix(operation, code, message, target))
+        return _SM_FIXES.get(code) or super().fix_for(operation, code, message, targets)
 
     def get_secret_value(self, secret_id: str, stage: str = "", version_id: str = "") -> dict:
         """One secret (a version stage or id when given). Returns the checked answer."""
@@ -98,11 +79,11 @@ class SecretsClient(SsmClient):
             payload["VersionStage"] = stage
         if version_id:
             payload["VersionId"] = version_id
-        answer = self.call("GetSecretValue", payload, target=secret_id)
-        _check_secret(answer, f"GetSecretValue {secret_id}")
+        answer = self.call("GetSecretValue", payload, targets=(secret_id,))
+        _check_secret(answer, f"GetSecretValue {secret_id}", self.diagnostics.endpoint_fix())
         value = answer.get("SecretString")
         if isinstance(value, str):
-            self._secrets.append(value)
+            self.diagnostics.remember(value)
         return answer
 
     def batch_get_secret_value(self, secret_ids: list[str]) -> tuple[list[dict], list[dict]]:
@@ -115,19 +96,19 @@ class SecretsClient(SsmClient):
         values: list[dict] = []
         errors: list[dict] = []
         tokens: set[str] = set()
+        fix = self.diagnostics.endpoint_fix()
         while True:
-            answer = self.call("BatchGetSecretValue", payload, target=", ".join(secret_ids))
+            answer = self.call("BatchGetSecretValue", payload, targets=tuple(secret_ids))
             page_values = answer.get("SecretValues", [])
             page_errors = answer.get("Errors", [])
             if not isinstance(page_values, list) or not isinstance(page_errors, list):
                 raise EndpointError(
-                    f"{call} failed: the answer's SecretValues or Errors is not a list; "
-                    "check AWS_ENDPOINT_URL_SECRETS_MANAGER or the proxy in between"
+                    f"{call} failed: the answer's SecretValues or Errors is not a list; {fix}"
                 )
             for entry in page_values:
-                _check_secret(entry, call)
+                _check_secret(entry, call, fix)
                 if isinstance(entry.get("SecretString"), str):
-                    self._secrets.append(entry["SecretString"])
+                    self.diagnostics.remember(entry["SecretString"])
             for entry in page_errors:
                 if not isinstance(entry, dict) or not all(
                     isinstance(entry.get(field, ""), str)
@@ -135,7 +116,7 @@ class SecretsClient(SsmClient):
                 ):
                     raise EndpointError(
                         f"{call} failed: an entry of the answer's Errors is not "
-                        "{SecretId, ErrorCode, Message}; check AWS_ENDPOINT_URL_SECRETS_MANAGER"
+                        f"{{SecretId, ErrorCode, Message}}; {fix}"
                     )
             values += page_values
             errors += page_errors
@@ -144,45 +125,31 @@ class SecretsClient(SsmClient):
                 return values, errors
             if not isinstance(token, str) or token in tokens:
                 raise EndpointError(
-                    f"{call} failed: the answer's NextToken is not a new string; check "
-                    "AWS_ENDPOINT_URL_SECRETS_MANAGER"
+                    f"{call} failed: the answer's NextToken is not a new string; {fix}"
                 )
             tokens.add(token)
             payload["NextToken"] = token
 
 
-def _sm_inconsistent(call: str, detail: str) -> EndpointError:
-    """The endpoint answered 200 with well-formed JSON that does not fit the request."""
-    return EndpointError(
-        f"{call} failed: the endpoint's answer is inconsistent: {detail}; check "
-        "AWS_ENDPOINT_URL_SECRETS_MANAGER or the proxy in between"
-    )
-
-
-def _check_secret(entry: object, call: str) -> None:
+def _check_secret(entry: object, call: str, fix: str) -> None:
     """A secret value as the API defines it (GetSecretValue's answer, BatchGetSecretValue's
     ``SecretValueEntry``): ``Name`` and ``ARN`` strings, ``SecretString`` a string when there."""
     if not isinstance(entry, dict):
-        raise EndpointError(
-            f"{call} failed: a secret in the answer is not an object; check "
-            "AWS_ENDPOINT_URL_SECRETS_MANAGER or the proxy in between"
-        )
+        raise EndpointError(f"{call} failed: a secret in the answer is not an object; {fix}")
     for field in ("Name", "ARN"):
         if not isinstance(entry.get(field), str):
             raise EndpointError(
-                f"{call} failed: a secret in the answer has no {field} string; check "
-                "AWS_ENDPOINT_URL_SECRETS_MANAGER or the proxy in between"
+                f"{call} failed: a secret in the answer has no {field} string; {fix}"
             )
     for field in ("SecretString", "SecretBinary", "VersionId"):
         if field in entry and not isinstance(entry[field], str):
             raise EndpointError(
-                f"{call} failed: a secret in the answer has a {field} that is not a string; "
-                "check AWS_ENDPOINT_URL_SECRETS_MANAGER or the proxy in between"
+                f"{call} failed: a secret in the answer has a {field} that is not a string; {fix}"
             )
     if "SecretString" not in entry and "SecretBinary" not in entry:
         raise EndpointError(
-            f"{call} failed: a secret in the answer has neither SecretString nor "
-            "SecretBinary; check AWS_ENDPOINT_URL_SECRETS_MANAGER or the proxy in between"
+            f"{call} failed: a secret in the answer has neither SecretString nor SecretBinary; "
+            f"{fix}"
         )
 
 
@@ -207,6 +174,13 @@ def fetch_secrets(
     ``values`` maps each key to its SecretString (or, for a binary secret, ``None``), ``missing``
     the keys that do not exist, ``errors`` one error per other secret that failed in a batch.
     Every id asked must be answered exactly once, or the whole answer is refused."""
+    fix = client.diagnostics.endpoint_fix()
+
+    def _sm_inconsistent(call: str, detail: str) -> EndpointError:
+        return EndpointError(
+            f"{call} failed: the endpoint's answer is inconsistent: {detail}; {fix}"
+        )
+
     if len(keys) == 1:
         key = keys[0]
         try:
@@ -267,9 +241,11 @@ def fetch_secrets(
             AwsApiError(
                 "BatchGetSecretValue",
                 code,
-                client._mask(str(error.get("Message") or "")[:400]),
-                target=key[0],
-                fix=client._fix("GetSecretValue", code, str(error.get("Message") or ""), key[0]),
+                client._mask(str(error.get("Message") or ""))[:400],
+                targets=(key[0],),
+                fix=client.fix_for(
+                    "GetSecretValue", code, str(error.get("Message") or ""), (key[0],)
+                ),
             )
         )
         missing.append(key)  # failed: neither a value nor to be reported again as missing

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+from .diagnostics import Origins
 from .errors import ConfigError
 from .guards import is_credential, protection
 from .sources import (
@@ -22,7 +23,7 @@ from .sources import (
     parse_secret,
     split_optional,
 )
-from .values import Frozen
+from .values import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only; importing typing costs every cold start milliseconds
@@ -103,10 +104,14 @@ def _parse_number(
     text = (value or "").strip()
     if not text:
         return default
-    try:
-        number = int(text) if integer else float(text)
-    except ValueError:
-        number = None
+    number: float | None = None
+    # ASCII only, no '_': int() and float() also take other scripts' digits ('٣' is 3) and
+    # underscores between digits ('1_0' is 10), neither of which a setting documents.
+    if text.isascii() and "_" not in text:
+        try:
+            number = int(text) if integer else float(text)
+        except ValueError:
+            number = None
     if number is None or not low < number <= high:
         kind = "a whole number" if integer else "a number of seconds"
         raise ConfigError(
@@ -132,7 +137,7 @@ def normalize_path(raw: str, variable: str) -> str:
     return path
 
 
-class ParameterRef(Frozen):
+class ParameterRef(Record):
     """One parameter asked for by name: ``[VARIABLE=]NAME[:SELECTOR]``.
 
     ``selector`` is ``""``, ``":3"`` (a version) or ``":label"``; ``variable`` is the variable to
@@ -285,7 +290,7 @@ def _parse_allow(text: str, variable: str) -> frozenset[str]:
     return names
 
 
-class Settings(Frozen):
+class Settings(Record):
     """What to load and how, parsed from the environment once. Immutable."""
 
     __slots__ = (
@@ -311,6 +316,7 @@ class Settings(Frozen):
         "timeout",
         "max_attempts",
         "max_attempts_setting",
+        "origins",
     )
     paths: tuple[str, ...]
     recursive: bool
@@ -334,6 +340,7 @@ class Settings(Frozen):
     timeout: float
     max_attempts: int
     max_attempts_setting: str
+    origins: Origins
 
     def __init__(
         self,
@@ -360,6 +367,7 @@ class Settings(Frozen):
         timeout: float = DEFAULT_TIMEOUT,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         max_attempts_setting: str = "SSM_ENV_MAX_ATTEMPTS",
+        origins: Origins | None = None,
     ) -> None:
         if name_mode not in NAME_MODES:
             raise ConfigError(
@@ -396,6 +404,8 @@ class Settings(Frozen):
             timeout=float(timeout),
             max_attempts=int(max_attempts),
             max_attempts_setting=max_attempts_setting,
+            # How each setting is named in messages: by default as the wrapper's variables.
+            origins=origins or Origins().replace(max_attempts=max_attempts_setting),
         )
 
     @property
@@ -412,8 +422,11 @@ class Settings(Frozen):
         )
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Parse the settings from ``environ`` (default: ``os.environ``)."""
+    def from_environ(
+        cls, environ: Mapping[str, str] | None = None, *, options: Mapping[str, str] | None = None
+    ) -> Settings:
+        """Parse the settings from ``environ`` (default: ``os.environ``). ``options`` maps a
+        variable to the command-line option that set it, named in messages instead."""
         if environ is None:
             environ = os.environ
         get = environ.get
@@ -523,6 +536,7 @@ class Settings(Frozen):
             timeout=_parse_number("SSM_ENV_TIMEOUT", get("SSM_ENV_TIMEOUT"), DEFAULT_TIMEOUT),
             max_attempts=max_attempts,
             max_attempts_setting=attempts_setting,
+            origins=Origins.environment(max_attempts=attempts_setting, options=options or {}),
         )
 
 

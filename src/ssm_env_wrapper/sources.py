@@ -11,7 +11,7 @@ from __future__ import annotations
 from .errors import ConfigError
 from .guards import is_credential
 from .redact import printable
-from .values import Frozen
+from .values import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ def parse_parameter_arn(text: str, setting: str, item: str) -> tuple[str, str]:
     return ":".join(parts[:5] + [resource]), (colon + chosen if colon else "")
 
 
-class SecretRef(Frozen):
+class SecretRef(Record):
     """One secret asked for: ``secret_id`` (a name or an ARN) and ECS's ``valueFrom`` suffix
     ``json_key``, ``version_stage``, ``version_id`` (each ``""`` when not given); ``variable``
     the variable (or, for JSON secrets, the prefix) to set, ``None`` for the default."""

@@ -12,27 +12,25 @@ the end of the connection; interim 1xx responses skipped). This module does the 
 
 from __future__ import annotations
 
-import os
-import time
-
-from .errors import ConfigError
+from .deadline import DeadlineExceeded
 from .http11 import HttpResponse, ProtocolError, ResponseReader
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import socket
     import ssl
-    from collections.abc import Mapping
+
+    from .deadline import Deadline
+    from .proxy import Proxy
 
 __all__ = [
     "HttpConnection",
     "HttpResponse",
     "ProtocolError",
     "ProxyError",
+    "CertificateError",
     "DeadlineExceeded",
-    "proxy_for",
-    "tls_context",
-    "trust_store",
+    "resolve_address",
 ]
 
 
@@ -41,60 +39,13 @@ class ProxyError(ProtocolError):
     into the tunnel."""
 
 
-class DeadlineExceeded(TimeoutError):
-    """The overall deadline passed while waiting for the peer."""
+class CertificateError(ConnectionError):
+    """The peer's TLS certificate is not trusted (chain or host name): never retried, the fix is
+    the trust store. ``reason`` is OpenSSL's one-line verdict."""
 
-
-def _no_proxy_matches(host: str, no_proxy: str) -> bool:
-    for entry in no_proxy.replace(" ", "").split(","):
-        entry = entry.lower().lstrip(".")
-        if entry == "*" or (entry and (host == entry or host.endswith("." + entry))):
-            return True
-    return False
-
-
-def proxy_for(
-    scheme: str, host: str, environ: Mapping[str, str] | None = None
-) -> tuple[str, int, str | None] | None:
-    """The proxy to use for ``scheme://host`` as ``(host, port, user:password or None)``, from
-    ``HTTPS_PROXY``/``HTTP_PROXY`` (either case) unless ``NO_PROXY`` matches; loopback is never
-    proxied. Only ``http://`` proxies are supported, as by the AWS SDKs."""
-    if environ is None:
-        environ = os.environ
-    if host in ("localhost", "127.0.0.1", "::1") or host.startswith("127."):
-        return None
-    name = "HTTPS_PROXY" if scheme == "https" else "HTTP_PROXY"
-    url = (environ.get(name) or environ.get(name.lower()) or "").strip()
-    if not url:
-        return None
-    no_proxy = environ.get("NO_PROXY") or environ.get("no_proxy") or ""
-    if _no_proxy_matches(host.lower(), no_proxy):
-        return None
-    if "://" not in url:
-        url = "http://" + url
-    scheme_part, _, rest = url.partition("://")
-    if scheme_part.lower() != "http":
-        raise ConfigError(f"{name}: only http:// proxies are supported (the tunnel to SSM is TLS)")
-    rest = rest.split("/", 1)[0]
-    auth, _, hostport = rest.rpartition("@")
-    if hostport.startswith("["):  # an IPv6 literal (RFC 3986 3.2.2): [::1]:3128
-        proxy_host, bracket, port_part = hostport[1:].partition("]")
-        port_text = port_part[1:]
-        valid = bool(bracket) and port_part[:1] in ("", ":")
-    else:
-        proxy_host, colon, port_text = hostport.rpartition(":")
-        if not colon:
-            proxy_host = hostport
-        valid = ":" not in proxy_host
-    # The port: ASCII digits only (str.isdigit() takes '²', which int() refuses, and int() takes
-    # other scripts' digits), 1-65535 (getaddrinfo would wrap a larger one round).
-    if port_text and not (
-        port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536
-    ):
-        valid = False
-    if not (valid and proxy_host):
-        raise ConfigError(f"{name} is not a proxy URL (expected http://host:port)")
-    return proxy_host, int(port_text or 80), auth or None
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class HttpConnection:
@@ -111,7 +62,7 @@ class HttpConnection:
         port: int,
         *,
         context: ssl.SSLContext | None = None,
-        proxy: tuple[str, int, str | None] | None = None,
+        proxy: Proxy | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -133,11 +84,11 @@ class HttpConnection:
 
     # -- connecting
 
-    def _connect(self, deadline: float) -> None:
+    def _connect(self, deadline: Deadline) -> None:
         import socket
 
         self.connects += 1
-        host, port = (self.proxy[0], self.proxy[1]) if self.proxy else (self.host, self.port)
+        host, port = (self.proxy.host, self.proxy.port) if self.proxy else (self.host, self.port)
         sock = _open(host, port, deadline)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -145,17 +96,24 @@ class HttpConnection:
             if self.proxy and self.context is not None:
                 self._tunnel(deadline)
             if self.context is not None:
-                sock.settimeout(_remaining(deadline))
+                sock.settimeout(deadline.remaining())
                 # An ASCII name goes to ssl as bytes: ssl's _encode_hostname IDNA-encodes a str,
                 # which imports encodings.idna, stringprep and unicodedata for nothing.
                 name = self.host.encode("ascii") if self.host.isascii() else self.host
-                self._sock = self.context.wrap_socket(sock, server_hostname=name)
+                import ssl  # loaded with the context: a dictionary lookup
+
+                try:
+                    self._sock = self.context.wrap_socket(sock, server_hostname=name)
+                except ssl.SSLCertVerificationError as exc:
+                    raise CertificateError(
+                        " ".join(str(exc.verify_message or exc.reason or exc).split())[:160]
+                    ) from exc
         except BaseException:
             sock.close()
             self._sock = None
             raise
 
-    def _tunnel(self, deadline: float) -> None:
+    def _tunnel(self, deadline: Deadline) -> None:
         """``CONNECT host:port`` through the proxy; TLS then runs end to end inside it.
 
         The proxy's answer is read on its own, and any byte after its head is refused: until our
@@ -165,11 +123,10 @@ class HttpConnection:
         fields"; nothing of the proxy's may follow it."""
         assert self.proxy is not None
         authority = self._authority
-        proxy = f"[{self.proxy[0]}]" if ":" in self.proxy[0] else self.proxy[0]
-        proxy = f"{proxy}:{self.proxy[1]}"
+        proxy = self.proxy.address
         lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
-        if self.proxy[2]:
-            lines.append(f"Proxy-Authorization: Basic {_basic(self.proxy[2])}")
+        if self.proxy.auth:
+            lines.append(f"Proxy-Authorization: Basic {_basic(self.proxy.auth)}")
         self._send(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"), deadline)
         reader = ResponseReader("CONNECT")
         try:
@@ -197,12 +154,18 @@ class HttpConnection:
     # -- one exchange
 
     def request(
-        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, deadline: float
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        deadline: Deadline,
     ) -> HttpResponse:
-        """Send one request and read its response, all before ``deadline`` (``time.monotonic``).
+        """Send one request and read its response, all before ``deadline``.
 
-        Raises OSError subclasses: ConnectionError (incl. ProtocolError) when the peer fails,
-        DeadlineExceeded when time runs out, ssl.SSLError for TLS failures. The connection is
+        Raises OSError subclasses: ConnectionError (ProtocolError, ProxyError, CertificateError
+        among them) when the peer fails, DeadlineExceeded when time runs out, ssl.SSLError for
+        other TLS failures. The connection is
         closed after any failure, so the next request starts clean.
         """
         if self._sock is None:
@@ -211,8 +174,8 @@ class HttpConnection:
         if self.proxy and self.context is None:
             # Plain HTTP through a proxy: the absolute form, and the proxy's credentials if any.
             head[0] = f"{method} http://{self._authority}{target} HTTP/1.1"
-            if self.proxy[2]:
-                head.append(f"Proxy-Authorization: Basic {_basic(self.proxy[2])}")
+            if self.proxy.auth:
+                head.append(f"Proxy-Authorization: Basic {_basic(self.proxy.auth)}")
         head += [f"{name}: {value}" for name, value in headers]
         head.append(f"Content-Length: {len(body)}")
         reader = ResponseReader(method)
@@ -227,7 +190,7 @@ class HttpConnection:
             self.close()
         return response
 
-    def _receive(self, reader: ResponseReader, deadline: float) -> HttpResponse:
+    def _receive(self, reader: ResponseReader, deadline: Deadline) -> HttpResponse:
         """Feed ``reader`` from the socket until it holds a whole response."""
         while True:
             response = reader.next_response()
@@ -239,104 +202,30 @@ class HttpConnection:
             else:
                 reader.feed_eof()  # next_response() now answers or raises: no endless loop
 
-    def _send(self, data: bytes, deadline: float) -> None:
+    def _send(self, data: bytes, deadline: Deadline) -> None:
         assert self._sock is not None
-        self._sock.settimeout(_remaining(deadline))
+        self._sock.settimeout(deadline.remaining())
         self._sock.sendall(data)
 
-    def _recv(self, deadline: float) -> bytes:
+    def _recv(self, deadline: Deadline) -> bytes:
         import socket  # already loaded: a dictionary lookup
 
         assert self._sock is not None
-        self._sock.settimeout(_remaining(deadline))
+        self._sock.settimeout(deadline.remaining())
         try:
             return self._sock.recv(65536)
         except socket.timeout as exc:  # TimeoutError since Python 3.10, an OSError before
             raise DeadlineExceeded("timed out waiting for the endpoint") from exc
 
 
-# Where systems keep their CA certificates under OpenSSL hash names (``c_rehash``): OpenSSL's
-# compiled-in directory first, then Debian/Ubuntu/Alpine, then Amazon Linux 2023/Fedora/RHEL
-# (p11-kit's directory-hash; Amazon Linux 2's /etc/pki/tls/certs holds only bundles).
-_HASHED_DIRS = (
-    "/etc/ssl/certs",
-    "/etc/pki/ca-trust/extracted/pem/directory-hash",
-    "/etc/pki/tls/certs",
-)
-_HEX = frozenset("0123456789abcdef")
-
-
-def _is_hashed_dir(path: str) -> bool:
-    """True when ``path`` holds at least one ``xxxxxxxx.N`` certificate name."""
-    try:
-        names = os.listdir(path)
-    except OSError:
-        return False
-    return any(
-        len(n) == 10 and n[8] == "." and n[9].isdigit() and not set(n[:8]) - _HEX for n in names
-    )
-
-
-def trust_store(environ: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
-    """``(cafile, capath)`` to verify with when no AWS_CA_BUNDLE is given.
-
-    A hashed directory is preferred: OpenSSL then reads only the certificates a handshake needs,
-    where the system bundle (``cafile``) is parsed whole, ~150 certificates, about 30 ms of CPU
-    at every cold start. ``SSL_CERT_DIR``/``SSL_CERT_FILE`` keep OpenSSL's meaning; with neither
-    and no hashed directory, ``(None, None)`` means OpenSSL's defaults.
-    """
-    if environ is None:
-        environ = os.environ
-    cert_dir = environ.get("SSL_CERT_DIR", "").strip()
-    cert_file = environ.get("SSL_CERT_FILE", "").strip()
-    if cert_dir or cert_file:
-        return cert_file or None, cert_dir or None
-    import ssl
-
-    default = ssl.get_default_verify_paths().openssl_capath
-    for path in (default,) + _HASHED_DIRS:
-        if path and _is_hashed_dir(path):
-            return None, path
-    return None, None
-
-
-def tls_context(
-    ca_bundle: str | None = None, environ: Mapping[str, str] | None = None
-) -> ssl.SSLContext:
-    """A verifying TLS context (certificate chain and host name, TLS 1.2 or newer), made once per
-    trust store and shared by every connection. ``ca_bundle`` (AWS_CA_BUNDLE) replaces the
-    system's trust store; otherwise see ``trust_store``."""
-    cafile, capath = (ca_bundle, None) if ca_bundle else trust_store(environ)
-    key = (cafile, capath)
-    context = _TLS_CONTEXTS.get(key)
-    if context is None:
-        import ssl
-
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies chain and host name
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        try:
-            if cafile or capath:
-                context.load_verify_locations(cafile=cafile, capath=capath)
-            else:
-                context.load_default_certs()
-        except (OSError, ssl.SSLError) as exc:
-            name = "AWS_CA_BUNDLE" if ca_bundle else ("SSL_CERT_FILE" if cafile else "SSL_CERT_DIR")
-            raise ConfigError(
-                f"{name}={cafile or capath!r} cannot be read as PEM certificates "
-                f"({getattr(exc, 'strerror', None) or exc}); point it at them "
-                "or unset it"
-            ) from exc
-        _TLS_CONTEXTS[key] = context
-    return context
-
-
-_TLS_CONTEXTS: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
-
-
-def _resolve(host: str, port: int, deadline: float) -> list:
+def resolve_address(host: str, port: int, deadline: Deadline) -> list:
     """``getaddrinfo`` within the deadline. The lookup itself cannot be interrupted, so it runs on
-    a daemon thread that is abandoned when time runs out (a VPC without DNS would otherwise hold
-    the start for the resolver's own retries). An IP literal needs no lookup and no thread."""
+    a thread that is abandoned when time runs out (a VPC without DNS would otherwise hold the
+    start for the resolver's own retries). An IP literal needs no lookup and no thread.
+
+    ``_thread`` rather than ``threading``: importing ``threading`` costs about a millisecond at
+    every cold start, and a lock acquired with a timeout is all the waiting this needs. The
+    abandoned thread ends with the lookup (or with the process, which execs soon after)."""
     import socket
 
     # An ASCII host goes to getaddrinfo as bytes: a str would be IDNA-encoded, which imports
@@ -348,49 +237,44 @@ def _resolve(host: str, port: int, deadline: float) -> list:
         except (OSError, ValueError):
             continue
         return socket.getaddrinfo(address, port, family, socket.SOCK_STREAM)
-    import threading
+    import _thread
 
     outcome: list = []
+    done = _thread.allocate_lock()
+    done.acquire()
 
     def lookup() -> None:
         try:
             outcome.append(socket.getaddrinfo(address, port, 0, socket.SOCK_STREAM))
         except BaseException as exc:  # handed to the caller below
             outcome.append(exc)
+        finally:
+            done.release()
 
-    worker = threading.Thread(target=lookup, daemon=True)
-    worker.start()
-    worker.join(_remaining(deadline))
-    if not outcome:
+    _thread.start_new_thread(lookup, ())
+    if not done.acquire(True, deadline.remaining()) or not outcome:
         raise DeadlineExceeded(f"timed out looking up {host}")
     if isinstance(outcome[0], BaseException):
         raise outcome[0]
     return outcome[0]
 
 
-def _open(host: str, port: int, deadline: float) -> socket.socket:
+def _open(host: str, port: int, deadline: Deadline) -> socket.socket:
     """Connect to the first address of ``host`` that answers (as ``socket.create_connection``),
     every step within the deadline."""
     import socket
 
     error: OSError | None = None
-    for family, kind, proto, _, address in _resolve(host, port, deadline):
+    for family, kind, proto, _, address in resolve_address(host, port, deadline):
         sock = socket.socket(family, kind, proto)
         try:
-            sock.settimeout(_remaining(deadline))
+            sock.settimeout(deadline.remaining())
             sock.connect(address)
             return sock
         except OSError as exc:
             sock.close()
             error = exc
     raise error or OSError(f"no address for {host}")
-
-
-def _remaining(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise DeadlineExceeded("the deadline passed")
-    return left
 
 
 def _basic(user_password: str) -> str:

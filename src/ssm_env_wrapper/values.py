@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Immutable value classes without ``dataclasses`` (which imports ``inspect``: milliseconds that
+"""Immutable records without ``dataclasses`` (which imports ``inspect``: milliseconds that
 every cold start would pay for nothing)."""
 
 from __future__ import annotations
 
-__all__ = ["Frozen"]
+__all__ = ["Record", "Frozen"]
 
 
-class Frozen:
+class Record:
     """Base for small immutable records: fields are the subclass's ``__slots__``, set once by
     ``__init__`` through ``_set``; equality, hashing and ``repr`` follow the fields."""
 
@@ -37,3 +37,7 @@ class Frozen:
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
         return f"{type(self).__name__}({fields})"
+
+
+#: The former name, kept for code that imported it.
+Frozen = Record

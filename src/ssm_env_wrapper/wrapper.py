@@ -103,7 +103,14 @@ def run(
             # Imported only when there is something to load: the empty start stays minimal.
             from .loader import apply_variables, load
 
-            result = load(settings, settings_env, trace=log.debug if log.enabled("debug") else None)
+            # One redactor for the load and the log: what the load learns (credentials from a
+            # profile, a credential_process or the container provider; every value) the log masks.
+            result = load(
+                settings,
+                settings_env,
+                trace=log.debug if log.enabled("debug") else None,
+                secrets=log.secrets,
+            )
             log.secrets.extend(result.variables.values())
             prospective = dict(os.environ)
             apply_variables(result, prospective)

@@ -1,0 +1,363 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A SigV4-signed client for AWS's JSON protocols (``awsJson1.0``/``awsJson1.1``), over one
+kept-alive connection, within one deadline: the machinery every JSON service shares.
+
+The protocol: ``POST /`` with ``X-Amz-Target: <prefix>.<Operation>``, a JSON body and
+``Content-Type: application/x-amz-json-1.1``; errors come back as JSON with ``__type`` and
+``message`` (or, from some front ends, as XML or an ``x-amzn-ErrorType`` header). A service is
+three words: its SigV4 signing name, its target prefix and the name messages call it by::
+
+    JsonClient(endpoint, credentials, region, service="secretsmanager",
+               target_prefix="secretsmanager", title="Secrets Manager", deadline=deadline, ...)
+    .call("GetSecretValue", {"SecretId": "prod/db"}, targets=("prod/db",))
+
+``call`` returns the decoded answer or raises one structured error (AwsApiError, EndpointError,
+DeadlineError) carrying the operation, the AWS code, the targets, the attempts made and, as its
+``__cause__``, the last low-level failure. Messages come from ``diagnostics``; retry decisions
+from ``retry``; bytes from ``transport``. A subclass (``ssm.SsmClient``) adds operations on top.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .deadline import Deadline, DeadlineExceeded
+from .diagnostics import Diagnostics, attempts_note, one_line, reason_of
+from .errors import AwsApiError, DeadlineError, EndpointError
+from .retry import (
+    backoff,
+    is_clock_skew,
+    is_retryable,
+    is_throttling,
+    is_transient_status,
+    retry_after,
+    server_time,
+)
+from .sigv4 import sign
+from .transport import CertificateError, HttpConnection
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import ssl
+    from collections.abc import Callable
+
+    from .credentials import Credentials
+    from .endpoint import Endpoint
+    from .proxy import Proxy
+    from .transport import HttpResponse
+
+__all__ = ["JsonClient"]
+
+
+def _xml_text(body: bytes, tag: str) -> str:
+    """The text of the first ``<tag>`` in an XML error body, or ``""``."""
+    text = body.decode("utf-8", "replace")
+    start = text.find(f"<{tag}>")
+    end = text.find(f"</{tag}>", start)
+    if start < 0 or end < 0:
+        return ""
+    import html  # the error path only
+
+    return html.unescape(text[start + len(tag) + 2 : end])
+
+
+class _Failure:
+    """One failed attempt, classified: what went wrong (``text``, the message without the attempts
+    note), whether another attempt may help, and what to raise if none follows."""
+
+    __slots__ = ("text", "retryable", "headers", "cause", "api", "skew")
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        retryable: bool,
+        headers: dict[str, str] | None = None,
+        cause: BaseException | None = None,
+        api: tuple[str, str, int, str] | None = None,  # (code, message, status, fix)
+        skew: float | None = None,
+    ) -> None:
+        self.text = text
+        self.retryable = retryable
+        self.headers = headers or {}
+        self.cause = cause
+        self.api = api
+        self.skew = skew  # seconds our clock is behind the server's, when the answer says so
+
+
+class JsonClient:
+    """Calls one AWS JSON service, retrying what can change, within one deadline. One instance
+    keeps one connection alive; use one per thread.
+
+    ``deadline`` is shared by every request of one load; ``clock`` gives Unix time for the
+    signature, ``sleep`` waits between attempts and ``uniform`` draws the jitter: all arguments,
+    so that tests run on a fake clock. ``context`` (TLS) and ``proxy`` come from the resolved
+    settings (``trust.tls_context``, ``proxy.ProxyPolicy``)."""
+
+    #: The SigV4 signing name, the X-Amz-Target prefix, the name messages use, the JSON version.
+    service = ""
+    target_prefix = ""
+    title = ""
+    json_version = "1.1"
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        credentials: Credentials,
+        region: str,
+        *,
+        deadline: Deadline,
+        max_attempts: int,
+        user_agent: str,
+        context: ssl.SSLContext | None = None,
+        proxy: Proxy | None = None,
+        diagnostics: Diagnostics | None = None,
+        service: str | None = None,
+        target_prefix: str | None = None,
+        title: str | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        uniform: Callable[[float, float], float] | None = None,
+        trace: Callable[[str], None] | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.region = region
+        self.deadline = deadline
+        self.max_attempts = max(1, max_attempts)
+        self.service = service or self.service
+        self.target_prefix = target_prefix or self.target_prefix
+        self.title = title or self.title or self.service
+        self.diagnostics = diagnostics or Diagnostics()
+        # What an answer must never repeat back into a message: the credentials' secrets (and,
+        # through the subclass, every value fetched): one redactor for the load, the log's too.
+        self.diagnostics.secrets.extend(credentials.secrets())
+        self.requests = 0
+        self._user_agent = user_agent
+        self._credentials = credentials
+        self._clock = clock
+        self._sleep = sleep
+        self._uniform = uniform
+        self._trace = trace  # debug lines: one per request, names and timings only
+        self._skew = 0.0  # seconds to add to our clock, learnt from a "signature expired" answer
+        self._proxy_setting = proxy.setting if proxy else ""
+        self._http = HttpConnection(endpoint.host, endpoint.port, context=context, proxy=proxy)
+
+    def __enter__(self) -> JsonClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.endpoint.url!r}, region={self.region!r})"
+
+    @property
+    def connections(self) -> int:
+        """How many connections this client opened (1 while the endpoint keeps it alive)."""
+        return self._http.connects
+
+    @property
+    def timeout(self) -> float:
+        return self.deadline.limit
+
+    def close(self) -> None:
+        """Close the kept-alive connection, if any."""
+        self._http.close()
+
+    def _mask(self, text: str) -> str:
+        return self.diagnostics.mask(text)  # any run of 12 characters of a secret (redact.py)
+
+    # -- one call
+
+    def call(
+        self, operation: str, payload: dict[str, object], *, targets: tuple[str, ...] = ()
+    ) -> dict:
+        """Call ``operation`` with ``payload``; return the decoded JSON answer.
+
+        Throttling, transient statuses and codes, broken connections are retried with exponential
+        backoff and full jitter, up to ``max_attempts`` and never past the deadline; a clock-skew
+        answer is corrected by the response's ``Date`` and retried once, without using up an
+        attempt. Raises AwsApiError for an error the API returns, EndpointError when the endpoint
+        cannot be reached or does not answer like the API, DeadlineError when time runs out.
+        ``targets`` (paths, names, ids) go into messages."""
+        import json
+
+        body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        skew_corrected = False
+        for attempt in range(1, self.max_attempts + 1):  # the last one returns or raises
+            outcome = self._attempt(operation, body, targets, attempt)
+            if not skew_corrected and isinstance(outcome, _Failure) and outcome.skew is not None:
+                # Clock skew, handled once a call: the corrected retry uses up no attempt.
+                skew_corrected = True
+                self._skew = outcome.skew
+                outcome = self._attempt(operation, body, targets, attempt)
+            if not isinstance(outcome, _Failure):
+                return outcome
+            if not outcome.retryable or attempt >= self.max_attempts:
+                raise self._error(operation, targets, outcome, attempt) from outcome.cause
+            delay = retry_after(outcome.headers, backoff(attempt, self._uniform))
+            if not self.deadline.allows(delay):
+                raise self._late(operation, targets, outcome.text, attempt) from outcome.cause
+            self._sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _attempt(
+        self, operation: str, body: bytes, targets: tuple[str, ...], attempt: int
+    ) -> dict | _Failure:
+        where = f"{operation} {', '.join(targets)}".rstrip()
+        began = time.monotonic()
+        try:
+            response = self._exchange(operation, body)
+        except DeadlineExceeded as exc:
+            raise self._late(operation, targets, "no answer in time", attempt) from exc
+        except CertificateError as exc:
+            self._note(f"{where}: certificate not trusted", began, attempt)
+            return _Failure(
+                f"{where} failed: the TLS certificate of {self.endpoint.url} is not trusted "
+                f"({self._mask(exc.reason)}); {self.diagnostics.certificate_fix()}",
+                retryable=False,
+                cause=exc,
+            )
+        except OSError as exc:
+            self._note(f"{where}: {type(exc).__name__}", began, attempt)
+            fix = self.diagnostics.unreachable_fix(self.title, self._proxy_setting)
+            return _Failure(
+                f"{where} failed: cannot reach {self.endpoint.url} "
+                f"({self._mask(reason_of(exc))}); {fix}",
+                retryable=True,
+                cause=exc,
+            )
+        self._note(f"{where}: HTTP {response.status}", began, attempt)
+        return self._classify(operation, targets, response)
+
+    def _note(self, what: str, began: float, attempt: int) -> None:
+        if self._trace:
+            elapsed = (time.monotonic() - began) * 1000
+            self._trace(f"{what} in {elapsed:.0f} ms (attempt {attempt})")
+
+    def _exchange(self, operation: str, body: bytes) -> HttpResponse:
+        creds = self._credentials
+        headers = sign(
+            "POST",
+            "/",
+            "",
+            [
+                ("Host", self.endpoint.host_header),
+                ("Content-Type", f"application/x-amz-json-{self.json_version}"),
+                ("X-Amz-Target", f"{self.target_prefix}.{operation}"),
+            ],
+            body,
+            access_key=creds.access_key,
+            secret_key=creds.secret_key,
+            token=creds.token,
+            region=self.region,
+            service=self.service,
+            timestamp=self._clock() + self._skew,
+        )
+        headers.append(("User-Agent", self._user_agent))
+        self.requests += 1
+        return self._http.request("POST", "/", headers, body, self.deadline)
+
+    def _classify(
+        self, operation: str, targets: tuple[str, ...], response: HttpResponse
+    ) -> dict | _Failure:
+        """The answer when it is a success, else the failure it describes."""
+        import json
+
+        where = f"{operation} {', '.join(targets)}".rstrip()
+        status = response.status
+        try:
+            answer = json.loads(response.body.decode("utf-8")) if response.body else {}
+        except (ValueError, RecursionError):
+            # ValueError: not JSON, not UTF-8, or a number past Python's int-string limit;
+            # RecursionError: nested deeper than the parser's recursion limit.
+            answer = None
+        if not isinstance(answer, dict) and status != 200:
+            # An AWS front end that answers in XML (the query protocol's <ErrorResponse>) still
+            # names the error: in the x-amzn-ErrorType header or the body's <Code>.
+            error_type = response.headers.get("x-amzn-errortype") or _xml_text(
+                response.body, "Code"
+            )
+            if error_type:
+                answer = {"__type": error_type, "message": _xml_text(response.body, "Message")}
+        if not isinstance(answer, dict):
+            kind = "a body that is not JSON" if answer is None else "JSON that is not an object"
+            content_type = one_line(
+                self._mask(response.headers.get("content-type") or "") or "no content type", 80
+            )
+            return _Failure(
+                f"{where} failed: {self.endpoint.url} answered HTTP {status} with {kind} "
+                f"({content_type}); {self.diagnostics.endpoint_fix()}",
+                retryable=is_transient_status(status),
+                headers=response.headers,
+            )
+        if status == 200:
+            return answer
+        code = str(
+            answer.get("__type")
+            or answer.get("code")
+            or response.headers.get("x-amzn-errortype")
+            or f"HTTP{status}"
+        )
+        code = one_line(self._mask(code.rsplit("#", 1)[-1].split(":", 1)[0]), 100)
+        # Masked before it is cut: a secret crossing the cut would otherwise survive in part.
+        message = one_line(
+            self._mask(str(answer.get("message") or answer.get("Message") or "no message"))
+        )
+        if is_throttling(code):
+            fix = self.diagnostics.throttled_fix(self.title)
+        else:
+            fix = self.fix_for(operation, code, message, targets)
+        skew = None
+        if is_clock_skew(code, message):
+            server = server_time(response.headers)
+            skew = None if server is None else server - self._clock()
+        text = f"{where} failed ({code}): {message}" + (f"; {fix}" if fix else "")
+        return _Failure(
+            text,
+            retryable=is_retryable(status, code),
+            headers=response.headers,
+            api=(code, message, status, fix),
+            skew=skew,
+        )
+
+    def fix_for(self, operation: str, code: str, message: str, targets: tuple[str, ...]) -> str:
+        """What to do about an AWS error ``code`` (a service adds its own, e.g. the IAM action)."""
+        return self.diagnostics.api_fix(code)
+
+    # -- what is raised
+
+    def _error(
+        self, operation: str, targets: tuple[str, ...], failure: _Failure, attempts: int
+    ) -> AwsApiError | EndpointError:
+        note = ""
+        if failure.retryable:  # attempts ran out on something that might have passed
+            note = attempts_note(self.diagnostics.origins, attempts, self.max_attempts)
+        if failure.api is not None:
+            code, message, status, fix = failure.api
+            return AwsApiError(
+                operation,
+                code,
+                message,
+                targets=targets,
+                status=status,
+                fix=fix,
+                attempts=attempts,
+                note=note,
+            )
+        return EndpointError(
+            failure.text + note, operation=operation, targets=targets, attempts=attempts
+        )
+
+    def _late(
+        self, operation: str, targets: tuple[str, ...], last: str, attempts: int
+    ) -> DeadlineError:
+        last = one_line(self._mask(last), 200)
+        where = f"{operation} {', '.join(targets)}".rstrip()
+        return DeadlineError(
+            self.diagnostics.call_deadline(where, self.deadline.limit, last, self.title),
+            operation=operation,
+            targets=targets,
+            last=last,
+            attempts=attempts,
+        )

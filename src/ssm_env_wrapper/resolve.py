@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Settings resolved once, at the top of a load: region, endpoint, trust, proxy, credentials and
+the User-Agent become one typed value that is passed down.
+
+This module and the ones it calls here (``endpoint``, ``credentials``, ``config_file``) are where
+the process environment is read; below the loader (``awsjson``, ``ssm``, ``transport``,
+``trust``, ``proxy``, ``retry``, ``deadline``, ``http11``, ``sigv4``) nothing reads it or names a
+setting (tests/test_core.py checks that).
+"""
+
+from __future__ import annotations
+
+import os
+
+from .credentials import resolve_credentials
+from .endpoint import endpoint_from_environ, parse_endpoint_url, region_from_environ
+from .proxy import ProxyPolicy
+from .settings import parse_bool, user_agent
+from .trust import Trust, system_trust
+from .values import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .credentials import Credentials
+    from .deadline import Deadline
+    from .diagnostics import Diagnostics
+    from .endpoint import Endpoint
+    from .proxy import Proxy
+    from .settings import Settings
+
+__all__ = [
+    "Resolved",
+    "resolve",
+    "trust_from_environ",
+    "proxy_policy_from_environ",
+    "trust_store",
+    "proxy_for",
+]
+
+
+class Resolved(Record):
+    """Where and how to call: everything a client needs, nothing it must look up."""
+
+    __slots__ = ("region", "endpoint", "credentials", "trust", "proxy", "user_agent")
+    region: str
+    endpoint: Endpoint
+    credentials: Credentials
+    trust: Trust
+    proxy: Proxy | None
+    user_agent: str
+
+    def __init__(
+        self,
+        region: str,
+        endpoint: Endpoint,
+        credentials: Credentials,
+        trust: Trust,
+        proxy: Proxy | None,
+        user_agent: str,
+    ) -> None:
+        self._set(
+            region=region,
+            endpoint=endpoint,
+            credentials=credentials,
+            trust=trust,
+            proxy=proxy,
+            user_agent=user_agent,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # holds credentials: never a dictionary key
+
+
+def trust_from_environ(
+    environ: Mapping[str, str], ca_bundle_setting: str = "AWS_CA_BUNDLE"
+) -> Trust:
+    """``AWS_CA_BUNDLE`` replaces the system's trust store (named ``ca_bundle_setting`` in
+    messages); else ``SSL_CERT_FILE``/``SSL_CERT_DIR`` keep OpenSSL's meaning; else the system's
+    store (``trust.system_trust``)."""
+    bundle = environ.get("AWS_CA_BUNDLE", "").strip()
+    if bundle:
+        return Trust(bundle, None, ca_bundle_setting)
+    cert_dir = environ.get("SSL_CERT_DIR", "").strip()
+    cert_file = environ.get("SSL_CERT_FILE", "").strip()
+    if cert_dir or cert_file:
+        return Trust(cert_file, cert_dir, "SSL_CERT_FILE" if cert_file else "SSL_CERT_DIR")
+    return Trust()  # the system's store, found when a TLS context is first made
+
+
+def trust_store(environ: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
+    """``(cafile, capath)`` to verify with when no AWS_CA_BUNDLE is given (the former helper)."""
+    environ = os.environ if environ is None else environ
+    trust = trust_from_environ({k: v for k, v in environ.items() if k != "AWS_CA_BUNDLE"})
+    if trust.cafile is None and trust.capath is None:
+        trust = system_trust()
+    return trust.cafile, trust.capath
+
+
+def proxy_policy_from_environ(environ: Mapping[str, str]) -> ProxyPolicy:
+    """``HTTPS_PROXY``/``HTTP_PROXY`` (either case, upper first) and ``NO_PROXY``."""
+
+    def chosen(name: str) -> tuple[str, str] | None:
+        for variable in (name, name.lower()):
+            url = (environ.get(variable) or "").strip()
+            if url:
+                return url, name
+        return None
+
+    no_proxy = environ.get("NO_PROXY") or environ.get("no_proxy") or ""
+    return ProxyPolicy(
+        chosen("HTTPS_PROXY"),
+        chosen("HTTP_PROXY"),
+        tuple(entry for entry in no_proxy.replace(" ", "").split(",") if entry),
+    )
+
+
+def proxy_for(
+    scheme: str, host: str, environ: Mapping[str, str] | None = None
+) -> tuple[str, int, str | None] | None:
+    """The proxy for ``scheme://host`` as ``(host, port, user:password or None)`` (the former
+    helper; the loader uses ``ProxyPolicy``)."""
+    environ = os.environ if environ is None else environ
+    proxy = proxy_policy_from_environ(environ).for_url(scheme, host)
+    return None if proxy is None else (proxy.host, proxy.port, proxy.auth)
+
+
+def _endpoint_setting(environ: Mapping[str, str], default: str) -> str:
+    """The variable the endpoint URL came from, when it is AWS_ENDPOINT_URL (the general one)."""
+    if default != "AWS_ENDPOINT_URL_SSM" or environ.get("AWS_ENDPOINT_URL_SSM", "").strip():
+        return default
+    ignore = parse_bool(
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
+        False,
+    )
+    if not ignore and environ.get("AWS_ENDPOINT_URL", "").strip():
+        return "AWS_ENDPOINT_URL"
+    return default
+
+
+def resolve(
+    settings: Settings,
+    environ: Mapping[str, str],
+    *,
+    deadline: Deadline,
+    diagnostics: Diagnostics,
+    credentials: Credentials | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+) -> Resolved:
+    """Everything a load needs from the environment, once (arguments win over it). The
+    credentials' secrets join ``diagnostics``' redactor: the log masks them as errors do."""
+    region = region or region_from_environ(environ)
+    if endpoint_url:
+        endpoint = parse_endpoint_url(endpoint_url, "endpoint_url")
+    else:
+        endpoint = endpoint_from_environ(region, environ)
+        setting = _endpoint_setting(environ, diagnostics.origins.endpoint)
+        diagnostics.origins = diagnostics.origins.replace(endpoint=setting)
+    trust = trust_from_environ(environ, settings.origins.ca_bundle)
+    proxy = proxy_policy_from_environ(environ).for_url(endpoint.scheme, endpoint.host)
+    found = credentials or resolve_credentials(environ, deadline=deadline, trust=trust)
+    diagnostics.secrets.extend(found.secrets())
+    return Resolved(region, endpoint, found, trust, proxy, user_agent(environ))
