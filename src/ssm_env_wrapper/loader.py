@@ -20,7 +20,7 @@ import os
 import sys
 
 from .deadline import Deadline
-from .diagnostics import Diagnostics, Origins
+from .diagnostics import Diagnostics, Origins, given
 from .endpoint import partition
 from .errors import (
     AwsApiError,
@@ -823,8 +823,9 @@ def _decide(
                 + "; ".join(
                     f"{', '.join(sources)} map to {variable}" for variable, sources in collisions
                 )
-                + f"; {Diagnostics(settings.origins).collision_fix()}, or "
-                "SSM_ENV_COLLISION=later-wins to let the later source win"
+                # Where they come from different sources, the later may win, when asked.
+                + f" ({given(settings.origins.collision, 'later-wins')} lets a later source win)"
+                + f"; {Diagnostics(settings.origins).collision_fix()}"
             )
         )
         references = _reference_variables(settings)
@@ -890,7 +891,8 @@ def _require(
     if missing and enforce:
         count = len(result.failures)
         error = RequiredVariableError(
-            f"SSM_ENV_REQUIRED: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not "
+            f"{settings.origins.required.rstrip('=')}: {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not "
             "set by any source nor in the environment"
             + (f" ({count} failure{'' if count == 1 else 's'} above)" if count else "")
             + "; create the parameters or secrets, fix the sources, or set the variables"
@@ -968,8 +970,8 @@ def _fetch_failures(
                 f"{', '.join(missing_secrets)} "
                 f"{'does' if len(missing_secrets) == 1 else 'do'} not exist in this region or "
                 "have no such version",
-                fix="check SSM_ENV_SECRETS, SSM_ENV_JSON_SECRETS and the secretsmanager: "
-                "references (a trailing ? lets a secret be missing)",
+                fix=f"check {diagnostics.origins.secret_names} (a trailing ? lets a secret be "
+                "missing)",
             )
         )
     return skipped
@@ -1053,7 +1055,7 @@ def _claims(
         rank += 1
         if ref.fetch_key in secret_values:
             value = secret_values[ref.fetch_key]
-            where = f"secret {ref.source} (SSM_ENV_JSON_SECRETS)"
+            where = f"secret {ref.source}"
             try:
                 claims += [
                     (*claim, rank)
