@@ -457,6 +457,7 @@ def _rename(to):
     [
         (None, True),  # Name = the ARN asked
         (_rename(lambda name: "/team/config"), True),  # Name = the name inside the ARN
+        (_rename(lambda name: "team/config"), True),  # ... without its leading slash
         (_rename(lambda name: "/team/other"), False),
         (lambda body, request: dict(body, Parameters=[], InvalidParameters=[]), False),
         (lambda body, request: dict(body, Parameters=body["Parameters"] * 2), False),

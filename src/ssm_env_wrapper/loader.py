@@ -216,10 +216,14 @@ def _match_requested(
     # A parameter asked by its ARN (shared from another account): the API reference does not say
     # whether Name then holds the ARN or the name, so either is taken, as the answer to that one
     # request (a batch never asks one name twice, ARN or not: _batches).
+    # The ARN's resource (parameter/prod/db) does not show whether the name has its leading
+    # slash (a top-level name may have none): both spellings are taken.
     aliases.update(
-        (batch_key(base), name)
+        (alias, name)
         for base, name in by_base.items()
-        if base.startswith("arn:") and batch_key(base) not in by_base
+        if base.startswith("arn:")
+        for alias in (batch_key(base), batch_key(base)[1:])
+        if alias not in by_base
     )
     values: dict[str, str] = {}
     for parameter in parameters:
