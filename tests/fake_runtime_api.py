@@ -36,6 +36,9 @@ class FakeRuntimeApi:
         self.responses: dict[str, dict] = {}  # request id -> {"body": ..., "content_type": ...}
         self.errors: dict[str, dict] = {}  # request id -> {"body": ..., "error_type": ...}
         self.init_errors: list[dict] = []  # {"body": ..., "error_type": ...}
+        # SnapStart (issue 14): GET /runtime/restore/next is answered once ``on_restore`` (what
+        # happens between the snapshot and the restore, e.g. a rotated parameter) has run.
+        self.on_restore = None
         self._lock = threading.RLock()  # re-entrant: wait_for's predicate may call next_calls
         self._changed = threading.Condition(self._lock)
         self._closing = threading.Event()
@@ -65,6 +68,11 @@ class FakeRuntimeApi:
 
             def do_GET(self):
                 self._record()
+                if self.path == f"{PREFIX}/restore/next":
+                    if fake.on_restore is not None:
+                        fake.on_restore()
+                    self._reply(200, b"", {"Content-Type": "application/json"})
+                    return
                 if self.path != f"{PREFIX}/invocation/next":
                     self._reply(404, b'{"errorType":"NotFound"}')
                     return

@@ -530,6 +530,15 @@ class SsmModel:
         self.region = region
         self.versions: dict[str, list[tuple[str, set[str]]]] = {}
         self.secrets: dict[str, str] = {}
+        # Parameters shared with this account through AWS RAM (issue 14): readable only by their
+        # full ARN ("Working with shared parameters", Systems Manager user guide).
+        self.shared: dict[tuple[str, str], list[tuple[str, set[str]]]] = {}
+
+    def share(
+        self, account: str, name: str, value: str, *, labels: tuple[str, ...] = ()
+    ) -> SsmModel:
+        self.shared.setdefault((account, name), []).append((value, set(labels)))
+        return self
 
     def put(self, name: str, value: str, *, labels: tuple[str, ...] = ()) -> SsmModel:
         self.versions.setdefault(name, []).append((value, set(labels)))
@@ -554,7 +563,47 @@ class SsmModel:
             parameter["Selector"] = selector
         return parameter
 
+    def _lookup_arn(self, requested: str) -> dict | None:
+        """A name asked as ``arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME[:SELECTOR]``. The
+        answer's Name is the ARN asked (without the selector); another region is not found."""
+        parts = requested.split(":", 5)
+        if len(parts) != 6 or parts[2] != "ssm" or not parts[5].startswith("parameter/"):
+            return None
+        resource, colon, chosen = parts[5].partition(":")
+        base = ":".join(parts[:5] + [resource])
+        name = "/" + resource[len("parameter/") :]
+        if parts[3] != self.region:
+            return None
+        versions = (
+            self.versions.get(name) if parts[4] == ACCOUNT else self.shared.get((parts[4], name))
+        )
+        if not versions:
+            return None
+        number = len(versions)
+        if colon:
+            if chosen.isdigit():
+                number = int(chosen) if len(chosen) < 10 else 0
+            else:
+                found = [n for n, (_, labels) in enumerate(versions, 1) if chosen in labels]
+                number = found[0] if found else 0
+            if not 1 <= number <= len(versions):
+                return None
+        parameter = {
+            "Name": base,
+            "Type": "String",
+            "Value": versions[number - 1][0],
+            "Version": number,
+            "ARN": base,
+            "DataType": "text",
+            "LastModifiedDate": 1.7e9,
+        }
+        if colon:
+            parameter["Selector"] = colon + chosen
+        return parameter
+
     def lookup(self, requested: str) -> dict | None:
+        if requested.startswith("arn:"):
+            return self._lookup_arn(requested)
         name, colon, chosen = requested.rpartition(":")
         if not colon:
             name, chosen = requested, ""

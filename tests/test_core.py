@@ -181,6 +181,7 @@ CORE = (
     "sigv4.py",
     "awsjson.py",
     "ssm.py",
+    "secretsmanager.py",  # issue 14: Secrets Manager's operations, on the same JSON client
 )
 SETTING = r"\b(SSM_ENV_[A-Z_]+|AWS_[A-Z_]{3,}|APP_(ENV|PARAMS_PATH)|HTTPS?_PROXY|NO_PROXY|SSL_CERT_(FILE|DIR))\b|(^|\s)--[a-z]"
 

@@ -76,7 +76,8 @@ def test_invalid_names_are_one_error_listing_them_all(ssm, env, api):
         ("/x:a:b", "bad selector"),
         ("/x y", "not a valid parameter name"),
         ("/x/", "not a valid parameter name"),
-        ("arn:aws:ssm:us-east-1:1:parameter/x", "bad selector"),
+        # Full ARNs are accepted since issue 14; an account id must have 12 digits.
+        ("arn:aws:ssm:us-east-1:1:parameter/x", "not a valid ssm ARN"),
     ],
 )
 def test_malformed_names_name_the_setting(api, item, expect):

@@ -79,7 +79,10 @@ case "$1" in
                             PWD | SHLVL | _) _ssm_env_keep="$_ssm_env_keep$_ssm_env_entry
 " ;;
                         esac
-                        case ${_ssm_env_entry#*=} in ssm:*) _ssm_env_fast= ; break ;; esac
+                        # A reference: ssm: or (issue 14) secretsmanager:, case-sensitive.
+                        case ${_ssm_env_entry#*=} in
+                            ssm:* | secretsmanager:*) _ssm_env_fast= ; break ;;
+                        esac
                         case $_ssm_env_seen in *"
 $_ssm_env_name
 "*) _ssm_env_fast= ; break ;; esac

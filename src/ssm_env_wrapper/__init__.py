@@ -21,6 +21,7 @@ from .errors import (
     EndpointError,
     NameCollisionError,
     ProtectedNameError,
+    RequiredVariableError,
     SsmEnvError,
 )
 from .loader import LoadResult, apply_environment, apply_variables, load, load_parameters
@@ -49,4 +50,5 @@ __all__ = [
     "AwsApiError",
     "NameCollisionError",
     "ProtectedNameError",
+    "RequiredVariableError",
 ]

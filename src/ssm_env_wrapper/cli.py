@@ -34,6 +34,37 @@ _OPTIONS = [
         "list",
         "load [PREFIX=]NAME whose value is a JSON object, one variable per key (repeatable)",
     ),
+    (
+        ("--secret",),
+        "SSM_ENV_SECRETS",
+        "list",
+        "load a Secrets Manager secret [VAR=]SECRET_ID[:json-key[:stage[:version-id]]] "
+        "(repeatable)",
+    ),
+    (
+        ("--json-secret",),
+        "SSM_ENV_JSON_SECRETS",
+        "list",
+        "load [PREFIX=]SECRET_ID whose value is a JSON object, one variable per key (repeatable)",
+    ),
+    (
+        ("--required",),
+        "SSM_ENV_REQUIRED",
+        "list",
+        "VARIABLE must be set after loading, or nothing starts (repeatable)",
+    ),
+    (
+        ("--collision",),
+        "SSM_ENV_COLLISION",
+        "value",
+        "error (default) or later-wins: the later source wins, each override logged",
+    ),
+    (
+        ("--resolve-arns",),
+        "SSM_ENV_RESOLVE_ARNS",
+        "bool",
+        "resolve variables whose value is a parameter's or a secret's ARN (ECS valueFrom)",
+    ),
     (("--name-mode",), "SSM_ENV_NAME_MODE", "value", "leaf (default) or relative"),
     (("--prefix",), "SSM_ENV_PREFIX", "value", "prepend PREFIX to every derived variable name"),
     (("--uppercase",), "SSM_ENV_UPPERCASE", "bool", "upper-case derived variable names"),
@@ -64,6 +95,12 @@ _OPTIONS = [
     (("--region",), "AWS_REGION", "value", "the AWS region"),
     (("--endpoint-url",), "AWS_ENDPOINT_URL_SSM", "value", "another SSM endpoint"),
     (
+        ("--secrets-endpoint-url",),
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+        "value",
+        "another Secrets Manager endpoint",
+    ),
+    (
         ("--profile",),
         "AWS_PROFILE",
         "value",
@@ -73,7 +110,8 @@ _OPTIONS = [
 ]
 
 _DESCRIPTION = """\
-Load parameters from AWS SSM Parameter Store into the environment, then exec COMMAND
+Load parameters from AWS SSM Parameter Store (and secrets from Secrets Manager) into the
+environment, then exec COMMAND
 (no shell, no child process). In AWS Lambda set AWS_LAMBDA_EXEC_WRAPPER to this program and
 configure it with environment variables; each option below mirrors one of them."""
 
@@ -239,17 +277,21 @@ def run_cli(args: list[str]) -> int:
     return run(command, environ, settings=settings, log=log)
 
 
-def _load(environ: Mapping[str, str], given: Mapping[str, str]):  # -> LoadResult
+def _load(
+    environ: Mapping[str, str], given: Mapping[str, str], check: bool = False
+):  # -> LoadResult
     from .loader import load
     from .settings import Settings
 
     settings = Settings.from_environ(environ, options=given)
     if not settings.has_sources:
         raise SsmEnvError(
-            "nothing to load: give --path, --name or --json-name, or set "
-            "APP_PARAMS_PATH, SSM_ENV_PATHS, SSM_ENV_NAMES or SSM_ENV_JSON_NAMES"
+            "nothing to load: give --path, --name, --json-name, --secret or --json-secret, or "
+            "set APP_PARAMS_PATH, SSM_ENV_PATHS, SSM_ENV_NAMES, SSM_ENV_JSON_NAMES, "
+            "SSM_ENV_SECRETS or SSM_ENV_JSON_SECRETS"
         )
-    return load(settings, environ)
+    # check reports missing required variables as a problem instead of stopping at them.
+    return load(settings, environ, enforce_required=not check)
 
 
 def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
@@ -257,7 +299,7 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
     from .redact import printable  # a source names a JSON key, which may hold a line break
 
     environ = dict(environ, SSM_ENV_ON_ERROR="continue")  # collect problems instead of stopping
-    result = _load(environ, given)
+    result = _load(environ, given, check=True)
     out = sys.stdout
     count = len(result.variables)
     out.write(
@@ -270,7 +312,18 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
         out.write(f"  {variable:<{width}}  <- {printable(result.provenance[variable])}\n")
     if result.kept:
         out.write(f"kept, already set (overwrite off): {', '.join(result.kept)}\n")
+    for variable, winner, loser in result.overrides:
+        out.write(
+            f"override (later-wins): {variable} from {printable(winner)} over {printable(loser)}\n"
+        )
+    if result.skipped:
+        out.write(f"optional, not found, skipped: {printable(', '.join(result.skipped))}\n")
     problems = list(result.failures)
+    if result.missing_required:
+        problems.append(
+            f"SSM_ENV_REQUIRED: not set by any source nor in the environment: "
+            f"{', '.join(result.missing_required)}"
+        )
     if result.unset:
         problems.append(f"unresolved references: {', '.join(result.unset)}")
     if problems:

@@ -41,6 +41,9 @@ class Origins(Record):
         "json_names",
         "naming",
         "allow",
+        "secret_names",
+        "collision",
+        "required",
     )
     timeout: str
     max_attempts: str
@@ -52,6 +55,9 @@ class Origins(Record):
     json_names: str
     naming: str
     allow: str
+    secret_names: str
+    collision: str
+    required: str
 
     def __init__(
         self,
@@ -67,6 +73,10 @@ class Origins(Record):
         json_names: str = "SSM_ENV_JSON_NAMES",
         naming: str = "SSM_ENV_NAME_MODE/SSM_ENV_PREFIX",
         allow: str = "SSM_ENV_ALLOW",
+        secret_names: str = "SSM_ENV_SECRETS, SSM_ENV_JSON_SECRETS and the secretsmanager: "
+        "references",
+        collision: str = "SSM_ENV_COLLISION",
+        required: str = "SSM_ENV_REQUIRED",
     ) -> None:
         self._set(
             timeout=timeout,
@@ -79,6 +89,9 @@ class Origins(Record):
             json_names=json_names,
             naming=naming,
             allow=allow,  # "" when there is no way to allow a protected name (the Python API)
+            secret_names=secret_names,
+            collision=collision,
+            required=required,
         )
 
     def replace(self, **changes: str) -> Origins:
@@ -121,6 +134,15 @@ class Origins(Record):
             json_names=name("SSM_ENV_JSON_NAMES"),
             naming=f"{name('SSM_ENV_NAME_MODE')}/{name('SSM_ENV_PREFIX')}",
             allow=name("SSM_ENV_ALLOW"),
+            secret_names=listed(
+                [
+                    name("SSM_ENV_SECRETS"),
+                    name("SSM_ENV_JSON_SECRETS"),
+                    "the secretsmanager: references",
+                ]
+            ),
+            collision=name("SSM_ENV_COLLISION"),
+            required=name("SSM_ENV_REQUIRED"),
         )
 
     @classmethod
@@ -137,6 +159,9 @@ class Origins(Record):
             json_names="json_names=",
             naming="name_mode=/prefix=",
             allow="",
+            secret_names="secrets= and json_secrets=",
+            collision="collision=",
+            required="required=",
         )
 
 

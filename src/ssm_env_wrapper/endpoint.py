@@ -20,6 +20,8 @@ __all__ = [
     "parse_endpoint_url",
     "default_host",
     "partition",
+    "secrets_host",
+    "secrets_endpoint_from_environ",
 ]
 
 _REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -194,3 +196,51 @@ def endpoint_from_environ(region: str, environ: Mapping[str, str] | None = None)
         "AWS_USE_DUALSTACK_ENDPOINT", environ.get("AWS_USE_DUALSTACK_ENDPOINT"), False
     )
     return Endpoint("https", default_host(region, fips, dualstack))
+
+
+# Partitions whose Secrets Manager endpoints are dual-stack already: the service's endpoint
+# rule set (botocore/data/secretsmanager/*/endpoint-rule-set-1.json) answers a dual-stack
+# request there with the ordinary host (aws and aws-us-gov, FIPS too; aws-cn without FIPS).
+_SM_DUALSTACK_PLAIN = frozenset(("aws", "aws-us-gov"))
+_SM_NO_DUALSTACK = frozenset(("aws-iso-e", "aws-iso-f"))
+
+
+def secrets_host(region: str, fips: bool = False, dualstack: bool = False) -> str:
+    """Secrets Manager's host in ``region``'s partition, as its endpoint rule set builds it."""
+    name, suffix, dual_suffix = partition(region)
+    if dualstack and name in _SM_NO_DUALSTACK:
+        raise ConfigError(
+            f"AWS_USE_DUALSTACK_ENDPOINT: the {name} partition ({region}) has no "
+            "dual-stack Secrets Manager endpoint; unset it, or set "
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER"
+        )
+    label = "secretsmanager-fips" if fips else "secretsmanager"
+    if dualstack and (name in _SM_DUALSTACK_PLAIN or (name == "aws-cn" and not fips)):
+        return f"{label}.{region}.{suffix}"
+    return f"{label}.{region}.{dual_suffix if dualstack else suffix}"
+
+
+def secrets_endpoint_from_environ(
+    region: str, environ: Mapping[str, str] | None = None
+) -> Endpoint:
+    """``AWS_ENDPOINT_URL_SECRETS_MANAGER`` (the SDKs' service-specific variable: the service id
+    "Secrets Manager", upper-cased, spaces as underscores), then ``AWS_ENDPOINT_URL``, then the
+    region's endpoint (FIPS, dual-stack as for SSM). ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``
+    skips both variables, as in the SDKs."""
+    if environ is None:
+        environ = os.environ
+    ignore = parse_bool(
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
+        False,
+    )
+    if not ignore:
+        for variable in ("AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"):
+            url = environ.get(variable, "").strip()
+            if url:
+                return parse_endpoint_url(url, variable)
+    fips = parse_bool("AWS_USE_FIPS_ENDPOINT", environ.get("AWS_USE_FIPS_ENDPOINT"), False)
+    dualstack = parse_bool(
+        "AWS_USE_DUALSTACK_ENDPOINT", environ.get("AWS_USE_DUALSTACK_ENDPOINT"), False
+    )
+    return Endpoint("https", secrets_host(region, fips, dualstack))

@@ -15,6 +15,7 @@ __all__ = [
     "DeadlineError",
     "NameCollisionError",
     "ProtectedNameError",
+    "RequiredVariableError",
 ]
 
 
@@ -135,3 +136,11 @@ class NameCollisionError(SsmEnvError):
 
 class ProtectedNameError(SsmEnvError):
     """A parameter would set a protected variable (reserved, credentials, code-loading hooks)."""
+
+
+class RequiredVariableError(SsmEnvError):
+    """A variable listed in SSM_ENV_REQUIRED is set by no source and not in the environment.
+    Raised whatever SSM_ENV_ON_ERROR says; ``failures`` holds what continue mode let pass (one
+    line each, no values), which may be why."""
+
+    failures: tuple[str, ...] = ()

@@ -20,8 +20,17 @@ import os
 import sys
 
 from .deadline import Deadline
-from .diagnostics import Diagnostics, Origins
-from .errors import AwsApiError, DeadlineError, NameCollisionError, ProtectedNameError, SsmEnvError
+from .diagnostics import Diagnostics, Origins, given
+from .endpoint import partition
+from .errors import (
+    AwsApiError,
+    ConfigError,
+    DeadlineError,
+    NameCollisionError,
+    ProtectedNameError,
+    RequiredVariableError,
+    SsmEnvError,
+)
 from .guards import env_string_problem, protection
 from .naming import group_claims, sanitize, variable_name
 from .settings import (
@@ -29,19 +38,25 @@ from .settings import (
     DEFAULT_TIMEOUT,
     SECRETS_PREFIX,
     Settings,
+    is_variable_name,
     normalize_path,
     parse_ref,
 )
+from .sources import arn_location, batch_key, parse_secret, split_selector
 from .ssm import MAX_NAMES, SsmClient, answer_name, inconsistent_answer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, MutableMapping
+    from typing import Any
 
     from .credentials import Credentials
+    from .endpoint import Endpoint
+    from .proxy import Proxy
     from .redact import Redactor
     from .resolve import Resolved
     from .settings import ParameterRef
+    from .sources import SecretRef
 
 __all__ = ["LoadResult", "load", "load_parameters", "apply_variables", "apply_environment"]
 
@@ -62,6 +77,9 @@ class LoadResult:
         "sources",
         "requests",
         "connections",
+        "skipped",
+        "overrides",
+        "missing_required",
     )
 
     def __init__(
@@ -75,15 +93,25 @@ class LoadResult:
         failures: tuple[str, ...] = (),
         requests: int = 0,
         connections: int = 0,
+        skipped: tuple[str, ...] = (),
+        overrides: tuple[tuple[str, str, str], ...] = (),
+        missing_required: tuple[str, ...] = (),
     ) -> None:
         self.variables = variables  #: variable -> value, to set
-        self.provenance = provenance  #: variable -> the parameter (or JSON key) it came from
+        self.provenance = (
+            provenance  #: variable -> the parameter (or JSON key, secret) it came from
+        )
         self.sources = sources  #: what was loaded: paths, "3 names", "1 reference"
         self.unset = unset  #: variables to remove (unresolved references, continue mode)
         self.kept = kept  #: variables already set and kept (overwrite off)
         self.failures = failures  #: what failed, continue mode (one line each, no values)
         self.requests = requests
         self.connections = connections
+        self.skipped = skipped  #: optional names (``?``) that do not exist, skipped
+        #: SSM_ENV_COLLISION=later-wins: ``(variable, winning source, overridden source)``
+        self.overrides = overrides
+        #: SSM_ENV_REQUIRED variables that nothing set (only when ``load`` was asked not to raise)
+        self.missing_required = missing_required
 
     @property
     def parameters(self) -> dict[str, str]:
@@ -103,18 +131,44 @@ class LoadResult:
 
 
 class _Job:
-    """One independent unit of fetching: a whole path (all pages), or one batch of names."""
+    """One independent unit of fetching: a whole path (all pages), one batch of names, or one
+    batch of secrets (Secrets Manager, ``service == "secretsmanager"``)."""
 
-    __slots__ = ("path", "names", "pairs", "invalid", "error")
+    __slots__ = ("path", "names", "secrets", "pairs", "secret_values", "invalid", "error", "errors")
 
-    def __init__(self, path: str | None = None, names: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | None = None,
+        names: list[str] | None = None,
+        secrets: list[tuple[str, str, str]] | None = None,
+    ) -> None:
         self.path = path
         self.names = names or []
+        self.secrets = secrets or []  # (secret id, version stage, version id)
         self.pairs: list[tuple[str, str]] = []  # (name as requested, value)
-        self.invalid: list[str] = []
+        self.secret_values: dict[tuple[str, str, str], object] = {}  # key -> SecretString
+        self.invalid: list[str] = []  # names (or secret sources) that do not exist
         self.error: BaseException | None = None
+        self.errors: list[SsmEnvError] = []  # per-secret failures of a batch that answered
 
-    def run(self, client: SsmClient, recursive: bool) -> None:
+    @property
+    def service(self) -> str:
+        return "secretsmanager" if self.secrets else "ssm"
+
+    @property
+    def target(self) -> str:
+        """What this job fetches, for the deadline message."""
+        if self.secrets:
+            return ", ".join(_secret_source(key) for key in self.secrets)
+        return self.path or ", ".join(self.names)
+
+    def run(self, client: Any, recursive: bool) -> None:
+        if self.secrets:
+            from .secretsmanager import fetch_secrets
+
+            self.secret_values, missing, self.errors = fetch_secrets(client, self.secrets)
+            self.invalid = [_secret_source(key) for key in missing]
+            return
         if self.path is not None:
             self.pairs = [
                 (p["Name"], p["Value"]) for p in client.get_parameters_by_path(self.path, recursive)
@@ -126,8 +180,14 @@ class _Job:
         self.pairs, self.invalid = _match_requested(self.names, parameters, invalid, fix)
 
 
+def _secret_source(key: tuple[str, str, str]) -> str:
+    from .sources import SecretRef
+
+    return SecretRef(key[0], "", key[1], key[2]).source
+
+
 def _base(requested: str) -> str:
-    return requested.rsplit(":", 1)[0] if ":" in requested else requested
+    return split_selector(requested)[0]
 
 
 def _match_requested(
@@ -153,6 +213,18 @@ def _match_requested(
         for base, name in by_base.items()
         if base.startswith(SECRETS_PREFIX) and base[len(SECRETS_PREFIX) :] not in by_base
     }
+    # A parameter asked by its ARN (shared from another account): the API reference does not say
+    # whether Name then holds the ARN or the name, so either is taken, as the answer to that one
+    # request (a batch never asks one name twice, ARN or not: _batches).
+    # The ARN's resource (parameter/prod/db) does not show whether the name has its leading
+    # slash (a top-level name may have none): both spellings are taken.
+    aliases.update(
+        (alias, name)
+        for base, name in by_base.items()
+        if base.startswith("arn:")
+        for alias in (batch_key(base), batch_key(base)[1:])
+        if alias not in by_base
+    )
     values: dict[str, str] = {}
     for parameter in parameters:
         name = parameter["Name"]
@@ -193,7 +265,9 @@ def _batches(requested: list[str]) -> list[list[str]]:
     batches: list[list[str]] = []
     for name in requested:
         for batch in batches:
-            if len(batch) < MAX_NAMES and all(_base(other) != _base(name) for other in batch):
+            if len(batch) < MAX_NAMES and all(
+                batch_key(other) != batch_key(name) for other in batch
+            ):
                 batch.append(name)
                 break
         else:
@@ -201,43 +275,50 @@ def _batches(requested: list[str]) -> list[list[str]]:
     return batches
 
 
-def _run_jobs(
-    jobs: list[_Job], connect: Callable[[], SsmClient], recursive: bool
-) -> tuple[int, int]:
-    """Run ``jobs``, concurrently when there are several; each worker has its own client (and so
-    its own kept-alive connection). Errors stay on their job. Returns (requests, connections).
+def _run_jobs(jobs: list[_Job], connect: Callable[[str], Any], recursive: bool) -> tuple[int, int]:
+    """Run ``jobs``, concurrently when there are several; each worker has its own client per
+    service (and so its own kept-alive connection to each endpoint). Errors stay on their job.
+    Returns (requests, connections).
 
     The clients are made here, in the caller's thread, before any worker starts: a setting that
     cannot work (an unreadable CA bundle, a bad proxy URL) raises at once for the whole load
     instead of silently ending a worker and leaving its jobs neither done nor failed.
     """
     queue = list(jobs)
-    clients = [connect() for _ in range(min(len(jobs), _MAX_PARALLEL))]
+    services = list(dict.fromkeys(job.service for job in jobs))
+    workers = [
+        {service: connect(service) for service in services}
+        for _ in range(min(len(jobs), _MAX_PARALLEL))
+    ]
 
-    def work(client: SsmClient) -> None:
-        with client:
+    def work(clients: dict[str, Any]) -> None:
+        try:
             while True:
                 try:
                     job = queue.pop(0)  # list.pop is atomic under the GIL
                 except IndexError:
                     return
                 try:
-                    job.run(client, recursive)
+                    job.run(clients[job.service], recursive)
                 except BaseException as exc:  # handed to the caller's thread by load()
                     job.error = exc
+        finally:
+            for client in clients.values():
+                client.close()
 
-    if len(clients) <= 1:
-        for client in clients:
-            work(client)
+    if len(workers) <= 1:
+        for clients in workers:
+            work(clients)
     else:
         import threading  # only when there is something to overlap
 
-        threads = [threading.Thread(target=work, args=(client,), daemon=True) for client in clients]
+        threads = [threading.Thread(target=work, args=(c,), daemon=True) for c in workers]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    return sum(c.requests for c in clients), sum(c.connections for c in clients)
+    every = [client for clients in workers for client in clients.values()]
+    return sum(c.requests for c in every), sum(c.connections for c in every)
 
 
 class _DuplicateKey(ValueError):
@@ -270,13 +351,10 @@ def _integer(text: str) -> int:
     return int(text)
 
 
-def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tuple[str, str, str]]:
-    """One claim per key of a JSON object value: ``{"host": "h"}`` -> ``host=h`` (``PREFIX_host``
-    with ``PREFIX_=/name``). Strings are taken as they are; other values as compact JSON."""
+def _json_document(where: str, value: str, alternative: str) -> dict[str, object]:
+    """A JSON object value, strictly: no repeated key, no huge number, not too deep."""
     import json
 
-    origins = settings.origins
-    where = f"parameter {ref.requested} ({origins.json_names})"
     try:
         document = json.loads(value, object_pairs_hook=_object, parse_int=_integer)
     except _DuplicateKey as exc:
@@ -294,25 +372,43 @@ def _json_claims(ref: ParameterRef, value: str, settings: Settings) -> list[tupl
     except ValueError as exc:
         raise SsmEnvError(
             f"{where} is not valid JSON ({getattr(exc, 'msg', 'parse error')}); store "
-            f"a JSON object or move it to {origins.plain_names}"
+            f"a JSON object or move it to {alternative}"
         ) from None
     if not isinstance(document, dict):
         raise SsmEnvError(
             f'{where} is JSON but not an object; store {{"KEY": "value", ...}} '
-            f"or move it to {origins.plain_names}"
+            f"or move it to {alternative}"
         )
+    return document
+
+
+def _json_text(where: str, key: str, item: object) -> str:
+    """A JSON member as a variable's value: a string as it is, anything else as compact JSON."""
+    import json
+
+    try:
+        return item if isinstance(item, str) else json.dumps(item, separators=(",", ":"))
+    except (RecursionError, ValueError):
+        raise SsmEnvError(
+            f"{where}: the value of key {answer_name(key)} is nested too deeply; "
+            "store a flatter JSON object"
+        ) from None
+
+
+def _json_claims(
+    where: str, source: str, prefix: str, value: str, settings: Settings, alternative: str
+) -> list[tuple[str, str, str]]:
+    """One claim per key of a JSON object value: ``{"host": "h"}`` -> ``host=h`` (``PREFIX_host``
+    with ``PREFIX_=/name``). Strings are taken as they are; other values as compact JSON."""
     claims = []
-    for key, item in document.items():
-        name = settings.prefix + (ref.variable or "") + sanitize(key)
-        try:
-            text = item if isinstance(item, str) else json.dumps(item, separators=(",", ":"))
-        except (RecursionError, ValueError):
-            raise SsmEnvError(
-                f"{where}: the value of key {answer_name(key)} is nested too deeply; "
-                "store a flatter JSON object"
-            ) from None
+    for key, item in _json_document(where, value, alternative).items():
+        name = settings.prefix + prefix + sanitize(key)
         claims.append(
-            (name.upper() if settings.uppercase else name, f"{ref.requested}#{key}", text)
+            (
+                name.upper() if settings.uppercase else name,
+                f"{source}#{key}",
+                _json_text(where, key, item),
+            )
         )
     return claims
 
@@ -329,11 +425,13 @@ def _protected_error(
 
 class _FailurePolicy:
     """What a failure does: raised at once when failing closed, kept as a line in continue
-    mode (``SSM_ENV_ON_ERROR=continue``)."""
+    mode (``SSM_ENV_ON_ERROR=continue``). ``skipped`` collects the optional (``?``) names,
+    secrets and keys that do not exist: neither failures nor errors."""
 
     def __init__(self, on_error: str) -> None:
         self.continue_on_error = on_error == "continue"
         self.failures: list[str] = []
+        self.skipped: list[str] = []
 
     def fail(self, error: SsmEnvError) -> None:
         if not self.continue_on_error:
@@ -341,18 +439,103 @@ class _FailurePolicy:
         self.failures.append(str(error))
 
 
+def _arns_elsewhere(
+    settings: Settings, region: str
+) -> tuple[list[ParameterRef], list[SecretRef], str]:
+    """The ARNs (parameters and secrets) of another region or partition than the endpoint's:
+    GetParameters reads a shared parameter, and Secrets Manager a secret, only in the region the
+    request goes to (the endpoint is regional), so such an ARN can never load."""
+    here = (partition(region)[0], region)
+    parameters = [
+        ref
+        for ref in settings.names + settings.json_names + settings.references
+        if ref.name.startswith("arn:") and arn_location(ref.name) != here
+    ]
+    secrets = [
+        ref
+        for ref in settings.secrets + settings.json_secrets + settings.secret_references
+        if ref.secret_id.startswith("arn:") and arn_location(ref.secret_id) != here
+    ]
+    listed = [ref.requested for ref in parameters] + [ref.source for ref in secrets]
+    return parameters, secrets, ", ".join(dict.fromkeys(listed))
+
+
+def _secret_jobs(keys: list[tuple[str, str, str]]) -> list[_Job]:
+    """One GetSecretValue for one secret (or a pinned version: BatchGetSecretValue takes no
+    version), BatchGetSecretValue for more, up to ``MAX_SECRETS`` ids a call."""
+    if not keys:
+        return []  # the Secrets Manager module is imported only when there are secrets
+    from .secretsmanager import MAX_SECRETS
+    from .sources import SecretRef
+
+    pinned = [key for key in keys if key[1] or key[2]]
+    current = [key for key in keys if not (key[1] or key[2])]
+    jobs = [_Job(secrets=[key]) for key in pinned]
+    # One secret at most once a batch (by its name, ARN or not): each entry of the answer then
+    # belongs to exactly one id asked.
+    batches: list[list[tuple[str, str, str]]] = []
+    for key in current:
+        name = SecretRef(key[0]).name
+        for batch in batches:
+            if len(batch) < MAX_SECRETS and all(SecretRef(k[0]).name != name for k in batch):
+                batch.append(key)
+                break
+        else:
+            batches.append([key])
+    return jobs + [_Job(secrets=batch) for batch in batches]
+
+
 class _Plan:
-    """What to fetch: the references still to resolve (a protected one is refused before any
-    request), the variables already to unset, and the jobs (one a path, names in batches)."""
+    """What to fetch: the sources still to load (a reference in a protected variable, or an ARN
+    of another region, is refused before any request), the variables already to unset, the
+    names that may be missing (``?``), and the jobs (one a path, names in batches of ten,
+    secrets in batches of twenty)."""
 
-    __slots__ = ("references", "unset", "jobs")
+    __slots__ = (
+        "names",
+        "json_names",
+        "references",
+        "secrets",
+        "json_secrets",
+        "secret_references",
+        "unset",
+        "optional",
+        "jobs",
+    )
 
-    def __init__(
-        self, references: tuple[ParameterRef, ...], unset: list[str], jobs: list[_Job]
-    ) -> None:
-        self.references = references
-        self.unset = unset
-        self.jobs = jobs
+    def __init__(self, settings: Settings) -> None:
+        self.names = settings.names
+        self.json_names = settings.json_names
+        self.references = settings.references
+        self.secrets = settings.secrets
+        self.json_secrets = settings.json_secrets
+        self.secret_references = settings.secret_references
+        self.unset: list[str] = []
+        self.optional: set[str] = set()
+        self.jobs: list[_Job] = []
+
+    def drop(self, parameters: Iterable[ParameterRef], secrets: Iterable[SecretRef]) -> None:
+        """Leave these out of the load; the references among them are unset."""
+        gone_p, gone_s = set(parameters), set(secrets)
+        self.names = tuple(r for r in self.names if r not in gone_p)
+        self.json_names = tuple(r for r in self.json_names if r not in gone_p)
+        self.secrets = tuple(r for r in self.secrets if r not in gone_s)
+        self.json_secrets = tuple(r for r in self.json_secrets if r not in gone_s)
+        self.unset += [r.variable for r in self.references if r in gone_p and r.variable]
+        self.unset += [r.variable for r in self.secret_references if r in gone_s and r.variable]
+        self.references = tuple(r for r in self.references if r not in gone_p)
+        self.secret_references = tuple(r for r in self.secret_references if r not in gone_s)
+
+    @property
+    def groups(self) -> tuple[tuple, ...]:
+        return (
+            self.names,
+            self.json_names,
+            self.references,
+            self.secrets,
+            self.json_secrets,
+            self.secret_references,
+        )
 
 
 def load(
@@ -365,39 +548,54 @@ def load(
     timeout: float | None = None,
     trace: Callable[[str], None] | None = None,
     secrets: Redactor | None = None,
+    enforce_required: bool = True,
+    secrets_endpoint_url: str | None = None,
 ) -> LoadResult:
     """Load what ``settings`` name. Arguments given here win over the environment (``timeout``
-    over ``settings.timeout``). ``trace`` receives one line per request (names, no values);
-    ``secrets`` is the redactor to share (the log's), which learns every secret of the load.
+    over ``settings.timeout``; ``endpoint_url`` is SSM's, ``secrets_endpoint_url`` Secrets
+    Manager's). ``trace`` receives one line per request (names, no values); ``secrets`` is the
+    redactor to share (the log's), which learns every secret of the load.
 
-    Raises SsmEnvError (or a subclass) unless ``settings.on_error == "continue"``.
+    Raises SsmEnvError (or a subclass) unless ``settings.on_error == "continue"``; a variable of
+    ``settings.required`` left unset raises RequiredVariableError in every mode (with
+    ``enforce_required=False``, for ``check``, it is reported in ``missing_required`` instead).
     """
     if environ is None:
         environ = os.environ
     if not settings.has_sources:
-        return LoadResult({}, {})
+        return _require(settings, LoadResult({}, {}), environ, enforce_required)
     timeout = settings.timeout if timeout is None else timeout
     deadline = Deadline(timeout)  # one deadline for the whole load, retries included
     diagnostics = Diagnostics(settings.origins, secrets)
     policy = _FailurePolicy(settings.on_error)
 
-    plan = _plan(settings, policy)
-    requests, connections = _fetch(
-        plan.jobs,
+    resolved = _resolve(
         settings,
         environ,
         deadline,
         diagnostics,
-        trace,
         credentials=credentials,
         region=region,
         endpoint_url=endpoint_url,
     )
-    _fetch_failures(plan.jobs, timeout, policy, diagnostics)
-    claims, unset = _claims(settings, plan, policy)
-    single, unset = _decide(settings, claims, plan.unset + unset, policy)
+    plan = _plan(settings, policy, resolved)
+    requests, connections = _fetch(
+        plan.jobs,
+        settings,
+        resolved,
+        deadline,
+        diagnostics,
+        trace,
+        _secrets_target(resolved, environ, secrets_endpoint_url, diagnostics),
+    )
+    policy.skipped += _fetch_failures(plan.jobs, timeout, policy, diagnostics, plan.optional)
+    claims = _claims(settings, plan, policy)
+    single, unset, overrides = _decide(settings, claims, plan.unset, policy)
     kept = _keep_existing(settings, single, environ)
-    return LoadResult(
+    # A reference that did not end up with a value (not found, failed, refused, collided) is
+    # unset: never left behind as its literal "ssm:..." or "secretsmanager:..." text.
+    unset += sorted(v for v in _reference_variables(settings) if v not in single)
+    result = LoadResult(
         {v: value for v, (_, value) in single.items()},
         {v: source for v, (source, _) in single.items()},
         _describe(settings),
@@ -406,62 +604,152 @@ def load(
         failures=tuple(policy.failures),
         requests=requests,
         connections=connections,
+        skipped=tuple(dict.fromkeys(policy.skipped)),
+        overrides=tuple(overrides),
     )
+    return _require(settings, result, environ, enforce_required)
 
 
-def _plan(settings: Settings, policy: _FailurePolicy) -> _Plan:
-    """A reference in a protected variable (AWS_REGION=ssm:/x) is refused before any request;
-    then one job a path, and the names in batches of ten."""
-    refused = [
+def _reference_variables(settings: Settings) -> set[str]:
+    return {
+        ref.variable
+        for ref in settings.references + settings.secret_references  # type: ignore[operator]
+        if ref.variable
+    }
+
+
+def _resolve(
+    settings: Settings,
+    environ: Mapping[str, str],
+    deadline: Deadline,
+    diagnostics: Diagnostics,
+    **overrides: object,
+) -> Resolved | SsmEnvError:
+    """Where and how to call (``resolve.resolve``), or why nothing can be fetched at all (no
+    region, no credentials): the error is then every job's."""
+    from .resolve import resolve
+
+    try:
+        return resolve(
+            settings,
+            environ,
+            deadline=deadline,
+            diagnostics=diagnostics,
+            **overrides,  # type: ignore[arg-type]
+        )
+    except SsmEnvError as exc:
+        return exc
+
+
+def _plan(settings: Settings, policy: _FailurePolicy, resolved: Resolved | SsmEnvError) -> _Plan:
+    """A reference in a protected variable (AWS_REGION=ssm:/x) is refused before any request, as
+    is an ARN of another region or partition than the endpoint's; then one job a path, the
+    names in batches of ten, the secrets in batches of twenty."""
+    plan = _Plan(settings)
+    refused_parameters = [
         (ref, why)
         for ref in settings.references
         if ref.variable and (why := protection(ref.variable, settings.allow))
     ]
-    if refused:
+    refused_secrets = [
+        (ref, why)
+        for ref in settings.secret_references
+        if ref.variable and (why := protection(ref.variable, settings.allow))
+    ]
+    if refused_parameters or refused_secrets:
         policy.fail(
-            _protected_error(((ref.variable, ref.requested, why) for ref, why in refused), settings)
+            _protected_error(
+                [(ref.variable, ref.requested, why) for ref, why in refused_parameters]
+                + [(ref.variable, ref.source, why) for ref, why in refused_secrets],
+                settings,
+            )
         )
-    references = tuple(ref for ref in settings.references if ref not in dict(refused))
+        plan.drop([ref for ref, _ in refused_parameters], [ref for ref, _ in refused_secrets])
+    if not isinstance(resolved, SsmEnvError):
+        far_parameters, far_secrets, listed = _arns_elsewhere(settings, resolved.region)
+        if listed:
+            here = f"{partition(resolved.region)[0]}, {resolved.region}"
+            policy.fail(
+                ConfigError(
+                    f"{listed}: an ARN of another region or partition than the endpoint's "
+                    f"({here}); a shared parameter or a secret is read in its own region: set "
+                    "AWS_REGION to it, or use a copy in this region"
+                )
+            )
+            plan.drop(far_parameters, far_secrets)
+    plan.optional = _optional_sources(*plan.groups)
     requested = dict.fromkeys(
-        ref.requested for ref in settings.names + settings.json_names + references
+        ref.requested for ref in plan.names + plan.json_names + plan.references
     )
-    jobs = [_Job(path=path) for path in settings.paths]
-    jobs += [_Job(names=batch) for batch in _batches(list(requested))]
-    return _Plan(references, [ref.variable for ref, _ in refused if ref.variable], jobs)
+    secret_keys = list(
+        dict.fromkeys(
+            ref.fetch_key for ref in plan.secrets + plan.json_secrets + plan.secret_references
+        )
+    )
+    plan.jobs = [_Job(path=path) for path in settings.paths]
+    plan.jobs += [_Job(names=batch) for batch in _batches(list(requested))]
+    plan.jobs += _secret_jobs(secret_keys)
+    return plan
+
+
+def _secrets_target(
+    resolved: Resolved | SsmEnvError,
+    environ: Mapping[str, str],
+    url: str | None,
+    diagnostics: Diagnostics,
+) -> tuple[Endpoint, Proxy | None, Diagnostics] | SsmEnvError | None:
+    """Secrets Manager's endpoint (``secrets_endpoint_url``, else
+    ``AWS_ENDPOINT_URL_SECRETS_MANAGER``, then ``AWS_ENDPOINT_URL``, then the region's), its proxy,
+    and diagnostics that name that endpoint's setting (sharing the load's redactor)."""
+    if isinstance(resolved, SsmEnvError):
+        return None
+    from .endpoint import parse_endpoint_url, secrets_endpoint_from_environ
+    from .resolve import proxy_policy_from_environ
+
+    try:
+        if url:
+            endpoint, setting = (
+                parse_endpoint_url(url, "secrets_endpoint_url"),
+                "secrets_endpoint_url=",
+            )
+        else:
+            endpoint = secrets_endpoint_from_environ(resolved.region, environ)
+            setting = next(
+                (
+                    v
+                    for v in ("AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL")
+                    if environ.get(v, "").strip()
+                ),
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+            )
+    except SsmEnvError as exc:
+        return exc
+    proxy = proxy_policy_from_environ(environ).for_url(endpoint.scheme, endpoint.host)
+    words = Diagnostics(diagnostics.origins.replace(endpoint=setting), diagnostics.secrets)
+    return endpoint, proxy, words
 
 
 def _fetch(
     jobs: list[_Job],
     settings: Settings,
-    environ: Mapping[str, str],
+    resolved: Resolved | SsmEnvError,
     deadline: Deadline,
     diagnostics: Diagnostics,
     trace: Callable[[str], None] | None,
-    *,
-    credentials: Credentials | None,
-    region: str | None,
-    endpoint_url: str | None,
+    secrets_target: tuple[Endpoint, Proxy | None, Diagnostics] | SsmEnvError | None,
 ) -> tuple[int, int]:
-    """Resolve where and how to call, then run the jobs concurrently; each job keeps its own
-    error. Returns (requests, connections)."""
-    from .resolve import resolve
-
-    try:
-        resolved = resolve(
-            settings,
-            environ,
-            deadline=deadline,
-            diagnostics=diagnostics,
-            credentials=credentials,
-            region=region,
-            endpoint_url=endpoint_url,
-        )
-    except SsmEnvError as exc:  # no region, no credentials: nothing can be fetched at all
+    """Run the jobs concurrently; each job keeps its own error. Returns (requests, connections)."""
+    if isinstance(resolved, SsmEnvError):  # no region, no credentials: nothing can be fetched
         for job in jobs:
-            job.error = exc
+            job.error = resolved
         return 0, 0
+    if isinstance(secrets_target, SsmEnvError):  # a bad Secrets Manager endpoint: its jobs fail
+        for job in jobs:
+            if job.secrets:
+                job.error = secrets_target
+        jobs = [job for job in jobs if not job.secrets]
     try:
-        connect = _connector(resolved, settings, deadline, diagnostics, trace)
+        connect = _connector(resolved, settings, deadline, diagnostics, trace, secrets_target)
         return _run_jobs(jobs, connect, settings.recursive)
     except SsmEnvError as exc:  # an unreadable CA bundle, a bad proxy URL: for the whole load
         for job in jobs:
@@ -475,19 +763,44 @@ def _connector(
     deadline: Deadline,
     diagnostics: Diagnostics,
     trace: Callable[[str], None] | None,
-) -> Callable[[], SsmClient]:
+    secrets_target: tuple[Endpoint, Proxy | None, Diagnostics] | SsmEnvError | None,
+) -> Callable[[str], Any]:
     from .trust import tls_context
 
-    context = tls_context(resolved.trust) if resolved.endpoint.scheme == "https" else None
+    contexts: dict[str, object] = {}
 
-    def connect() -> SsmClient:
+    def context_for(scheme: str) -> Any:
+        if scheme != "https":
+            return None
+        if "https" not in contexts:
+            contexts["https"] = tls_context(resolved.trust)
+        return contexts["https"]
+
+    def connect(service: str) -> Any:
+        if service == "secretsmanager":
+            from .secretsmanager import SecretsClient
+
+            assert isinstance(secrets_target, tuple)  # an error left no Secrets Manager jobs
+            endpoint, proxy, words = secrets_target
+            return SecretsClient(
+                endpoint,
+                resolved.credentials,
+                resolved.region,
+                deadline=deadline,
+                max_attempts=settings.max_attempts,
+                user_agent=resolved.user_agent,
+                context=context_for(endpoint.scheme),
+                proxy=proxy,
+                diagnostics=words,
+                trace=trace,
+            )
         return SsmClient(
             resolved.endpoint,
             resolved.credentials,
             resolved.region,
             deadline=deadline,
             max_attempts=settings.max_attempts,
-            context=context,
+            context=context_for(resolved.endpoint.scheme),
             proxy=resolved.proxy,
             user_agent=resolved.user_agent,
             diagnostics=diagnostics,
@@ -499,13 +812,14 @@ def _connector(
 
 def _decide(
     settings: Settings,
-    claims: list[tuple[str, str, str]],
+    claims: list[tuple[str, str, str, float]],
     unset: list[str],
     policy: _FailurePolicy,
-) -> tuple[dict[str, tuple[str, str]], list[str]]:
-    """Collisions, protected names and values the environment cannot carry are refused; returns
-    ``{variable: (source, value)}`` and the variables to unset."""
-    single, collisions = group_claims(claims)
+) -> tuple[dict[str, tuple[str, str]], list[str], list[tuple[str, str, str]]]:
+    """Collisions (or, with SSM_ENV_COLLISION=later-wins, the later source), protected names and
+    values the environment cannot carry are refused; returns ``{variable: (source, value)}``,
+    the variables to unset and the overrides."""
+    single, collisions, overrides = _group(claims, settings.collision)
     if collisions:
         policy.fail(
             NameCollisionError(
@@ -513,14 +827,13 @@ def _decide(
                 + "; ".join(
                     f"{', '.join(sources)} map to {variable}" for variable, sources in collisions
                 )
+                # Where they come from different sources, the later may win, when asked.
+                + f" ({given(settings.origins.collision, 'later-wins')} lets a later source win)"
                 + f"; {Diagnostics(settings.origins).collision_fix()}"
             )
         )
-        unset = unset + [
-            variable
-            for variable, _ in collisions
-            if any(ref.variable == variable for ref in settings.references)
-        ]
+        references = _reference_variables(settings)
+        unset = unset + [variable for variable, _ in collisions if variable in references]
     protected = [
         (variable, source, why)
         for variable, (source, _) in single.items()
@@ -547,7 +860,7 @@ def _decide(
         )
     for variable, _, _ in protected + bad:
         single.pop(variable, None)
-    return single, unset
+    return single, unset, overrides
 
 
 def _keep_existing(
@@ -557,28 +870,76 @@ def _keep_existing(
     References are the function's own explicit request: they are always resolved."""
     if settings.overwrite:
         return []
-    reference_variables = {ref.variable for ref in settings.references}
-    kept = sorted(v for v in single if v in environ and v not in reference_variables)
+    references = _reference_variables(settings)
+    kept = sorted(v for v in single if v in environ and v not in references)
     for variable in kept:
         del single[variable]
     return kept
 
 
+def _require(
+    settings: Settings, result: LoadResult, environ: Mapping[str, str], enforce: bool
+) -> LoadResult:
+    """SSM_ENV_REQUIRED: every variable listed must be set once the load is applied, by any
+    source or by the environment already; otherwise the start stops naming every one missing,
+    whatever SSM_ENV_ON_ERROR says (continue mode is for optional configuration, and a required
+    variable is by definition not optional)."""
+    if not settings.required:
+        return result
+    missing = tuple(
+        variable
+        for variable in settings.required
+        if variable not in result.variables
+        and (variable not in environ or variable in result.unset)
+    )
+    if missing and enforce:
+        count = len(result.failures)
+        error = RequiredVariableError(
+            f"{settings.origins.required.rstrip('=')}: {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not "
+            "set by any source nor in the environment"
+            + (f" ({count} failure{'' if count == 1 else 's'} above)" if count else "")
+            + "; create the parameters or secrets, fix the sources, or set the variables"
+        )
+        error.failures = result.failures  # continue mode's failures: the wrapper logs them first
+        raise error
+    result.missing_required = missing
+    return result
+
+
+def _optional_sources(*groups: tuple) -> set[str]:
+    """What may be missing: the names (and secret sources) asked only with a ``?``."""
+
+    def label(ref: Any) -> str:
+        return ref.requested if hasattr(ref, "requested") else ref.source
+
+    strict = {label(ref) for group in groups for ref in group if not ref.optional}
+    return {label(ref) for group in groups for ref in group if ref.optional} - strict
+
+
 def _fetch_failures(
-    jobs: list[_Job], timeout: float, policy: _FailurePolicy, diagnostics: Diagnostics
-) -> None:
+    jobs: list[_Job],
+    timeout: float,
+    policy: _FailurePolicy,
+    diagnostics: Diagnostics,
+    optional: set[str],
+) -> list[str]:
     """Report what the jobs could not fetch: one message for everything the deadline left
-    missing, then each other error (and the names the API called invalid, all in one)."""
+    missing, then each other error (and the names the API called invalid, all in one). Returns
+    the optional names (``?``) that do not exist: skipped, not failures."""
     errors = list(dict.fromkeys(job.error for job in jobs if job.error is not None))
     for error in errors:
         if not isinstance(error, SsmEnvError):
             raise error  # a programming error in a worker: never wrapped, never swallowed
     late = [job for job in jobs if isinstance(job.error, DeadlineError)]
     if late:
-        missing = tuple(job.path or ", ".join(job.names) for job in late)
+        missing = tuple(job.target for job in late)
         last = getattr(late[0].error, "last", "")
+        services = " and ".join(
+            dict.fromkeys("Secrets Manager" if job.secrets else SsmClient.title for job in late)
+        )
         combined = DeadlineError(
-            diagnostics.deadline(timeout, missing, last, SsmClient.title),
+            diagnostics.deadline(timeout, missing, last, services),
             targets=missing,
             last=last,
         )
@@ -587,7 +948,14 @@ def _fetch_failures(
     for error in errors:
         if not isinstance(error, DeadlineError):
             policy.fail(error)  # type: ignore[arg-type]
-    invalid = [name for job in jobs for name in job.invalid]
+    for job in jobs:
+        for failure in job.errors:
+            policy.fail(failure)
+    invalid = [name for job in jobs if not job.secrets for name in job.invalid]
+    missing_secrets = [name for job in jobs if job.secrets for name in job.invalid]
+    skipped = [name for name in invalid + missing_secrets if name in optional]
+    invalid = [name for name in invalid if name not in optional]
+    missing_secrets = [name for name in missing_secrets if name not in optional]
     if invalid:
         policy.fail(
             AwsApiError(
@@ -595,23 +963,49 @@ def _fetch_failures(
                 "InvalidParameters",
                 f"{', '.join(invalid)} {'does' if len(invalid) == 1 else 'do'} not exist or "
                 "have no such version or label",
-                fix=diagnostics.invalid_names_fix(),
+                fix=diagnostics.invalid_names_fix() + " (a trailing ? lets a name be missing)",
             )
         )
+    if missing_secrets:
+        policy.fail(
+            AwsApiError(
+                "GetSecretValue",
+                "ResourceNotFoundException",
+                f"{', '.join(missing_secrets)} "
+                f"{'does' if len(missing_secrets) == 1 else 'do'} not exist in this region or "
+                "have no such version",
+                fix=f"check {diagnostics.origins.secret_names} (a trailing ? lets a secret be "
+                "missing)",
+            )
+        )
+    return skipped
 
 
 def _claims(
     settings: Settings, plan: _Plan, policy: _FailurePolicy
-) -> tuple[list[tuple[str, str, str]], list[str]]:
-    """``(variable, source, value)`` for everything fetched, and the references that could not be
-    resolved (unset, never left behind as a literal "ssm:..." value). Derived names (paths,
-    plain names, JSON keys) take the prefix and case settings; ``VAR=`` names and references are
-    exact. A name is resolved only by the answer to its own request (GetParameters), never by a
-    path's answer that happens to hold a parameter of that name (its own request failed)."""
-    jobs, references = plan.jobs, plan.references
-    found = {name: value for job in jobs if job.path is None for name, value in job.pairs}
+) -> list[tuple[str, str, str, float]]:
+    """``(variable, source, value, rank)`` for everything fetched. Derived names (paths, plain
+    names, JSON keys, secret names) take the prefix and case settings; ``VAR=`` names and
+    references are exact. ``rank`` is the documented order of SSM_ENV_COLLISION=later-wins:
+    the paths in order (APP_ENV/APP_PARAMS_PATH first), then each item of SSM_ENV_NAMES,
+    SSM_ENV_JSON_NAMES, SSM_ENV_SECRETS and SSM_ENV_JSON_SECRETS left to right; references last
+    (a reference always wins for its own variable)."""
+    names, json_names, references, secrets, json_secrets, secret_references = plan.groups
+    jobs = plan.jobs
+    # A name is resolved only by the answer to its own request (GetParameters), never by a
+    # path's answer that happens to hold a parameter of that name (its own request failed).
+    found = {
+        name: value
+        for job in jobs
+        if job.path is None and not job.secrets and job.error is None
+        for name, value in job.pairs
+    }
+    secret_values = {
+        key: value for job in jobs if job.error is None for key, value in job.secret_values.items()
+    }
     prefix, uppercase = settings.prefix, settings.uppercase
-    claims = [
+    ranks = {path: float(i) for i, path in enumerate(settings.paths)}
+    claims: list[tuple[str, str, str, float]] = [
         (
             variable_name(
                 name,
@@ -622,39 +1016,167 @@ def _claims(
             ),
             name,
             value,
+            ranks[job.path],
         )
         for job in jobs
-        if job.path is not None
+        if job.path is not None and job.error is None
         for name, value in job.pairs
     ]
-    for ref in settings.names:
+    rank = float(len(settings.paths))
+    for ref in names:
+        rank += 1
         if ref.requested in found:
             variable = ref.variable or variable_name(ref.name, prefix=prefix, uppercase=uppercase)
-            claims.append((variable, ref.requested, found[ref.requested]))
-    for ref in settings.json_names:
+            claims.append((variable, ref.requested, found[ref.requested], rank))
+    for ref in json_names:
+        rank += 1
         if ref.requested in found:
+            where = f"parameter {ref.requested} ({settings.origins.json_names})"
             try:
-                claims += _json_claims(ref, found[ref.requested], settings)
+                claims += [
+                    (*claim, rank)
+                    for claim in _json_claims(
+                        where,
+                        ref.requested,
+                        ref.variable or "",
+                        found[ref.requested],
+                        settings,
+                        settings.origins.plain_names,
+                    )
+                ]
+            except SsmEnvError as exc:
+                policy.fail(exc)
+    for ref in secrets:
+        rank += 1
+        claim = _secret_claim(ref, secret_values, settings, "SSM_ENV_SECRETS", policy)
+        if claim is not None:
+            default = sanitize(ref.json_key) if ref.json_key else None
+            variable = ref.variable or variable_name(
+                default or ref.name, prefix=prefix, uppercase=uppercase
+            )
+            claims.append((variable, claim[0], claim[1], rank))
+    for ref in json_secrets:
+        rank += 1
+        if ref.fetch_key in secret_values:
+            value = secret_values[ref.fetch_key]
+            where = f"secret {ref.source}"
+            try:
+                claims += [
+                    (*claim, rank)
+                    for claim in _json_claims(
+                        where,
+                        ref.source,
+                        ref.variable or "",
+                        _secret_string(ref, value),
+                        settings,
+                        "SSM_ENV_SECRETS",
+                    )
+                ]
             except SsmEnvError as exc:
                 policy.fail(exc)
     claims += [
-        (ref.variable, ref.requested, found[ref.requested])
+        (ref.variable, ref.requested, found[ref.requested], _REFERENCE_RANK)
         for ref in references
         if ref.variable and ref.requested in found
     ]
-    unset = [ref.variable for ref in references if ref.variable and ref.requested not in found]
-    return claims, unset
+    for ref in secret_references:
+        claim = _secret_claim(ref, secret_values, settings, "reference", policy)
+        if claim is not None and ref.variable:
+            claims.append((ref.variable, claim[0], claim[1], _REFERENCE_RANK))
+    return claims
+
+
+_REFERENCE_RANK = float("inf")
+
+
+def _secret_string(ref: SecretRef, value: object) -> str:
+    """The SecretString; a secret that has only SecretBinary is an error (environment variables
+    are text; decoding binary would guess an encoding)."""
+    if not isinstance(value, str):
+        raise SsmEnvError(
+            f"secret {ref.source} holds SecretBinary, not SecretString; only text secrets "
+            "can become variables: store it as SecretString (base64 it yourself if needed)"
+        )
+    return value
+
+
+def _secret_claim(
+    ref: SecretRef,
+    secret_values: dict[tuple[str, str, str], object],
+    settings: Settings,
+    setting: str,
+    policy: _FailurePolicy,
+) -> tuple[str, str] | None:
+    """``(source, value)`` for one secret (or one key of a JSON secret), or None when it did not
+    load. A missing key is an error naming the secret and the key, never the other keys."""
+    if ref.fetch_key not in secret_values:
+        return None
+    try:
+        value = _secret_string(ref, secret_values[ref.fetch_key])
+        if not ref.json_key:
+            return ref.source, value
+        where = f"secret {ref.source}"
+        document = _json_document(where, value, "a plain secret without :json-key")
+        if ref.json_key not in document:
+            if ref.optional:
+                policy.skipped.append(f"{ref.source}#{ref.json_key}")
+                return None
+            raise SsmEnvError(
+                f"{where} has no key {answer_name(ref.json_key)}; check the json-key after "
+                "the secret id (a trailing ? lets it be missing)"
+            )
+        return f"{ref.source}#{ref.json_key}", _json_text(
+            where, ref.json_key, document[ref.json_key]
+        )
+    except SsmEnvError as exc:
+        policy.fail(exc)
+        return None
+
+
+def _group(
+    claims: list[tuple[str, str, str, float]], collision: str
+) -> tuple[dict[str, tuple[str, str]], list[tuple[str, list[str]]], list[tuple[str, str, str]]]:
+    """Group the claims by variable. With ``error`` every variable claimed by two sources is a
+    collision (as before: the same source met twice counts once). With ``later-wins`` the
+    claim of the highest rank wins and each lower source is reported as overridden; two sources
+    of the same rank (one path's ``db-host`` and ``db_host``, two keys of one JSON object) still
+    collide, as nothing orders them."""
+    if collision != "later-wins":
+        grouped, collided = group_claims(claim[:3] for claim in claims)
+        return grouped, collided, []
+    by_variable: dict[str, dict[str, tuple[str, float]]] = {}
+    for variable, source, value, rank in claims:
+        by_variable.setdefault(variable, {}).setdefault(source, (value, rank))
+    single: dict[str, tuple[str, str]] = {}
+    collisions: list[tuple[str, list[str]]] = []
+    overrides: list[tuple[str, str, str]] = []
+    for variable, sources in by_variable.items():
+        top = max(rank for _, rank in sources.values())
+        winners = [source for source, (_, rank) in sources.items() if rank == top]
+        if len(winners) > 1:
+            collisions.append((variable, list(sources)))
+            continue
+        winner = winners[0]
+        single[variable] = (winner, sources[winner][0])
+        ordered = sorted(
+            (source for source in sources if source != winner), key=lambda s: sources[s][1]
+        )
+        overrides += [(variable, winner, loser) for loser in ordered]
+    return single, collisions, overrides
 
 
 def _describe(settings: Settings) -> tuple[str, ...]:
-    """The sources, for the log line: the paths, then how many names and references."""
+    """The sources, for the log line: the paths, then how many names, secrets and references."""
     sources = list(settings.paths)
     named = len(settings.names) + len(settings.json_names)
     if named:
         sources.append(f"{named} name{'' if named == 1 else 's'}")
-    if settings.references:
-        count = len(settings.references)
-        sources.append(f"{count} reference{'' if count == 1 else 's'}")
+    secrets = len(settings.secrets) + len(settings.json_secrets)
+    if secrets:
+        sources.append(f"{secrets} secret{'' if secrets == 1 else 's'}")
+    references = len(settings.references) + len(settings.secret_references)
+    if references:
+        sources.append(f"{references} reference{'' if references == 1 else 's'}")
     return tuple(sources)
 
 
@@ -663,6 +1185,10 @@ def load_parameters(
     *,
     names: str | Iterable[str] = (),
     json_names: str | Iterable[str] = (),
+    secrets: str | Iterable[str] = (),
+    json_secrets: str | Iterable[str] = (),
+    required: str | Iterable[str] = (),
+    collision: str = "error",
     recursive: bool = False,
     name_mode: str = "leaf",
     prefix: str = "",
@@ -671,6 +1197,7 @@ def load_parameters(
     credentials: Credentials | None = None,
     region: str | None = None,
     endpoint_url: str | None = None,
+    secrets_endpoint_url: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_attempts: int | None = None,
 ) -> dict[str, str]:
@@ -679,7 +1206,14 @@ def load_parameters(
     ``paths``: every parameter under each path (SecureStrings decrypted, all pages).
     ``names``: ``/name``, ``VAR=/name``, with an optional ``:version`` or ``:label``.
     ``json_names``: parameters whose value is a JSON object, one variable per key.
-    Credentials, region and endpoint come from ``environ`` (default ``os.environ``) unless given.
+    A name may be a parameter's full ARN (shared from another account) and may end in ``?``
+    (optional: skipped when it does not exist).
+    ``secrets``: Secrets Manager ``[VAR=]SECRET_ID[:json-key[:version-stage[:version-id]]]``;
+    ``json_secrets``: ``[PREFIX=]SECRET_ID`` whose JSON object becomes one variable per key.
+    ``required``: variables that must be set afterwards (by a source or ``environ``), else
+    RequiredVariableError. ``collision``: ``"error"`` or ``"later-wins"`` (SSM_ENV_COLLISION).
+    Credentials, region and endpoints come from ``environ`` (default ``os.environ``) unless
+    given. No ``${VAR}`` expansion here: the caller builds its strings.
     Raises SsmEnvError (or a subclass) with a one-line message; protected names are refused.
     """
 
@@ -694,6 +1228,14 @@ def load_parameters(
         json_names=tuple(
             dict.fromkeys(parse_ref(item, "json_names") for item in listed(json_names))
         ),
+        secrets=tuple(dict.fromkeys(parse_secret(item, "secrets") for item in listed(secrets))),
+        json_secrets=tuple(
+            dict.fromkeys(
+                parse_secret(item, "json_secrets", allow_key=False) for item in listed(json_secrets)
+            )
+        ),
+        required=_api_required(listed(required)),
+        collision=collision,
         name_mode=name_mode,
         prefix=prefix,
         uppercase=uppercase,
@@ -709,9 +1251,17 @@ def load_parameters(
         credentials=credentials,
         region=region,
         endpoint_url=endpoint_url,
+        secrets_endpoint_url=secrets_endpoint_url,
         timeout=timeout,
     )
     return result.variables
+
+
+def _api_required(names: list[str]) -> tuple[str, ...]:
+    bad = [name for name in names if not is_variable_name(name)]
+    if bad:
+        raise ConfigError(f"required: not variable names: {', '.join(repr(b) for b in bad)}")
+    return tuple(dict.fromkeys(names))
 
 
 def apply_variables(result: LoadResult, environ: MutableMapping[str, str] | None = None) -> None:

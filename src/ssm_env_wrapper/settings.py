@@ -13,12 +13,24 @@ import os
 
 from .diagnostics import Origins
 from .errors import ConfigError
-from .guards import is_credential
+from .guards import is_credential, protection
+from .sources import (
+    COLLISION_MODES,
+    SECRET_REFERENCE_PREFIX,
+    SecretRef,
+    expand,
+    parse_parameter_arn,
+    parse_secret,
+    split_optional,
+)
 from .values import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only; importing typing costs every cold start milliseconds
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 __all__ = ["Settings", "ParameterRef", "parse_bool", "normalize_path", "parse_refs", "user_agent"]
 
@@ -130,15 +142,24 @@ class ParameterRef(Record):
 
     ``selector`` is ``""``, ``":3"`` (a version) or ``":label"``; ``variable`` is the variable to
     set (``None``: named after the parameter). ``requested`` is what GetParameters is sent.
+    ``name`` may be a parameter's full ARN (a parameter shared from another account);
+    ``optional`` (a trailing ``?``) lets it be missing.
     """
 
-    __slots__ = ("name", "selector", "variable")
+    __slots__ = ("name", "selector", "variable", "optional")
     name: str
     selector: str
     variable: str | None
+    optional: bool
 
-    def __init__(self, name: str, selector: str = "", variable: str | None = None) -> None:
-        self._set(name=name, selector=selector, variable=variable)
+    def __init__(
+        self,
+        name: str,
+        selector: str = "",
+        variable: str | None = None,
+        optional: bool = False,
+    ) -> None:
+        self._set(name=name, selector=selector, variable=variable, optional=bool(optional))
 
     @property
     def requested(self) -> str:
@@ -146,10 +167,11 @@ class ParameterRef(Record):
 
 
 def parse_ref(item: str, variable: str, *, allow_variable: bool = True) -> ParameterRef:
-    """Parse ``[VAR=]NAME[:SELECTOR]``; an error names ``variable`` (the setting) and the item."""
-    text = item.strip()
+    """Parse ``[VAR=]NAME[:SELECTOR][?]``, NAME a name or a parameter's full ARN; an error names
+    ``variable`` (the setting) and the item."""
+    text, optional = split_optional(item)
     target = None
-    if allow_variable and not text.startswith("/") and "=" in text:
+    if allow_variable and not text.startswith(("/", "arn:")) and "=" in text:
         target, _, text = text.partition("=")
         target, text = target.strip(), text.strip()
         if not is_variable_name(target):
@@ -157,15 +179,19 @@ def parse_ref(item: str, variable: str, *, allow_variable: bool = True) -> Param
                 f"{variable}: {target!r} in {item.strip()!r} is not a variable name "
                 "(letters, digits and _, not starting with a digit)"
             )
+    if text.startswith("arn:"):
+        # A parameter shared from another account (AWS RAM): GetParameters takes it only as its
+        # full ARN ("Working with shared parameters", Systems Manager user guide).
+        arn, selector = parse_parameter_arn(text, variable, item)
+        return ParameterRef(arn, selector, target, optional)
     name, selector = text, ""
     if ":" in text:
-        # Parameter names never hold ':' (ARNs are not accepted here), so the last one starts
-        # the selector.
+        # Parameter names never hold ':', so the last one starts the selector.
         name, _, chosen = text.rpartition(":")
         if not chosen or set(chosen) - _LABEL_CHARS or ":" in name:
             raise ConfigError(
                 f"{variable}: {item.strip()!r} has a bad selector; use NAME:VERSION "
-                "or NAME:LABEL (full ARNs are not accepted)"
+                "or NAME:LABEL (or a parameter's full ARN, arn:aws:ssm:...:parameter/NAME)"
             )
         selector = ":" + chosen
     allowed = _SECRET_CHARS if name.startswith(SECRETS_PREFIX) else _PATH_CHARS
@@ -174,18 +200,80 @@ def parse_ref(item: str, variable: str, *, allow_variable: bool = True) -> Param
             f"{variable}: {item.strip()!r} is not a valid parameter name "
             "(letters, digits and . - _ /; a secret id may also hold + = @)"
         )
-    return ParameterRef(name, selector, target)
+    return ParameterRef(name, selector, target, optional)
 
 
-def parse_refs(text: str, variable: str) -> tuple[ParameterRef, ...]:
-    """A comma-separated list of ``[VAR=]NAME[:SELECTOR]``, duplicates kept once."""
+def _items(text: str, variable: str, environ: Mapping[str, str] | None) -> list[tuple[str, str]]:
+    """The comma-separated items of a source setting as ``(written, expanded)``: ``${VAR}``
+    expanded from ``environ`` after the split, so a variable's value never adds an item."""
+    return [
+        (item, expand(item, variable, environ) if environ is not None else item)
+        for item in text.split(",")
+        if item.strip()
+    ]
+
+
+def _checked(written: str, expanded: str, variable: str, parse: Callable[[str], T]) -> T:
+    """``parse(expanded)``; when an expanded item is malformed, the error quotes the item as
+    written: the expanded text comes from the environment, which may hold anything."""
+    try:
+        return parse(expanded)
+    except ConfigError:
+        if written == expanded:
+            raise
+        raise ConfigError(
+            f"{variable}: {written.strip()!r} is not valid once its ${{...}} are expanded "
+            "(the expanded text is not shown); check the variables it names"
+        ) from None
+
+
+def parse_refs(
+    text: str, variable: str, environ: Mapping[str, str] | None = None
+) -> tuple[ParameterRef, ...]:
+    """A comma-separated list of ``[VAR=]NAME[:SELECTOR][?]``, duplicates kept once."""
     refs: list[ParameterRef] = []
-    for item in text.split(","):
-        if item.strip():
-            ref = parse_ref(item, variable)
-            if ref not in refs:
-                refs.append(ref)
+    for written, item in _items(text, variable, environ):
+        ref = _checked(written, item, variable, lambda text: parse_ref(text, variable))
+        if ref not in refs:
+            refs.append(ref)
     return tuple(refs)
+
+
+def parse_secrets(
+    text: str, variable: str, environ: Mapping[str, str] | None = None, *, json: bool = False
+) -> tuple[SecretRef, ...]:
+    """A comma-separated list of ``[VAR=]SECRET_ID[:key[:stage[:id]]][?]`` (``json``: the
+    ``[PREFIX=]`` form of SSM_ENV_JSON_SECRETS, no key), duplicates kept once."""
+    refs: list[SecretRef] = []
+    for written, item in _items(text, variable, environ):
+        ref = _checked(
+            written, item, variable, lambda text: parse_secret(text, variable, allow_key=not json)
+        )
+        if ref not in refs:
+            refs.append(ref)
+    return tuple(refs)
+
+
+def _parse_required(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(item.strip() for item in text.split(",") if item.strip()))
+    bad = [name for name in names if not is_variable_name(name)]
+    if bad:
+        raise ConfigError(
+            f"SSM_ENV_REQUIRED: not variable names: {', '.join(repr(b) for b in bad)}"
+        )
+    return names
+
+
+def _arn_reference(value: str) -> str | None:
+    """With SSM_ENV_RESOLVE_ARNS: ``ssm:``/``secretsmanager:`` for a value that is a parameter's
+    or a secret's ARN (ECS's ``valueFrom`` forms), else None (any other ARN stays as it is)."""
+    if value.startswith("arn:") and value.count(":") >= 5:
+        service, resource = value.split(":")[2], value.split(":", 5)[5]
+        if service == "ssm" and resource.startswith("parameter/"):
+            return REFERENCE_PREFIX
+        if service == "secretsmanager" and resource.startswith("secret:"):
+            return SECRET_REFERENCE_PREFIX
+    return None
 
 
 def _parse_allow(text: str, variable: str) -> frozenset[str]:
@@ -211,6 +299,12 @@ class Settings(Record):
         "names",
         "json_names",
         "references",
+        "secrets",
+        "json_secrets",
+        "secret_references",
+        "required",
+        "collision",
+        "resolve_arns",
         "name_mode",
         "prefix",
         "uppercase",
@@ -229,6 +323,12 @@ class Settings(Record):
     names: tuple[ParameterRef, ...]
     json_names: tuple[ParameterRef, ...]
     references: tuple[ParameterRef, ...]
+    secrets: tuple[SecretRef, ...]
+    json_secrets: tuple[SecretRef, ...]
+    secret_references: tuple[SecretRef, ...]
+    required: tuple[str, ...]
+    collision: str
+    resolve_arns: bool
     name_mode: str
     prefix: str
     uppercase: bool
@@ -250,6 +350,12 @@ class Settings(Record):
         names: tuple[ParameterRef, ...] = (),
         json_names: tuple[ParameterRef, ...] = (),
         references: tuple[ParameterRef, ...] = (),
+        secrets: tuple[SecretRef, ...] = (),
+        json_secrets: tuple[SecretRef, ...] = (),
+        secret_references: tuple[SecretRef, ...] = (),
+        required: tuple[str, ...] = (),
+        collision: str = "error",
+        resolve_arns: bool = False,
         name_mode: str = "leaf",
         prefix: str = "",
         uppercase: bool = False,
@@ -271,12 +377,22 @@ class Settings(Record):
             raise ConfigError(
                 f"on_error must be one of {', '.join(ON_ERROR_MODES)}, got {on_error!r}"
             )
+        if collision not in COLLISION_MODES:
+            raise ConfigError(
+                f"collision must be one of {', '.join(COLLISION_MODES)}, got {collision!r}"
+            )
         self._set(
             paths=tuple(paths),
             recursive=bool(recursive),
             names=tuple(names),
             json_names=tuple(json_names),
             references=tuple(references),
+            secrets=tuple(secrets),
+            json_secrets=tuple(json_secrets),
+            secret_references=tuple(secret_references),
+            required=tuple(required),
+            collision=collision,
+            resolve_arns=bool(resolve_arns),
             name_mode=name_mode,
             prefix=prefix,
             uppercase=bool(uppercase),
@@ -296,7 +412,13 @@ class Settings(Record):
     def has_sources(self) -> bool:
         """True when there is anything to load."""
         return not self.disabled and bool(
-            self.paths or self.names or self.json_names or self.references
+            self.paths
+            or self.names
+            or self.json_names
+            or self.references
+            or self.secrets
+            or self.json_secrets
+            or self.secret_references
         )
 
     @classmethod
@@ -309,29 +431,64 @@ class Settings(Record):
             environ = os.environ
         get = environ.get
         paths: list[str] = []
-        params_path = get("APP_PARAMS_PATH", "").strip()
+        # ${VAR} in the source settings comes from this same environment: the one the wrapper
+        # started with, before anything is fetched (a loaded value can never steer a source).
+        written_path = get("APP_PARAMS_PATH", "").strip()
+        params_path = expand(written_path, "APP_PARAMS_PATH", environ)
         if params_path:
             # The original contract: /{APP_ENV}/{APP_PARAMS_PATH}, or /{APP_PARAMS_PATH}.
-            app_env = get("APP_ENV", "").strip()
+            written_env = get("APP_ENV", "").strip()
+            app_env = expand(written_env, "APP_ENV", environ)
             joined = f"{app_env}/{params_path}" if app_env else params_path
+            setting = "APP_ENV/APP_PARAMS_PATH" if app_env else "APP_PARAMS_PATH"
+            written = f"{written_env}/{written_path}" if app_env else written_path
             paths.append(
-                normalize_path(joined, "APP_ENV/APP_PARAMS_PATH" if app_env else "APP_PARAMS_PATH")
+                _checked(written, joined, setting, lambda text: normalize_path(text, setting))
             )
-        for item in get("SSM_ENV_PATHS", "").split(","):
-            if item.strip():
-                path = normalize_path(item, "SSM_ENV_PATHS")
-                if path not in paths:
-                    paths.append(path)
+        for written, item in _items(get("SSM_ENV_PATHS", ""), "SSM_ENV_PATHS", environ):
+            path = _checked(
+                written, item, "SSM_ENV_PATHS", lambda text: normalize_path(text, "SSM_ENV_PATHS")
+            )
+            if path not in paths:
+                paths.append(path)
+        allow = _parse_allow(get("SSM_ENV_ALLOW", ""), "SSM_ENV_ALLOW")
+        resolve_arns = parse_bool("SSM_ENV_RESOLVE_ARNS", get("SSM_ENV_RESOLVE_ARNS"), False)
         references: list[ParameterRef] = []
+        secret_references: list[SecretRef] = []
         for variable, value in sorted(environ.items()):
             # This tool's own settings are never references (SSM_ENV_PATHS=ssm:/x is a bad path).
-            if value.startswith(REFERENCE_PREFIX) and not variable.startswith("SSM_ENV_"):
+            if variable.startswith("SSM_ENV_"):
+                continue
+            if resolve_arns and value.startswith("arn:"):
+                # An ARN-valued variable (ECS valueFrom, secret-init) is a reference only where a
+                # reference may be: a protected variable holding an ARN (AWS_ROLE_ARN's kind) is
+                # another program's setting and stays exactly as it is.
+                kind = _arn_reference(value)
+                if kind and not protection(variable, allow):
+                    value = kind + value
+            if value.startswith(REFERENCE_PREFIX):
                 ref = parse_ref(
                     value[len(REFERENCE_PREFIX) :],
                     f"{variable} (an ssm: reference)",
                     allow_variable=False,
                 )
-                references.append(ParameterRef(ref.name, ref.selector, variable))
+                references.append(ParameterRef(ref.name, ref.selector, variable, ref.optional))
+            elif value.startswith(SECRET_REFERENCE_PREFIX):
+                secret = parse_secret(
+                    value[len(SECRET_REFERENCE_PREFIX) :],
+                    f"{variable} (a secretsmanager: reference)",
+                    allow_variable=False,
+                )
+                secret_references.append(
+                    SecretRef(
+                        secret.secret_id,
+                        secret.json_key,
+                        secret.version_stage,
+                        secret.version_id,
+                        variable,
+                        secret.optional,
+                    )
+                )
         prefix = get("SSM_ENV_PREFIX", "").strip()
         if prefix and not is_variable_name(prefix):
             raise ConfigError(
@@ -357,14 +514,22 @@ class Settings(Record):
         return cls(
             tuple(paths),
             parse_bool("SSM_ENV_RECURSIVE", get("SSM_ENV_RECURSIVE"), False),
-            names=parse_refs(get("SSM_ENV_NAMES", ""), "SSM_ENV_NAMES"),
-            json_names=parse_refs(get("SSM_ENV_JSON_NAMES", ""), "SSM_ENV_JSON_NAMES"),
+            names=parse_refs(get("SSM_ENV_NAMES", ""), "SSM_ENV_NAMES", environ),
+            json_names=parse_refs(get("SSM_ENV_JSON_NAMES", ""), "SSM_ENV_JSON_NAMES", environ),
             references=tuple(references),
+            secrets=parse_secrets(get("SSM_ENV_SECRETS", ""), "SSM_ENV_SECRETS", environ),
+            json_secrets=parse_secrets(
+                get("SSM_ENV_JSON_SECRETS", ""), "SSM_ENV_JSON_SECRETS", environ, json=True
+            ),
+            secret_references=tuple(secret_references),
+            required=_parse_required(get("SSM_ENV_REQUIRED", "")),
+            collision=_parse_choice("SSM_ENV_COLLISION", get("SSM_ENV_COLLISION"), COLLISION_MODES),
+            resolve_arns=resolve_arns,
             name_mode=_parse_choice("SSM_ENV_NAME_MODE", get("SSM_ENV_NAME_MODE"), NAME_MODES),
             prefix=prefix,
             uppercase=parse_bool("SSM_ENV_UPPERCASE", get("SSM_ENV_UPPERCASE"), False),
             overwrite=parse_bool("SSM_ENV_OVERWRITE", get("SSM_ENV_OVERWRITE"), True),
-            allow=_parse_allow(get("SSM_ENV_ALLOW", ""), "SSM_ENV_ALLOW"),
+            allow=allow,
             on_error=_parse_choice("SSM_ENV_ON_ERROR", get("SSM_ENV_ON_ERROR"), ON_ERROR_MODES),
             disabled=parse_bool("SSM_ENV_DISABLED", get("SSM_ENV_DISABLED"), False),
             exec_wrapper=get("SSM_ENV_EXEC_WRAPPER", "").strip() or None,

@@ -25,18 +25,33 @@ def report(log: Log, result: LoadResult, started: float) -> None:
     """The lines a load leaves in the log: the count, then anything kept, failed or unset."""
     elapsed = (time.monotonic() - started) * 1000
     count = len(result.variables)
-    log.info(
-        f"loaded {count} parameter{'' if count == 1 else 's'} from {', '.join(result.sources)} "
-        f"in {elapsed:.0f} ms ({result.requests} request{'' if result.requests == 1 else 's'})",
-        parameters=count,
-        sources=list(result.sources),
-        requests=result.requests,
-        connections=result.connections,
-        duration_ms=round(elapsed, 1),
-    )
+    if result.sources:  # nothing was loaded when only SSM_ENV_REQUIRED is set
+        log.info(
+            f"loaded {count} parameter{'' if count == 1 else 's'} from "
+            f"{', '.join(result.sources)} in {elapsed:.0f} ms "
+            f"({result.requests} request{'' if result.requests == 1 else 's'})",
+            parameters=count,
+            sources=list(result.sources),
+            requests=result.requests,
+            connections=result.connections,
+            duration_ms=round(elapsed, 1),
+        )
     if log.enabled("debug"):
         for variable in sorted(result.parameters):
             log.debug(f"{variable} <- {result.parameters[variable]}")
+    for variable, winner, loser in result.overrides:
+        # Sources only, never values (SSM_ENV_COLLISION=later-wins).
+        log.info(
+            f"SSM_ENV_COLLISION=later-wins: {variable} from {winner} overrides {loser}",
+            variable=variable,
+            source=winner,
+            overridden=loser,
+        )
+    if result.skipped:
+        log.info(
+            f"optional, not found, skipped: {', '.join(result.skipped)}",
+            skipped=list(result.skipped),
+        )
     if result.kept:
         log.info(
             f"SSM_ENV_OVERWRITE=false: kept the existing value of {', '.join(result.kept)}",
@@ -84,7 +99,7 @@ def run(
             args = [settings.exec_wrapper] + args
         if settings.disabled:
             log.info("SSM_ENV_DISABLED is set: nothing loaded")
-        elif settings.has_sources:
+        elif settings.has_sources or settings.required:
             # Imported only when there is something to load: the empty start stays minimal.
             from .loader import apply_variables, load
 
@@ -110,6 +125,8 @@ def run(
                 )
         exec_command(executable, args)
     except SsmEnvError as exc:
+        for failure in getattr(exc, "failures", ()):  # what continue mode let pass, first
+            log.warning(f"SSM_ENV_ON_ERROR=continue: {failure}")
         log.error(str(exc), error=type(exc).__name__)
         return exc.exit_code
     return 0  # not reached: exec_command replaces the process

@@ -1,0 +1,259 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Secrets Manager read directly: GetSecretValue for one secret, BatchGetSecretValue for more.
+
+Through Parameter Store's ``/aws/reference/secretsmanager/`` names every secret costs an SSM
+``GetParameters`` call against SSM's shared 40 requests a second; read directly, secrets count
+against Secrets Manager's own, far higher quotas (README, Scaling). Same protocol as SSM
+(``awsJson1.1``: ``POST /``, ``X-Amz-Target: secretsmanager.<Operation>``, SigV4 service
+``secretsmanager``), so the client is the shared JSON client (``awsjson.JsonClient``) with its
+operations and answer checks on top. Below the loader: it reads no environment and names no
+setting (its diagnostics do).
+"""
+
+from __future__ import annotations
+
+from .awsjson import JsonClient
+from .endpoint import partition
+from .errors import AwsApiError, EndpointError, SsmEnvError
+from .ssm import answer_name
+
+TYPE_CHECKING = False
+
+__all__ = ["SecretsClient", "fetch_secrets", "MAX_SECRETS"]
+
+#: BatchGetSecretValue takes at most 20 ids ("SecretIdList ... Maximum number of 20 items",
+#: Secrets Manager API reference).
+MAX_SECRETS = 20
+
+
+# The fix after an error code of Secrets Manager (AccessDeniedException is worked out per call).
+_SM_FIXES = {
+    "ResourceNotFoundException": "check the secret id, its region and the version asked",
+    "DecryptionFailure": "allow kms:Decrypt on the secret's customer managed KMS key "
+    "(kms:ViaService secretsmanager.REGION.amazonaws.com)",
+    "InvalidRequestException": "the secret is marked for deletion, or the request is not "
+    "valid for it: check the secret in the console",
+    "InvalidParameterException": "check the secret id, version stage and version id",
+}
+
+
+class SecretsClient(JsonClient):
+    """Secrets Manager's read operations on the shared JSON client: the same retries, deadline,
+    masking and clock-skew correction as SSM's, over its own kept-alive connection. Its
+    ``diagnostics`` name the Secrets Manager endpoint setting."""
+
+    service = "secretsmanager"
+    target_prefix = "secretsmanager"
+    title = "Secrets Manager"
+
+    def fix_for(self, operation: str, code: str, message: str, targets: tuple[str, ...]) -> str:
+        if code == "AccessDeniedException":
+            if "kms" in message.lower():
+                return (
+                    "allow kms:Decrypt on the secret's customer managed KMS key in the "
+                    "function's execution role"
+                )
+            first = targets[0] if targets else ""
+            if first.startswith("arn:"):
+                arn = first
+            else:
+                arn = (
+                    f"arn:{partition(self.region)[0]}:secretsmanager:{self.region}:<account-id>:"
+                    f"secret:{first}-*"
+                )
+            if operation == "BatchGetSecretValue":
+                # "BatchGetSecretValue ... you must have secretsmanager:GetSecretValue on each
+                # secret" (Secrets Manager API reference, "Required permissions").
+                return (
+                    'allow secretsmanager:BatchGetSecretValue (Resource "*") and '
+                    f"secretsmanager:GetSecretValue on each secret ({arn} ...) in the "
+                    "function's execution role"
+                )
+            return f"allow secretsmanager:GetSecretValue on {arn} in the function's execution role"
+        return _SM_FIXES.get(code) or super().fix_for(operation, code, message, targets)
+
+    def get_secret_value(self, secret_id: str, stage: str = "", version_id: str = "") -> dict:
+        """One secret (a version stage or id when given). Returns the checked answer."""
+        payload: dict[str, object] = {"SecretId": secret_id}
+        if stage:
+            payload["VersionStage"] = stage
+        if version_id:
+            payload["VersionId"] = version_id
+        answer = self.call("GetSecretValue", payload, targets=(secret_id,))
+        _check_secret(answer, f"GetSecretValue {secret_id}", self.diagnostics.endpoint_fix())
+        value = answer.get("SecretString")
+        if isinstance(value, str):
+            self.diagnostics.remember(value)
+        return answer
+
+    def batch_get_secret_value(self, secret_ids: list[str]) -> tuple[list[dict], list[dict]]:
+        """Up to 20 secrets' current versions in one call (following NextToken, if the service
+        pages). Returns ``(SecretValues, Errors)``, each entry checked."""
+        if len(secret_ids) > MAX_SECRETS:
+            raise ValueError(f"BatchGetSecretValue takes at most {MAX_SECRETS} ids")
+        call = f"BatchGetSecretValue {', '.join(secret_ids)}"
+        payload: dict[str, object] = {"SecretIdList": secret_ids}
+        values: list[dict] = []
+        errors: list[dict] = []
+        tokens: set[str] = set()
+        fix = self.diagnostics.endpoint_fix()
+        while True:
+            answer = self.call("BatchGetSecretValue", payload, targets=tuple(secret_ids))
+            page_values = answer.get("SecretValues", [])
+            page_errors = answer.get("Errors", [])
+            if not isinstance(page_values, list) or not isinstance(page_errors, list):
+                raise EndpointError(
+                    f"{call} failed: the answer's SecretValues or Errors is not a list; {fix}"
+                )
+            for entry in page_values:
+                _check_secret(entry, call, fix)
+                if isinstance(entry.get("SecretString"), str):
+                    self.diagnostics.remember(entry["SecretString"])
+            for entry in page_errors:
+                if not isinstance(entry, dict) or not all(
+                    isinstance(entry.get(field, ""), str)
+                    for field in ("SecretId", "ErrorCode", "Message")
+                ):
+                    raise EndpointError(
+                        f"{call} failed: an entry of the answer's Errors is not "
+                        f"{{SecretId, ErrorCode, Message}}; {fix}"
+                    )
+            values += page_values
+            errors += page_errors
+            token = answer.get("NextToken")
+            if not token:
+                return values, errors
+            if not isinstance(token, str) or token in tokens:
+                raise EndpointError(
+                    f"{call} failed: the answer's NextToken is not a new string; {fix}"
+                )
+            tokens.add(token)
+            payload["NextToken"] = token
+
+
+def _check_secret(entry: object, call: str, fix: str) -> None:
+    """A secret value as the API defines it (GetSecretValue's answer, BatchGetSecretValue's
+    ``SecretValueEntry``): ``Name`` and ``ARN`` strings, ``SecretString`` a string when there."""
+    if not isinstance(entry, dict):
+        raise EndpointError(f"{call} failed: a secret in the answer is not an object; {fix}")
+    for field in ("Name", "ARN"):
+        if not isinstance(entry.get(field), str):
+            raise EndpointError(
+                f"{call} failed: a secret in the answer has no {field} string; {fix}"
+            )
+    for field in ("SecretString", "SecretBinary", "VersionId"):
+        if field in entry and not isinstance(entry[field], str):
+            raise EndpointError(
+                f"{call} failed: a secret in the answer has a {field} that is not a string; {fix}"
+            )
+    if "SecretString" not in entry and "SecretBinary" not in entry:
+        raise EndpointError(
+            f"{call} failed: a secret in the answer has neither SecretString nor SecretBinary; "
+            f"{fix}"
+        )
+
+
+def _answers(secret_id: str, entry: dict) -> bool:
+    """Whether ``entry`` (Name, ARN) is the secret asked as ``secret_id``: its name, its ARN, or
+    a partial ARN (without the six random characters), as the API accepts ids."""
+    arn = entry["ARN"]
+    if secret_id in (entry["Name"], arn):
+        return True
+    return (
+        secret_id.startswith("arn:")
+        and arn.startswith(secret_id + "-")
+        and len(arn) == len(secret_id) + 7
+    )
+
+
+def fetch_secrets(
+    client: SecretsClient, keys: list[tuple[str, str, str]]
+) -> tuple[dict[tuple[str, str, str], object], list[tuple[str, str, str]], list[SsmEnvError]]:
+    """Fetch ``keys`` (secret id, version stage, version id): one GetSecretValue for one key,
+    BatchGetSecretValue for several current versions. Returns ``(values, missing, errors)``:
+    ``values`` maps each key to its SecretString (or, for a binary secret, ``None``), ``missing``
+    the keys that do not exist, ``errors`` one error per other secret that failed in a batch.
+    Every id asked must be answered exactly once, or the whole answer is refused."""
+    fix = client.diagnostics.endpoint_fix()
+
+    def _sm_inconsistent(call: str, detail: str) -> EndpointError:
+        return EndpointError(
+            f"{call} failed: the endpoint's answer is inconsistent: {detail}; {fix}"
+        )
+
+    if len(keys) == 1:
+        key = keys[0]
+        try:
+            entry = client.get_secret_value(*key)
+        except AwsApiError as exc:
+            if exc.code == "ResourceNotFoundException":
+                return {}, [key], []
+            raise
+        call = f"GetSecretValue {key[0]}"
+        if not _answers(key[0], entry):
+            raise _sm_inconsistent(
+                call, f"it holds the secret {answer_name(entry['Name'])}, which was not asked"
+            )
+        if key[2] and entry.get("VersionId", key[2]) != key[2]:
+            raise _sm_inconsistent(
+                call, f"it holds version {answer_name(str(entry.get('VersionId')))}"
+            )
+        stages = entry.get("VersionStages")
+        if key[1] and isinstance(stages, list) and key[1] not in stages:
+            raise _sm_inconsistent(call, f"it holds a version without the stage {key[1]}")
+        return {key: entry.get("SecretString")}, [], []
+    ids = [key[0] for key in keys]
+    entries, errors = client.batch_get_secret_value(ids)
+    call = f"BatchGetSecretValue {', '.join(ids)}"
+    values: dict[tuple[str, str, str], object] = {}
+    for entry in entries:
+        asked = [key for key in keys if _answers(key[0], entry)]
+        if len(asked) > 1:  # never: a batch asks one secret once (loader._secret_jobs)
+            raise ValueError("one secret asked twice in one batch")
+        if not asked:
+            raise _sm_inconsistent(
+                call, f"it holds the secret {answer_name(entry['Name'])}, which was not asked"
+            )
+        for key in asked:
+            if key in values:
+                raise _sm_inconsistent(call, f"it holds {key[0]} twice")
+            values[key] = entry.get("SecretString")
+    missing: list[tuple[str, str, str]] = []
+    failures: list[SsmEnvError] = []
+    for error in errors:
+        asked = [key for key in keys if key[0] == error.get("SecretId")]
+        if not asked:
+            raise _sm_inconsistent(
+                call,
+                f"its Errors names {answer_name(str(error.get('SecretId')))}, which was not asked",
+            )
+        key = asked[0]
+        if key in values or key in missing:
+            raise _sm_inconsistent(
+                call, f"{key[0]} is answered twice (a value and an error, or two errors)"
+            )
+        # An error code is a word; anything longer, or echoing a value, is cut and masked.
+        code = client._mask(str(error.get("ErrorCode") or "Unknown")[:100])
+        if code == "ResourceNotFoundException":
+            missing.append(key)
+            continue
+        failures.append(
+            AwsApiError(
+                "BatchGetSecretValue",
+                code,
+                client._mask(str(error.get("Message") or ""))[:400],
+                targets=(key[0],),
+                fix=client.fix_for(
+                    "GetSecretValue", code, str(error.get("Message") or ""), (key[0],)
+                ),
+            )
+        )
+        missing.append(key)  # failed: neither a value nor to be reported again as missing
+    unanswered = [key[0] for key in keys if key not in values and key not in missing]
+    if unanswered:
+        raise _sm_inconsistent(
+            call, f"{', '.join(unanswered)} neither in SecretValues nor in Errors"
+        )
+    # Failed ones are reported through ``failures``; only the not-found ones are "missing".
+    failed = {failure.target for failure in failures if isinstance(failure, AwsApiError)}
+    return values, [key for key in missing if key[0] not in failed], failures

@@ -1,0 +1,306 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Source items as users write them: ``${VAR}`` expansion, the optional ``?`` mark, parameter
+ARNs and Secrets Manager secret ids (names, ARNs, ECS's ``valueFrom`` suffix).
+
+Everything here is text in, records out, before any request: a malformed item is a ConfigError
+naming the setting and the item.
+"""
+
+from __future__ import annotations
+
+from .errors import ConfigError
+from .guards import is_credential
+from .redact import printable
+from .values import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "expand",
+    "split_optional",
+    "split_selector",
+    "batch_key",
+    "parse_parameter_arn",
+    "arn_location",
+    "SecretRef",
+    "parse_secret",
+    "SECRET_REFERENCE_PREFIX",
+    "COLLISION_MODES",
+]
+
+#: The prefix that marks a variable's value as a Secrets Manager reference.
+SECRET_REFERENCE_PREFIX = "secretsmanager:"
+
+#: SSM_ENV_COLLISION: ``error`` (two sources for one variable stop the start) or ``later-wins``.
+COLLISION_MODES = ("error", "later-wins")
+
+_SRC_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_SRC_NAME_START = frozenset(_SRC_ALNUM[:52] + "_")
+_SRC_NAME_CHARS = frozenset(_SRC_ALNUM + "_")
+# Parameter names: letters, digits and _ . - / ("Requirements and constraints for parameter
+# names", Parameter Store user guide).
+_SRC_PARAMETER_CHARS = frozenset(_SRC_ALNUM + "_.-/")
+# Secret names: letters, digits and /_+=.@- ("CreateSecret", Name, Secrets Manager API reference).
+_SRC_SECRET_CHARS = frozenset(_SRC_ALNUM + "/_+=.@-")
+# Version stages are 1 to 256 characters of the same set in practice (AWSCURRENT, AWSPREVIOUS,
+# custom labels); version ids are UUIDs (32 to 64 characters, "VersionId", API reference).
+_SRC_STAGE_CHARS = frozenset(_SRC_ALNUM + "_.-+=@/")
+_SRC_VERSION_ID_CHARS = frozenset(_SRC_ALNUM + "-")
+# A label: letters, digits, period, hyphen, underscore ("Working with parameter labels").
+_SRC_LABEL_CHARS = frozenset(_SRC_ALNUM + "_.-")
+# The partitions an ARN may name (botocore's data/partitions.json).
+_SRC_PARTITIONS = frozenset(
+    ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
+)
+_SRC_REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def _is_name(text: str) -> bool:
+    return bool(text) and text[0] in _SRC_NAME_START and not set(text) - _SRC_NAME_CHARS
+
+
+def expand(text: str, setting: str, environ: Mapping[str, str]) -> str:
+    """``${VAR}`` replaced by ``environ[VAR]`` (the environment the wrapper started with), one
+    pass: what a value holds is never expanded again. ``$$`` is a literal ``$``. An undefined
+    variable, a ``${`` without its ``}`` or a ``$`` followed by anything else is an error naming
+    the setting: parameter and secret names cannot hold ``$``, so ``$STAGE`` is a typo for
+    ``${STAGE}``, never something to pass on."""
+    if "$" not in text:
+        return text
+    out: list[str] = []
+    at = 0
+    while True:
+        dollar = text.find("$", at)
+        if dollar < 0:
+            out.append(text[at:])
+            return "".join(out)
+        out.append(text[at:dollar])
+        after = text[dollar + 1 : dollar + 2]
+        if after == "$":
+            out.append("$")
+            at = dollar + 2
+            continue
+        close = text.find("}", dollar + 2) if after == "{" else -1
+        name = text[dollar + 2 : close] if close >= 0 else ""
+        if not _is_name(name):
+            raise ConfigError(
+                f"{setting}: {printable(text.strip())!r} has a '$' that is not ${{VARIABLE}}; "
+                "write ${NAME} for a variable of the environment, $$ for a literal $"
+            )
+        if is_credential(name):
+            # A setting's text reaches log lines and errors: credentials never go into one.
+            raise ConfigError(
+                f"{setting}: ${{{name}}} names a credential, which is never expanded; "
+                "write the text itself"
+            )
+        if name not in environ:
+            raise ConfigError(
+                f"{setting}: ${{{name}}} is not set in the environment the wrapper started "
+                f"with; set {name}, or write $$ for a literal $"
+            )
+        out.append(environ[name])
+        at = close + 1
+
+
+def split_optional(text: str) -> tuple[str, bool]:
+    """``/a?`` -> ``("/a", True)``: a ``?`` at the very end marks an item that may be missing.
+    Neither parameter names nor secret names may hold ``?``, so the mark is unambiguous."""
+    text = text.strip()
+    if text.endswith("?"):
+        return text[:-1].rstrip(), True
+    return text, False
+
+
+def split_selector(requested: str) -> tuple[str, str]:
+    """``/a:3`` -> ``("/a", ":3")``; an ARN's own colons are not a selector:
+    ``arn:aws:ssm:us-east-1:123456789012:parameter/a:live`` -> (the ARN, ``":live"``)."""
+    if requested.startswith("arn:"):
+        head = requested.split(":", 5)
+        if len(head) == 6:
+            resource, colon, chosen = head[5].partition(":")
+            base = ":".join(head[:5] + [resource])
+            return (base, colon + chosen) if colon else (base, "")
+        return requested, ""
+    if ":" in requested:
+        name, _, chosen = requested.rpartition(":")
+        return name, ":" + chosen
+    return requested, ""
+
+
+def batch_key(requested: str) -> str:
+    """The parameter name a request is about (the name inside an ARN), for batching: one batch
+    never asks one name twice, so each answer belongs to one request."""
+    base = split_selector(requested)[0]
+    if base.startswith("arn:"):
+        return "/" + base.split(":", 5)[5][len("parameter/") :].lstrip("/")
+    return base
+
+
+def arn_location(arn: str) -> tuple[str, str]:
+    """``(partition, region)`` of an ARN already parsed by this module."""
+    parts = arn.split(":", 4)
+    return parts[1], parts[3]
+
+
+def _arn_head(text: str, service: str, setting: str, item: str) -> list[str]:
+    parts = text.split(":", 5)
+    if (
+        len(parts) != 6
+        or parts[1] not in _SRC_PARTITIONS
+        or parts[2] != service
+        or not parts[3]
+        or set(parts[3]) - _SRC_REGION_CHARS
+        or not (len(parts[4]) == 12 and parts[4].isdigit())
+    ):
+        raise ConfigError(
+            f"{setting}: {printable(item.strip())!r} is not a valid {service} ARN "
+            f"(expected arn:PARTITION:{service}:REGION:ACCOUNT-ID:"
+            + ("parameter/NAME" if service == "ssm" else "secret:NAME")
+            + ")"
+        )
+    return parts
+
+
+def parse_parameter_arn(text: str, setting: str, item: str) -> tuple[str, str]:
+    """``arn:aws:ssm:REGION:ACCOUNT:parameter/NAME[:SELECTOR]`` -> ``(ARN, selector)``: the form
+    GetParameters needs for a parameter shared from another account (AWS RAM)."""
+    parts = _arn_head(text, "ssm", setting, item)
+    resource, colon, chosen = parts[5].partition(":")
+    name = resource[len("parameter/") :] if resource.startswith("parameter/") else ""
+    if (
+        not name
+        or name.startswith("/")
+        or name.endswith("/")
+        or "//" in name
+        or set(name) - _SRC_PARAMETER_CHARS
+    ):
+        raise ConfigError(
+            f"{setting}: {printable(item.strip())!r} is not a valid parameter ARN "
+            "(the resource must be parameter/NAME, letters, digits and . - _ /)"
+        )
+    if colon and (not chosen or set(chosen) - _SRC_LABEL_CHARS):
+        raise ConfigError(
+            f"{setting}: {printable(item.strip())!r} has a bad selector; use ARN:VERSION or "
+            "ARN:LABEL"
+        )
+    return ":".join(parts[:5] + [resource]), (colon + chosen if colon else "")
+
+
+class SecretRef(Record):
+    """One secret asked for: ``secret_id`` (a name or an ARN) and ECS's ``valueFrom`` suffix
+    ``json_key``, ``version_stage``, ``version_id`` (each ``""`` when not given); ``variable``
+    the variable (or, for JSON secrets, the prefix) to set, ``None`` for the default."""
+
+    __slots__ = ("secret_id", "json_key", "version_stage", "version_id", "variable", "optional")
+    secret_id: str
+    json_key: str
+    version_stage: str
+    version_id: str
+    variable: str | None
+    optional: bool
+
+    def __init__(
+        self,
+        secret_id: str,
+        json_key: str = "",
+        version_stage: str = "",
+        version_id: str = "",
+        variable: str | None = None,
+        optional: bool = False,
+    ) -> None:
+        self._set(
+            secret_id=secret_id,
+            json_key=json_key,
+            version_stage=version_stage,
+            version_id=version_id,
+            variable=variable,
+            optional=optional,
+        )
+
+    @property
+    def pinned(self) -> bool:
+        """Whether a version is asked: BatchGetSecretValue takes none, so GetSecretValue it is."""
+        return bool(self.version_stage or self.version_id)
+
+    @property
+    def fetch_key(self) -> tuple[str, str, str]:
+        return self.secret_id, self.version_stage, self.version_id
+
+    @property
+    def source(self) -> str:
+        """How the secret is named in messages and logs (never its value)."""
+        text = SECRET_REFERENCE_PREFIX + self.secret_id
+        if self.version_stage or self.version_id:
+            text += f"::{self.version_stage}:{self.version_id}".rstrip(":")
+        return text
+
+    @property
+    def name(self) -> str:
+        """The secret's name: the id, or the name inside an ARN without the six random
+        characters Secrets Manager appends (``prod/db-AbCdEf`` -> ``prod/db``)."""
+        if not self.secret_id.startswith("arn:"):
+            return self.secret_id
+        name = self.secret_id.split(":", 6)[6]
+        # "The ARN ... ends with a hyphen and six random characters" ("Find secrets", Secrets
+        # Manager user guide; the complete ARN is what the API returns).
+        stem, dash, tail = name.rpartition("-")
+        if dash and stem and len(tail) == 6 and tail.isalnum():
+            return stem
+        return name
+
+
+def parse_secret(
+    item: str, setting: str, *, allow_variable: bool = True, allow_key: bool = True
+) -> SecretRef:
+    """``[VAR=]SECRET_ID[:json-key[:version-stage[:version-id]]][?]``, the ``valueFrom`` order of
+    ECS task definitions ("Pass Secrets Manager secrets through Amazon ECS environment
+    variables"). SECRET_ID is a name (no ``:``) or an ARN ``arn:P:secretsmanager:R:A:secret:N``."""
+    text, optional = split_optional(item)
+    target = None
+    if allow_variable and not text.startswith("arn:") and "=" in text.split(":", 1)[0]:
+        target, _, text = text.partition("=")
+        target, text = target.strip(), text.strip()
+        if not _is_name(target):
+            raise ConfigError(
+                f"{setting}: {printable(target)!r} in {printable(item.strip())!r} is not a "
+                "variable name (letters, digits and _, not starting with a digit)"
+            )
+    if text.startswith("arn:"):
+        parts = _arn_head(text, "secretsmanager", setting, item)
+        resource = parts[5].split(":")
+        if resource[0] != "secret" or len(resource) < 2:
+            raise ConfigError(
+                f"{setting}: {printable(item.strip())!r} is not a valid secret ARN "
+                "(expected arn:PARTITION:secretsmanager:REGION:ACCOUNT-ID:secret:NAME)"
+            )
+        secret_id = ":".join(parts[:5] + resource[:2])
+        name, suffix = resource[1], resource[2:]
+    else:
+        name, *suffix = text.split(":")
+        secret_id = name
+    if len(suffix) > 3:
+        raise ConfigError(
+            f"{setting}: {printable(item.strip())!r} has too many ':' parts; the form is "
+            "SECRET_ID[:json-key[:version-stage[:version-id]]]"
+        )
+    json_key, stage, version_id = (suffix + ["", "", ""])[:3]
+    # "Name ... can contain ASCII letters, numbers, and /_+=.@-", up to 512 characters
+    # (CreateSecret, Secrets Manager API reference).
+    if not name or len(name) > 512 or set(name) - _SRC_SECRET_CHARS:
+        raise ConfigError(
+            f"{setting}: {printable(item.strip())!r} is not a valid secret id (a name of "
+            "letters, digits and / _ + = . @ -, or the secret's ARN)"
+        )
+    if stage and set(stage) - _SRC_STAGE_CHARS:
+        raise ConfigError(f"{setting}: {printable(item.strip())!r} has a bad version stage")
+    if version_id and (set(version_id) - _SRC_VERSION_ID_CHARS or len(version_id) > 64):
+        raise ConfigError(f"{setting}: {printable(item.strip())!r} has a bad version id")
+    if json_key and not allow_key:
+        raise ConfigError(
+            f"{setting}: {printable(item.strip())!r} names a JSON key; every key of the secret "
+            "becomes a variable here (use SSM_ENV_SECRETS for one key); leave it empty: "
+            "SECRET_ID::STAGE"
+        )
+    return SecretRef(secret_id, json_key, stage, version_id, target, optional)
