@@ -74,7 +74,7 @@ def main() -> None:
         "MaxResults": 50,
     }
     while True:  # each page's names go to the workers at once: listing and fetching overlap
-        page = lister.call("DescribeParameters", payload, target=path)
+        page = lister.call("DescribeParameters", payload, targets=(path,))
         names = [p["Name"] for p in page.get("Parameters", [])]
         for start in range(0, len(names), 10):
             batches.put(names[start : start + 10])
