@@ -304,7 +304,9 @@ def test_clock_skew_is_corrected_once_without_using_an_attempt():
     from fake_ssm import aws_error
 
     skewed = aws_error("InvalidSignatureException", "Signature expired: 20200101T000000Z")
-    skewed = (skewed[0], skewed[1], {"Date": "Wed, 02 Dec 2026 03:00:00 GMT"})
+    # A server clock far from this machine's (and from the pinned client clock): the signature
+    # must carry the server's time, whatever hour the test runs at.
+    skewed = (skewed[0], skewed[1], {"Date": "Fri, 01 Jan 2021 12:00:00 GMT"})
     clock = FakeClock()
     with (
         FaultySsm([skewed, page([("/prod/app/X", "x")])]) as fake,
@@ -312,7 +314,7 @@ def test_clock_skew_is_corrected_once_without_using_an_attempt():
     ):
         assert [p["Name"] for p in ssm.get_parameters_by_path("/prod/app")] == ["/prod/app/X"]
         assert len(fake.requests) == 2
-        assert fake.requests[1]["headers"]["X-Amz-Date"].startswith("20261202T03")
+        assert fake.requests[1]["headers"]["X-Amz-Date"] == "20210101T120000Z"
     assert clock.waits == []
 
 
