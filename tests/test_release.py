@@ -56,7 +56,7 @@ def test_the_file_list_is_not_empty():
 
 def test_nothing_reads_outside_the_checkout():
     """A clone with nothing beside it must pass: no test, script, CI step or example may name
-    the checkout's parent (the SigV4 vectors once lived in ../shared)."""
+    the checkout's parent (the SigV4 vectors once lived in a folder beside it)."""
     outside = re.compile(r"""(ROOT\.parent|ROOT\s*/\s*["']\.\.["']|["'`(\s]\.\./(?!\.\./dist/))""")
     # ../../dist/ in the SAM and Terraform examples is this checkout's own build output.
     found = []
