@@ -11,7 +11,7 @@ from .values import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 __all__ = [
     "Endpoint",
@@ -179,15 +179,28 @@ def endpoint_from_environ(region: str, environ: Mapping[str, str] | None = None)
     ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`` skips the two variables, as in the SDKs; a
     configured URL wins over FIPS and dual-stack, as in the SDKs.
     """
-    if environ is None:
-        environ = os.environ
+    return _service_endpoint(
+        region, os.environ if environ is None else environ, "AWS_ENDPOINT_URL_SSM", default_host
+    )
+
+
+def _service_endpoint(
+    region: str,
+    environ: Mapping[str, str],
+    service_variable: str,
+    host: Callable[[str, bool, bool], str],
+) -> Endpoint:
+    """The SDKs' endpoint resolution for one service ("Service-specific endpoints", AWS SDKs and
+    Tools Reference Guide): its own variable, then ``AWS_ENDPOINT_URL``, unless
+    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``; otherwise ``host`` for the region, FIPS and
+    dual-stack as asked."""
     ignore = parse_bool(
         "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
         environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
         False,
     )
     if not ignore:
-        for variable in ("AWS_ENDPOINT_URL_SSM", "AWS_ENDPOINT_URL"):
+        for variable in (service_variable, "AWS_ENDPOINT_URL"):
             url = environ.get(variable, "").strip()
             if url:
                 return parse_endpoint_url(url, variable)
@@ -195,7 +208,7 @@ def endpoint_from_environ(region: str, environ: Mapping[str, str] | None = None)
     dualstack = parse_bool(
         "AWS_USE_DUALSTACK_ENDPOINT", environ.get("AWS_USE_DUALSTACK_ENDPOINT"), False
     )
-    return Endpoint("https", default_host(region, fips, dualstack))
+    return Endpoint("https", host(region, fips, dualstack))
 
 
 # Partitions whose Secrets Manager endpoints are dual-stack already: the service's endpoint
@@ -227,20 +240,9 @@ def secrets_endpoint_from_environ(
     "Secrets Manager", upper-cased, spaces as underscores), then ``AWS_ENDPOINT_URL``, then the
     region's endpoint (FIPS, dual-stack as for SSM). ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``
     skips both variables, as in the SDKs."""
-    if environ is None:
-        environ = os.environ
-    ignore = parse_bool(
-        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-        environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
-        False,
+    return _service_endpoint(
+        region,
+        os.environ if environ is None else environ,
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+        secrets_host,
     )
-    if not ignore:
-        for variable in ("AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"):
-            url = environ.get(variable, "").strip()
-            if url:
-                return parse_endpoint_url(url, variable)
-    fips = parse_bool("AWS_USE_FIPS_ENDPOINT", environ.get("AWS_USE_FIPS_ENDPOINT"), False)
-    dualstack = parse_bool(
-        "AWS_USE_DUALSTACK_ENDPOINT", environ.get("AWS_USE_DUALSTACK_ENDPOINT"), False
-    )
-    return Endpoint("https", secrets_host(region, fips, dualstack))
