@@ -15,10 +15,15 @@ from .diagnostics import Origins
 from .errors import ConfigError
 from .guards import is_credential, protection
 from .sources import (
+    ALNUM,
     COLLISION_MODES,
+    LABEL_CHARS,
+    PARAMETER_CHARS,
+    SECRET_CHARS,
     SECRET_REFERENCE_PREFIX,
     SecretRef,
     expand,
+    is_variable_name,
     parse_parameter_arn,
     parse_secret,
     split_optional,
@@ -37,17 +42,10 @@ __all__ = ["Settings", "ParameterRef", "parse_bool", "normalize_path", "parse_re
 _TRUE = frozenset(("true", "1", "yes"))
 _FALSE = frozenset(("false", "0", "no"))
 
-_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-# Parameter names (and so paths) may hold only these characters: "Requirements and constraints for
-# parameter names" in the Parameter Store user guide.
-_PATH_CHARS = frozenset(_ALNUM + "_.-/")
-# Secrets Manager secret names also allow + = @ ("Quotas for AWS Secrets Manager": name characters).
+# Parameter names (and so paths), secret names and labels: the character sets in sources.py.
+#: Parameter Store's names for Secrets Manager secrets ("Referencing AWS Secrets Manager secrets
+#: from Parameter Store parameters").
 SECRETS_PREFIX = "/aws/reference/secretsmanager/"
-_SECRET_CHARS = frozenset(_ALNUM + "/_+=.@-")
-# A label: letters, digits, period, hyphen, underscore ("Working with parameter labels").
-_LABEL_CHARS = frozenset(_ALNUM + "_.-")
-_VARIABLE_START = frozenset(_ALNUM[:52] + "_")
-_VARIABLE_CHARS = frozenset(_ALNUM + "_")
 
 #: The prefix that marks a variable's value as a reference: ``DB_PASSWORD=ssm:/prod/db/password``.
 REFERENCE_PREFIX = "ssm:"
@@ -120,15 +118,10 @@ def _parse_number(
     return number
 
 
-def is_variable_name(name: str) -> bool:
-    """``[A-Za-z_][A-Za-z0-9_]*``: what POSIX shells and every runtime pass through."""
-    return bool(name) and name[0] in _VARIABLE_START and not set(name) - _VARIABLE_CHARS
-
-
 def normalize_path(raw: str, variable: str) -> str:
     """``prod//app/`` -> ``/prod/app``: one leading slash, no doubled or trailing slashes."""
     path = "/" + "/".join(segment for segment in raw.strip().split("/") if segment)
-    bad = sorted(set(path) - _PATH_CHARS)
+    bad = sorted(set(path) - PARAMETER_CHARS)
     if bad:
         raise ConfigError(
             f"{variable}: {raw.strip()!r} is not a valid parameter path "
@@ -188,13 +181,13 @@ def parse_ref(item: str, variable: str, *, allow_variable: bool = True) -> Param
     if ":" in text:
         # Parameter names never hold ':', so the last one starts the selector.
         name, _, chosen = text.rpartition(":")
-        if not chosen or set(chosen) - _LABEL_CHARS or ":" in name:
+        if not chosen or set(chosen) - LABEL_CHARS or ":" in name:
             raise ConfigError(
                 f"{variable}: {item.strip()!r} has a bad selector; use NAME:VERSION "
                 "or NAME:LABEL (or a parameter's full ARN, arn:aws:ssm:...:parameter/NAME)"
             )
         selector = ":" + chosen
-    allowed = _SECRET_CHARS if name.startswith(SECRETS_PREFIX) else _PATH_CHARS
+    allowed = SECRET_CHARS if name.startswith(SECRETS_PREFIX) else PARAMETER_CHARS
     if not name or name.endswith("/") or "//" in name or set(name) - allowed:
         raise ConfigError(
             f"{variable}: {item.strip()!r} is not a valid parameter name "
@@ -543,7 +536,7 @@ class Settings(Record):
 # User-Agent, as botocore builds it (botocore/useragent.py): each component's characters outside
 # this set become "-" (sanitize_user_agent_string_component), which also rules out CR, LF and
 # spaces, so no variable can inject a header or a second component.
-_UA_CHARS = frozenset(_ALNUM + "!$%&'*+-.^_`|~,")
+_UA_CHARS = frozenset(ALNUM + "!$%&'*+-.^_`|~,")
 # "sdk_ua_app_id ... maximum length of 50 characters" (AWS SDKs and Tools Reference Guide,
 # "Application ID"); AWS_EXECUTION_ENV is Lambda's own short name (AWS_Lambda_python3.12), cut at
 # the same length to keep the header bounded whatever the environment holds.

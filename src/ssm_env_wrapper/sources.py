@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
+    "ALNUM",
+    "PARAMETER_CHARS",
+    "SECRET_CHARS",
+    "LABEL_CHARS",
+    "is_variable_name",
     "expand",
     "split_optional",
     "split_selector",
@@ -36,20 +41,21 @@ SECRET_REFERENCE_PREFIX = "secretsmanager:"
 #: SSM_ENV_COLLISION: ``error`` (two sources for one variable stop the start) or ``later-wins``.
 COLLISION_MODES = ("error", "later-wins")
 
-_SRC_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-_SRC_NAME_START = frozenset(_SRC_ALNUM[:52] + "_")
-_SRC_NAME_CHARS = frozenset(_SRC_ALNUM + "_")
+# The character sets of names, shared with settings.py (which imports them from here).
+ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_SRC_NAME_START = frozenset(ALNUM[:52] + "_")
+_SRC_NAME_CHARS = frozenset(ALNUM + "_")
 # Parameter names: letters, digits and _ . - / ("Requirements and constraints for parameter
 # names", Parameter Store user guide).
-_SRC_PARAMETER_CHARS = frozenset(_SRC_ALNUM + "_.-/")
+PARAMETER_CHARS = frozenset(ALNUM + "_.-/")
 # Secret names: letters, digits and /_+=.@- ("CreateSecret", Name, Secrets Manager API reference).
-_SRC_SECRET_CHARS = frozenset(_SRC_ALNUM + "/_+=.@-")
+SECRET_CHARS = frozenset(ALNUM + "/_+=.@-")
 # Version stages are 1 to 256 characters of the same set in practice (AWSCURRENT, AWSPREVIOUS,
 # custom labels); version ids are UUIDs (32 to 64 characters, "VersionId", API reference).
-_SRC_STAGE_CHARS = frozenset(_SRC_ALNUM + "_.-+=@/")
-_SRC_VERSION_ID_CHARS = frozenset(_SRC_ALNUM + "-")
+_SRC_STAGE_CHARS = frozenset(ALNUM + "_.-+=@/")
+_SRC_VERSION_ID_CHARS = frozenset(ALNUM + "-")
 # A label: letters, digits, period, hyphen, underscore ("Working with parameter labels").
-_SRC_LABEL_CHARS = frozenset(_SRC_ALNUM + "_.-")
+LABEL_CHARS = frozenset(ALNUM + "_.-")
 # The partitions an ARN may name (botocore's data/partitions.json).
 _SRC_PARTITIONS = frozenset(
     ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
@@ -57,8 +63,9 @@ _SRC_PARTITIONS = frozenset(
 _SRC_REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
-def _is_name(text: str) -> bool:
-    return bool(text) and text[0] in _SRC_NAME_START and not set(text) - _SRC_NAME_CHARS
+def is_variable_name(name: str) -> bool:
+    """``[A-Za-z_][A-Za-z0-9_]*``: what POSIX shells and every runtime pass through."""
+    return bool(name) and name[0] in _SRC_NAME_START and not set(name) - _SRC_NAME_CHARS
 
 
 def expand(text: str, setting: str, environ: Mapping[str, str]) -> str:
@@ -84,7 +91,7 @@ def expand(text: str, setting: str, environ: Mapping[str, str]) -> str:
             continue
         close = text.find("}", dollar + 2) if after == "{" else -1
         name = text[dollar + 2 : close] if close >= 0 else ""
-        if not _is_name(name):
+        if not is_variable_name(name):
             raise ConfigError(
                 f"{setting}: {printable(text.strip())!r} has a '$' that is not ${{VARIABLE}}; "
                 "write ${NAME} for a variable of the environment, $$ for a literal $"
@@ -174,13 +181,13 @@ def parse_parameter_arn(text: str, setting: str, item: str) -> tuple[str, str]:
         or name.startswith("/")
         or name.endswith("/")
         or "//" in name
-        or set(name) - _SRC_PARAMETER_CHARS
+        or set(name) - PARAMETER_CHARS
     ):
         raise ConfigError(
             f"{setting}: {printable(item.strip())!r} is not a valid parameter ARN "
             "(the resource must be parameter/NAME, letters, digits and . - _ /)"
         )
-    if colon and (not chosen or set(chosen) - _SRC_LABEL_CHARS):
+    if colon and (not chosen or set(chosen) - LABEL_CHARS):
         raise ConfigError(
             f"{setting}: {printable(item.strip())!r} has a bad selector; use ARN:VERSION or "
             "ARN:LABEL"
@@ -262,7 +269,7 @@ def parse_secret(
     if allow_variable and not text.startswith("arn:") and "=" in text.split(":", 1)[0]:
         target, _, text = text.partition("=")
         target, text = target.strip(), text.strip()
-        if not _is_name(target):
+        if not is_variable_name(target):
             raise ConfigError(
                 f"{setting}: {printable(target)!r} in {printable(item.strip())!r} is not a "
                 "variable name (letters, digits and _, not starting with a digit)"
@@ -288,7 +295,7 @@ def parse_secret(
     json_key, stage, version_id = (suffix + ["", "", ""])[:3]
     # "Name ... can contain ASCII letters, numbers, and /_+=.@-", up to 512 characters
     # (CreateSecret, Secrets Manager API reference).
-    if not name or len(name) > 512 or set(name) - _SRC_SECRET_CHARS:
+    if not name or len(name) > 512 or set(name) - SECRET_CHARS:
         raise ConfigError(
             f"{setting}: {printable(item.strip())!r} is not a valid secret id (a name of "
             "letters, digits and / _ + = . @ -, or the secret's ARN)"
