@@ -42,6 +42,7 @@ class Origins(Record):
         "naming",
         "allow",
         "secret_names",
+        "plain_secrets",
         "collision",
         "required",
     )
@@ -56,6 +57,7 @@ class Origins(Record):
     naming: str
     allow: str
     secret_names: str
+    plain_secrets: str
     collision: str
     required: str
 
@@ -75,6 +77,7 @@ class Origins(Record):
         allow: str = "SSM_ENV_ALLOW",
         secret_names: str = "SSM_ENV_SECRETS, SSM_ENV_JSON_SECRETS and the secretsmanager: "
         "references",
+        plain_secrets: str = "SSM_ENV_SECRETS",
         collision: str = "SSM_ENV_COLLISION",
         required: str = "SSM_ENV_REQUIRED",
     ) -> None:
@@ -90,6 +93,7 @@ class Origins(Record):
             naming=naming,
             allow=allow,  # "" when there is no way to allow a protected name (the Python API)
             secret_names=secret_names,
+            plain_secrets=plain_secrets,
             collision=collision,
             required=required,
         )
@@ -141,6 +145,7 @@ class Origins(Record):
                     "the secretsmanager: references",
                 ]
             ),
+            plain_secrets=name("SSM_ENV_SECRETS"),
             collision=name("SSM_ENV_COLLISION"),
             required=name("SSM_ENV_REQUIRED"),
         )
@@ -160,6 +165,7 @@ class Origins(Record):
             naming="name_mode=/prefix=",
             allow="",
             secret_names="secrets= and json_secrets=",
+            plain_secrets="secrets=",
             collision="collision=",
             required="required=",
         )

@@ -1048,7 +1048,7 @@ def _claims(
                 policy.fail(exc)
     for ref in secrets:
         rank += 1
-        claim = _secret_claim(ref, secret_values, settings, "SSM_ENV_SECRETS", policy)
+        claim = _secret_claim(ref, secret_values, policy)
         if claim is not None:
             default = sanitize(ref.json_key) if ref.json_key else None
             variable = ref.variable or variable_name(
@@ -1069,7 +1069,7 @@ def _claims(
                         ref.variable or "",
                         _secret_string(ref, value),
                         settings,
-                        "SSM_ENV_SECRETS",
+                        settings.origins.plain_secrets,
                     )
                 ]
             except SsmEnvError as exc:
@@ -1080,7 +1080,7 @@ def _claims(
         if ref.variable and ref.requested in found
     ]
     for ref in secret_references:
-        claim = _secret_claim(ref, secret_values, settings, "reference", policy)
+        claim = _secret_claim(ref, secret_values, policy)
         if claim is not None and ref.variable:
             claims.append((ref.variable, claim[0], claim[1], _REFERENCE_RANK))
     return claims
@@ -1103,8 +1103,6 @@ def _secret_string(ref: SecretRef, value: object) -> str:
 def _secret_claim(
     ref: SecretRef,
     secret_values: dict[tuple[str, str, str], object],
-    settings: Settings,
-    setting: str,
     policy: _FailurePolicy,
 ) -> tuple[str, str] | None:
     """``(source, value)`` for one secret (or one key of a JSON secret), or None when it did not
