@@ -23,6 +23,7 @@ from conftest import (
     run,
     run_show_env,
     timed_load,
+    wait_for,
 )
 from fake_ssm import ContainerCredentials, FaultySsm, SilentServer, free_port, page
 
@@ -264,6 +265,7 @@ def test_a_provider_that_never_answers_is_bounded_by_the_deadline(bare_env):
             SSM_ENV_TIMEOUT="1",
             AWS_CONTAINER_CREDENTIALS_FULL_URI=f"{silent.url}/creds",
         )
+        assert wait_for(lambda: silent.accepted >= 1)  # counted by the listener's own thread
         assert silent.accepted == 1
     message = credentials_error(outcome)
     assert "cannot reach the container credentials provider" in message
