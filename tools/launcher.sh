@@ -38,7 +38,7 @@
 # by name: the wrapper then stops with one line. Without /proc or base64 (not Linux) Python gets
 # "-" and works from the environment the shell passed on.
 case "$1" in
-    -* | check | export | help | "" | *=*) ;;
+    -* | check | export | policy | help | "" | *=*) ;;
     *)
         # The usual settings are plain identifiers the shell has imported: when one is set the
         # answer is Python, known without the `tr` (one process fewer on a configured start).

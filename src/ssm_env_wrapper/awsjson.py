@@ -132,6 +132,8 @@ class JsonClient:
         # through the subclass, every value fetched): one redactor for the load, the log's too.
         self.diagnostics.secrets.extend(credentials.secrets())
         self.requests = 0
+        self.retries = 0  #: attempts after a call's first (backoff retries and the skew retry)
+        self.throttled = 0  #: answers that said throttled (a throttling code, or HTTP 429)
         self._user_agent = user_agent
         self._credentials = credentials
         self._clock = clock
@@ -190,6 +192,7 @@ class JsonClient:
                 # Clock skew, handled once a call: the corrected retry uses up no attempt.
                 skew_corrected = True
                 self._skew = outcome.skew
+                self.retries += 1
                 outcome = self._attempt(operation, body, targets, attempt)
             if not isinstance(outcome, _Failure):
                 return outcome
@@ -199,6 +202,7 @@ class JsonClient:
             if not self.deadline.allows(delay):
                 raise self._late(operation, targets, outcome.text, attempt) from outcome.cause
             self._sleep(delay)
+            self.retries += 1
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _attempt(
@@ -281,6 +285,7 @@ class JsonClient:
             if error_type:
                 answer = {"__type": error_type, "message": _xml_text(response.body, "Message")}
         if not isinstance(answer, dict):
+            self.throttled += status == 429  # Too Many Requests (RFC 6585) without an AWS code
             kind = "a body that is not JSON" if answer is None else "JSON that is not an object"
             content_type = one_line(
                 self._mask(response.headers.get("content-type") or "") or "no content type", 80
@@ -304,6 +309,8 @@ class JsonClient:
         message = one_line(
             self._mask(str(answer.get("message") or answer.get("Message") or "no message"))
         )
+        if is_throttling(code) or status == 429:
+            self.throttled += 1
         if is_throttling(code):
             fix = self.diagnostics.throttled_fix(self.title)
         else:

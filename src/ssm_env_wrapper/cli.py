@@ -120,6 +120,8 @@ subcommands:
   check               show what would load (names, sources, problems; never values); exit 0 or 1
   export [--format dotenv|json|shell]
                       print the values to stdout, for local debugging
+  policy [--format iam|sam|terraform] [--account ID] [--kms-key ARN]
+                      print the least-privilege IAM policy for this load (no request made)
 
 examples:
   ssm-env-wrapper --path /prod/myapp -- python app.py
@@ -170,6 +172,10 @@ def _parser(subcommand: str | None) -> argparse.ArgumentParser:
             default="dotenv",
             help="output format (default dotenv)",
         )
+    if subcommand == "policy":
+        from .policy import add_policy_options
+
+        add_policy_options(parser)
     if subcommand is None:
         parser.add_argument(
             "command",
@@ -240,7 +246,7 @@ def quote(value: str, style: str) -> str:
 
 def run_cli(args: list[str]) -> int:
     """Parse ``args`` (options, maybe a subcommand) and run it."""
-    subcommand = args[0] if args and args[0] in ("check", "export", "help") else None
+    subcommand = args[0] if args and args[0] in ("check", "export", "policy", "help") else None
     rest = args[1:] if subcommand else args
     if subcommand == "help":
         _parser(None).print_help()
@@ -268,6 +274,10 @@ def run_cli(args: list[str]) -> int:
             return _check(environ, given)
         if subcommand == "export":
             return _export(environ, options.format, given)
+        if subcommand == "policy":
+            from .policy import run_policy
+
+            return run_policy(environ, given, options)
         # Parsed here so that a bad value is reported under the option's name.
         settings = Settings.from_environ(environ, options=given)
         log = Log.from_environ(environ)

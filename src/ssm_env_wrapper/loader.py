@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
     from .credentials import Credentials
     from .endpoint import Endpoint
+    from .metrics import LoadStats
     from .proxy import Proxy
     from .redact import Redactor
     from .resolve import Resolved
@@ -275,7 +276,9 @@ def _batches(requested: list[str]) -> list[list[str]]:
     return batches
 
 
-def _run_jobs(jobs: list[_Job], connect: Callable[[str], Any], recursive: bool) -> tuple[int, int]:
+def _run_jobs(
+    jobs: list[_Job], connect: Callable[[str], Any], recursive: bool, stats: LoadStats | None = None
+) -> tuple[int, int]:
     """Run ``jobs``, concurrently when there are several; each worker has its own client per
     service (and so its own kept-alive connection to each endpoint). Errors stay on their job.
     Returns (requests, connections).
@@ -318,6 +321,8 @@ def _run_jobs(jobs: list[_Job], connect: Callable[[str], Any], recursive: bool) 
         for thread in threads:
             thread.join()
     every = [client for clients in workers for client in clients.values()]
+    if stats is not None:
+        stats.add(every, jobs)
     return sum(c.requests for c in every), sum(c.connections for c in every)
 
 
@@ -550,11 +555,13 @@ def load(
     secrets: Redactor | None = None,
     enforce_required: bool = True,
     secrets_endpoint_url: str | None = None,
+    stats: LoadStats | None = None,
 ) -> LoadResult:
     """Load what ``settings`` name. Arguments given here win over the environment (``timeout``
     over ``settings.timeout``; ``endpoint_url`` is SSM's, ``secrets_endpoint_url`` Secrets
     Manager's). ``trace`` receives one line per request (names, no values); ``secrets`` is the
-    redactor to share (the log's), which learns every secret of the load.
+    redactor to share (the log's), which learns every secret of the load; ``stats``
+    (metrics.LoadStats) receives the fetch's counts, also when the load then fails.
 
     Raises SsmEnvError (or a subclass) unless ``settings.on_error == "continue"``; a variable of
     ``settings.required`` left unset raises RequiredVariableError in every mode (with
@@ -587,6 +594,7 @@ def load(
         diagnostics,
         trace,
         _secrets_target(resolved, environ, secrets_endpoint_url, diagnostics),
+        stats,
     )
     policy.skipped += _fetch_failures(plan.jobs, timeout, policy, diagnostics, plan.optional)
     claims = _claims(settings, plan, policy)
@@ -737,6 +745,7 @@ def _fetch(
     diagnostics: Diagnostics,
     trace: Callable[[str], None] | None,
     secrets_target: tuple[Endpoint, Proxy | None, Diagnostics] | SsmEnvError | None,
+    stats: LoadStats | None = None,
 ) -> tuple[int, int]:
     """Run the jobs concurrently; each job keeps its own error. Returns (requests, connections)."""
     if isinstance(resolved, SsmEnvError):  # no region, no credentials: nothing can be fetched
@@ -750,7 +759,7 @@ def _fetch(
         jobs = [job for job in jobs if not job.secrets]
     try:
         connect = _connector(resolved, settings, deadline, diagnostics, trace, secrets_target)
-        return _run_jobs(jobs, connect, settings.recursive)
+        return _run_jobs(jobs, connect, settings.recursive, stats)
     except SsmEnvError as exc:  # an unreadable CA bundle, a bad proxy URL: for the whole load
         for job in jobs:
             job.error = exc

@@ -16,7 +16,7 @@ from .wrapper import run
 __all__ = ["main"]
 
 #: Words that start the command line interface instead of naming a command to run.
-SUBCOMMANDS = ("check", "export", "help")
+SUBCOMMANDS = ("check", "export", "policy", "help")
 
 
 def undo_locale_coercion() -> None:

@@ -69,6 +69,13 @@ ATTEMPTS_VARIABLES = ("SSM_ENV_MAX_ATTEMPTS", "AWS_MAX_ATTEMPTS")
 
 NAME_MODES = ("leaf", "relative")
 ON_ERROR_MODES = ("fail", "continue")
+#: SSM_ENV_METRICS: "" (off) or "emf", one CloudWatch Embedded Metric Format line a load.
+METRICS_MODES = ("", "emf")
+#: SSM_ENV_METRICS_NAMESPACE's default: the CloudWatch namespace the metrics go to.
+DEFAULT_METRICS_NAMESPACE = "ssm-env-wrapper"
+# A CloudWatch namespace: 1 to 255 of these, not starting with ':' nor the reserved "AWS/"
+# ("Namespace", PutMetricData, CloudWatch API reference; "namespaces", CloudWatch concepts).
+_NAMESPACE_CHARS = frozenset(ALNUM + ".-_/#: ")
 
 
 def parse_bool(variable: str, value: str | None, default: bool) -> bool:
@@ -116,6 +123,26 @@ def _parse_number(
             f"{variable} must be {kind} above {low:g} and at most {high:g}, got {value!r}"
         )
     return number
+
+
+def parse_metrics(environ: Mapping[str, str]) -> tuple[str, str]:
+    """``(SSM_ENV_METRICS, SSM_ENV_METRICS_NAMESPACE)``: ``("", ...)`` (off) or ``("emf", ...)``."""
+    written = environ.get("SSM_ENV_METRICS", "")
+    mode = written.strip().lower()
+    if mode not in METRICS_MODES:
+        raise ConfigError(f"SSM_ENV_METRICS must be emf (or empty: off), got {written!r}")
+    written = environ.get("SSM_ENV_METRICS_NAMESPACE", "")
+    namespace = written.strip() or DEFAULT_METRICS_NAMESPACE
+    if (
+        len(namespace) > 255
+        or set(namespace) - _NAMESPACE_CHARS
+        or namespace.startswith((":", "AWS/"))
+    ):
+        raise ConfigError(
+            f"SSM_ENV_METRICS_NAMESPACE must be a CloudWatch namespace (at most 255 letters, "
+            f"digits and . - _ / # : space; not starting with AWS/), got {written!r}"
+        )
+    return mode, namespace
 
 
 def normalize_path(raw: str, variable: str) -> str:
@@ -310,6 +337,8 @@ class Settings(Record):
         "max_attempts",
         "max_attempts_setting",
         "origins",
+        "metrics",
+        "metrics_namespace",
     )
     paths: tuple[str, ...]
     recursive: bool
@@ -334,6 +363,8 @@ class Settings(Record):
     max_attempts: int
     max_attempts_setting: str
     origins: Origins
+    metrics: str
+    metrics_namespace: str
 
     def __init__(
         self,
@@ -361,6 +392,8 @@ class Settings(Record):
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         max_attempts_setting: str = "SSM_ENV_MAX_ATTEMPTS",
         origins: Origins | None = None,
+        metrics: str = "",
+        metrics_namespace: str = DEFAULT_METRICS_NAMESPACE,
     ) -> None:
         if name_mode not in NAME_MODES:
             raise ConfigError(
@@ -399,6 +432,8 @@ class Settings(Record):
             max_attempts_setting=max_attempts_setting,
             # How each setting is named in messages: by default as the wrapper's variables.
             origins=origins or Origins().replace(max_attempts=max_attempts_setting),
+            metrics=metrics,
+            metrics_namespace=metrics_namespace,
         )
 
     @property
@@ -504,6 +539,7 @@ class Settings(Record):
                 high=100,
             )
         )
+        metrics, metrics_namespace = parse_metrics(environ)
         return cls(
             tuple(paths),
             parse_bool("SSM_ENV_RECURSIVE", get("SSM_ENV_RECURSIVE"), False),
@@ -530,6 +566,8 @@ class Settings(Record):
             max_attempts=max_attempts,
             max_attempts_setting=attempts_setting,
             origins=Origins.environment(max_attempts=attempts_setting, options=options or {}),
+            metrics=metrics,
+            metrics_namespace=metrics_namespace,
         )
 
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from .loader import LoadResult
+    from .metrics import LoadStats
 
 __all__ = ["run", "report"]
 
@@ -65,6 +66,35 @@ def report(log: Log, result: LoadResult, started: float) -> None:
         )
 
 
+def _metrics(
+    settings: Settings | None,
+    stats: LoadStats | None,
+    started: float,
+    environ: Mapping[str, str],
+    log: Log,
+    error: SsmEnvError | None = None,
+) -> None:
+    """The EMF line (SSM_ENV_METRICS=emf) of a load, or of a start that failed before or during
+    one; settings that could not be parsed are read for the metrics settings alone."""
+    if settings is not None:
+        mode, namespace = settings.metrics, settings.metrics_namespace
+    elif environ.get("SSM_ENV_METRICS"):
+        try:
+            from .settings import parse_metrics
+
+            mode, namespace = parse_metrics(environ)
+        except SsmEnvError:
+            return  # the one error line already says what is wrong
+    else:
+        return
+    if mode:
+        from .metrics import LoadStats, emit_metrics
+
+        emit_metrics(
+            namespace, stats or LoadStats(), started, environ, error=error, stream=log.stream
+        )
+
+
 def run(
     args: list[str],
     environ: Mapping[str, str] | None = None,
@@ -87,6 +117,7 @@ def run(
         settings_env.get("AWS_SECRET_ACCESS_KEY", ""),
         settings_env.get("AWS_SESSION_TOKEN", ""),
     ]
+    stats = None  # the load's counters, when SSM_ENV_METRICS asks for them
     try:
         if settings is None:
             settings = Settings.from_environ(settings_env)
@@ -103,6 +134,11 @@ def run(
             # Imported only when there is something to load: the empty start stays minimal.
             from .loader import apply_variables, load
 
+            if settings.metrics:
+                from .metrics import LoadStats  # only when asked: the cold path stays as it was
+
+                stats = LoadStats()
+
             # One redactor for the load and the log: what the load learns (credentials from a
             # profile, a credential_process or the container provider; every value) the log masks.
             result = load(
@@ -110,6 +146,7 @@ def run(
                 settings_env,
                 trace=log.debug if log.enabled("debug") else None,
                 secrets=log.secrets,
+                stats=stats,
             )
             log.secrets.extend(result.variables.values())
             prospective = dict(os.environ)
@@ -117,6 +154,7 @@ def run(
             check_exec_size(args, prospective)  # before anything is set or reported as loaded
             apply_variables(result, os.environ)
             report(log, result, started)
+            _metrics(settings, stats, started, settings_env, log)
             if settings_env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
                 log.warning(
                     "SnapStart: the values loaded at init are stored in the snapshot and "
@@ -128,5 +166,6 @@ def run(
         for failure in getattr(exc, "failures", ()):  # what continue mode let pass, first
             log.warning(f"SSM_ENV_ON_ERROR=continue: {failure}")
         log.error(str(exc), error=type(exc).__name__)
+        _metrics(settings, stats, started, settings_env, log, exc)
         return exc.exit_code
     return 0  # not reached: exec_command replaces the process
