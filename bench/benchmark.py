@@ -1,55 +1,82 @@
-"""Cold-start benchmark on the path Lambda takes: HTTPS, one kept-alive connection, every Python.
+"""Cold-start benchmark on the path Lambda takes: HTTPS, kept-alive connections, every Python.
 
 Every start is a fresh process that loads the same parameters from the same endpoint and execs
-/bin/true. The endpoint is moto on 127.0.0.1 behind a small HTTP/1.1 front of our own that keeps
-connections alive (moto closes each one), optionally adds a round-trip time (RTT) per request and
-per connection (TCP, plus the TLS handshake), and for HTTPS terminates TLS with a certificate from a
-test CA (trustme) that the clients verify through AWS_CA_BUNDLE. For each Python found (the real
-binaries under ~/.pyenv/versions, 3.10 and later) it runs, round-robin so that drift on the machine
-hits all alike:
+/bin/true. The endpoint is moto on 127.0.0.1 behind a small HTTP/1.1 front of our own
+(bench/front.py) that keeps connections alive (moto closes each one), adds a round-trip time
+(RTT) per request and per connection (TCP, plus the TLS handshake) and, for the latency shapes, a
+server delay per request; for HTTPS it terminates TLS with a certificate from a test CA (trustme).
+Clients trust that CA in one of two ways:
+
+- minimal: every client is handed the one-certificate CA (AWS_CA_BUNDLE; the floor's cafile=);
+- default (Lambda's): nobody is handed anything; each loads its own default store (the layer its
+  system-trust lookup, boto3 botocore's bundle, the floor OpenSSL's default file and directory),
+  into which the test CA was added inside a private mount namespace (bench/trustns.py).
+
+For each Python found (the real binaries under ~/.pyenv/versions, 3.10 and later) it runs,
+round-robin so that drift on the machine hits all alike:
 
 - the layer exactly as `bash build_layer.sh` builds it by default (bytecode for every Python);
 - the same file without bytecode (what a runtime the build had no interpreter for pays);
 - boto3 (paginated get_parameters_by_path, then exec), from a venv of that Python;
+- Powertools for AWS Lambda (Python), its Parameters utility's get_parameters on boto3;
 - the floor: `python3 -I -S` importing socket, json, hmac, hashlib and ssl, a verifying context
-  and one TLS handshake to the same endpoint (plain HTTP: the imports and one TCP connect).
+  (the one-certificate CA, or the default store) and one TLS handshake to the same endpoint
+  (plain HTTP: the imports and one TCP connect).
 
 CPU is user+sys of the child (os.wait4, in bench/measure.py), wall is fork to exit, peak RSS is the
-child's ru_maxrss. Then, with the RTT, wall time against parameter count per source (path, names,
-one JSON parameter, and the DescribeParameters prototype in bench/describe_fetch.py). Everything
-goes to bench/results.json; bench/RESULTS.md and bench/chart.svg are written from that file.
-Figures, never a pass/fail test: `bash bench/run.sh` (`--quick` for a short run).
+child's ru_maxrss; the front's trace splits each start's wall time (bench/shapes.py). Then wall
+time against parameter count per source, the latency shapes at 0, 10 and 30 ms of server delay,
+and the launcher with nothing configured. Everything goes to bench/results.json; bench/RESULTS.md
+and bench/chart.svg are written from it by bench/report.py. Figures, never a pass/fail test:
+`bash bench/run.sh` (BENCH_RUNS=N or --runs N starts per cell; --quick for 3).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import glob
-import http.client
 import json
 import logging
 import os
 import pathlib
-import platform
-import re
 import shutil
-import socket
-import socketserver
 import ssl
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 import zipfile
+from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-MEASURE = str(BENCH / "measure.py")
+sys.path.insert(0, str(BENCH))
 
-# The issue's targets (issue 13), printed against the figures, never asserted.
-TARGET_FLOOR_RATIO = 1.2
+from contenders import (  # noqa: E402
+    BOTO3_WRAPPER,
+    FLOOR,
+    NO_HASH,
+    POWERTOOLS_WRAPPER,
+    Bench,
+    imported,
+    machine,
+    package_version,
+    platform_version,
+    pythons,
+)
+from front import Front  # noqa: E402
+from shapes import SHAPES, seed_shapes  # noqa: E402
+from trustns import (  # noqa: E402
+    LAYER_DIR,
+    SANDBOX_TRUST_VARIABLES,
+    Mounted,
+    enter_private_mount_namespace,
+    install_test_ca,
+    trust_locations,
+    without_hashed_names,
+)
+
+# The issues' targets (13 and 21), printed against the figures, never asserted.
+TARGET_FLOOR_RATIO = 1.15  # issue 21: held at or under 1.15 on every Python
 TARGET_BOTO3_RATIO = 7.0
 TARGET_PAGE_MS = 0.5
 TARGET_RSS_MIB = 20.0
@@ -79,136 +106,6 @@ UNNEEDED = {
 }
 
 
-class Front(socketserver.ThreadingTCPServer):
-    """HTTP/1.1 with keep-alive in front of moto: each request is forwarded to moto (which closes
-    its connections) and the answer goes back on the client's kept-alive connection. ``rtt``
-    seconds are added per request, per new connection, and once more for a TLS handshake (TLS 1.3
-    takes one round trip; TCP's own handshake another)."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, moto: tuple[str, int], context: ssl.SSLContext | None, rtt: float) -> None:
-        self.moto, self.context, self.rtt = moto, context, rtt
-        self.lock = threading.Lock()
-        self.requests = self.connections = 0
-        super().__init__(("127.0.0.1", 0), FrontHandler)
-        self.port = self.server_address[1]
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def take(self) -> tuple[int, int]:
-        with self.lock:
-            counts = (self.requests, self.connections)
-            self.requests = self.connections = 0
-        return counts
-
-
-class FrontHandler(socketserver.BaseRequestHandler):
-    server: Front
-
-    def handle(self) -> None:
-        server = self.server
-        sock = self.request
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        time.sleep(server.rtt)  # the TCP handshake's round trip
-        try:
-            if server.context is not None:
-                time.sleep(server.rtt)  # TLS 1.3: one more round trip before the first request
-                sock = server.context.wrap_socket(sock, server_side=True)
-        except (OSError, ssl.SSLError):
-            return
-        with server.lock:
-            server.connections += 1
-        reader = sock.makefile("rb")
-        try:
-            while self._one(sock, reader):
-                pass
-        except (OSError, ValueError):
-            pass
-        finally:
-            try:
-                sock.close()
-            except OSError:
-                pass
-
-    def _one(self, sock: socket.socket, reader) -> bool:
-        server = self.server
-        line = reader.readline(65537)
-        if not line:
-            return False
-        method, target, _ = line.decode("latin-1").split(" ", 2)
-        headers: list[tuple[str, str]] = []
-        length, close = 0, False
-        while True:
-            raw = reader.readline(65537)
-            if raw in (b"\r\n", b"\n", b""):
-                break
-            name, _, value = raw.decode("latin-1").partition(":")
-            name, value = name.strip(), value.strip()
-            if name.lower() == "content-length":
-                length = int(value)
-            elif name.lower() == "connection":
-                close = value.lower() == "close"
-                continue
-            headers.append((name, value))
-        body = reader.read(length) if length else b""
-        with server.lock:
-            server.requests += 1
-        upstream = http.client.HTTPConnection(*server.moto, timeout=60)
-        try:
-            upstream.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-            for name, value in headers:
-                upstream.putheader(name, value)
-            upstream.putheader("Content-Length", str(len(body)))
-            upstream.endheaders(body)
-            answer = upstream.getresponse()
-            data = answer.read()
-            kept = [
-                (k, v)
-                for k, v in answer.getheaders()
-                if k.lower()
-                not in ("connection", "content-length", "transfer-encoding", "keep-alive")
-            ]
-            status, reason = answer.status, answer.reason
-        finally:
-            upstream.close()
-        time.sleep(server.rtt)  # the request's round trip
-        head = f"HTTP/1.1 {status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in kept)
-        head += f"Content-Length: {len(data)}\r\n"
-        head += "Connection: close\r\n\r\n" if close else "\r\n"
-        sock.sendall(head.encode("latin-1") + data)
-        return not close
-
-
-BOTO3_WRAPPER = """\
-import os, sys
-import boto3
-client = boto3.client("ssm")
-for page in client.get_paginator("get_parameters_by_path").paginate(
-        Path=os.environ["APP_PARAMS_PATH"], Recursive=False, WithDecryption=True):
-    for parameter in page["Parameters"]:
-        os.environ[parameter["Name"].rsplit("/", 1)[-1]] = parameter["Value"]
-os.execv(sys.argv[1], sys.argv[1:])
-"""
-
-# The floor: what any standard-library SigV4 JSON client pays on this Python. server_hostname is
-# given as bytes, so that ssl does not reach for the idna codec: the floor is the least it takes.
-# The host goes to getaddrinfo as bytes too: a str host is IDNA-encoded there as well.
-FLOOR = {
-    "https": (
-        "import socket, json, hmac, hashlib, ssl, os\n"
-        "c = ssl.create_default_context(cafile=os.environ['AWS_CA_BUNDLE'])\n"
-        "s = c.wrap_socket(socket.create_connection((b'localhost', int(os.environ['BENCH_PORT']))),"
-        " server_hostname=b'localhost')\n"
-        "s.close()\n"
-    ),
-    "http": (
-        "import socket, json, hmac, hashlib, os\n"
-        "socket.create_connection((b'127.0.0.1', int(os.environ['BENCH_PORT']))).close()\n"
-    ),
-}
-
-
 def describe_parameters_by_max_results(self):  # type: ignore[no-untyped-def]
     """moto's DescribeParameters pages by 10 whatever MaxResults says; SSM honours MaxResults up
     to 50 (API reference, DescribeParameters). The prototype's figures need SSM's page size."""
@@ -226,71 +123,171 @@ def describe_parameters_by_max_results(self):  # type: ignore[no-untyped-def]
     return ActionResult(response)
 
 
-def run_once(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Wall ms, CPU ms (user+sys) and peak RSS KiB of one start, measured by bench/measure.py."""
-    proc = subprocess.run(
-        [sys.executable, "-I", "-S", MEASURE] + command,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    out = proc.stdout.split()
-    if len(out) != 4 or out[3] != "0":
-        raise SystemExit(f"{command[:2]} failed ({out}): {proc.stderr[-2000:]}")
-    return float(out[0]), float(out[1]), int(out[2])
+def matrix(bench: Bench, scheme: str, trust: str, counts: list[int]) -> list[dict]:
+    samples: list[dict] = []
+    for count in counts:
+        cases = []
+        for version in bench.found:
+            env = bench.environment(version, scheme, trust, APP_PARAMS_PATH=f"/bench/p{count}")
+            for name, command in bench.contenders(version, scheme, trust):
+                meta = {
+                    "table": "matrix",
+                    "scheme": scheme,
+                    "trust": trust,
+                    "count": count,
+                    "python": version,
+                    "contender": name,
+                }
+                cases.append((meta, command, env))
+        samples += bench.cells(bench.fronts[scheme], cases)
+        print(f"{scheme} ({trust} trust) {count} parameters: done", file=sys.stderr)
+    return samples
 
 
-def pythons(wanted: list[str]) -> dict[str, str]:
-    """{"3.12": "/path/to/python3", ...}: the given interpreters, or pyenv's real binaries."""
-    paths = wanted or sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin/python3")))
-    found: dict[str, str] = {}
-    for path in paths:
+def extra_imports(bench: Bench) -> dict[str, list[str]]:
+    """What the layer imports beyond the floor (-X importtime; one start per Python, HTTPS,
+    default trust where measured, 50 parameters)."""
+    extras: dict[str, list[str]] = {}
+    trust = "default" if bench.default_trust else "minimal"
+    for version, real in bench.found.items():
+        probe = bench.work / f"importtime-{version}"
+        probe.mkdir()
+        (probe / "python3").write_text(f'#!/bin/sh\nexec {real} -X importtime "$@"\n')
+        (probe / "python3").chmod(0o755)
+        env = bench.environment(version, "https", trust, APP_PARAMS_PATH="/bench/p50")
+        layer = subprocess.run(
+            [str(bench.opt / "ssm-env-wrapper"), "/bin/true"],
+            capture_output=True,
+            text=True,
+            env=dict(env, PATH=f"{probe}:/usr/bin:/bin"),
+            timeout=60,
+        )
+        floor = subprocess.run(
+            [real, "-X", "importtime", "-I", "-S", "-c", FLOOR[("https", trust)]],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        extras[version] = sorted(imported(layer.stderr) - imported(floor.stderr))
+    return extras
+
+
+def scaling(bench: Bench, python: str, counts: list[int]) -> list[dict]:
+    """Wall time against parameter count, per source, with the RTT (HTTPS, one Python)."""
+    trust = "default" if bench.default_trust else "minimal"
+    layer = [str(bench.opt / "ssm-env-wrapper"), "/bin/true"]
+    samples: list[dict] = []
+    for count in counts:
+        names = ",".join(f"/bench/p{count}/VAR_{i:03d}" for i in range(count))
+        sources = {
+            "path (GetParametersByPath pages)": (layer, {"APP_PARAMS_PATH": f"/bench/p{count}"}),
+            "names (GetParameters, 10 a call, in parallel)": (layer, {"SSM_ENV_NAMES": names}),
+            "one JSON parameter": (layer, {"SSM_ENV_JSON_NAMES": f"/bench/json{count}"}),
+            "prototype: DescribeParameters + parallel GetParameters": (
+                [
+                    str(bench.bindirs[python] / "python3"),
+                    "-I",
+                    "-S",
+                    str(BENCH / "describe_fetch.py"),
+                    str(ROOT / "src"),
+                    "/bin/true",
+                ],
+                {"APP_PARAMS_PATH": f"/bench/p{count}"},
+            ),
+        }
+        cases = [
+            (
+                {"table": "scaling", "scheme": "https", "trust": trust, "count": count}
+                | {"python": python, "contender": name},
+                command,
+                bench.environment(python, "https", trust, **extra),
+            )
+            for name, (command, extra) in sources.items()
+        ]
+        samples += bench.cells(bench.fronts["https"], cases)
+        print(f"scaling {count} parameters: done", file=sys.stderr)
+    return samples
+
+
+def latency_shapes(bench: Bench, python: str, delays: list[float]) -> list[dict]:
+    """The shapes of bench/shapes.py at each server delay (HTTPS, default trust, one Python),
+    each delay's cells with both floors beside them, round-robin."""
+    front = bench.fronts["https"]
+    layer = [str(bench.opt / "ssm-env-wrapper"), "/bin/true"]
+    floor = [str(bench.bindirs[python] / "python3"), "-I", "-S", "-c"]
+    samples: list[dict] = []
+    for delay in delays:
+        meta = {"table": "shapes", "scheme": "https", "python": python, "delay_ms": delay}
+        cases = [
+            (
+                dict(meta, trust="default", contender=name),
+                layer,
+                bench.environment(python, "https", "default", **extra),
+            )
+            for name, extra in SHAPES.items()
+        ]
+        for trust in ("minimal", "default"):
+            cases.append(
+                (
+                    dict(meta, trust=trust, contender=f"floor, {trust} trust"),
+                    floor + [FLOOR[("https", trust)]],
+                    bench.environment(python, "https", trust),
+                )
+            )
+        front.delay = delay / 1000
         try:
-            version = subprocess.run(
-                [path, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                capture_output=True,
-                text=True,
-                timeout=30,
-            ).stdout.strip()
-        except OSError:
-            continue
-        if version and tuple(map(int, version.split("."))) >= (3, 10):
-            found.setdefault(version, os.path.realpath(path))
-    return dict(sorted(found.items(), key=lambda kv: tuple(map(int, kv[0].split(".")))))
+            samples += bench.cells(front, cases)
+        finally:
+            front.delay = 0.0
+        print(f"shapes, server delay {delay:g} ms: done", file=sys.stderr)
+    return samples
 
 
-def imported(stderr: str) -> set[str]:
-    """Module names from -X importtime lines."""
-    return {
-        m.group(1).strip()
-        for m in re.finditer(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", stderr, re.M)
-    }
+def idle(bench: Bench, python: str) -> list[dict]:
+    """Nothing configured: the launcher's shell fast path against a bare interpreter start."""
+    env = {"PATH": f"{bench.bindirs[python]}:/usr/bin:/bin"}
+    meta = {"table": "idle", "scheme": "-", "trust": "-", "count": 0, "python": python}
+    cases = [
+        (
+            dict(meta, contender="layer, nothing configured"),
+            [str(bench.opt / "ssm-env-wrapper"), "/bin/true"],
+            env,
+        ),
+        (
+            dict(meta, contender="python3 -I -S -c pass"),
+            [str(bench.bindirs[python] / "python3"), "-I", "-S", "-c", "pass"],
+            env,
+        ),
+    ]
+    return bench.cells(None, cases)
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
-
-
-def main() -> int:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--runs", type=int, default=11, help="starts per contender and cell (default 11)"
+        "--runs",
+        type=int,
+        default=int(os.environ.get("BENCH_RUNS") or 11),
+        help="starts per contender and cell (default: $BENCH_RUNS, else 11)",
     )
-    parser.add_argument("--quick", action="store_true", help="3 starts per cell (about 3 minutes)")
+    parser.add_argument("--quick", action="store_true", help="3 starts per cell")
     parser.add_argument(
         "--rtt",
         type=float,
         default=5.0,
         help="round-trip time to inject, ms (default 5: in-region SSM)",
+    )
+    parser.add_argument(
+        "--delays",
+        default="0,10,30",
+        help="server delays per request for the latency shapes, ms, comma-separated",
+    )
+    parser.add_argument(
+        "--no-default-trust",
+        dest="default_trust",
+        action="store_false",
+        help="skip the default-trust mode (it needs a private mount namespace: unshare)",
     )
     parser.add_argument(
         "--python",
@@ -299,60 +296,47 @@ def main() -> int:
         help="an interpreter to measure (repeatable; default: ~/.pyenv/versions/3.1x)",
     )
     parser.add_argument("--results", default=str(BENCH / "results.json"))
-    options = parser.parse_args()
-    runs = 3 if options.quick else options.runs
-    counts = [50, 200]  # the reference load, and the one that shows the cost of a further page
-    scale_counts = [10, 50, 200]
-    rtt = options.rtt / 1000
+    return parser.parse_args()
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    import boto3
-    import trustme
-    from moto.server import ThreadedMotoServer
-    from moto.ssm.responses import SimpleSystemManagerResponse
 
-    SimpleSystemManagerResponse.describe_parameters = describe_parameters_by_max_results
-
-    found = pythons(options.python)
-    if not found:
-        raise SystemExit("no Python 3.10+ found; pass --python /path/to/python3")
-    work = pathlib.Path(tempfile.mkdtemp(prefix="ssm-env-bench-"))
-    build = subprocess.run(
+def build(work: pathlib.Path) -> tuple[str, list[str]]:
+    """The layer as `bash build_layer.sh` builds it, unpacked twice: as built, and its launcher
+    alone (no bytecode). Returns the build's output and the bytecode files."""
+    built = subprocess.run(
         ["bash", str(ROOT / "build_layer.sh"), str(work / "dist")],
         check=True,
         capture_output=True,
         text=True,
     )
-    print(build.stdout, file=sys.stderr, end="")
+    print(built.stdout, file=sys.stderr, end="")
     opt, bare = work / "opt", work / "opt-source-only"
     with zipfile.ZipFile(work / "dist" / "ssm-env-wrapper-layer.zip") as archive:
         archive.extractall(opt)
         archive.extract("ssm-env-wrapper", bare)
-        layer_pycs = sorted(n for n in archive.namelist() if n.endswith(".pyc"))
+        pycs = sorted(n for n in archive.namelist() if n.endswith(".pyc"))
     for directory in (opt, bare):
         (directory / "ssm-env-wrapper").chmod(0o755)
     (work / "boto3_wrapper.py").write_text(BOTO3_WRAPPER)
+    (work / "powertools_wrapper.py").write_text(POWERTOOLS_WRAPPER)
+    return built.stdout, pycs
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    moto = server.get_host_and_port()
-    ca = trustme.CA()
-    (work / "ca.pem").write_bytes(ca.cert_pem.bytes())
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("localhost").configure_cert(tls)
-    fronts = {"https": Front(moto, tls, rtt), "http": Front(moto, None, rtt)}
-    urls = {
-        "http": f"http://127.0.0.1:{fronts['http'].port}",
-        "https": f"https://localhost:{fronts['https'].port}",
+
+def seed(moto: tuple[str, int], counts: list[int]) -> None:
+    """The parameters every table reads (moto, plain HTTP), and the shapes' own."""
+    import boto3
+
+    clients = {
+        service: boto3.client(
+            service,
+            region_name="us-east-1",
+            endpoint_url=f"http://{moto[0]}:{moto[1]}",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+        )
+        for service in ("ssm", "secretsmanager")
     }
-    ssm = boto3.client(
-        "ssm",
-        region_name="us-east-1",
-        endpoint_url=f"http://{moto[0]}:{moto[1]}",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-    )
-    for count in sorted(set(counts) | set(scale_counts)):
+    ssm = clients["ssm"]
+    for count in counts:
         document = {}
         for i in range(count):
             name = f"/bench/p{count}/VAR_{i:03d}"
@@ -369,235 +353,140 @@ def main() -> int:
             Type="SecureString",
             Tier="Advanced",
         )
+    seed_shapes(ssm, clients["secretsmanager"])
 
-    base = {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench-secret-key",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-        "AWS_CONFIG_FILE": "/nonexistent",
+
+def endpoint(bench: Bench, rtt: float) -> tuple[Any, tuple[str, int]]:
+    """moto, the test CA and the two fronts (HTTPS and plain HTTP) on ``bench``."""
+    import trustme
+    from moto.server import ThreadedMotoServer
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    SimpleSystemManagerResponse.describe_parameters = describe_parameters_by_max_results  # type: ignore[method-assign]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    moto = server.get_host_and_port()
+    ca = trustme.CA()
+    (bench.work / "ca.pem").write_bytes(ca.cert_pem.bytes())
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("localhost").configure_cert(tls)
+    bench.fronts = {"https": Front(moto, tls, rtt), "http": Front(moto, None, rtt)}
+    bench.urls = {
+        "http": f"http://127.0.0.1:{bench.fronts['http'].port}",
+        "https": f"https://localhost:{bench.fronts['https'].port}",
     }
-    bindirs: dict[str, pathlib.Path] = {}
-    boto_pythons: dict[str, str | None] = {}
-    for version, real in found.items():
-        bindirs[version] = work / f"bin-{version}"
-        bindirs[version].mkdir()
-        (bindirs[version] / "python3").symlink_to(real)
-        venv = ROOT / ".venv" / "bench" / version / "bin" / "python"
-        boto_pythons[version] = str(venv) if venv.exists() else None
+    return server, moto
 
-    def environment(version: str, scheme: str, **extra: str) -> dict[str, str]:
-        env = dict(
-            base,
-            PATH=f"{bindirs[version]}:/usr/bin:/bin",
-            AWS_ENDPOINT_URL_SSM=urls[scheme],
-            BENCH_PORT=str(fronts[scheme].port),
-            **extra,
-        )
-        if scheme == "https":
-            env["AWS_CA_BUNDLE"] = str(work / "ca.pem")
-        return env
 
-    samples: list[dict] = []
-    for scheme in ("https", "http"):
-        for count in counts:
-            cases = []
-            for version in found:
-                cases += [
-                    (version, "layer", [str(opt / "ssm-env-wrapper"), "/bin/true"]),
-                    (version, "layer, no bytecode", [str(bare / "ssm-env-wrapper"), "/bin/true"]),
-                    (
-                        version,
-                        "floor",
-                        [str(bindirs[version] / "python3"), "-I", "-S", "-c", FLOOR[scheme]],
-                    ),
-                ]
-                if boto_pythons[version]:
-                    cases.append(
-                        (
-                            version,
-                            "boto3",
-                            [boto_pythons[version], str(work / "boto3_wrapper.py"), "/bin/true"],
-                        )
-                    )
-            cells: dict[tuple[str, str], dict] = {}
-            for _ in range(runs):
-                for version, name, command in cases:  # round-robin
-                    fronts[scheme].take()
-                    wall, cpu, rss = run_once(
-                        command, environment(version, scheme, APP_PARAMS_PATH=f"/bench/p{count}")
-                    )
-                    requests, connections = fronts[scheme].take()
-                    cell = cells.setdefault(
-                        (version, name),
-                        {
-                            "table": "matrix",
-                            "scheme": scheme,
-                            "count": count,
-                            "python": version,
-                            "contender": name,
-                            "wall": [],
-                            "cpu": [],
-                            "rss": [],
-                            "requests": requests,
-                            "connections": connections,
-                        },
-                    )
-                    cell["wall"].append(wall)
-                    cell["cpu"].append(cpu)
-                    cell["rss"].append(rss)
-            samples += cells.values()
-            print(f"{scheme} {count} parameters: done", file=sys.stderr)
-
-    # What the layer imports beyond the floor (-X importtime; one start per Python, 50 parameters).
-    extras: dict[str, list[str]] = {}
-    for version, real in found.items():
-        probe = work / f"importtime-{version}"
-        probe.mkdir()
-        (probe / "python3").write_text(f'#!/bin/sh\nexec {real} -X importtime "$@"\n')
-        (probe / "python3").chmod(0o755)
-        env = environment(version, "https", APP_PARAMS_PATH="/bench/p50")
-        layer = subprocess.run(
-            [str(opt / "ssm-env-wrapper"), "/bin/true"],
+def default_trust(bench: Bench) -> tuple[list[str], str | None]:
+    """The test CA into every default store the contenders read, in this mount namespace; then
+    a check that a client given nothing trusts the front. Returns what was done and the hashed
+    directory the layer uses (None: it found none, and reads OpenSSL's defaults)."""
+    env = {"PATH": "/usr/bin:/bin"}
+    botos = [v for v in bench.venvs.values() if v]
+    locations = trust_locations(list(bench.found.values()), botos, ROOT / "src", env)
+    done = install_test_ca(locations, bench.work / "ca.pem", bench.work)
+    for version in bench.found:
+        check = subprocess.run(
+            [
+                str(bench.bindirs[version] / "python3"),
+                "-I",
+                "-S",
+                "-c",
+                FLOOR[("https", "default")],
+            ],
+            env=bench.environment(version, "https", "default"),
             capture_output=True,
             text=True,
-            env=dict(env, PATH=f"{probe}:/usr/bin:/bin"),
-            timeout=60,
         )
-        floor = subprocess.run(
-            [real, "-X", "importtime", "-I", "-S", "-c", FLOOR["https"]],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-        )
-        extras[version] = sorted(imported(layer.stderr) - imported(floor.stderr))
-
-    # Wall time against parameter count, per source, with the RTT (HTTPS, one Python).
-    scale_python = next(
-        (v for v in found if v == "{}.{}".format(*sys.version_info[:2])), list(found)[-1]
-    )
-    for count in scale_counts:
-        names = ",".join(f"/bench/p{count}/VAR_{i:03d}" for i in range(count))
-        sources = {
-            "path (GetParametersByPath pages)": (
-                [str(opt / "ssm-env-wrapper"), "/bin/true"],
-                {"APP_PARAMS_PATH": f"/bench/p{count}"},
-            ),
-            "names (GetParameters, 10 a call, in parallel)": (
-                [str(opt / "ssm-env-wrapper"), "/bin/true"],
-                {"SSM_ENV_NAMES": names},
-            ),
-            "one JSON parameter": (
-                [str(opt / "ssm-env-wrapper"), "/bin/true"],
-                {"SSM_ENV_JSON_NAMES": f"/bench/json{count}"},
-            ),
-            "prototype: DescribeParameters + parallel GetParameters": (
-                [
-                    str(bindirs[scale_python] / "python3"),
-                    "-I",
-                    "-S",
-                    str(BENCH / "describe_fetch.py"),
-                    str(ROOT / "src"),
-                    "/bin/true",
-                ],
-                {"APP_PARAMS_PATH": f"/bench/p{count}"},
-            ),
-        }
-        cells = {}
-        for _ in range(runs):
-            for name, (command, extra) in sources.items():
-                fronts["https"].take()
-                wall, cpu, rss = run_once(command, environment(scale_python, "https", **extra))
-                requests, connections = fronts["https"].take()
-                cell = cells.setdefault(
-                    name,
-                    {
-                        "table": "scaling",
-                        "scheme": "https",
-                        "count": count,
-                        "python": scale_python,
-                        "contender": name,
-                        "wall": [],
-                        "cpu": [],
-                        "rss": [],
-                        "requests": requests,
-                        "connections": connections,
-                    },
-                )
-                cell["wall"].append(wall)
-                cell["cpu"].append(cpu)
-                cell["rss"].append(rss)
-        samples += cells.values()
-        print(f"scaling {count} parameters: done", file=sys.stderr)
-    # Nothing configured: the launcher's shell fast path against a bare interpreter start.
-    idle = {
-        "layer, nothing configured": [str(opt / "ssm-env-wrapper"), "/bin/true"],
-        "python3 -I -S -c pass": [str(bindirs[scale_python] / "python3"), "-I", "-S", "-c", "pass"],
-    }
-    cells = {}
-    for _ in range(runs):
-        for name, command in idle.items():
-            wall, cpu, rss = run_once(command, {"PATH": f"{bindirs[scale_python]}:/usr/bin:/bin"})
-            cell = cells.setdefault(
-                name,
-                {
-                    "table": "idle",
-                    "scheme": "-",
-                    "count": 0,
-                    "python": scale_python,
-                    "contender": name,
-                    "wall": [],
-                    "cpu": [],
-                    "rss": [],
-                    "requests": 0,
-                    "connections": 0,
-                },
+        if check.returncode:
+            raise SystemExit(
+                f"default trust: Python {version} does not trust the test CA: {check.stderr[-800:]}"
             )
-            cell["wall"].append(wall)
-            cell["cpu"].append(cpu)
-            cell["rss"].append(rss)
-    samples += cells.values()
-    server.stop()
+    hashed = next((p for p, r in locations.items() if LAYER_DIR in r.split(", ")), None)
+    return done, hashed
 
-    results = {
+
+def delays(options: argparse.Namespace) -> list[float]:
+    return [float(d) for d in options.delays.split(",") if d.strip()]
+
+
+def record(
+    options: argparse.Namespace,
+    bench: Bench,
+    stores: list[str],
+    build_output: tuple[str, list[str]],
+    extras: dict[str, list[str]],
+    samples: list[dict],
+) -> dict:
+    """Everything bench/report.py needs, as bench/results.json holds it."""
+    built, pycs = build_output
+    work, found = bench.work, bench.found
+    return {
         "date": datetime.date.today().isoformat(),
         "machine": machine(),
-        "runs": runs,
+        "runs": bench.runs,
         "rtt_ms": options.rtt,
+        "delays_ms": delays(options) if options.default_trust else [],
         "quick": options.quick,
         "pythons": {v: platform_version(p) for v, p in found.items()},
-        "boto3": {
-            v: p
-            and subprocess.run(
-                [p, "-c", "import boto3; print(boto3.__version__)"], capture_output=True, text=True
-            ).stdout.strip()
-            for v, p in boto_pythons.items()
+        "boto3": {v: package_version(p, "boto3") for v, p in bench.venvs.items()},
+        "powertools": {
+            v: package_version(p, "aws_lambda_powertools") for v, p in bench.venvs.items()
         },
+        "trust_stores": stores,
         "layer": {
             "zip_bytes": (work / "dist" / "ssm-env-wrapper-layer.zip").stat().st_size,
             "single_bytes": (work / "dist" / "ssm_env_wrapper.py").stat().st_size,
-            "bytecode": layer_pycs,
-            "build": build.stdout,
+            "bytecode": pycs,
+            "build": built,
         },
         "extra_imports": extras,
         "samples": samples,
     }
+
+
+def main() -> int:
+    options = arguments()
+    for name in SANDBOX_TRUST_VARIABLES:  # a machine's global choice of store is not Lambda's
+        os.environ.pop(name, None)
+    if options.default_trust:
+        enter_private_mount_namespace(sys.argv)
+    runs = 3 if options.quick else options.runs
+    counts, scale_counts = [50, 200], [10, 50, 200]
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    found = pythons(options.python)
+    if not found:
+        raise SystemExit("no Python 3.10+ found; pass --python /path/to/python3")
+    work = pathlib.Path(tempfile.mkdtemp(prefix="ssm-env-bench-"))
+    built, pycs = build(work)
+    bench = Bench(work, found, runs)
+    bench.default_trust = options.default_trust
+    server, moto = endpoint(bench, options.rtt / 1000)
+    seed(moto, sorted(set(counts) | set(scale_counts)))
+    stores, hashed = default_trust(bench) if options.default_trust else ([], None)
+    python = next((v for v in found if v == "{}.{}".format(*sys.version_info[:2])), list(found)[-1])
+
+    samples = matrix(bench, "https", "minimal", counts)
+    if options.default_trust:
+        samples += matrix(bench, "https", "default", [50])
+        if hashed:  # what a start costs on a system whose store has no hashed directory
+            with Mounted(without_hashed_names(hashed, work), hashed):
+                samples += matrix(bench, "https", NO_HASH, [50])
+    samples += matrix(bench, "http", "-", counts)
+    extras = extra_imports(bench)
+    samples += scaling(bench, python, scale_counts)
+    if options.default_trust:
+        samples += latency_shapes(bench, python, delays(options))
+    samples += idle(bench, python)
+    server.stop()
+
+    results = record(options, bench, stores, (built, pycs), extras, samples)
     pathlib.Path(options.results).write_text(json.dumps(results, indent=1) + "\n")
     shutil.rmtree(work, ignore_errors=True)
     print(f"written to {options.results}", file=sys.stderr)
     subprocess.run([sys.executable, str(BENCH / "report.py"), options.results], check=True)
     return 0
-
-
-def platform_version(python: str) -> str:
-    return subprocess.run(
-        [python, "-I", "-S", "-c", "import platform; print(platform.python_version())"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    ).stdout.strip()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,17 @@ from benchmark import (  # noqa: E402
     TARGET_RSS_MIB,
     UNNEEDED,
 )
+from report_lambda import (  # noqa: E402
+    IMAGES,
+    PAPER,
+    accounting,
+    default_rows,
+    default_table,
+    default_verdicts,
+    shape_rows,
+    shapes_table,
+    shapes_verdicts,
+)
 
 MAIN = 50  # the issue's reference load
 
@@ -53,7 +64,12 @@ def cell(samples: list[dict], **key: object) -> dict | None:
 
 
 def per_python(results: dict, scheme: str) -> list[dict]:
-    samples = [s for s in results["samples"] if s["table"] == "matrix" and s["scheme"] == scheme]
+    trust = "minimal" if scheme == "https" else "-"
+    samples = [
+        s
+        for s in results["samples"]
+        if s["table"] == "matrix" and s["scheme"] == scheme and s.get("trust", trust) == trust
+    ]
     rows = []
     for version in results["pythons"]:
         get = lambda name, count=MAIN, version=version: cell(  # noqa: E731
@@ -92,6 +108,10 @@ def per_python(results: dict, scheme: str) -> list[dict]:
             row["boto_wall_ratio"] = row["boto_wall"] / row["layer_wall"]
         if bare:
             row["bare_cpu"] = med(bare["cpu"])
+        peer = get("powertools")
+        if peer:
+            row.update(pt_cpu=med(peer["cpu"]), pt_wall=med(peer["wall"]))
+            row["pt_ratio"] = row["pt_cpu"] / row["layer_cpu"]
         big = get("layer", 200)
         if big and big["requests"] > layer["requests"]:
             row["page_ms"] = (med(big["cpu"]) - row["layer_cpu"]) / (
@@ -108,13 +128,15 @@ def f(value: float | None, fmt: str = "{:.1f}") -> str:
 def table(rows: list[dict], scheme: str) -> list[str]:
     lines = [
         "| Python | layer CPU ms | floor CPU ms | layer / floor | boto3 CPU ms | boto3 / layer CPU "
-        "| boto3 / layer wall | layer wall ms | per page CPU ms | peak RSS MiB | no bytecode CPU ms |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| boto3 / layer wall | Powertools CPU ms | Powertools / layer CPU | layer wall ms "
+        "| per page CPU ms | peak RSS MiB | no bytecode CPU ms |",
+        "| --- |" + " ---: |" * 12,
     ]
     for r in rows:
         lines.append(
             f"| {r['full']} | {r['layer_cpu']:.1f} | {r['floor_cpu']:.1f} | {r['ratio']:.2f} | "
             f"{f(r.get('boto_cpu'))} | {f(r.get('boto_ratio'))}x | {f(r.get('boto_wall_ratio'))}x | "
+            f"{f(r.get('pt_cpu'))} | {f(r.get('pt_ratio'))}x | "
             f"{r['layer_wall']:.1f} | {f(r.get('page_ms'), '{:.2f}')} | {r['rss']:.1f} | "
             f"{f(r.get('bare_cpu'))} (+{f(r.get('bare_cpu', 0) - r['layer_cpu'])}) |"
         )
@@ -128,11 +150,12 @@ def full_table(results: dict, scheme: str) -> list[str]:
     ]
     for s in results["samples"]:
         if s["table"] == "matrix" and s["scheme"] == scheme:
+            trust = "" if s.get("trust", "-") == "-" else f" ({s['trust']} trust)"
             traffic = (
                 "- | -" if s["contender"] == "floor" else f"{s['requests']} | {s['connections']}"
             )
             lines.append(
-                f"| {s['python']} | {s['count']} | {s['contender']} | {spread(s['wall'])} | "
+                f"| {s['python']} | {s['count']} | {s['contender']}{trust} | {spread(s['wall'])} | "
                 f"{spread(s['cpu'])} | {max(s['rss']) / 1024:.1f} | {traffic} |"
             )
     return lines
@@ -241,6 +264,10 @@ def readme_blocks(results: dict, https: list[dict], http: list[dict]) -> dict[st
         "https": "\n".join([compact(https), ""] + notes[:1]),
         "http": "\n".join([compact(http), ""] + notes).rstrip("\n"),
         "scaling": "\n".join(scaling(results) + ["", stamp]),
+        # Lambda's path (each client's default store), and SSM's latency by shape: markers the
+        # README may carry (<!-- bench:https-default -->, <!-- bench:shapes -->).
+        "https-default": "\n".join(default_table(default_rows(results)) + ["", stamp]),
+        "shapes": "\n".join(shapes_table(shape_rows(results)) + ["", stamp]),
     }
 
 
@@ -262,78 +289,123 @@ def update_readme(blocks: dict[str, str], readme: pathlib.Path) -> bool:
     return text != original
 
 
-def chart(results: dict, https: list[dict], path: pathlib.Path) -> None:
+def chart(results: dict, path: pathlib.Path) -> None:
+    """CPU, wall and peak RSS per Python on Lambda's path (default trust), and wall by shape
+    and server delay against its target."""
     import matplotlib
 
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.hashsalt"] = "ssm-env-wrapper"  # stable ids: the SVG diffs cleanly
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 5.2))
-    labels = [r["python"] for r in https]
-    x = range(len(labels))
-    width = 0.2
+    rows = default_rows(results)
+    fig, axes = plt.subplots(2, 2, figsize=(15, 10))
     series = [
-        ("floor", "floor_cpu", "floor_wall", "#999999"),
-        ("ssm-env-wrapper layer", "layer_cpu", "layer_wall", "#1f77b4"),
-        ("layer without bytecode", "bare_cpu", None, "#aec7e8"),
-        ("boto3", "boto_cpu", "boto_wall", "#d62728"),
+        ("floor, minimal trust", "minimal floor", "#cccccc"),
+        ("floor, default trust", "floor", "#888888"),
+        ("ssm-env-wrapper layer", "layer", "#1f77b4"),
+        ("Powertools (boto3)", "powertools", "#ff7f0e"),
+        ("boto3", "boto3", "#d62728"),
     ]
-    for axis, index, title in (
-        (axes[0], 1, "Cold-start CPU (user+sys), ms"),
-        (axes[1], 2, "Cold-start wall, ms"),
+    where = f"{MAIN} parameters, HTTPS keep-alive, RTT {results['rtt_ms']:g} ms, default trust"
+    for axis, key, title in (
+        (axes[0][0], "cpu", "Cold-start CPU (user+sys), ms"),
+        (axes[0][1], "wall", "Cold-start wall, ms"),
+        (axes[1][0], "rss", "Peak RSS, MiB"),
     ):
-        shown = [s for s in series if s[index]]
-        for offset, s in enumerate(shown):
-            values = [r.get(s[index]) or 0 for r in https]
+        shown = [s for s in series if any(key in r.get(s[1], {}) for r in rows)]
+        width = 0.8 / max(len(shown), 1)
+        for offset, (label, name, color) in enumerate(shown):
+            values = [r.get(name, {}).get(key, 0) for r in rows]
             bars = axis.bar(
-                [i + (offset - (len(shown) - 1) / 2) * width for i in x],
+                [i + (offset - (len(shown) - 1) / 2) * width for i in range(len(rows))],
                 values,
                 width,
-                label=s[0],
-                color=s[3],
+                label=label,
+                color=color,
             )
             axis.bar_label(bars, fmt="%.0f", fontsize=7)
-        axis.set_xticks(list(x), [f"Python {v}" for v in labels])
-        axis.set_title(
-            f"{title}\n{MAIN} parameters, HTTPS keep-alive, RTT {results['rtt_ms']:g} ms",
-            fontsize=10,
-        )
+        axis.set_xticks(range(len(rows)), [f"Python {r['python']}" for r in rows])
+        axis.set_title(f"{title}\n{where}", fontsize=10)
         axis.set_ylim(0, axis.get_ylim()[1] * 1.25)  # room for the legend above the bars
-        axis.legend(fontsize=7, loc="upper left", ncol=2)
-    samples = [s for s in results["samples"] if s["table"] == "scaling"]
-    for source in dict.fromkeys(s["contender"] for s in samples):
-        points = sorted((s["count"], med(s["wall"])) for s in samples if s["contender"] == source)
-        axes[2].plot([p[0] for p in points], [p[1] for p in points], marker="o", label=source)
-    python = samples[0]["python"] if samples else ""
-    axes[2].set_title(
-        f"Wall time by source, ms\nHTTPS keep-alive, RTT {results['rtt_ms']:g} ms, Python {python}",
-        fontsize=10,
-    )
-    axes[2].set_xlabel("parameters")
-    axes[2].set_ylabel("ms")
-    axes[2].set_ylim(0, axes[2].get_ylim()[1] * 1.3)
-    axes[2].legend(fontsize=7, loc="upper left")
+        axis.legend(fontsize=7, loc="upper left", ncol=3)
+    shape_chart(axes[1][1], results)
     fig.tight_layout()
     fig.savefig(path, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
 
 
-def main() -> int:
-    source = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else BENCH / "results.json")
-    results = json.loads(source.read_text())
-    https, http = per_python(results, "https"), per_python(results, "http")
-    layer = results["layer"]
+def shape_chart(axis, results: dict) -> None:  # type: ignore[no-untyped-def]
+    rows = shape_rows(results)
+    shapes = list(dict.fromkeys(r["shape"] for r in rows))
+    delays = sorted({r["delay"] for r in rows})
+    width = 0.8 / max(len(delays), 1)
+    colors = ["#9ecae1", "#4292c6", "#08519c", "#08306b"]
+    for offset, delay in enumerate(delays):
+        xs, walls, targets = [], [], []
+        for i, shape in enumerate(shapes):
+            r = next((r for r in rows if r["shape"] == shape and r["delay"] == delay), None)
+            if r:
+                xs.append(i + (offset - (len(delays) - 1) / 2) * width)
+                walls.append(r["wall"])
+                targets.append(r.get("target_minimal", 0))
+        bars = axis.bar(
+            xs, walls, width, label=f"wall, server delay {delay:g} ms", color=colors[offset % 4]
+        )
+        axis.bar_label(bars, fmt="%.0f", fontsize=6)
+        axis.scatter(xs, targets, marker="_", s=200, color="#d62728", zorder=3)
+    axis.scatter([], [], marker="_", s=200, color="#d62728", label="target")
+    axis.set_xticks(range(len(shapes)), shapes, rotation=15, fontsize=7)
+    python = next((s["python"] for s in results["samples"] if s["table"] == "shapes"), "")
+    axis.set_title(
+        f"Wall by shape and SSM server delay, ms\nHTTPS, default trust, RTT "
+        f"{results['rtt_ms']:g} ms, Python {python}",
+        fontsize=10,
+    )
+    axis.set_ylim(0, axis.get_ylim()[1] * 1.25)
+    axis.legend(fontsize=7, loc="upper left", ncol=2)
+
+
+def lambda_sections(results: dict) -> list[str]:
+    """Lambda's path first: default trust with both floors and the peers, where the wall time
+    goes, and the latency shapes against their targets."""
+    rows = default_rows(results)
+    shapes = shape_rows(results)
+    stores = results.get("trust_stores") or []
     lines = [
-        "# ssm-env-wrapper benchmark\n",
-        f"{results['date']}, {results['machine']}; {results['runs']} starts per cell, round-robin; "
-        f"medians (min-max in the full tables); round-trip time injected: {results['rtt_ms']:g} ms per "
-        "request, per connection and per TLS handshake. CPU is user+sys of the child. Generated by "
-        "`bench/report.py` from `bench/results.json`; re-run with `bash bench/run.sh` "
-        "(`--quick` for a short run).\n",
-        f"## HTTPS with keep-alive, {MAIN} parameters (the path Lambda takes)\n",
+        f"## HTTPS, Lambda's trust (each client's own default store), {MAIN} parameters\n",
+        "Nobody is handed a CA: the layer uses its system-trust lookup, boto3 and Powertools "
+        "botocore's bundle, the default-trust floor `ssl.create_default_context()`; the test CA "
+        "was added to those stores in a private mount namespace:\n",
+        *[f"- {line}" for line in stores],
+        "",
+        *default_table(rows),
+        "\nAgainst the targets (issue 21):\n",
+        *default_verdicts(rows),
+        "\n## Where the wall time goes (HTTPS, 50 parameters; the front's trace, medians, ms)\n",
+        "Fork to connection: the interpreter, imports, settings and the TCP round trip. To first "
+        "request: the TLS handshake's round trip and CPU. In flight: first request read to last "
+        "answer sent, each request costing one round trip plus the server's time; client idle is "
+        "the part of it with no request at the server. Then the answer to exit.\n",
+        *accounting(results),
+    ]
+    if shapes:
+        lines += [
+            "\n## SSM's own latency: wall time by shape and server delay "
+            f"(HTTPS, default trust, RTT {results['rtt_ms']:g} ms)\n",
+            *shapes_table(shapes),
+            "\nWhere a shape misses its target, what the trace shows:\n",
+            *shapes_verdicts(shapes, results["rtt_ms"]),
+        ]
+    return lines
+
+
+def minimal_sections(results: dict, https: list[dict], http: list[dict]) -> list[str]:
+    return [
+        f"\n## HTTPS, minimal trust (every client handed the one-certificate CA), {MAIN} "
+        "parameters\n",
         *table(https, "https"),
-        "\nAgainst the issue's targets:\n",
+        "\nAgainst the issues' targets:\n",
         *verdicts(https, results["extra_imports"]),
         "\nPer further page is a difference of two medians (200 and 50 parameters) over the extra "
         "requests: each millisecond of noise in either median moves it by 1/15 ms, so a --quick run "
@@ -350,7 +422,31 @@ def main() -> int:
         readme_blocks(results, https, http)["http"].rsplit("\n", 1)[-1],
         "\n## Wall time by source (HTTPS, with the round-trip time)\n",
         *scaling(results),
-        "\n## Sizes\n",
+    ]
+
+
+def main() -> int:
+    source = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else BENCH / "results.json")
+    results = json.loads(source.read_text())
+    https, http = per_python(results, "https"), per_python(results, "http")
+    layer = results["layer"]
+    versions = sorted({v for v in results.get("powertools", {}).values() if v})
+    lines = [
+        "# ssm-env-wrapper benchmark\n",
+        f"{results['date']}, {results['machine']}; {results['runs']} starts per cell, round-robin; "
+        f"medians (min-max in the full tables); round-trip time injected: {results['rtt_ms']:g} ms per "
+        "request, per connection and per TLS handshake; server delays for the shapes: "
+        f"{', '.join(f'{d:g}' for d in results.get('delays_ms', [])) or 'not run'} ms. CPU is "
+        "user+sys of the child. boto3 "
+        f"{'/'.join(sorted({v for v in results['boto3'].values() if v}))}, Powertools for AWS "
+        f"Lambda (Python) {'/'.join(versions) or '-'}. Generated by `bench/report.py` from "
+        "`bench/results.json`; re-run with `bash bench/run.sh` (BENCH_RUNS=N starts per cell).\n",
+        *lambda_sections(results),
+        *minimal_sections(results, https, http),
+        "",
+        PAPER,
+        IMAGES,
+        "## Sizes\n",
         f"Layer zip {layer['zip_bytes'] / 1024:.0f} KiB (the single file, {layer['single_bytes'] / 1024:.0f} "
         f"KiB, and bytecode: {', '.join(p.rsplit('/', 1)[-1] for p in layer['bytecode'])}).\n",
         "Build output:\n\n```\n" + layer["build"].rstrip() + "\n```\n",
@@ -368,7 +464,7 @@ def main() -> int:
     ):
         print("README.md: tables updated", file=sys.stderr)
     try:
-        chart(results, https, source.parent / "chart.svg")
+        chart(results, source.parent / "chart.svg")
         print(f"chart: {source.parent / 'chart.svg'}", file=sys.stderr)
     except ImportError:
         print("no chart: matplotlib is not installed (pip install matplotlib)", file=sys.stderr)

@@ -24,3 +24,56 @@ def test_the_describe_parameters_prototype_loads_every_parameter_of_a_path(ssm, 
     assert_no_secrets(proc)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "value-0 value-11 unset"
+
+
+def _bench_module(name: str):  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        return __import__(name)
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+
+
+def _request(read: float, sent: float, target: str = "GetParameters", path: str = "") -> dict:
+    return {"read": read, "sent": sent, "moto": 0.001, "target": target, "path": path, "conn": 0}
+
+
+def test_the_latency_table_counts_a_paths_pages_as_its_critical_path_and_batches_as_one():
+    shapes = _bench_module("shapes")
+    pages = [_request(i, i + 0.5, "GetParametersByPath", "/p") for i in range(6)]
+    other = [_request(i, i + 0.5, "GetParametersByPath", "/q") for i in range(2)]
+    assert shapes.critical_requests(pages + other) == 6
+    batches = [_request(0.0, 1.0) for _ in range(4)] + [_request(1.1, 2.0)]
+    assert shapes.critical_requests(batches) == 1
+    # four at once, then a fifth after them: the client made two rounds
+    assert shapes.observed_depth(batches) == 2
+    assert shapes.observed_depth(pages) == 6
+    assert shapes.critical_requests([]) == 0
+
+
+def test_the_trace_splits_a_start_into_its_phases():
+    shapes = _bench_module("shapes")
+    t = _bench_module("front").Trace()
+    t.connections.append((10.010, 10.020))
+    t.requests += [_request(10.025, 10.035), _request(10.040, 10.050)]
+    got = shapes.phases(t, fork=10.0, wall_ms=60.0)
+    assert round(got["pre"]) == 10 and round(got["first"]) == 15
+    assert round(got["network"]) == 25 and round(got["idle"]) == 5
+    assert round(got["post"]) == 10 and got["depth"] == 2
+
+
+def test_the_bench_lock_pins_boto3_as_the_test_lock_does_with_hashes():
+    def pins(path):  # type: ignore[no-untyped-def]
+        text = (ROOT / "requirements" / path).read_text()
+        return dict(
+            line.split(" ")[0].split("==")
+            for line in text.splitlines()
+            if "==" in line and not line.startswith(("#", " "))
+        ), text
+
+    bench, text = pins("bench.lock")
+    test, _ = pins("test.lock")
+    assert "aws-lambda-powertools" in bench
+    for name in ("boto3", "botocore", "s3transfer", "jmespath"):
+        assert bench[name] == test[name], name
+    assert text.count("--hash=sha256:") >= len(bench)
