@@ -456,6 +456,30 @@ def test_release_builds_for_every_runtime_attests_and_publishes_without_keys():
         assert "secrets.aws" not in lowered
 
 
+def test_release_builds_the_site_and_publishes_it_only_when_the_repository_opts_in():
+    release = _workflow("release.yml")
+    docs = release["jobs"]["docs"]
+    assert docs["permissions"] == {"contents": "read"}
+    build = [s.get("run", "") for s in docs["steps"]]
+    assert any("bash scripts/bootstrap.sh" in r and "mkdocs build --strict" in r for r in build)
+    (upload,) = [s for s in docs["steps"] if "upload-pages-artifact" in s.get("uses", "")]
+    assert upload["if"] == "vars.PAGES_ENABLED == 'true'"
+    pages = release["jobs"]["pages"]
+    assert pages["if"] == "vars.PAGES_ENABLED == 'true'"
+    assert set(pages["needs"]) == {"build", "docs"}  # after the release exists
+    assert pages["permissions"] == {"pages": "write", "id-token": "write"}
+    assert pages["environment"]["name"] == "github-pages"
+    assert [s["uses"].split("@")[0] for s in pages["steps"]] == ["actions/deploy-pages"]
+
+
+def test_the_published_layer_lists_every_supported_runtime_and_no_other():
+    text = (WORKFLOWS / "release.yml").read_text(encoding="utf-8")
+    (line,) = [line for line in text.splitlines() if "--compatible-runtimes" in line]
+    assert line.split("--compatible-runtimes", 1)[1].split()[:-1] == [
+        f"python{v}" for v in SUPPORTED
+    ]
+
+
 @pytest.mark.skipif(not LINUX_X86, reason="the lock installs shellcheck for linux x86_64 only")
 def test_the_projects_shell_scripts_pass_shellcheck():
     scripts = sorted(str(p) for p in (ROOT / "scripts").glob("*.sh")) + [str(ROOT / ".ci" / "run")]
