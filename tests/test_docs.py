@@ -54,7 +54,7 @@ def test_the_readme_says_how_to_use_it_in_lambda_with_iam():
     assert '"Action": "ssm:GetParametersByPath"' in lambda_  # a policy written by hand, too
     quick = README[README.index("## Quick start") : README.index("## Use it in Lambda")]
     # The demo's first run: its own venv, and what it costs, before and after.
-    assert ".venv-demo/" in quick and re.search(r"\d+ MB, about \d+ s", quick)
+    assert ".venv-demo/" in quick and re.search(r"\d+ MB in about \d+ s", quick)
 
 
 def test_the_readmes_links_resolve():
