@@ -31,7 +31,12 @@ TERRAFORM = ROOT / "examples" / "terraform"
 LAYER_ZIP = ROOT / "dist" / "ssm-env-wrapper-layer.zip"  # where build_layer.sh writes it
 WRAPPER_PATH = "/opt/ssm-env-wrapper"
 ALLOWED_ACTIONS = {"ssm:GetParametersByPath", "ssm:GetParameters", "kms:Decrypt"}
+SECRET_ACTIONS = {"secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"}
 PARAMETER_ARN = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+SECRET_ARN = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret"
+# The Lambda Python runtimes the layer carries bytecode for: python3.9 is no longer supported,
+# python3.10 stays while build_layer.sh builds for it (deprecated on 2026-10-31).
+RUNTIMES = ["python3.10", "python3.11", "python3.12", "python3.13", "python3.14"]
 
 
 def cfn_lint(path: pathlib.Path) -> subprocess.CompletedProcess:
@@ -138,7 +143,7 @@ def test_sam_execution_role_is_least_privilege(monkeypatch, uncomment_named):
     by_sid = {statement["Sid"]: (condition, statement) for condition, statement in statements}
     for _, statement in statements:
         assert statement["Effect"] == "Allow"
-        assert set(_as_list(statement["Action"])) <= ALLOWED_ACTIONS
+        assert set(_as_list(statement["Action"])) <= ALLOWED_ACTIONS | SECRET_ACTIONS
         assert "*" not in json.dumps(statement["Resource"])  # no wildcard resource anywhere
         assert "NotAction" not in statement and "NotResource" not in statement
 
@@ -157,6 +162,15 @@ def test_sam_execution_role_is_least_privilege(monkeypatch, uncomment_named):
 
     function = resources["AppFunction"]["Properties"]
     variables = function["Environment"]["Variables"]
+    # The secret (SecretName set): SSM_ENV_SECRETS, and GetSecretValue on its ARN only; the six
+    # characters Secrets Manager appends are six ?, never a * that would match prod/db-admin too.
+    condition, secret = by_sid["ReadSecret"]
+    assert condition == "HasSecret"
+    assert secret["Action"] == "secretsmanager:GetSecretValue"
+    assert secret["Resource"] == {"Fn::Sub": SECRET_ARN + ":${SecretName}-??????"}
+    assert variables["SSM_ENV_SECRETS"] == {
+        "Fn::If": ["HasSecret", {"Ref": "SecretName"}, {"Ref": "AWS::NoValue"}]
+    }
     if uncomment_named:
         names = variables["SSM_ENV_NAMES"].split(",")
         _, named = by_sid["ReadNamedParameters"]
@@ -167,6 +181,7 @@ def test_sam_execution_role_is_least_privilege(monkeypatch, uncomment_named):
         assert {_as_list(s["Action"])[0] for _, s in statements} == {
             "ssm:GetParametersByPath",
             "kms:Decrypt",
+            "secretsmanager:GetSecretValue",
         }
 
 
@@ -177,6 +192,7 @@ def test_sam_function_uses_the_layer_and_turns_the_wrapper_on(monkeypatch):
     function = template["Resources"]["AppFunction"]["Properties"]
     assert function["Runtime"] == "python3.12"
     assert function["Runtime"] in layer["CompatibleRuntimes"]
+    assert layer["CompatibleRuntimes"] == RUNTIMES
     assert function["Layers"] == [{"Ref": "SsmEnvWrapperLayer"}]
     variables = function["Environment"]["Variables"]
     assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == WRAPPER_PATH
@@ -202,6 +218,14 @@ def test_sam_example_function_runs_behind_the_layers_wrapper(ssm, env, built, tm
     function = template["Resources"]["AppFunction"]["Properties"]
     variables = {}
     for name, value in function["Environment"]["Variables"].items():
+        if isinstance(value, dict) and "Fn::If" in value:
+            # Only SSM_ENV_SECRETS, set when SecretName is: empty by default, so not set.
+            assert (name, value["Fn::If"][0], parameters["SecretName"]) == (
+                "SSM_ENV_SECRETS",
+                "HasSecret",
+                "",
+            )
+            continue
         variables[name] = parameters[value["Ref"]] if isinstance(value, dict) else value
     task_root = tmp_path / "task"
     shutil.copytree(SAM / function["CodeUri"], task_root)
@@ -281,6 +305,21 @@ def test_terraform_layer_is_the_built_zip(tf):
     match = re.search(r'\$\{path\.module\}/([^"]+)"', locals_["layer_zip"])
     assert match and (TERRAFORM / match.group(1)).resolve() == LAYER_ZIP
     assert "python3.12" in layer["compatible_runtimes"]
+    assert layer["compatible_runtimes"] == RUNTIMES
+
+
+def test_terraform_publishes_a_layer_only_without_a_layer_arn(tf):
+    """Each use of the module would publish its own layer version: an existing one's ARN is taken
+    instead, and then nothing is published."""
+    layer = _blocks(tf["main.tf"], "resource")["aws_lambda_layer_version.ssm_env_wrapper"]
+    assert layer["count"] == "${var.layer_arn == null ? 1 : 0}"
+    (locals_,) = tf["main.tf"]["locals"]
+    assert locals_["layer_arn"] == (
+        "${var.layer_arn != null ? var.layer_arn : aws_lambda_layer_version.ssm_env_wrapper[0].arn}"
+    )
+    assert _blocks(tf["outputs.tf"], "output")["layer_arn"]["value"] == "${local.layer_arn}"
+    variable = _blocks(tf["variables.tf"], "variable")["layer_arn"]
+    assert variable["default"] is None
 
 
 def test_terraform_environment_turns_the_wrapper_on(tf):
@@ -311,10 +350,20 @@ def test_terraform_policy_is_least_privilege(tf):
     (named,) = [
         d["content"][0] for d in dynamic if d["content"][0]["actions"] == ["ssm:GetParameters"]
     ]
-    assert (
-        named["resources"]
-        == '${[for name in var.parameter_names : "${local.parameter_arn}${name}"]}'
-    )
+    # The names as IAM sees them (VAR=, the selector and ? taken off): evaluated in
+    # test_terraform_policy_names_exactly_the_parameters_and_secrets_given.
+    assert named["resources"] == "${local.named_parameter_arns}"
+    (secrets,) = [
+        d for d in dynamic if d["content"][0]["actions"] == ["secretsmanager:GetSecretValue"]
+    ]
+    assert secrets["for_each"] == "${length(var.secret_ids) > 0 ? [1] : []}"
+    assert secrets["content"][0]["resources"] == "${local.secret_arns}"
+    (batch,) = [
+        d for d in dynamic if d["content"][0]["actions"] == ["secretsmanager:BatchGetSecretValue"]
+    ]
+    # IAM takes no other resource for BatchGetSecretValue; only with two or more secrets.
+    assert batch["for_each"] == "${length(var.secret_ids) > 1 ? [1] : []}"
+    assert batch["content"][0]["resources"] == ["*"]
     (kms,) = [d for d in dynamic if d["content"][0]["actions"] == ["kms:Decrypt"]]
     assert (
         kms["for_each"] == "${var.kms_key_arn == null ? [] : [var.kms_key_arn]}"
@@ -326,9 +375,143 @@ def test_terraform_policy_is_least_privilege(tf):
     ]
     actions = {a for s in [path, named, kms["content"][0]] for a in s["actions"]}
     assert actions == ALLOWED_ACTIONS
+    assert len(dynamic) == 4  # named parameters, secrets, the secrets' batch, KMS
     text = (TERRAFORM / "main.tf").read_text()
-    assert '"*"' not in text and ":*" not in text  # no wildcard action or resource
+    # No wildcard action or resource but BatchGetSecretValue's (checked above): one "*".
+    assert text.count('"*"') == 1 and ":*" not in text and "secret:*" not in text
     assert not re.search(r"\b(effect\s*=\s*\"Deny\"|not_actions|not_resources)", text)
+
+
+# The item forms SSM_ENV_NAMES and SSM_ENV_SECRETS take (the wrapper's own parsers accept each),
+# and forms both refuse.
+NAME_FORMS = [
+    "/shared/API_KEY",
+    "DB_PASSWORD=/prod/db/password",
+    "/prod/db/password:3",
+    "/prod/api/key:live",
+    "API_KEY=/prod/api/key:live",
+    "/prod/optional?",
+    "OLD=/prod/db/password:2?",
+    "arn:aws:ssm:us-east-1:111122223333:parameter/team/db/password:live",
+]
+BAD_NAMES = ["1VAR=/a", "/a:", "/a b", "/a:3:4"]
+# The module asks more: one item each (a comma would make two in the joined SSM_ENV_NAMES) and a
+# full name, from which it makes the parameter's ARN.
+MODULE_REFUSES_NAMES = ["/a,/b", "prod/no-slash"]
+SECRET_FORMS = [
+    "prod/api-key",
+    "DB_PASSWORD=prod/db:password",
+    "OLD=prod/db:password:AWSPREVIOUS",
+    "prod/db:password?",
+    "TOKEN=arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/token-AbCdEf",
+]
+BAD_SECRETS = ["1VAR=prod/db", "prod db"]
+# A name holding = (SSM_ENV_SECRETS takes it after an explicit VAR=) only by its ARN here.
+MODULE_REFUSES_SECRETS = ["prod/db,other", "", "X=a=b"]
+
+
+def _pattern(variables: dict, name: str) -> str:
+    (validation,) = _blocks(variables, "variable")[name]["validation"]
+    match = re.fullmatch(
+        rf'\$\{{alltrue\(\[for item in var\.{name} : can\(regex\("(.*)", item\)\)\]\)\}}',
+        validation["condition"],
+    )
+    assert match, validation["condition"]
+    return match.group(1).replace("\\\\", "\\")
+
+
+def test_terraform_accepts_the_item_forms_the_wrapper_accepts(tf):
+    """parameter_names and secret_ids take every form SSM_ENV_NAMES and SSM_ENV_SECRETS take
+    (VAR=, :version, :label, ?, ARNs), and main.tf takes them apart with the same patterns."""
+    from ssm_env_wrapper.errors import ConfigError
+    from ssm_env_wrapper.settings import parse_refs, parse_secrets
+
+    (locals_,) = tf["main.tf"]["locals"]
+    for variable, forms, bad, more, parse, local in [
+        (
+            "parameter_names",
+            NAME_FORMS,
+            BAD_NAMES,
+            MODULE_REFUSES_NAMES,
+            parse_refs,
+            "named_parameters",
+        ),
+        (
+            "secret_ids",
+            SECRET_FORMS,
+            BAD_SECRETS,
+            MODULE_REFUSES_SECRETS,
+            parse_secrets,
+            "secret_names",
+        ),
+    ]:
+        pattern = _pattern(tf["variables.tf"], variable)
+        assert f'regex("{pattern}", item)' in locals_[local].replace("\\\\", "\\")
+        for item in forms:
+            parse(item, "SSM_ENV_X")  # the wrapper takes it
+            assert re.fullmatch(pattern, item), (variable, item)
+        for item in bad:
+            with pytest.raises(ConfigError):
+                parse(item, "SSM_ENV_X")
+            assert not re.fullmatch(pattern, item), (variable, item)
+        for item in more:
+            assert not re.fullmatch(pattern, item), (variable, item)
+
+
+def _console(directory: pathlib.Path, expression: str, **variables) -> subprocess.CompletedProcess:
+    args = ["terraform", "console"]
+    for name, value in variables.items():
+        args += ["-var", f"{name}={json.dumps(value)}"]
+    return subprocess.run(
+        args,
+        cwd=directory,
+        input=expression + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, TF_CLI_CONFIG_FILE="/dev/null", TF_IN_AUTOMATION="1"),
+    )
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+def test_terraform_policy_names_exactly_the_parameters_and_secrets_given(tmp_path):
+    """main.tf's own expressions, evaluated by terraform: the module's variables as written and
+    its locals that turn items into resources, with fixed partition, region and account (the data
+    sources need a provider, which cannot be downloaded here)."""
+    variables = (TERRAFORM / "variables.tf").read_text()
+    main = (TERRAFORM / "main.tf").read_text()
+    wanted = ["named_parameters", "named_parameter_arns", "secret_names", "secret_arns"]
+    found = {name: re.search(rf"(?ms)^  {name} = .*?^  \]\)?$", main).group(0) for name in wanted}
+    (tmp_path / "variables.tf").write_text(variables)
+    (tmp_path / "locals.tf").write_text(
+        "locals {\n"
+        '  parameter_arn     = "arn:aws:ssm:eu-west-1:123456789012:parameter"\n'
+        '  secret_arn_prefix = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:"\n'
+        + "\n".join(found.values())
+        + "\n}\n"
+    )
+    shared = "arn:aws:ssm:us-east-1:111122223333:parameter/team/db/password"
+    token = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/token-AbCdEf"
+    proc = _console(
+        tmp_path,
+        "jsonencode([local.named_parameter_arns, local.secret_arns])",
+        parameter_names=NAME_FORMS,
+        secret_ids=SECRET_FORMS,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    parameters, secrets = json.loads(json.loads(proc.stdout.strip()))
+    prefix = "arn:aws:ssm:eu-west-1:123456789012:parameter"
+    assert parameters == [
+        prefix + name
+        for name in ["/shared/API_KEY", "/prod/db/password", "/prod/api/key", "/prod/optional"]
+    ] + [shared]
+    prefix = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:"
+    assert secrets == [prefix + "prod/api-key-??????", prefix + "prod/db-??????", token]
+    # The variables' validations refuse what the wrapper refuses, naming the form.
+    for name, bad in [("parameter_names", BAD_NAMES[0]), ("secret_ids", BAD_SECRETS[1])]:
+        proc = _console(tmp_path, "1", **{name: [bad]})
+        shown = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
+        assert "Invalid value for variable" in shown and "[VAR=]" in shown, shown
 
 
 def test_terraform_references_exist(tf):
@@ -396,3 +579,20 @@ def test_terraform_files_are_formatted(tmp_path):
         env=dict(os.environ, TF_CLI_CONFIG_FILE="/dev/null"),
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- Container images ----------------------------------------------------------------------------
+
+
+def test_container_examples_state_current_facts():
+    """Debian 13 (trixie) is Debian's stable release; the figures are today's: the single file is
+    304 KiB, and a cold start without its bytecode costs 70 to 95 ms more CPU (bench/)."""
+    from dockerfile_parse import DockerfileParser
+
+    custom = DockerfileParser(path=str(ROOT / "examples" / "container" / "custom.Dockerfile"))
+    assert custom.baseimage.endswith("-trixie") or custom.baseimage.startswith("debian:trixie")
+    text = "\n".join(p.read_text() for p in (ROOT / "examples").rglob("*") if p.is_file())
+    for stale in ("bookworm", "~20 ms", "~125 KB", "python3.9"):
+        assert stale not in text, stale
+    readme = (ROOT / "examples" / "container" / "README.md").read_text()
+    assert "70 to 95 ms" in readme

@@ -1,4 +1,4 @@
-# A function image on a non-AWS base image (Debian's python:slim) with the AWS runtime interface
+# A function image on a non-AWS base image (Debian 13's python:slim) with the AWS runtime interface
 # client. AWS_LAMBDA_EXEC_WRAPPER means nothing here (only the AWS base images' bootstrap reads
 # it), so the wrapper IS the entry point: Lambda starts it, it loads the parameters and execs
 # `python -m awslambdaric handler.fn` in the same process.
@@ -7,7 +7,7 @@
 #   docker build -f examples/container/custom.Dockerfile -t myapp:custom .
 # Try it locally with the runtime interface emulator (aws-lambda-rie), as AWS's documentation
 # for non-AWS base images describes.
-FROM python:3.13-slim-bookworm
+FROM python:3.13-slim-trixie
 
 # The runtime interface client, pinned (the version the test suite runs against).
 RUN pip install --no-cache-dir awslambdaric==4.2.2

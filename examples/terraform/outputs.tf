@@ -1,6 +1,6 @@
 output "layer_arn" {
-  description = "The layer version's ARN, for the function's layers."
-  value       = aws_lambda_layer_version.ssm_env_wrapper.arn
+  description = "The layer version's ARN, for the function's layers: layer_arn, or the one this module published."
+  value       = local.layer_arn
 }
 
 output "environment" {
