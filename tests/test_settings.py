@@ -377,3 +377,32 @@ def test_the_generated_table_lists_every_variable():
     ).stdout
     for name in KNOWN_NAMES - {"AWS_SECURITY_TOKEN"}:
         assert f"`{name}`" in out, name
+
+
+def test_a_hierarchical_name_without_its_slash_gets_the_slashed_form(ssm, env, wrapper):
+    put(ssm, "/prod/db/password", "pw-0044", "SecureString")
+    env["SSM_ENV_NAMES"] = "DB=prod/db/password"
+    proc = run(wrapper, ["true"], env)
+    assert proc.returncode == 1
+    assert "did you mean /prod/db/password? (a name in a hierarchy starts with /)" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert_no_secrets(proc, "pw-0044")
+    # A flat name may exist either way: no guess without asking SSM.
+    env["SSM_ENV_NAMES"] = "password"
+    assert "did you mean" not in run(wrapper, ["true"], env).stderr
+
+
+def test_check_names_required_as_given(ssm, env, built):
+    put(ssm, "/a/X", "1")
+    cli = [sys.executable, str(built["single"])]
+    proc = run(cli, ["check", "--path", "/a", "--required", "MISSING"], env)
+    assert proc.returncode == 1
+    assert "--required: not set by any source nor in the environment: MISSING" in proc.stdout
+
+
+def test_apply_environment_warns_of_a_near_miss(ssm, env):
+    put(ssm, "/a/X", "1")
+    environ = dict(env, SSM_ENV_PATHS="/a", APP_ENVS="prod")
+    with pytest.warns(UserWarning, match=r"APP_ENVS is not read; did you mean APP_ENV\?"):
+        ssm_env_wrapper.apply_environment(environ)
+    assert environ["X"] == "1"

@@ -210,11 +210,13 @@ def run_cli(args: list[str]) -> int:
 
 def _load(
     environ: Mapping[str, str], given: Mapping[str, str], check: bool = False
-):  # -> LoadResult
+):  # -> (Settings, LoadResult)
     from .loader import load
     from .settings import Settings
 
     settings = Settings.from_environ(environ, options=given)
+    for note in settings.notes:
+        sys.stderr.write(f"ssm-env-wrapper: warn: {note}\n")
     if not settings.has_sources:
         raise SsmEnvError(
             "nothing to load: give --path, --name, --json-name, --secret or --json-secret, or "
@@ -222,7 +224,7 @@ def _load(
             "SSM_ENV_SECRETS or SSM_ENV_JSON_SECRETS"
         )
     # check reports missing required variables as a problem instead of stopping at them.
-    return load(settings, environ, enforce_required=not check)
+    return settings, load(settings, environ, enforce_required=not check)
 
 
 def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
@@ -230,7 +232,7 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
     from .redact import printable  # a source names a JSON key, which may hold a line break
 
     environ = dict(environ, SSM_ENV_ON_ERROR="continue")  # collect problems instead of stopping
-    result = _load(environ, given, check=True)
+    settings, result = _load(environ, given, check=True)
     out = sys.stdout
     count = len(result.variables)
     out.write(
@@ -252,7 +254,7 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
     problems = list(result.failures)
     if result.missing_required:
         problems.append(
-            f"SSM_ENV_REQUIRED: not set by any source nor in the environment: "
+            f"{settings.origins.required}: not set by any source nor in the environment: "
             f"{', '.join(result.missing_required)}"
         )
     if result.unset:
@@ -266,7 +268,7 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
 
 
 def _export(environ: dict[str, str], style: str, given: Mapping[str, str]) -> int:
-    result = _load(environ, given)
+    _, result = _load(environ, given)
     if style == "json":
         import json
 

@@ -17,7 +17,7 @@ from .values import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
 __all__ = ["Origins", "Diagnostics", "given", "one_line", "reason_of", "attempts_note"]
 
@@ -290,8 +290,20 @@ class Diagnostics:
             "really meant"
         )
 
-    def invalid_names_fix(self) -> str:
-        return f"check {self.origins.names}"
+    def invalid_names_fix(self, invalid: Iterable[str] = ()) -> str:
+        """What to check about names SSM answered as invalid. A name holding a / but not starting
+        with one cannot exist: "A parameter name with a hierarchy must begin with a forward
+        slash" (Systems Manager user guide, "Parameter hierarchies"), so its slashed form is
+        suggested, without asking SSM whether that one exists."""
+        slashed = [
+            "/" + name for name in invalid if "/" in name and not name.startswith(("/", "arn:"))
+        ]
+        if not slashed:
+            return f"check {self.origins.names}"
+        return (
+            f"did you mean {', '.join(slashed)}? (a name in a hierarchy starts with /); "
+            f"check {self.origins.names}"
+        )
 
     def api_fix(self, code: str) -> str:
         """What to do about an AWS error ``code`` that needs no more context."""

@@ -953,7 +953,8 @@ def _fetch_failures(
                 "InvalidParameters",
                 f"{', '.join(invalid)} {'does' if len(invalid) == 1 else 'do'} not exist or "
                 "have no such version or label",
-                fix=diagnostics.invalid_names_fix() + " (a trailing ? lets a name be missing)",
+                fix=diagnostics.invalid_names_fix(invalid)
+                + " (a trailing ? lets a name be missing)",
             )
         )
     if missing_secrets:
@@ -1247,6 +1248,12 @@ def apply_environment(environ: MutableMapping[str, str] | None = None) -> LoadRe
     (default ``os.environ``), load, and set the variables there. Returns the LoadResult."""
     if environ is None:
         environ = os.environ
-    result = load(Settings.from_environ(environ), environ)
+    settings = Settings.from_environ(environ)
+    if settings.notes:
+        import warnings
+
+        for note in settings.notes:
+            warnings.warn(note, stacklevel=2)
+    result = load(settings, environ)
     apply_variables(result, environ)
     return result
