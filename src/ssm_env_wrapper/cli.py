@@ -13,6 +13,7 @@ import os
 import sys
 
 from .errors import SsmEnvError
+from .settings_table import SETTINGS
 from .version import __version__
 
 TYPE_CHECKING = False
@@ -22,91 +23,19 @@ if TYPE_CHECKING:
 
 __all__ = ["run_cli", "quote"]
 
-# (flags, environment variable, how to parse, help). Kinds: "list" (repeatable, joined with
-# commas), "bool" (--x / --no-x), "flag" (--x sets true), "value".
+# The options, from the settings table: (option, the variable it sets, kind, metavar, help).
+# Kinds: "list" (repeatable, joined with commas), "bool" (--x / --no-x), "value".
+_LISTS = ("paths", "refs", "secrets", "json_secrets", "variables")
 _OPTIONS = [
-    (("--path",), "SSM_ENV_PATHS", "list", "load every parameter under PATH (repeatable)"),
-    (("--recursive",), "SSM_ENV_RECURSIVE", "bool", "also load the levels below each path"),
-    (("--name",), "SSM_ENV_NAMES", "list", "load [VAR=]NAME[:VERSION|:LABEL] (repeatable)"),
     (
-        ("--json-name",),
-        "SSM_ENV_JSON_NAMES",
-        "list",
-        "load [PREFIX=]NAME whose value is a JSON object, one variable per key (repeatable)",
-    ),
-    (
-        ("--secret",),
-        "SSM_ENV_SECRETS",
-        "list",
-        "load a Secrets Manager secret [VAR=]SECRET_ID[:json-key[:stage[:version-id]]] "
-        "(repeatable)",
-    ),
-    (
-        ("--json-secret",),
-        "SSM_ENV_JSON_SECRETS",
-        "list",
-        "load [PREFIX=]SECRET_ID whose value is a JSON object, one variable per key (repeatable)",
-    ),
-    (
-        ("--required",),
-        "SSM_ENV_REQUIRED",
-        "list",
-        "VARIABLE must be set after loading, or nothing starts (repeatable)",
-    ),
-    (
-        ("--collision",),
-        "SSM_ENV_COLLISION",
-        "value",
-        "error (default) or later-wins: the later source wins, each override logged",
-    ),
-    (
-        ("--resolve-arns",),
-        "SSM_ENV_RESOLVE_ARNS",
-        "bool",
-        "resolve variables whose value is a parameter's or a secret's ARN (ECS valueFrom)",
-    ),
-    (("--name-mode",), "SSM_ENV_NAME_MODE", "value", "leaf (default) or relative"),
-    (("--prefix",), "SSM_ENV_PREFIX", "value", "prepend PREFIX to every derived variable name"),
-    (("--uppercase",), "SSM_ENV_UPPERCASE", "bool", "upper-case derived variable names"),
-    (
-        ("--overwrite",),
-        "SSM_ENV_OVERWRITE",
-        "bool",
-        "parameters replace variables already set (default; --no-overwrite keeps them)",
-    ),
-    (
-        ("--allow",),
-        "SSM_ENV_ALLOW",
-        "list",
-        "allow a protected VARIABLE (repeatable; never credentials)",
-    ),
-    (("--on-error",), "SSM_ENV_ON_ERROR", "value", "fail (default) or continue"),
-    (("--disabled",), "SSM_ENV_DISABLED", "flag", "load nothing, exec at once"),
-    (("--exec-wrapper",), "SSM_ENV_EXEC_WRAPPER", "value", "the next exec wrapper to chain"),
-    (("--timeout",), "SSM_ENV_TIMEOUT", "value", "seconds for the whole load (default 5)"),
-    (
-        ("--max-attempts",),
-        "SSM_ENV_MAX_ATTEMPTS",
-        "value",
-        "attempts per request, the first included (default 8; AWS_MAX_ATTEMPTS is the fallback)",
-    ),
-    (("--log-level",), "SSM_ENV_LOG_LEVEL", "value", "debug, info (default), warn or error"),
-    (("--log-format",), "AWS_LAMBDA_LOG_FORMAT", "value", "text (default) or json"),
-    (("--region",), "AWS_REGION", "value", "the AWS region"),
-    (("--endpoint-url",), "AWS_ENDPOINT_URL_SSM", "value", "another SSM endpoint"),
-    (
-        ("--secrets-endpoint-url",),
-        "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-        "value",
-        "another Secrets Manager endpoint",
-    ),
-    (
-        ("--profile",),
-        "AWS_PROFILE",
-        "value",
-        "a profile of ~/.aws/credentials or ~/.aws/config (keys, credential_process, region)",
-    ),
-    (("--ca-bundle",), "AWS_CA_BUNDLE", "value", "a PEM bundle to verify the endpoint with"),
+        option,
+        variables[0],
+        "list" if parser in _LISTS else "bool" if parser == "bool" else "value",
+        metavar,
+        help_text + ("" if default is None or parser == "bool" else f" (default {default})"),
+    )
+    for _, variables, option, metavar, _, parser, default, help_text in SETTINGS
+    if option
 ]
 
 _DESCRIPTION = """\
@@ -147,30 +76,29 @@ def _parser(subcommand: str | None) -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"ssm-env-wrapper {__version__}")
-    for flags, variable, kind, text in _OPTIONS:
+    for option, variable, kind, metavar, text in _OPTIONS:
         help_text = f"{text} [{variable}]"
         if kind == "list":
-            parser.add_argument(*flags, dest=variable, action="append", metavar="X", help=help_text)
+            help_text = f"{text} (repeatable) [{variable}]"
+            parser.add_argument(
+                option, dest=variable, action="append", metavar=metavar, help=help_text
+            )
         elif kind == "bool":
             parser.add_argument(
-                *flags,
+                option,
                 dest=variable,
                 action=argparse.BooleanOptionalAction,
                 default=None,
                 help=help_text,
             )
-        elif kind == "flag":
-            parser.add_argument(
-                *flags, dest=variable, action="store_const", const="true", help=help_text
-            )
         else:
-            parser.add_argument(*flags, dest=variable, metavar="X", help=help_text)
+            parser.add_argument(option, dest=variable, metavar=metavar, help=help_text)
     if subcommand == "export":
         parser.add_argument(
             "--format",
             choices=("dotenv", "json", "shell"),
             default="dotenv",
-            help="output format (default dotenv)",
+            help="output format (default dotenv: NAME='value' lines, as docker compose reads them)",
         )
     if subcommand == "policy":
         from .policy import add_policy_options
@@ -189,7 +117,7 @@ def _parser(subcommand: str | None) -> argparse.ArgumentParser:
 def _merged(options: argparse.Namespace) -> dict[str, str]:
     """The environment with every given option in place of the variable it mirrors."""
     environ = dict(os.environ)
-    for _, variable, kind, _ in _OPTIONS:
+    for _, variable, kind, _, _ in _OPTIONS:
         value = getattr(options, variable)
         if value is None:
             continue
@@ -204,17 +132,20 @@ def _merged(options: argparse.Namespace) -> dict[str, str]:
 def _given_options(options: argparse.Namespace) -> dict[str, str]:
     """Each variable an option was given for, mapped to that option: messages name the option."""
     return {
-        variable: flags[0]
-        for flags, variable, _, _ in _OPTIONS
+        variable: option
+        for option, variable, _, _, _ in _OPTIONS
         if getattr(options, variable, None) is not None
     }
 
 
 def _option_names(message: str, options: argparse.Namespace) -> str:
-    # Name the option the user typed, next to the variable it stands for.
-    for flags, variable, _, _ in _OPTIONS:
+    # Name the option the user typed, next to the variable it stands for (not in a typo's
+    # suggestion: the typo is a variable's name, and so is the suggestion).
+    if message.startswith("unknown setting"):
+        return message
+    for option, variable, _, _, _ in _OPTIONS:
         if getattr(options, variable) is not None and variable in message:
-            return message.replace(variable, f"{flags[0]} ({variable})", 1)
+            return message.replace(variable, f"{option} ({variable})", 1)
     return message
 
 
@@ -289,11 +220,13 @@ def run_cli(args: list[str]) -> int:
 
 def _load(
     environ: Mapping[str, str], given: Mapping[str, str], check: bool = False
-):  # -> LoadResult
+):  # -> (Settings, LoadResult)
     from .loader import load
     from .settings import Settings
 
     settings = Settings.from_environ(environ, options=given)
+    for note in settings.notes:
+        sys.stderr.write(f"ssm-env-wrapper: warn: {note}\n")
     if not settings.has_sources:
         raise SsmEnvError(
             "nothing to load: give --path, --name, --json-name, --secret or --json-secret, or "
@@ -301,7 +234,7 @@ def _load(
             "SSM_ENV_SECRETS or SSM_ENV_JSON_SECRETS"
         )
     # check reports missing required variables as a problem instead of stopping at them.
-    return load(settings, environ, enforce_required=not check)
+    return settings, load(settings, environ, enforce_required=not check)
 
 
 def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
@@ -309,7 +242,7 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
     from .redact import printable  # a source names a JSON key, which may hold a line break
 
     environ = dict(environ, SSM_ENV_ON_ERROR="continue")  # collect problems instead of stopping
-    result = _load(environ, given, check=True)
+    settings, result = _load(environ, given, check=True)
     out = sys.stdout
     count = len(result.variables)
     out.write(
@@ -331,7 +264,7 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
     problems = list(result.failures)
     if result.missing_required:
         problems.append(
-            f"SSM_ENV_REQUIRED: not set by any source nor in the environment: "
+            f"{settings.origins.required}: not set by any source nor in the environment: "
             f"{', '.join(result.missing_required)}"
         )
     if result.unset:
@@ -345,7 +278,7 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
 
 
 def _export(environ: dict[str, str], style: str, given: Mapping[str, str]) -> int:
-    result = _load(environ, given)
+    _, result = _load(environ, given)
     if style == "json":
         import json
 

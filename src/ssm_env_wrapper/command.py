@@ -20,11 +20,12 @@ def _is_executable_file(path: str) -> bool:
     return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
-def resolve_command(command: str, search_path: str | None = None) -> str:
+def resolve_command(command: str, search_path: str) -> str:
     """Return the file ``command`` names, as ``execvp`` would find it.
 
-    A name with a slash is a path; otherwise each directory of ``search_path`` (default: ``PATH``)
-    is tried in order, an empty entry meaning the current directory (POSIX ``execvp`` rules).
+    A name with a slash is a path; otherwise each directory of ``search_path`` (the caller's
+    ``PATH``) is tried in order, an empty entry meaning the current directory (POSIX ``execvp``
+    rules).
     Raises CommandNotFoundError: exit 127 when nothing is there, 126 when something is there but
     cannot be executed. ``shutil.which`` is not used: it costs an import for a ten-line loop.
     """
@@ -34,8 +35,6 @@ def resolve_command(command: str, search_path: str | None = None) -> str:
         if _is_executable_file(command):
             return command
         raise CommandNotFoundError(command, executable=os.path.exists(command))
-    if search_path is None:
-        search_path = os.environ.get("PATH", os.defpath)
     found_unexecutable = False
     for directory in search_path.split(os.pathsep):
         candidate = os.path.join(directory or ".", command)

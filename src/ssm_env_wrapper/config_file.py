@@ -28,14 +28,30 @@ __all__ = ["config_path", "credentials_path", "profile_name", "read_profiles", "
 
 
 def _home(environ: Mapping[str, str]) -> str:
-    return environ.get("HOME") or os.path.expanduser("~")
+    # Without HOME, the user database (as os.path.expanduser falls back to it): never the
+    # process environment, which is the entry point's to pass down.
+    if environ.get("HOME"):
+        return environ["HOME"]
+    import pwd
+
+    return pwd.getpwuid(os.getuid()).pw_dir
 
 
 def _expand(path: str, environ: Mapping[str, str]) -> str:
-    # botocore expands ~ and $VARS in the configured path (configloader.raw_config_parse).
+    # botocore expands ~ and $VARS in the configured path (configloader.raw_config_parse), as
+    # os.path.expandvars does ($NAME, ${NAME}; an unset one stays as written), but from the
+    # environment passed down, not the process's.
     if path.startswith("~"):
         path = _home(environ) + path[1:]
-    return os.path.expandvars(path)
+    if "$" not in path:
+        return path
+    import re  # only then, as os.path.expandvars does
+
+    return re.sub(
+        r"\$(?:(\w+)|\{([^}]*)\})",
+        lambda m: environ.get(m.group(1) or m.group(2), m.group(0)),
+        path,
+    )
 
 
 def config_path(environ: Mapping[str, str]) -> str:

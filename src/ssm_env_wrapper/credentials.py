@@ -92,11 +92,9 @@ class Credentials(Record):
         return tuple(s for s in (self.secret_key, self.token) if s)
 
 
-def credentials_from_environ(environ: Mapping[str, str] | None = None) -> Credentials | None:
+def credentials_from_environ(environ: Mapping[str, str]) -> Credentials | None:
     """``AWS_ACCESS_KEY_ID`` + ``AWS_SECRET_ACCESS_KEY`` (+ ``AWS_SESSION_TOKEN``), or None when
     neither is set. Only one of the two is an error naming the missing one."""
-    if environ is None:
-        environ = os.environ
     access_key = environ.get("AWS_ACCESS_KEY_ID", "").strip()
     secret_key = environ.get("AWS_SECRET_ACCESS_KEY", "").strip()
     if access_key and secret_key:
@@ -564,7 +562,7 @@ def profile_credentials(environ: Mapping[str, str], deadline: Deadline) -> Crede
 
 
 def resolve_credentials(
-    environ: Mapping[str, str] | None = None,
+    environ: Mapping[str, str],
     *,
     deadline: Deadline | float | None = None,
     trust: Trust | None = None,
@@ -572,8 +570,6 @@ def resolve_credentials(
     """The first credentials found (see the module's docstring); when there are none, one line
     that says everywhere it looked. ``trust`` verifies an https container provider (the
     resolved AWS_CA_BUNDLE/SSL_CERT_* of the load)."""
-    if environ is None:
-        environ = os.environ
     deadline = as_deadline(deadline, 2.0)
     found = credentials_from_environ(environ)
     if found is not None:

@@ -17,7 +17,7 @@ from .values import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
 __all__ = ["Origins", "Diagnostics", "given", "one_line", "reason_of", "attempts_note"]
 
@@ -45,6 +45,10 @@ class Origins(Record):
         "plain_secrets",
         "collision",
         "required",
+        "overwrite",
+        "on_error",
+        "secrets_endpoint",
+        "disabled",
     )
     timeout: str
     max_attempts: str
@@ -60,6 +64,10 @@ class Origins(Record):
     plain_secrets: str
     collision: str
     required: str
+    overwrite: str
+    on_error: str
+    secrets_endpoint: str
+    disabled: str
 
     def __init__(
         self,
@@ -80,6 +88,10 @@ class Origins(Record):
         plain_secrets: str = "SSM_ENV_SECRETS",
         collision: str = "SSM_ENV_COLLISION",
         required: str = "SSM_ENV_REQUIRED",
+        overwrite: str = "SSM_ENV_OVERWRITE",
+        on_error: str = "SSM_ENV_ON_ERROR",
+        secrets_endpoint: str = "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+        disabled: str = "SSM_ENV_DISABLED",
     ) -> None:
         self._set(
             timeout=timeout,
@@ -96,6 +108,10 @@ class Origins(Record):
             plain_secrets=plain_secrets,
             collision=collision,
             required=required,
+            overwrite=overwrite,
+            on_error=on_error,
+            secrets_endpoint=secrets_endpoint,
+            disabled=disabled,
         )
 
     def replace(self, **changes: str) -> Origins:
@@ -104,70 +120,47 @@ class Origins(Record):
         return Origins(**fields)
 
     @classmethod
-    def environment(
-        cls, *, max_attempts: str = "SSM_ENV_MAX_ATTEMPTS", options: Mapping[str, str] = {}
+    def spelled(
+        cls, how: str, environ: Mapping[str, str] = {}, given: frozenset[str] = frozenset()
     ) -> Origins:
-        """The wrapper's names; ``options`` maps a variable to the command-line option that gave
-        it (the CLI), which is named instead."""
+        """Every setting named from the settings table as its caller gave it: ``how`` is
+        ``"env"`` (the wrapper: the variable that was set), ``"cli"`` (the options in ``given``,
+        by key, then the variables the environment sets, then the options) or ``"api"``
+        (``load_parameters``: its arguments, ``timeout=``)."""
+        from .settings_table import spelled
 
-        def name(variable: str) -> str:
-            return options.get(variable, variable)
+        def name(key: str) -> str:
+            return spelled(key, how, environ, given)
 
         def listed(items: list[str]) -> str:
             return ", ".join(items[:-1]) + " and " + items[-1]
 
-        paths = (
-            options["APP_PARAMS_PATH"]
-            if "APP_PARAMS_PATH" in options
-            else "APP_ENV/APP_PARAMS_PATH"
-        )
+        paths = [name("paths")]
+        if how != "api":
+            # The original contract has no option and no argument: only its variables.
+            paths.insert(0, "APP_ENV/APP_PARAMS_PATH")
+        references = [] if how == "api" else ["the ssm: references"]
+        plain_references = [] if how == "api" else ["ssm: references"]
+        secret_references = [] if how == "api" else ["the secretsmanager: references"]
         return cls(
-            timeout=name("SSM_ENV_TIMEOUT"),
-            max_attempts=name(max_attempts),
-            endpoint=name("AWS_ENDPOINT_URL_SSM"),
-            ca_bundle=name("AWS_CA_BUNDLE"),
-            sources=listed(
-                [paths]
-                + [name(v) for v in ("SSM_ENV_PATHS", "SSM_ENV_NAMES", "SSM_ENV_JSON_NAMES")]
-                + ["ssm: references"]
-            ),
-            names=listed(
-                [name("SSM_ENV_NAMES"), name("SSM_ENV_JSON_NAMES"), "the ssm: references"]
-            ),
-            plain_names=name("SSM_ENV_NAMES"),
-            json_names=name("SSM_ENV_JSON_NAMES"),
-            naming=f"{name('SSM_ENV_NAME_MODE')}/{name('SSM_ENV_PREFIX')}",
-            allow=name("SSM_ENV_ALLOW"),
-            secret_names=listed(
-                [
-                    name("SSM_ENV_SECRETS"),
-                    name("SSM_ENV_JSON_SECRETS"),
-                    "the secretsmanager: references",
-                ]
-            ),
-            plain_secrets=name("SSM_ENV_SECRETS"),
-            collision=name("SSM_ENV_COLLISION"),
-            required=name("SSM_ENV_REQUIRED"),
-        )
-
-    @classmethod
-    def arguments(cls, *, endpoint_given: bool) -> Origins:
-        """The Python API's names (``load_parameters``); the endpoint is the environment's unless
-        ``endpoint_url=`` was passed."""
-        return cls(
-            timeout="timeout=",
-            max_attempts="max_attempts=",
-            endpoint="endpoint_url=" if endpoint_given else "AWS_ENDPOINT_URL_SSM",
-            sources="paths=, names= and json_names=",
-            names="names= and json_names=",
-            plain_names="names=",
-            json_names="json_names=",
-            naming="name_mode=/prefix=",
-            allow="",
-            secret_names="secrets= and json_secrets=",
-            plain_secrets="secrets=",
-            collision="collision=",
-            required="required=",
+            timeout=name("timeout"),
+            max_attempts=name("max_attempts"),
+            endpoint=name("endpoint_url"),
+            ca_bundle=name("ca_bundle"),
+            sources=listed(paths + [name("names"), name("json_names")] + plain_references),
+            names=listed([name("names"), name("json_names")] + references),
+            plain_names=name("names"),
+            json_names=name("json_names"),
+            naming=f"{name('name_mode')}/{name('prefix')}",
+            allow=name("allow"),
+            secret_names=listed([name("secrets"), name("json_secrets")] + secret_references),
+            plain_secrets=name("secrets"),
+            collision=name("collision"),
+            required=name("required"),
+            overwrite=name("overwrite"),
+            on_error=name("on_error"),
+            secrets_endpoint=name("secrets_endpoint_url"),
+            disabled=name("disabled"),
         )
 
 
@@ -297,8 +290,20 @@ class Diagnostics:
             "really meant"
         )
 
-    def invalid_names_fix(self) -> str:
-        return f"check {self.origins.names}"
+    def invalid_names_fix(self, invalid: Iterable[str] = ()) -> str:
+        """What to check about names SSM answered as invalid. A name holding a / but not starting
+        with one cannot exist: "A parameter name with a hierarchy must begin with a forward
+        slash" (Systems Manager user guide, "Parameter hierarchies"), so its slashed form is
+        suggested, without asking SSM whether that one exists."""
+        slashed = [
+            "/" + name for name in invalid if "/" in name and not name.startswith(("/", "arn:"))
+        ]
+        if not slashed:
+            return f"check {self.origins.names}"
+        return (
+            f"did you mean {', '.join(slashed)}? (a name in a hierarchy starts with /); "
+            f"check {self.origins.names}"
+        )
 
     def api_fix(self, code: str) -> str:
         """What to do about an AWS error ``code`` that needs no more context."""

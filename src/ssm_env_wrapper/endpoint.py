@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-
 from .errors import ConfigError
 from .settings import parse_bool
 from .values import Record
@@ -27,11 +25,9 @@ __all__ = [
 _REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
-def region_from_environ(environ: Mapping[str, str] | None = None) -> str:
+def region_from_environ(environ: Mapping[str, str]) -> str:
     """``AWS_REGION`` (set by Lambda), then ``AWS_DEFAULT_REGION`` (the CLI's), then the profile's
     ``region`` in the config file, as the SDKs do."""
-    if environ is None:
-        environ = os.environ
     for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         region = environ.get(variable, "").strip()
         if region:
@@ -172,16 +168,14 @@ def default_host(region: str, fips: bool = False, dualstack: bool = False) -> st
     return f"ssm.{region}.{suffix}"
 
 
-def endpoint_from_environ(region: str, environ: Mapping[str, str] | None = None) -> Endpoint:
+def endpoint_from_environ(region: str, environ: Mapping[str, str]) -> Endpoint:
     """``AWS_ENDPOINT_URL_SSM``, then ``AWS_ENDPOINT_URL``, then SSM's endpoint for ``region``
     (FIPS with ``AWS_USE_FIPS_ENDPOINT``, dual-stack with ``AWS_USE_DUALSTACK_ENDPOINT``).
 
     ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`` skips the two variables, as in the SDKs; a
     configured URL wins over FIPS and dual-stack, as in the SDKs.
     """
-    return _service_endpoint(
-        region, os.environ if environ is None else environ, "AWS_ENDPOINT_URL_SSM", default_host
-    )
+    return _service_endpoint(region, environ, "AWS_ENDPOINT_URL_SSM", default_host)
 
 
 def _service_endpoint(
@@ -233,16 +227,14 @@ def secrets_host(region: str, fips: bool = False, dualstack: bool = False) -> st
     return f"{label}.{region}.{dual_suffix if dualstack else suffix}"
 
 
-def secrets_endpoint_from_environ(
-    region: str, environ: Mapping[str, str] | None = None
-) -> Endpoint:
+def secrets_endpoint_from_environ(region: str, environ: Mapping[str, str]) -> Endpoint:
     """``AWS_ENDPOINT_URL_SECRETS_MANAGER`` (the SDKs' service-specific variable: the service id
     "Secrets Manager", upper-cased, spaces as underscores), then ``AWS_ENDPOINT_URL``, then the
     region's endpoint (FIPS, dual-stack as for SSM). ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``
     skips both variables, as in the SDKs."""
     return _service_endpoint(
         region,
-        os.environ if environ is None else environ,
+        environ,
         "AWS_ENDPOINT_URL_SECRETS_MANAGER",
         secrets_host,
     )

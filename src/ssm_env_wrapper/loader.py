@@ -20,7 +20,7 @@ import os
 import sys
 
 from .deadline import Deadline
-from .diagnostics import Diagnostics, Origins, given
+from .diagnostics import Diagnostics, given
 from .endpoint import partition
 from .errors import (
     AwsApiError,
@@ -38,11 +38,8 @@ from .settings import (
     DEFAULT_TIMEOUT,
     SECRETS_PREFIX,
     Settings,
-    is_variable_name,
-    normalize_path,
-    parse_ref,
 )
-from .sources import arn_location, batch_key, parse_secret, split_selector
+from .sources import arn_location, batch_key, split_selector
 from .ssm import MAX_NAMES, SsmClient, answer_name, inconsistent_answer
 
 TYPE_CHECKING = False
@@ -722,14 +719,7 @@ def _secrets_target(
             )
         else:
             endpoint = secrets_endpoint_from_environ(resolved.region, environ)
-            setting = next(
-                (
-                    v
-                    for v in ("AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL")
-                    if environ.get(v, "").strip()
-                ),
-                "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-            )
+            setting = diagnostics.origins.secrets_endpoint
     except SsmEnvError as exc:
         return exc
     proxy = proxy_policy_from_environ(environ).for_url(endpoint.scheme, endpoint.host)
@@ -972,7 +962,8 @@ def _fetch_failures(
                 "InvalidParameters",
                 f"{', '.join(invalid)} {'does' if len(invalid) == 1 else 'do'} not exist or "
                 "have no such version or label",
-                fix=diagnostics.invalid_names_fix() + " (a trailing ? lets a name be missing)",
+                fix=diagnostics.invalid_names_fix(invalid)
+                + " (a trailing ? lets a name be missing)",
             )
         )
     if missing_secrets:
@@ -1200,13 +1191,16 @@ def load_parameters(
     name_mode: str = "leaf",
     prefix: str = "",
     uppercase: bool = False,
+    allow: str | Iterable[str] = (),
+    on_error: str = "fail",
+    resolve_arns: bool = False,
     environ: Mapping[str, str] | None = None,
     credentials: Credentials | None = None,
     region: str | None = None,
     endpoint_url: str | None = None,
     secrets_endpoint_url: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
-    max_attempts: int | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> dict[str, str]:
     """Fetch parameters and return ``{variable name: value}`` (nothing is set).
 
@@ -1219,39 +1213,23 @@ def load_parameters(
     ``json_secrets``: ``[PREFIX=]SECRET_ID`` whose JSON object becomes one variable per key.
     ``required``: variables that must be set afterwards (by a source or ``environ``), else
     RequiredVariableError. ``collision``: ``"error"`` or ``"later-wins"`` (SSM_ENV_COLLISION).
+    ``allow``: protected variables a source may set anyway (never credentials).
+    ``on_error="continue"``: a failed source is left out instead of raising.
+    ``resolve_arns``: the variables of ``environ`` holding a parameter's or a secret's ARN are
+    loaded too, as the wrapper's SSM_ENV_RESOLVE_ARNS does.
     Credentials, region and endpoints come from ``environ`` (default ``os.environ``) unless
     given. No ``${VAR}`` expansion here: the caller builds its strings.
     Raises SsmEnvError (or a subclass) with a one-line message; protected names are refused.
     """
+    from .arguments import settings_from_arguments
 
-    def listed(value: str | Iterable[str]) -> list[str]:
-        return [value] if isinstance(value, str) else list(value)
-
-    normalized = list(dict.fromkeys(normalize_path(path, "paths") for path in listed(paths)))
-    settings = Settings(
-        tuple(normalized),
-        recursive,
-        names=tuple(dict.fromkeys(parse_ref(item, "names") for item in listed(names))),
-        json_names=tuple(
-            dict.fromkeys(parse_ref(item, "json_names") for item in listed(json_names))
-        ),
-        secrets=tuple(dict.fromkeys(parse_secret(item, "secrets") for item in listed(secrets))),
-        json_secrets=tuple(
-            dict.fromkeys(
-                parse_secret(item, "json_secrets", allow_key=False) for item in listed(json_secrets)
-            )
-        ),
-        required=_api_required(listed(required)),
-        collision=collision,
-        name_mode=name_mode,
-        prefix=prefix,
-        uppercase=uppercase,
-        timeout=timeout,
-        max_attempts=DEFAULT_MAX_ATTEMPTS if max_attempts is None else max_attempts,
-        max_attempts_setting="max_attempts",
-        # A Python caller passed arguments: messages name them (timeout=, not SSM_ENV_TIMEOUT).
-        origins=Origins.arguments(endpoint_given=bool(endpoint_url)),
+    if environ is None:
+        environ = os.environ
+    arguments = dict(locals())
+    given = frozenset(
+        key for key in ("region", "endpoint_url", "secrets_endpoint_url") if arguments[key]
     )
+    settings = settings_from_arguments(Settings, environ, given, arguments)
     result = load(
         settings,
         environ,
@@ -1259,16 +1237,8 @@ def load_parameters(
         region=region,
         endpoint_url=endpoint_url,
         secrets_endpoint_url=secrets_endpoint_url,
-        timeout=timeout,
     )
     return result.variables
-
-
-def _api_required(names: list[str]) -> tuple[str, ...]:
-    bad = [name for name in names if not is_variable_name(name)]
-    if bad:
-        raise ConfigError(f"required: not variable names: {', '.join(repr(b) for b in bad)}")
-    return tuple(dict.fromkeys(names))
 
 
 def apply_variables(result: LoadResult, environ: MutableMapping[str, str] | None = None) -> None:
@@ -1287,6 +1257,12 @@ def apply_environment(environ: MutableMapping[str, str] | None = None) -> LoadRe
     (default ``os.environ``), load, and set the variables there. Returns the LoadResult."""
     if environ is None:
         environ = os.environ
-    result = load(Settings.from_environ(environ), environ)
+    settings = Settings.from_environ(environ)
+    if settings.notes:
+        import warnings
+
+        for note in settings.notes:
+            warnings.warn(note, stacklevel=2)
+    result = load(settings, environ)
     apply_variables(result, environ)
     return result

@@ -12,7 +12,6 @@ or echoed answer can forge a line of its own, before it is written.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
@@ -60,9 +59,7 @@ class Log:
         self.secrets = Redactor()
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Log:
-        if environ is None:
-            environ = os.environ
+    def from_environ(cls, environ: Mapping[str, str]) -> Log:
         level = environ.get("SSM_ENV_LOG_LEVEL", "").strip().lower()
         if level and level not in _LEVELS:
             raise ConfigError(

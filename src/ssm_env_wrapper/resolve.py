@@ -10,12 +10,10 @@ setting (tests/test_core.py checks that).
 
 from __future__ import annotations
 
-import os
-
 from .credentials import resolve_credentials
 from .endpoint import endpoint_from_environ, parse_endpoint_url, region_from_environ
 from .proxy import ProxyPolicy
-from .settings import parse_bool, user_agent
+from .settings import user_agent
 from .trust import Trust, system_trust
 from .values import Record
 
@@ -88,9 +86,8 @@ def trust_from_environ(
     return Trust()  # the system's store, found when a TLS context is first made
 
 
-def trust_store(environ: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
+def trust_store(environ: Mapping[str, str]) -> tuple[str | None, str | None]:
     """``(cafile, capath)`` to verify with when no AWS_CA_BUNDLE is given (the former helper)."""
-    environ = os.environ if environ is None else environ
     trust = trust_from_environ({k: v for k, v in environ.items() if k != "AWS_CA_BUNDLE"})
     if trust.cafile is None and trust.capath is None:
         trust = system_trust()
@@ -116,27 +113,12 @@ def proxy_policy_from_environ(environ: Mapping[str, str]) -> ProxyPolicy:
 
 
 def proxy_for(
-    scheme: str, host: str, environ: Mapping[str, str] | None = None
+    scheme: str, host: str, environ: Mapping[str, str]
 ) -> tuple[str, int, str | None] | None:
     """The proxy for ``scheme://host`` as ``(host, port, user:password or None)`` (the former
     helper; the loader uses ``ProxyPolicy``)."""
-    environ = os.environ if environ is None else environ
     proxy = proxy_policy_from_environ(environ).for_url(scheme, host)
     return None if proxy is None else (proxy.host, proxy.port, proxy.auth)
-
-
-def _endpoint_setting(environ: Mapping[str, str], default: str) -> str:
-    """The variable the endpoint URL came from, when it is AWS_ENDPOINT_URL (the general one)."""
-    if default != "AWS_ENDPOINT_URL_SSM" or environ.get("AWS_ENDPOINT_URL_SSM", "").strip():
-        return default
-    ignore = parse_bool(
-        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-        environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
-        False,
-    )
-    if not ignore and environ.get("AWS_ENDPOINT_URL", "").strip():
-        return "AWS_ENDPOINT_URL"
-    return default
 
 
 def resolve(
@@ -156,8 +138,6 @@ def resolve(
         endpoint = parse_endpoint_url(endpoint_url, "endpoint_url")
     else:
         endpoint = endpoint_from_environ(region, environ)
-        setting = _endpoint_setting(environ, diagnostics.origins.endpoint)
-        diagnostics.origins = diagnostics.origins.replace(endpoint=setting)
     trust = trust_from_environ(environ, settings.origins.ca_bundle)
     proxy = proxy_policy_from_environ(environ).for_url(endpoint.scheme, endpoint.host)
     found = credentials or resolve_credentials(environ, deadline=deadline, trust=trust)

@@ -9,11 +9,10 @@ are additive: ``APP_ENV``/``APP_PARAMS_PATH`` (the original contract), ``SSM_ENV
 
 from __future__ import annotations
 
-import os
-
 from .diagnostics import Origins
 from .errors import ConfigError
 from .guards import is_credential, protection
+from .settings_table import SETTINGS, first_set, unknown_settings
 from .sources import (
     ALNUM,
     COLLISION_MODES,
@@ -28,6 +27,7 @@ from .sources import (
     parse_secret,
     split_optional,
 )
+from .useragent import user_agent
 from .values import Record
 
 TYPE_CHECKING = False
@@ -37,7 +37,14 @@ if TYPE_CHECKING:  # annotations only; importing typing costs every cold start m
 
     T = TypeVar("T")
 
-__all__ = ["Settings", "ParameterRef", "parse_bool", "normalize_path", "parse_refs", "user_agent"]
+__all__ = [
+    "Settings",
+    "ParameterRef",
+    "parse_bool",
+    "normalize_path",
+    "parse_refs",
+    "user_agent",
+]
 
 _TRUE = frozenset(("true", "1", "yes"))
 _FALSE = frozenset(("false", "0", "no"))
@@ -63,9 +70,6 @@ DEFAULT_TIMEOUT = 5.0
 #: start costs a whole new INIT (billed since 2025-08-01); the deadline stays the hard bound (see
 #: bench/ for the storm figures). The SDKs' 3 suits a client whose caller can retry later.
 DEFAULT_MAX_ATTEMPTS = 8
-
-#: Where the attempt count came from, named in the "after N attempts" message.
-ATTEMPTS_VARIABLES = ("SSM_ENV_MAX_ATTEMPTS", "AWS_MAX_ATTEMPTS")
 
 NAME_MODES = ("leaf", "relative")
 ON_ERROR_MODES = ("fail", "continue")
@@ -125,24 +129,27 @@ def _parse_number(
     return number
 
 
-def parse_metrics(environ: Mapping[str, str]) -> tuple[str, str]:
-    """``(SSM_ENV_METRICS, SSM_ENV_METRICS_NAMESPACE)``: ``("", ...)`` (off) or ``("emf", ...)``."""
-    written = environ.get("SSM_ENV_METRICS", "")
-    mode = written.strip().lower()
+def _parse_metrics(variable: str, text: str) -> str:
+    """SSM_ENV_METRICS: ``""`` (off) or ``"emf"``."""
+    mode = text.strip().lower()
     if mode not in METRICS_MODES:
-        raise ConfigError(f"SSM_ENV_METRICS must be emf (or empty: off), got {written!r}")
-    written = environ.get("SSM_ENV_METRICS_NAMESPACE", "")
-    namespace = written.strip() or DEFAULT_METRICS_NAMESPACE
+        raise ConfigError(f"{variable} must be emf (or empty: off), got {text!r}")
+    return mode
+
+
+def _parse_namespace(variable: str, text: str) -> str:
+    """A CloudWatch namespace, or the default when empty."""
+    namespace = text.strip() or DEFAULT_METRICS_NAMESPACE
     if (
         len(namespace) > 255
         or set(namespace) - _NAMESPACE_CHARS
         or namespace.startswith((":", "AWS/"))
     ):
         raise ConfigError(
-            f"SSM_ENV_METRICS_NAMESPACE must be a CloudWatch namespace (at most 255 letters, "
-            f"digits and . - _ / # : space; not starting with AWS/), got {written!r}"
+            f"{variable} must be a CloudWatch namespace (at most 255 letters, "
+            f"digits and . - _ / # : space; not starting with AWS/), got {text!r}"
         )
-    return mode, namespace
+    return namespace
 
 
 def normalize_path(raw: str, variable: str) -> str:
@@ -274,13 +281,11 @@ def parse_secrets(
     return tuple(refs)
 
 
-def _parse_required(text: str) -> tuple[str, ...]:
+def _parse_required(text: str, variable: str = "SSM_ENV_REQUIRED") -> tuple[str, ...]:
     names = tuple(dict.fromkeys(item.strip() for item in text.split(",") if item.strip()))
     bad = [name for name in names if not is_variable_name(name)]
     if bad:
-        raise ConfigError(
-            f"SSM_ENV_REQUIRED: not variable names: {', '.join(repr(b) for b in bad)}"
-        )
+        raise ConfigError(f"{variable}: not variable names: {', '.join(repr(b) for b in bad)}")
     return names
 
 
@@ -339,6 +344,7 @@ class Settings(Record):
         "origins",
         "metrics",
         "metrics_namespace",
+        "notes",
     )
     paths: tuple[str, ...]
     recursive: bool
@@ -365,6 +371,7 @@ class Settings(Record):
     origins: Origins
     metrics: str
     metrics_namespace: str
+    notes: tuple[str, ...]
 
     def __init__(
         self,
@@ -394,6 +401,7 @@ class Settings(Record):
         origins: Origins | None = None,
         metrics: str = "",
         metrics_namespace: str = DEFAULT_METRICS_NAMESPACE,
+        notes: tuple[str, ...] = (),
     ) -> None:
         if name_mode not in NAME_MODES:
             raise ConfigError(
@@ -434,6 +442,8 @@ class Settings(Record):
             origins=origins or Origins().replace(max_attempts=max_attempts_setting),
             metrics=metrics,
             metrics_namespace=metrics_namespace,
+            #: warnings about the environment's names (near misses of a setting's name)
+            notes=tuple(notes),
         )
 
     @property
@@ -453,163 +463,149 @@ class Settings(Record):
     def from_environ(
         cls, environ: Mapping[str, str] | None = None, *, options: Mapping[str, str] | None = None
     ) -> Settings:
-        """Parse the settings from ``environ`` (default: ``os.environ``). ``options`` maps a
-        variable to the command-line option that set it, named in messages instead."""
+        """Parse the settings from ``environ`` (default: the process environment) through the
+        settings table (``settings_table.SETTINGS``). ``options`` (the command line) maps a
+        variable to the option that set it: messages then name options, as the user typed them.
+        An unknown ``SSM_ENV_*`` name stops here; near misses of other names become ``notes``."""
         if environ is None:
+            import os  # a Python caller's default; the wrapper and the CLI pass theirs
+
             environ = os.environ
-        get = environ.get
-        paths: list[str] = []
-        # ${VAR} in the source settings comes from this same environment: the one the wrapper
-        # started with, before anything is fetched (a loaded value can never steer a source).
-        written_path = get("APP_PARAMS_PATH", "").strip()
-        params_path = expand(written_path, "APP_PARAMS_PATH", environ)
-        if params_path:
-            # The original contract: /{APP_ENV}/{APP_PARAMS_PATH}, or /{APP_PARAMS_PATH}.
-            written_env = get("APP_ENV", "").strip()
-            app_env = expand(written_env, "APP_ENV", environ)
-            joined = f"{app_env}/{params_path}" if app_env else params_path
-            setting = "APP_ENV/APP_PARAMS_PATH" if app_env else "APP_PARAMS_PATH"
-            written = f"{written_env}/{written_path}" if app_env else written_path
-            paths.append(
-                _checked(written, joined, setting, lambda text: normalize_path(text, setting))
-            )
-        for written, item in _items(get("SSM_ENV_PATHS", ""), "SSM_ENV_PATHS", environ):
-            path = _checked(
-                written, item, "SSM_ENV_PATHS", lambda text: normalize_path(text, "SSM_ENV_PATHS")
-            )
-            if path not in paths:
-                paths.append(path)
-        allow = _parse_allow(get("SSM_ENV_ALLOW", ""), "SSM_ENV_ALLOW")
-        resolve_arns = parse_bool("SSM_ENV_RESOLVE_ARNS", get("SSM_ENV_RESOLVE_ARNS"), False)
-        references: list[ParameterRef] = []
-        secret_references: list[SecretRef] = []
-        for variable, value in sorted(environ.items()):
-            # This tool's own settings are never references (SSM_ENV_PATHS=ssm:/x is a bad path).
-            if variable.startswith("SSM_ENV_"):
-                continue
-            if resolve_arns and value.startswith("arn:"):
-                # An ARN-valued variable (ECS valueFrom, secret-init) is a reference only where a
-                # reference may be: a protected variable holding an ARN (AWS_ROLE_ARN's kind) is
-                # another program's setting and stays exactly as it is.
-                kind = _arn_reference(value)
-                if kind and not protection(variable, allow):
-                    value = kind + value
-            if value.startswith(REFERENCE_PREFIX):
-                ref = parse_ref(
-                    value[len(REFERENCE_PREFIX) :],
-                    f"{variable} (an ssm: reference)",
-                    allow_variable=False,
-                )
-                references.append(ParameterRef(ref.name, ref.selector, variable, ref.optional))
-            elif value.startswith(SECRET_REFERENCE_PREFIX):
-                secret = parse_secret(
-                    value[len(SECRET_REFERENCE_PREFIX) :],
-                    f"{variable} (a secretsmanager: reference)",
-                    allow_variable=False,
-                )
-                secret_references.append(
-                    SecretRef(
-                        secret.secret_id,
-                        secret.json_key,
-                        secret.version_stage,
-                        secret.version_id,
-                        variable,
-                        secret.optional,
-                    )
-                )
-        prefix = get("SSM_ENV_PREFIX", "").strip()
-        if prefix and not is_variable_name(prefix):
-            raise ConfigError(
-                f"SSM_ENV_PREFIX={prefix!r} must be letters, digits and _, not "
-                "starting with a digit"
-            )
-        # SSM_ENV_MAX_ATTEMPTS is the wrapper's own: the function shares this environment, and its
-        # AWS_MAX_ATTEMPTS is meant for its own SDK clients. AWS_MAX_ATTEMPTS (same meaning: total
-        # attempts) is the fallback, so that a setup that only has it keeps working.
-        # AWS_RETRY_MODE is not read: see the README's "Retries" (one policy, bounded by the deadline).
-        attempts_setting = next(
-            (v for v in ATTEMPTS_VARIABLES if get(v, "").strip()), ATTEMPTS_VARIABLES[0]
+        errors, notes = unknown_settings(environ)
+        if errors:
+            raise ConfigError("; ".join(errors))
+        values: dict[str, object] = {}
+        for key, _, _, metavar, _, _, default, _ in SETTINGS:
+            parse = _PARSERS.get(key)
+            if parse is not None:
+                variable = first_set(key, environ)
+                values[key] = parse(variable, environ.get(variable, ""), default, metavar, environ)
+        paths = _app_path(environ)
+        paths += [path for path in values.pop("paths") if path not in paths]  # type: ignore[attr-defined]
+        references, secret_references = scan_references(
+            environ,
+            bool(values["resolve_arns"]),
+            values["allow"],  # type: ignore[arg-type]
         )
-        max_attempts = int(
-            _parse_number(
-                attempts_setting,
-                get(attempts_setting),
-                DEFAULT_MAX_ATTEMPTS,
-                integer=True,
-                high=100,
-            )
-        )
-        metrics, metrics_namespace = parse_metrics(environ)
+        given = frozenset(k for k, _, option, *_ in SETTINGS if option in (options or {}).values())
         return cls(
             tuple(paths),
-            parse_bool("SSM_ENV_RECURSIVE", get("SSM_ENV_RECURSIVE"), False),
-            names=parse_refs(get("SSM_ENV_NAMES", ""), "SSM_ENV_NAMES", environ),
-            json_names=parse_refs(get("SSM_ENV_JSON_NAMES", ""), "SSM_ENV_JSON_NAMES", environ),
-            references=tuple(references),
-            secrets=parse_secrets(get("SSM_ENV_SECRETS", ""), "SSM_ENV_SECRETS", environ),
-            json_secrets=parse_secrets(
-                get("SSM_ENV_JSON_SECRETS", ""), "SSM_ENV_JSON_SECRETS", environ, json=True
-            ),
-            secret_references=tuple(secret_references),
-            required=_parse_required(get("SSM_ENV_REQUIRED", "")),
-            collision=_parse_choice("SSM_ENV_COLLISION", get("SSM_ENV_COLLISION"), COLLISION_MODES),
-            resolve_arns=resolve_arns,
-            name_mode=_parse_choice("SSM_ENV_NAME_MODE", get("SSM_ENV_NAME_MODE"), NAME_MODES),
-            prefix=prefix,
-            uppercase=parse_bool("SSM_ENV_UPPERCASE", get("SSM_ENV_UPPERCASE"), False),
-            overwrite=parse_bool("SSM_ENV_OVERWRITE", get("SSM_ENV_OVERWRITE"), True),
-            allow=allow,
-            on_error=_parse_choice("SSM_ENV_ON_ERROR", get("SSM_ENV_ON_ERROR"), ON_ERROR_MODES),
-            disabled=parse_bool("SSM_ENV_DISABLED", get("SSM_ENV_DISABLED"), False),
-            exec_wrapper=get("SSM_ENV_EXEC_WRAPPER", "").strip() or None,
-            timeout=_parse_number("SSM_ENV_TIMEOUT", get("SSM_ENV_TIMEOUT"), DEFAULT_TIMEOUT),
-            max_attempts=max_attempts,
-            max_attempts_setting=attempts_setting,
-            origins=Origins.environment(max_attempts=attempts_setting, options=options or {}),
-            metrics=metrics,
-            metrics_namespace=metrics_namespace,
+            references=references,
+            secret_references=secret_references,
+            max_attempts_setting=first_set("max_attempts", environ),
+            origins=Origins.spelled("env" if options is None else "cli", environ, given),
+            notes=tuple(notes),
+            **values,  # type: ignore[arg-type]
         )
 
 
-# User-Agent, as botocore builds it (botocore/useragent.py): each component's characters outside
-# this set become "-" (sanitize_user_agent_string_component), which also rules out CR, LF and
-# spaces, so no variable can inject a header or a second component.
-_UA_CHARS = frozenset(ALNUM + "!$%&'*+-.^_`|~,")
-# "sdk_ua_app_id ... maximum length of 50 characters" (AWS SDKs and Tools Reference Guide,
-# "Application ID"); AWS_EXECUTION_ENV is Lambda's own short name (AWS_Lambda_python3.12), cut at
-# the same length to keep the header bounded whatever the environment holds.
-_UA_MAX = 50
+def _app_path(environ: Mapping[str, str]) -> list[str]:
+    """The original contract: /{APP_ENV}/{APP_PARAMS_PATH}, or /{APP_PARAMS_PATH}. ${VAR} in the
+    source settings comes from this same environment: the one the wrapper started with, before
+    anything is fetched (a loaded value can never steer a source)."""
+    written_path = environ.get("APP_PARAMS_PATH", "").strip()
+    params_path = expand(written_path, "APP_PARAMS_PATH", environ)
+    if not params_path:
+        return []
+    written_env = environ.get("APP_ENV", "").strip()
+    app_env = expand(written_env, "APP_ENV", environ)
+    joined = f"{app_env}/{params_path}" if app_env else params_path
+    setting = "APP_ENV/APP_PARAMS_PATH" if app_env else "APP_PARAMS_PATH"
+    written = f"{written_env}/{written_path}" if app_env else written_path
+    return [_checked(written, joined, setting, lambda text: normalize_path(text, setting))]
 
 
-def _ua_clean(text: str, allow_hash: bool = True) -> str:
-    return "".join(
-        c if c in _UA_CHARS or (allow_hash and c == "#") else "-" for c in text.strip()[:_UA_MAX]
-    )
+def _parse_paths(text: str, variable: str, environ: Mapping[str, str]) -> tuple[str, ...]:
+    paths: list[str] = []
+    for written, item in _items(text, variable, environ):
+        path = _checked(written, item, variable, lambda text: normalize_path(text, variable))
+        if path not in paths:
+            paths.append(path)
+    return tuple(paths)
 
 
-def user_agent(environ: Mapping[str, str] | None = None) -> str:
-    """``ssm-env-wrapper/VERSION ua/2.1 os/linux lang/python#3.12.4 md/pyimpl#CPython
-    [exec-env/AWS_EXECUTION_ENV] [app/AWS_SDK_UA_APP_ID]``: the SDKs' layout, so that CloudTrail's
-    userAgent field and service metrics attribute the calls."""
-    import sys
+def _parse_prefix(variable: str, text: str) -> str:
+    prefix = text.strip()
+    if prefix and not is_variable_name(prefix):
+        raise ConfigError(
+            f"{variable}={prefix!r} must be letters, digits and _, not starting with a digit"
+        )
+    return prefix
 
-    from .version import __version__
 
-    if environ is None:
-        environ = os.environ
-    version = sys.version_info
-    implementation = sys.implementation.name.capitalize().replace("Cpython", "CPython")
-    parts = [
-        f"ssm-env-wrapper/{_ua_clean(__version__)}",
-        "ua/2.1",
-        f"os/{_ua_clean(sys.platform, False)}",
-        f"lang/python#{version[0]}.{version[1]}.{version[2]}",
-        f"md/pyimpl#{_ua_clean(implementation)}",
-    ]
-    execution_env = environ.get("AWS_EXECUTION_ENV", "").strip()
-    if execution_env:
-        parts.append(f"exec-env/{_ua_clean(execution_env)}")
-    app_id = environ.get("AWS_SDK_UA_APP_ID", "").strip()
-    if app_id:
-        parts.append(f"app/{_ua_clean(app_id)}")
-    return " ".join(parts)
+# How each setting of ``Settings`` is parsed: (variable, its text, the table's default, the
+# table's metavar, the environment for ${VAR}). The table's parser column names the shape.
+# SSM_ENV_MAX_ATTEMPTS is the wrapper's own: the function shares this environment, and its
+# AWS_MAX_ATTEMPTS is meant for its own SDK clients; AWS_MAX_ATTEMPTS (same meaning: total
+# attempts) is the fallback, so that a setup that only has it keeps working. AWS_RETRY_MODE is
+# not read: see the README's "Retries" (one policy, bounded by the deadline).
+_PARSERS: dict[str, Callable[[str, str, object, str, Mapping[str, str]], object]] = {
+    "paths": lambda v, text, d, m, env: _parse_paths(text, v, env),
+    "recursive": lambda v, text, d, m, env: parse_bool(v, text, bool(d)),
+    "names": lambda v, text, d, m, env: parse_refs(text, v, env),
+    "json_names": lambda v, text, d, m, env: parse_refs(text, v, env),
+    "secrets": lambda v, text, d, m, env: parse_secrets(text, v, env),
+    "json_secrets": lambda v, text, d, m, env: parse_secrets(text, v, env, json=True),
+    "required": lambda v, text, d, m, env: _parse_required(text, v),
+    "collision": lambda v, text, d, m, env: _parse_choice(v, text, tuple(m.split("|"))),
+    "resolve_arns": lambda v, text, d, m, env: parse_bool(v, text, bool(d)),
+    "name_mode": lambda v, text, d, m, env: _parse_choice(v, text, tuple(m.split("|"))),
+    "prefix": lambda v, text, d, m, env: _parse_prefix(v, text),
+    "uppercase": lambda v, text, d, m, env: parse_bool(v, text, bool(d)),
+    "overwrite": lambda v, text, d, m, env: parse_bool(v, text, bool(d)),
+    "allow": lambda v, text, d, m, env: _parse_allow(text, v),
+    "on_error": lambda v, text, d, m, env: _parse_choice(v, text, tuple(m.split("|"))),
+    "disabled": lambda v, text, d, m, env: parse_bool(v, text, bool(d)),
+    "exec_wrapper": lambda v, text, d, m, env: text.strip() or None,
+    "timeout": lambda v, text, d, m, env: _parse_number(v, text, float(d)),  # type: ignore[arg-type]
+    "max_attempts": lambda v, text, d, m, env: int(
+        _parse_number(v, text, float(d), integer=True, high=100)  # type: ignore[arg-type]
+    ),
+    "metrics": lambda v, text, d, m, env: _parse_metrics(v, text),
+    "metrics_namespace": lambda v, text, d, m, env: _parse_namespace(v, text),
+}
+
+
+def scan_references(
+    environ: Mapping[str, str], resolve_arns: bool, allow: frozenset[str], arns_only: bool = False
+) -> tuple[tuple[ParameterRef, ...], tuple[SecretRef, ...]]:
+    """The variables whose value is an ``ssm:`` or ``secretsmanager:`` reference (with
+    ``resolve_arns``, also a parameter's or a secret's ARN; ``arns_only``: only those)."""
+    references: list[ParameterRef] = []
+    secret_references: list[SecretRef] = []
+    for variable, value in sorted(environ.items()):
+        # This tool's own settings are never references (SSM_ENV_PATHS=ssm:/x is a bad path).
+        if variable.startswith("SSM_ENV_"):
+            continue
+        kind = _arn_reference(value) if resolve_arns and value.startswith("arn:") else None
+        # An ARN-valued variable (ECS valueFrom, secret-init) is a reference only where a
+        # reference may be: a protected variable holding an ARN (AWS_ROLE_ARN's kind) is another
+        # program's setting and stays exactly as it is.
+        if kind and not protection(variable, allow):
+            value = kind + value
+        elif arns_only:
+            continue
+        if value.startswith(REFERENCE_PREFIX):
+            ref = parse_ref(
+                value[len(REFERENCE_PREFIX) :],
+                f"{variable} (an ssm: reference)",
+                allow_variable=False,
+            )
+            references.append(ParameterRef(ref.name, ref.selector, variable, ref.optional))
+        elif value.startswith(SECRET_REFERENCE_PREFIX):
+            secret = parse_secret(
+                value[len(SECRET_REFERENCE_PREFIX) :],
+                f"{variable} (a secretsmanager: reference)",
+                allow_variable=False,
+            )
+            secret_references.append(
+                SecretRef(
+                    secret.secret_id,
+                    secret.json_key,
+                    secret.version_stage,
+                    secret.version_id,
+                    variable,
+                    secret.optional,
+                )
+            )
+    return tuple(references), tuple(secret_references)

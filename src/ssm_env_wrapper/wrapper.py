@@ -8,6 +8,7 @@ import os
 import time
 
 from .command import check_exec_size, exec_command, resolve_command
+from .diagnostics import given
 from .errors import SsmEnvError
 from .log import Log
 from .settings import Settings
@@ -19,11 +20,26 @@ if TYPE_CHECKING:
     from .loader import LoadResult
     from .metrics import LoadStats
 
-__all__ = ["run", "report"]
+__all__ = ["run", "report", "empty_paths"]
 
 
-def report(log: Log, result: LoadResult, started: float) -> None:
-    """The lines a load leaves in the log: the count, then anything kept, failed or unset."""
+def empty_paths(settings: Settings, result: LoadResult) -> list[str]:
+    """The paths of ``settings`` from which nothing was loaded, and that did not fail (a failure
+    is reported on its own). Read from ``provenance``: every loaded variable names its parameter,
+    which lies under the path it came from."""
+    sources = list(result.provenance.values())
+    return [
+        path
+        for path in settings.paths
+        if not any(source.startswith(path.rstrip("/") + "/") for source in sources)
+        and not any(path in failure for failure in result.failures)
+    ]
+
+
+def report(log: Log, result: LoadResult, started: float, settings: Settings | None = None) -> None:
+    """The lines a load leaves in the log: the count, then anything kept, failed or unset, and
+    each path that loaded nothing. Settings are named as the caller gave them (``origins``)."""
+    origins = (settings or Settings()).origins
     elapsed = (time.monotonic() - started) * 1000
     count = len(result.variables)
     if result.sources:  # nothing was loaded when only SSM_ENV_REQUIRED is set
@@ -43,7 +59,7 @@ def report(log: Log, result: LoadResult, started: float) -> None:
     for variable, winner, loser in result.overrides:
         # Sources only, never values (SSM_ENV_COLLISION=later-wins).
         log.info(
-            f"SSM_ENV_COLLISION=later-wins: {variable} from {winner} overrides {loser}",
+            f"{given(origins.collision, 'later-wins')}: {variable} from {winner} overrides {loser}",
             variable=variable,
             source=winner,
             overridden=loser,
@@ -55,11 +71,18 @@ def report(log: Log, result: LoadResult, started: float) -> None:
         )
     if result.kept:
         log.info(
-            f"SSM_ENV_OVERWRITE=false: kept the existing value of {', '.join(result.kept)}",
+            f"{given(origins.overwrite, 'false')}: kept the existing value of "
+            f"{', '.join(result.kept)}",
             kept=list(result.kept),
         )
     for failure in result.failures:
-        log.warning(f"SSM_ENV_ON_ERROR=continue, starting without: {failure}")
+        log.warning(f"{given(origins.on_error, 'continue')}, starting without: {failure}")
+    for path in empty_paths(settings, result) if settings else ():
+        log.warning(
+            f"path {path} loaded nothing: check the path (and the recursive setting); to stop "
+            f"the start without it, list the variables it must set in {origins.required}",
+            path=path,
+        )
     if result.unset:
         log.warning(
             f"unset unresolved references: {', '.join(result.unset)}", unset=list(result.unset)
@@ -80,9 +103,12 @@ def _metrics(
         mode, namespace = settings.metrics, settings.metrics_namespace
     elif environ.get("SSM_ENV_METRICS"):
         try:
-            from .settings import parse_metrics
+            from .settings import _parse_metrics, _parse_namespace
 
-            mode, namespace = parse_metrics(environ)
+            mode = _parse_metrics("SSM_ENV_METRICS", environ.get("SSM_ENV_METRICS", ""))
+            namespace = _parse_namespace(
+                "SSM_ENV_METRICS_NAMESPACE", environ.get("SSM_ENV_METRICS_NAMESPACE", "")
+            )
         except SsmEnvError:
             return  # the one error line already says what is wrong
     else:
@@ -121,15 +147,18 @@ def run(
     try:
         if settings is None:
             settings = Settings.from_environ(settings_env)
+        for note in settings.notes:
+            log.warning(note)
         # Resolve before any network call: a typo in the command fails in microseconds.
-        executable = resolve_command(args[0])
+        search_path = settings_env.get("PATH", os.defpath)
+        executable = resolve_command(args[0], search_path)
         if settings.exec_wrapper:
             # A function has one AWS_LAMBDA_EXEC_WRAPPER: chain the next one (e.g. a telemetry
             # layer's) by exec'ing it with the runtime's command line, as Lambda would have.
-            executable = resolve_command(settings.exec_wrapper)
+            executable = resolve_command(settings.exec_wrapper, search_path)
             args = [settings.exec_wrapper] + args
         if settings.disabled:
-            log.info("SSM_ENV_DISABLED is set: nothing loaded")
+            log.info(f"{settings.origins.disabled} is set: nothing loaded")
         elif settings.has_sources or settings.required:
             # Imported only when there is something to load: the empty start stays minimal.
             from .loader import apply_variables, load
@@ -153,7 +182,7 @@ def run(
             apply_variables(result, prospective)
             check_exec_size(args, prospective)  # before anything is set or reported as loaded
             apply_variables(result, os.environ)
-            report(log, result, started)
+            report(log, result, started, settings)
             _metrics(settings, stats, started, settings_env, log)
             if settings_env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
                 log.warning(
@@ -164,7 +193,8 @@ def run(
         exec_command(executable, args)
     except SsmEnvError as exc:
         for failure in getattr(exc, "failures", ()):  # what continue mode let pass, first
-            log.warning(f"SSM_ENV_ON_ERROR=continue: {failure}")
+            on_error = settings.origins.on_error if settings else "SSM_ENV_ON_ERROR"
+            log.warning(f"{given(on_error, 'continue')}: {failure}")
         log.error(str(exc), error=type(exc).__name__)
         _metrics(settings, stats, started, settings_env, log, exc)
         return exc.exit_code
