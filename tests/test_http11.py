@@ -249,7 +249,8 @@ def test_a_valid_content_length(fields):
         b"5, 6",
         b"five",
         b"1" * 20,  # 20 digits: more than any body we accept, refused before int() is asked
-        b"67108865",  # one byte over the 64 MiB body limit
+        b"4194305",  # one byte over the 4 MiB body limit
+        b"67108865",
     ],
 )
 def test_a_bad_content_length_is_a_protocol_error(value):
@@ -388,9 +389,9 @@ def test_a_chunk_size_line_is_at_most_4_kib():
 
 def test_chunks_over_the_body_limit_are_refused_before_they_arrive():
     reader = ResponseReader()
-    reader.feed(TE + b"3ffffff\r\n" + body(10))
+    reader.feed(TE + b"3fffff\r\n" + body(10))
     assert reader.next_response() is None
-    reader.feed(b"x" * (0x3FFFFFF - 10) + b"\r\n2\r\n")  # 64 MiB - 1, then 2 more
+    reader.feed(b"x" * (0x3FFFFF - 10) + b"\r\n2\r\n")  # 4 MiB - 1, then 2 more
     with pytest.raises(ProtocolError, match="body is too large"):
         reader.next_response()
 

@@ -77,6 +77,19 @@ def endpoint_error(outcome, kind=EndpointError) -> str:
     return message
 
 
+def unresolvable(message: str, url: str, attempts: int) -> bool:
+    """``message`` says the host of ``url`` does not exist, at the first attempt; or, where this
+    machine's resolver cannot answer at all (EAI_AGAIN), that it cannot be reached, retried."""
+    host = urlsplit(url).hostname
+    prefix = "GetParametersByPath /prod/app failed: "
+    if message.startswith(f"{prefix}the host name {host} does not exist ("):
+        return "attempt" not in message and message.count("check the host in") == 1
+    plural = "attempt" if attempts == 1 else "attempts"
+    return message.startswith(f"{prefix}cannot reach {url} (") and message.endswith(
+        f"(after {attempts} {plural}; AWS_MAX_ATTEMPTS={attempts})"
+    )
+
+
 def one_line(proc) -> str:
     assert_no_secrets(proc, VALUE, PROXY_PASSWORD)
     assert proc.returncode == 1, proc.stderr
@@ -246,7 +259,8 @@ def test_loopback_is_never_proxied(ssm, env, relay, proxy, ca_file):
 
 @pytest.mark.parametrize("no_proxy", [NAME, "example.com, .test.invalid", "*", NAME.upper()])
 def test_no_proxy_bypasses_the_proxy(env, relay, proxy, ca_file, no_proxy):
-    # Without the proxy the name resolves nowhere: a cannot-reach error, retried, bounded.
+    # Without the proxy the name resolves nowhere: a name that does not exist fails at the first
+    # attempt (a resolver that cannot answer at all, EAI_AGAIN, is retried, bounded).
     outcome, elapsed = load(
         env,
         AWS_ENDPOINT_URL_SSM=f"https://{NAME}:{relay.port}",
@@ -257,10 +271,7 @@ def test_no_proxy_bypasses_the_proxy(env, relay, proxy, ca_file, no_proxy):
         SSM_ENV_TIMEOUT="3",
     )
     message = endpoint_error(outcome)
-    assert message.startswith(
-        f"GetParametersByPath /prod/app failed: cannot reach https://{NAME}:{relay.port} ("
-    )
-    assert message.endswith("(after 3 attempts; AWS_MAX_ATTEMPTS=3)")
+    assert unresolvable(message, f"https://{NAME}:{relay.port}", 3)
     assert proxy.lines == [] and relay.accepted == 0
     assert elapsed < 3 + MARGIN
 
@@ -343,7 +354,7 @@ def test_https_proxy_is_not_used_for_plain_http(env, proxy, moto_url):
         HTTPS_PROXY=proxy.url,
         AWS_MAX_ATTEMPTS="1",
     )
-    assert "cannot reach" in endpoint_error(outcome)
+    assert unresolvable(endpoint_error(outcome), f"http://{NAME}:{port}", 1)
     assert proxy.lines == []
 
 
@@ -514,7 +525,10 @@ def test_a_proxy_that_answers_the_tls_hello_in_clear_fails_the_handshake(env, re
         assert hostile.connects == 1
     message = endpoint_error(outcome)
     forged_nowhere(message)
-    assert message.startswith(f"GetParametersByPath /prod/app failed: cannot reach https://{NAME}:")
+    assert message.startswith(
+        f"GetParametersByPath /prod/app failed: the TLS handshake with https://{NAME}:"
+    )
+    assert "attempt" not in message  # a protocol failure is not retried
     assert relay.accepted == 0
 
 

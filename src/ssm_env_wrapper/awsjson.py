@@ -22,19 +22,24 @@ from __future__ import annotations
 import time
 
 from .deadline import Deadline, DeadlineExceeded
-from .diagnostics import Diagnostics, attempts_note, one_line, reason_of
+from .diagnostics import Diagnostics, attempts_note, reason_of
 from .errors import AwsApiError, DeadlineError, EndpointError
 from .retry import (
+    CERTIFICATE_NOT_TRUSTED,
+    NAME_NOT_FOUND,
+    TLS_PROTOCOL,
     backoff,
+    connection_condition,
     is_clock_skew,
     is_retryable,
+    is_retryable_connection,
     is_throttling,
     is_transient_status,
     retry_after,
     server_time,
 )
 from .sigv4 import sign
-from .transport import CertificateError, HttpConnection
+from .transport import HttpConnection
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -62,22 +67,25 @@ def _xml_text(body: bytes, tag: str) -> str:
 
 
 class _Failure:
-    """One failed attempt, classified: what went wrong (``text``, the message without the attempts
-    note), whether another attempt may help, and what to raise if none follows."""
+    """One failed attempt, classified: what went wrong (``text``, the message without its fix and
+    the attempts note), the ``fix``, whether another attempt may help, and what to raise if none
+    follows."""
 
-    __slots__ = ("text", "retryable", "headers", "cause", "api", "skew")
+    __slots__ = ("text", "fix", "retryable", "headers", "cause", "api", "skew")
 
     def __init__(
         self,
         text: str,
         *,
         retryable: bool,
+        fix: str = "",
         headers: dict[str, str] | None = None,
         cause: BaseException | None = None,
         api: tuple[str, str, int, str] | None = None,  # (code, message, status, fix)
         skew: float | None = None,
     ) -> None:
         self.text = text
+        self.fix = fix
         self.retryable = retryable
         self.headers = headers or {}
         self.cause = cause
@@ -214,25 +222,31 @@ class JsonClient:
             response = self._exchange(operation, body)
         except DeadlineExceeded as exc:
             raise self._late(operation, targets, "no answer in time", attempt) from exc
-        except CertificateError as exc:
-            self._note(f"{where}: certificate not trusted", began, attempt)
-            return _Failure(
-                f"{where} failed: the TLS certificate of {self.endpoint.url} is not trusted "
-                f"({self._mask(exc.reason)}); {self.diagnostics.certificate_fix()}",
-                retryable=False,
-                cause=exc,
-            )
         except OSError as exc:
-            self._note(f"{where}: {type(exc).__name__}", began, attempt)
-            fix = self.diagnostics.unreachable_fix(self.title, self._proxy_setting)
-            return _Failure(
-                f"{where} failed: cannot reach {self.endpoint.url} "
-                f"({self._mask(reason_of(exc))}); {fix}",
-                retryable=True,
-                cause=exc,
-            )
+            return self._no_answer(where, exc, began, attempt)
         self._note(f"{where}: HTTP {response.status}", began, attempt)
         return self._classify(operation, targets, response)
+
+    def _no_answer(self, where: str, exc: OSError, began: float, attempt: int) -> _Failure:
+        """A request that got no answer, by its named condition (retry.connection_condition):
+        what another attempt cannot change fails now, with its own fix."""
+        condition = connection_condition(exc)
+        url, words = self.endpoint.url, self.diagnostics
+        reason = words.quote(reason_of(exc), 160)
+        self._note(f"{where}: {condition}", began, attempt)
+        if condition == CERTIFICATE_NOT_TRUSTED:
+            text = f"{where} failed: the TLS certificate of {url} is not trusted ({reason})"
+            fix = words.certificate_fix()
+        elif condition == TLS_PROTOCOL:
+            text = f"{where} failed: the TLS handshake with {url} failed ({reason})"
+            fix = words.tls_fix()
+        elif condition == NAME_NOT_FOUND:
+            text = f"{where} failed: the host name {self.endpoint.host} does not exist ({reason})"
+            fix = words.name_fix()
+        else:
+            text = f"{where} failed: cannot reach {url} ({reason})"
+            fix = words.unreachable_fix(self.title, self._proxy_setting)
+        return _Failure(text, fix=fix, retryable=is_retryable_connection(exc), cause=exc)
 
     def _note(self, what: str, began: float, attempt: int) -> None:
         if self._trace:
@@ -287,12 +301,14 @@ class JsonClient:
         if not isinstance(answer, dict):
             self.throttled += status == 429  # Too Many Requests (RFC 6585) without an AWS code
             kind = "a body that is not JSON" if answer is None else "JSON that is not an object"
-            content_type = one_line(
-                self._mask(response.headers.get("content-type") or "") or "no content type", 80
+            content_type = (
+                self.diagnostics.quote(response.headers.get("content-type") or "", 80)
+                or "no content type"
             )
             return _Failure(
                 f"{where} failed: {self.endpoint.url} answered HTTP {status} with {kind} "
-                f"({content_type}); {self.diagnostics.endpoint_fix()}",
+                f"({content_type})",
+                fix=self.diagnostics.endpoint_fix(),
                 retryable=is_transient_status(status),
                 headers=response.headers,
             )
@@ -304,10 +320,10 @@ class JsonClient:
             or response.headers.get("x-amzn-errortype")
             or f"HTTP{status}"
         )
-        code = one_line(self._mask(code.rsplit("#", 1)[-1].split(":", 1)[0]), 100)
-        # Masked before it is cut: a secret crossing the cut would otherwise survive in part.
-        message = one_line(
-            self._mask(str(answer.get("message") or answer.get("Message") or "no message"))
+        code = self.diagnostics.quote(code.rsplit("#", 1)[-1].split(":", 1)[0], 100)
+        # Masked, then cut (Diagnostics.quote): a secret crossing the cut never survives in part.
+        message = self.diagnostics.quote(
+            str(answer.get("message") or answer.get("Message") or "no message")
         )
         if is_throttling(code) or status == 429:
             self.throttled += 1
@@ -319,9 +335,9 @@ class JsonClient:
         if is_clock_skew(code, message):
             server = server_time(response.headers)
             skew = None if server is None else server - self._clock()
-        text = f"{where} failed ({code}): {message}" + (f"; {fix}" if fix else "")
         return _Failure(
-            text,
+            f"{where} failed ({code}): {message}",
+            fix=fix,
             retryable=is_retryable(status, code),
             headers=response.headers,
             api=(code, message, status, fix),
@@ -352,14 +368,16 @@ class JsonClient:
                 attempts=attempts,
                 note=note,
             )
+        fix = f"; {failure.fix}" if failure.fix else ""
         return EndpointError(
-            failure.text + note, operation=operation, targets=targets, attempts=attempts
+            failure.text + fix + note, operation=operation, targets=targets, attempts=attempts
         )
 
     def _late(
         self, operation: str, targets: tuple[str, ...], last: str, attempts: int
     ) -> DeadlineError:
-        last = one_line(self._mask(last), 200)
+        # The deadline's own fix ends the message: the last failure is quoted without its fix.
+        last = self.diagnostics.quote(last, 200)
         where = f"{operation} {', '.join(targets)}".rstrip()
         return DeadlineError(
             self.diagnostics.call_deadline(where, self.deadline.limit, last, self.title),

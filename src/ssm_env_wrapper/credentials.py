@@ -331,7 +331,11 @@ def _fetch_container(
     connection = HttpConnection(where_to.address, endpoint.port, context=context)
     where = f"the container credentials provider at {endpoint.url}"
     try:
-        response = connection.request("GET", where_to.target, headers, b"", deadline)
+        # The answer is a few keys and a session token (a few KB): 64 KiB is ample, and more is
+        # refused while it is read.
+        response = connection.request(
+            "GET", where_to.target, headers, b"", deadline, body_limit=65536
+        )
     except OSError as exc:
         raise CredentialsError(
             f"no AWS credentials: cannot reach {where} "

@@ -19,7 +19,44 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-__all__ = ["Origins", "Diagnostics", "given", "one_line", "reason_of", "attempts_note"]
+__all__ = [
+    "Origins",
+    "Diagnostics",
+    "given",
+    "one_line",
+    "reason_of",
+    "attempts_note",
+    "VALUE_LIMIT",
+    "oversized",
+    "refuse_oversized",
+]
+
+#: The most UTF-8 bytes a fetched value may have: what one environment string can carry
+#: (MAX_ARG_STRLEN, 131072 bytes with "NAME=" and the NUL; guards.MAX_ENV_STRING), and far more
+#: than the services store (SSM: 8 KB a parameter; Secrets Manager: 65,536 bytes a secret).
+VALUE_LIMIT = 131072 - 3
+
+
+def oversized(value: str) -> int:
+    """The size in UTF-8 bytes of a ``value`` over VALUE_LIMIT; 0 for one within it (most values
+    are decided by their length alone, without encoding them)."""
+    if len(value) * 4 <= VALUE_LIMIT:
+        return 0
+    size = len(value.encode("utf-8", "surrogatepass"))
+    return size if size > VALUE_LIMIT else 0
+
+
+def refuse_oversized(where: str, value: str) -> None:
+    """Raise SsmEnvError when ``value`` is over VALUE_LIMIT: a JSON document is checked so before
+    it is parsed (parsing costs memory with its size, and no service stores one so large)."""
+    size = oversized(value)
+    if size:
+        from .errors import SsmEnvError
+
+        raise SsmEnvError(
+            f"{where} is {size} bytes, more than one environment variable can hold (128 KiB, "
+            "MAX_ARG_STRLEN); store a smaller value"
+        )
 
 
 class Origins(Record):
@@ -228,10 +265,23 @@ class Diagnostics:
     def mask(self, text: str) -> str:
         return self.secrets.redact(text)
 
+    def quote(self, text: str, limit: int = 400) -> str:
+        """A piece of a peer's answer for a message: masked, one line, at most ``limit``
+        characters. Only its head is masked (whitespace may shrink, so four times the limit):
+        masking costs time with the text's length, and an endpoint chooses that length. A run
+        cut at the head's end is shorter than the masked run or masked itself."""
+        return one_line(self.mask(str(text)[: 4 * limit]), limit)
+
     def remember(self, value: str) -> None:
         """A fetched value joins the secrets. A JSON object joins as its values, not its text:
         its keys are names that messages and debug lines show (``DB <- /app/doc#DB``), and a
-        redactor holding the whole text would mask every key of 12 characters or more."""
+        redactor holding the whole text would mask every key of 12 characters or more.
+
+        A value over VALUE_LIMIT is neither indexed nor parsed: no service stores one (only an
+        endpoint that is not the service sends it), and the loader refuses it, JSON or not,
+        before it is kept; indexing it first would cost memory with its size."""
+        if oversized(value):
+            return
         if value.lstrip().startswith("{"):
             import json  # loaded already when JSON names are asked for
 
@@ -264,6 +314,20 @@ class Diagnostics:
         return (
             f"set {self.origins.ca_bundle} to the CA that issued it, or check "
             f"{self.origins.endpoint}"
+        )
+
+    def tls_fix(self) -> str:
+        """After a TLS handshake that failed on the protocol (not the certificate)."""
+        return (
+            f"check {self.origins.endpoint}: https:// must name a port that speaks TLS (use "
+            "http:// for a plain-HTTP endpoint)"
+        )
+
+    def name_fix(self) -> str:
+        """After a host name the resolver says does not exist."""
+        return (
+            f"check the host in {self.origins.endpoint}, or the region the default endpoint is "
+            "built from (AWS_REGION)"
         )
 
     def throttled_fix(self, service: str) -> str:

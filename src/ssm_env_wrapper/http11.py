@@ -14,17 +14,23 @@ never quote the peer's bytes: they may hold anything, secrets echoed back includ
 
 from __future__ import annotations
 
-__all__ = ["ProtocolError", "HttpResponse", "ResponseReader"]
+__all__ = ["ProtocolError", "HttpResponse", "ResponseReader", "BODY_LIMIT"]
 
 # Limits. A head (and a trailer section) is at most 64 KiB and 100 field lines, as http.client
-# (_MAXHEADERS = 100); SSM sends about ten. A body is at most 64 MiB, far above any SSM answer
-# (10 parameters of 8 KB, or 64 KB of JSON). A chunk-size line, extensions included, is at most
-# 4 KiB; its size at most 16 hex digits (2**64). Content-Length at most 19 digits: any such
-# number is cheap to convert (int() of a long digit string is quadratic, and refused past 4300
-# digits on Python 3.11+) and anything over the body limit is refused anyway.
+# (_MAXHEADERS = 100); SSM sends about ten. A body is at most BODY_LIMIT (4 MiB) unless the caller
+# sets its own: a few times the largest answer the APIs we call can send. AWS quotas ("AWS Systems
+# Manager endpoints and quotas", "AWS Secrets Manager endpoints and quotas"): a parameter value is
+# at most 8 KB (advanced tier; 4 KB standard) with a name of at most 2,048 characters, ten to a
+# GetParametersByPath page or a GetParameters call; a secret value is at most 65,536 bytes, twenty
+# to a BatchGetSecretValue answer (about 1.3 MB, before JSON escaping). A larger answer is refused
+# while it is read, before it costs memory (the whole body is kept, then decoded as JSON). A
+# chunk-size line, extensions included, is at most 4 KiB; its size at most 16 hex digits (2**64).
+# Content-Length at most 19 digits: any such number is cheap to convert (int() of a long digit
+# string is quadratic, and refused past 4300 digits on Python 3.11+) and anything over the body
+# limit is refused anyway.
 _HEAD_LIMIT = 65536
 _FIELD_LIMIT = 100
-_BODY_LIMIT = 64 * 1024 * 1024
+BODY_LIMIT = 4 * 1024 * 1024
 _CHUNK_LINE_LIMIT = 4096
 _CHUNK_SIZE_DIGITS = 16
 _LENGTH_DIGITS = 19
@@ -111,8 +117,9 @@ class ResponseReader:
     connection nothing should (we never pipeline), and after a CONNECT tunnel is set up nothing
     may, until our TLS handshake."""
 
-    def __init__(self, method: str = "GET") -> None:
+    def __init__(self, method: str = "GET", *, body_limit: int = BODY_LIMIT) -> None:
         self._method = method.upper()
+        self._body_limit = body_limit
         self._buffer = bytearray()
         self._eof = False
         self._state = _RS_HEAD
@@ -273,6 +280,8 @@ class ResponseReader:
             self._state = _RS_DONE
             return
         length = _content_length(headers.get("content-length"))
+        if length is not None and length > self._body_limit:
+            raise ProtocolError(self._too_large())
         chunked = _is_chunked(headers.get("transfer-encoding"), minor)
         if chunked and length is not None:
             # RFC 9112 6.3 (3): Transfer-Encoding overrides Content-Length, and such a message
@@ -299,8 +308,8 @@ class ResponseReader:
                 return True
             return False
         if self._state == _RS_UNTIL_CLOSE:
-            if len(self._body) + len(self._buffer) > _BODY_LIMIT:
-                raise ProtocolError("the response body is too large")
+            if len(self._body) + len(self._buffer) > self._body_limit:
+                raise ProtocolError(self._too_large())
             self._body += self._buffer
             self._buffer.clear()
             return True
@@ -333,8 +342,8 @@ class ResponseReader:
         if size == 0:
             self._state = _RS_TRAILERS
             return True
-        if len(self._body) + size > _BODY_LIMIT:
-            raise ProtocolError("the response body is too large")
+        if len(self._body) + size > self._body_limit:
+            raise ProtocolError(self._too_large())
         self._remaining = size
         self._state = _RS_CHUNK_DATA
         return True
@@ -365,6 +374,10 @@ class ResponseReader:
             return True
         self._finish()
         return True
+
+    def _too_large(self) -> str:
+        limit = self._body_limit
+        return f"the response body is too large (over {limit} bytes, more than the API sends)"
 
     def _finish(self) -> None:
         assert self._response is not None
@@ -446,10 +459,7 @@ def _content_length(value: str | None) -> int | None:
     lengths = {int(item) for item in items}
     if len(lengths) != 1:
         raise ProtocolError("the response has Content-Length values that disagree")
-    length = lengths.pop()
-    if length > _BODY_LIMIT:
-        raise ProtocolError("the response's Content-Length is too large")
-    return length
+    return lengths.pop()
 
 
 def _is_chunked(value: str | None, minor: int) -> bool:

@@ -20,7 +20,7 @@ import os
 import sys
 
 from .deadline import Deadline
-from .diagnostics import Diagnostics, given
+from .diagnostics import Diagnostics, given, refuse_oversized
 from .endpoint import partition
 from .errors import (
     AwsApiError,
@@ -357,6 +357,7 @@ def _json_document(where: str, value: str, alternative: str) -> dict[str, object
     """A JSON object value, strictly: no repeated key, no huge number, not too deep."""
     import json
 
+    refuse_oversized(where, value)
     try:
         document = json.loads(value, object_pairs_hook=_object, parse_int=_integer)
     except _DuplicateKey as exc:

@@ -13,12 +13,16 @@ One rule for every secret, used by the log and by the SSM client's errors alike:
   nothing. AWS's own secrets are far longer (a secret key has 40 characters, a session token
   hundreds), so the run rule is what guards them.
 
-Cost: the secrets are indexed once (lazily) as the set of their non-overlapping 6-character
-chunks; a run of 12 characters of a secret always holds a whole one (12 >= 2 * 6 - 1). A line
-that shares no chunk with a secret costs one set look-up a character. Around a chunk found in
-the text, the (at most 7) 12-character windows that hold it are compared, slice to slice, with
-the places that chunk has in the secrets holding it (indexed on first need, repetitions
-collapsed): linear in the text, whatever an endpoint echoes.
+Cost: the long secrets are copied once into a few joined strings (each secret padded with NULs
+to a multiple of ``_CHUNK``, so that it starts on a chunk boundary and no two secrets touch), and
+their aligned 6-character chunks are marked in a bit filter of about ``_FILTER_BITS`` bits a chunk
+(a run of 12 characters of a secret always holds a whole aligned chunk: 12 >= 2 * 6 - 1). So the
+redactor holds about 1.2 bytes a character of secret, whatever the secrets repeat, and a line that
+shares no chunk with a secret costs one filter look-up a character. Where the filter says a chunk
+may be a secret's, each 12-character window holding it is looked for in the joined secrets (once
+a window, and a window that continues the last one found is compared in place): over-masking across the padding is impossible unless the text holds NULs, and would
+only mask more. Texts quoted from a peer are cut before they are masked (``Diagnostics.quote``),
+so that the look-ups stay bounded whatever an endpoint echoes.
 
 ``printable`` escapes what could forge or hide a line: C0 and C1 controls, DEL, the Unicode line
 and paragraph separators, bidirectional overrides and isolates, zero-width and other format
@@ -43,6 +47,10 @@ MASK_TEXT = "***"
 # SECRET_RUN >= 2 * _CHUNK - 1: every common run of SECRET_RUN characters holds a whole chunk of
 # the secret cut at multiples of _CHUNK.
 _CHUNK = 6
+# Filter bits per indexed chunk (at most one in 32 set: a text chunk that is no secret's passes
+# for one in 32 or fewer), and the smallest filter (1 KiB).
+_FILTER_BITS = 32
+_FILTER_MIN = 1 << 13
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -71,13 +79,12 @@ class Redactor:
     ``redact``, masks a text."""
 
     def __init__(self, secrets: Iterable[object] = ()) -> None:
-        self._seen: set[str] = set()
-        self._long: list[str] = []
+        self._seen: set[str] = set()  # the secrets taken (references, not copies)
         self._short: list[str] = []
-        self._chunks: set[str] | None = None  # every aligned chunk of every long secret (lazy)
-        self._chunk_sets: list[frozenset[str]] = []  # each long secret's aligned chunks (lazy)
-        # secret number -> chunk -> {(the chunk with up to 6 characters either side, its offset)}
-        self._contexts: dict[int, dict[str, set[tuple[str, int]]]] = {}
+        self._pending: list[str] = []  # long forms not yet indexed (indexing is lazy)
+        self._blocks: list[str] = []  # the long forms, padded and joined; sizes decreasing
+        self._filter = bytearray()
+        self._chunks = 0  # aligned chunks marked in the filter
         self.extend(secrets)
 
     def __repr__(self) -> str:  # never the secrets themselves
@@ -94,8 +101,7 @@ class Redactor:
         # before the log sees it): both forms are masked.
         for form in dict.fromkeys((secret, printable(secret))):
             if len(form) >= SECRET_RUN:
-                self._long.append(form)
-                self._chunks = None
+                self._pending.append(form)
             else:
                 self._short.append(form)
 
@@ -109,31 +115,61 @@ class Redactor:
         self.extend(secrets)
         return self
 
-    def _index(self) -> set[str]:
-        if self._chunks is None:
-            self._chunk_sets = [
-                frozenset(
-                    [secret[at : at + _CHUNK] for at in range(0, len(secret) - _CHUNK + 1, _CHUNK)]
-                )
-                for secret in self._long
-            ]
-            self._chunks = set().union(*self._chunk_sets)
-        return self._chunks
+    def _index(self) -> None:
+        """Move the pending long forms into the joined blocks and the filter. Blocks merge as a
+        binary counter does, so each character is copied O(log n) times however secrets arrive."""
+        pending, self._pending = self._pending, []
+        block = "".join(form + "\0" * (_CHUNK - len(form) % _CHUNK) for form in pending)
+        blocks = self._blocks
+        blocks.append(block)
+        while len(blocks) > 1 and len(blocks[-2]) <= len(blocks[-1]):
+            last = blocks.pop()
+            blocks[-1] += last
+        self._chunks += len(block) // _CHUNK
+        bits = max(_FILTER_MIN, 1 << (self._chunks * _FILTER_BITS - 1).bit_length())
+        if bits > len(self._filter) * 8:
+            self._filter = bytearray(bits // 8)
+            for each in blocks:
+                self._mark(each)
+        else:
+            self._mark(block)
 
-    def _contexts_of(self, number: int) -> dict[str, set[tuple[str, int]]]:
-        # Built only for a secret one of whose chunks a text holds (the error path), then kept.
-        # A repetitive secret ("aaaa...") collapses to a few contexts: the work stays bounded.
-        contexts = self._contexts.get(number)
-        if contexts is None:
-            secret = self._long[number]
-            contexts = {}
-            for at in range(0, len(secret) - _CHUNK + 1, _CHUNK):
-                left = at - (SECRET_RUN - _CHUNK) if at > SECRET_RUN - _CHUNK else 0
-                contexts.setdefault(secret[at : at + _CHUNK], set()).add(
-                    (secret[left : at + SECRET_RUN], at - left)
-                )
-            self._contexts[number] = contexts
-        return contexts
+    def _mark(self, block: str) -> None:
+        bits, mask = self._filter, len(self._filter) * 8 - 1
+        for at in range(0, len(block), _CHUNK):
+            slot = hash(block[at : at + _CHUNK]) & mask
+            bits[slot >> 3] |= 1 << (slot & 7)
+
+    def _runs(self, text: str, spans: list[tuple[int, int]]) -> None:
+        """Append to ``spans`` each window of SECRET_RUN characters of ``text`` that is a run of a
+        long secret."""
+        if self._pending:
+            self._index()
+        bits, mask, blocks = self._filter, len(self._filter) * 8 - 1, self._blocks
+        last = len(text) - SECRET_RUN
+        tried = 0  # windows starting before this one were looked for already
+        found = -2, "", 0  # the last window found: its start, the block and place it was found in
+        for at in range(len(text) - _CHUNK + 1):
+            slot = hash(text[at : at + _CHUNK]) & mask
+            if not bits[slot >> 3] >> (slot & 7) & 1:
+                continue
+            # A window that is a run of a secret holds one of its aligned chunks, starting at
+            # most SECRET_RUN - _CHUNK characters in.
+            for start in range(max(tried, at + _CHUNK - SECRET_RUN), min(at, last) + 1):
+                window = text[start : start + SECRET_RUN]
+                before, block, place = found
+                if before == start - 1 and block.startswith(window, place + 1):
+                    found = start, block, place + 1  # the run goes on: no search
+                else:
+                    for block in blocks:
+                        place = block.find(window)
+                        if place >= 0:
+                            found = start, block, place
+                            break
+                    else:
+                        continue
+                spans.append((start, start + SECRET_RUN))
+            tried = max(tried, min(at, last) + 1)
 
     def redact(self, text: str) -> str:
         """``text`` with every run of ``SECRET_RUN``+ characters of a secret (and every short
@@ -146,37 +182,8 @@ class Redactor:
             while at >= 0:
                 spans.append((at, at + len(secret)))
                 at = text.find(secret, at + 1)
-        if self._long and len(text) >= SECRET_RUN:
-            chunks = self._index()
-            holders: dict[str, list[set[tuple[str, int]]]] = {}  # chunk -> contexts holding it
-            marked: set[int] = set()  # starts of windows found to be runs of a secret
-            last = len(text) - SECRET_RUN
-            for at in range(len(text) - _CHUNK + 1):
-                chunk = text[at : at + _CHUNK]
-                if chunk not in chunks:
-                    continue
-                found = holders.get(chunk)
-                if found is None:
-                    found = holders[chunk] = [
-                        self._contexts_of(number)[chunk]
-                        for number, own in enumerate(self._chunk_sets)
-                        if chunk in own
-                    ]
-                # A window of SECRET_RUN characters that is a run of a secret holds one of the
-                # secret's aligned chunks, starting at most SECRET_RUN - _CHUNK characters in.
-                for start in range(max(0, at + _CHUNK - SECRET_RUN), min(at, last) + 1):
-                    if start in marked:
-                        continue
-                    window = text[start : start + SECRET_RUN]
-                    shift = at - start
-                    if any(
-                        context[offset - shift : offset - shift + SECRET_RUN] == window
-                        for contexts in found
-                        for context, offset in contexts
-                        if offset >= shift
-                    ):
-                        marked.add(start)
-                        spans.append((start, start + SECRET_RUN))
+        if (self._blocks or self._pending) and len(text) >= SECRET_RUN:
+            self._runs(text, spans)
         if not spans:
             return text
         spans.sort()

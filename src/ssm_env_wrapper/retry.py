@@ -25,6 +25,12 @@ __all__ = [
     "server_time",
     "backoff",
     "retry_after",
+    "CERTIFICATE_NOT_TRUSTED",
+    "TLS_PROTOCOL",
+    "NAME_NOT_FOUND",
+    "BROKEN_CONNECTION",
+    "connection_condition",
+    "is_retryable_connection",
 ]
 
 # What botocore's standard retry mode treats as throttling (botocore/retries/standard.py,
@@ -65,6 +71,19 @@ TRANSIENT_STATUS = frozenset((429, 500, 502, 503, 504))
 CLOCK_SKEW_CODES = frozenset(("RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture"))
 _SIGNATURE_CODES = frozenset(("InvalidSignatureException", "SignatureDoesNotMatch"))
 
+# Named conditions for a request that got no answer. Another attempt cannot change the first three:
+# a certificate the trust store does not accept, a TLS handshake the peer cannot speak (https:// to
+# a plain-HTTP port, no common protocol version), a host name the resolver says does not exist
+# (EAI_NONAME, EAI_NODATA; not EAI_AGAIN, a temporary failure). Everything else (reset, refused,
+# timed out, closed mid-answer, a temporary resolver failure, a peer that broke HTTP) is a broken
+# connection, retried as botocore's TransientRetryableChecker retries connection errors. The
+# transport's exceptions carry their condition as ``condition``.
+CERTIFICATE_NOT_TRUSTED = "certificate-not-trusted"
+TLS_PROTOCOL = "tls-protocol"
+NAME_NOT_FOUND = "name-not-found"
+BROKEN_CONNECTION = "broken-connection"
+_PERMANENT_CONDITIONS = frozenset((CERTIFICATE_NOT_TRUSTED, TLS_PROTOCOL, NAME_NOT_FOUND))
+
 _BACKOFF_BASE = 0.1
 _BACKOFF_CAP = 2.0
 # x-amz-retry-after: milliseconds to wait, a hint an AWS service may send with a retryable error.
@@ -92,6 +111,25 @@ def is_retryable(status: int, code: str = "") -> bool:
     """An answer worth another attempt: throttled, or a transient status or code. (Broken
     connections and timeouts are retryable too; the client knows those by their exception.)"""
     return is_transient_status(status) or is_throttling(code) or is_transient_code(code)
+
+
+def connection_condition(exc: BaseException) -> str:
+    """The named condition of a request that failed without an answer (see above)."""
+    condition = getattr(exc, "condition", "")
+    if isinstance(condition, str) and condition:
+        return condition
+    import socket  # loaded already: the request needed it
+
+    if isinstance(exc, socket.gaierror) and exc.errno in (
+        getattr(socket, "EAI_NONAME", None),
+        getattr(socket, "EAI_NODATA", None),  # glibc: the name exists, with no address
+    ):
+        return NAME_NOT_FOUND
+    return BROKEN_CONNECTION
+
+
+def is_retryable_connection(exc: BaseException) -> bool:
+    return connection_condition(exc) not in _PERMANENT_CONDITIONS
 
 
 def is_clock_skew(code: str, message: str) -> bool:

@@ -13,7 +13,8 @@ the end of the connection; interim 1xx responses skipped). This module does the 
 from __future__ import annotations
 
 from .deadline import DeadlineExceeded
-from .http11 import HttpResponse, ProtocolError, ResponseReader
+from .http11 import BODY_LIMIT, HttpResponse, ProtocolError, ResponseReader
+from .retry import CERTIFICATE_NOT_TRUSTED, TLS_PROTOCOL
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ __all__ = [
     "ProtocolError",
     "ProxyError",
     "CertificateError",
+    "TlsError",
     "DeadlineExceeded",
     "resolve_address",
 ]
@@ -42,6 +44,21 @@ class ProxyError(ProtocolError):
 class CertificateError(ConnectionError):
     """The peer's TLS certificate is not trusted (chain or host name): never retried, the fix is
     the trust store. ``reason`` is OpenSSL's one-line verdict."""
+
+    condition = CERTIFICATE_NOT_TRUSTED
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TlsError(ConnectionError):
+    """The TLS handshake failed on the protocol itself (the peer does not speak TLS, as a
+    plain-HTTP port; no version or cipher in common): never retried, the fix is the endpoint.
+    ``reason`` is OpenSSL's one-line verdict. A connection closed or reset mid-handshake is not
+    one: that is a broken connection, retried."""
+
+    condition = TLS_PROTOCOL
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -108,6 +125,10 @@ class HttpConnection:
                     raise CertificateError(
                         " ".join(str(exc.verify_message or exc.reason or exc).split())[:160]
                     ) from exc
+                except (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError):
+                    raise  # the connection broke mid-handshake: a broken connection
+                except ssl.SSLError as exc:
+                    raise TlsError(" ".join(str(exc.reason or exc).split())[:160]) from exc
         except BaseException:
             sock.close()
             self._sock = None
@@ -128,7 +149,7 @@ class HttpConnection:
         if self.proxy.auth:
             lines.append(f"Proxy-Authorization: Basic {_basic(self.proxy.auth)}")
         self._send(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"), deadline)
-        reader = ResponseReader("CONNECT")
+        reader = ResponseReader("CONNECT", body_limit=_PROXY_BODY_LIMIT)
         try:
             response = self._receive(reader, deadline)
         except ProtocolError as exc:
@@ -160,14 +181,19 @@ class HttpConnection:
         headers: list[tuple[str, str]],
         body: bytes,
         deadline: Deadline,
+        *,
+        body_limit: int = BODY_LIMIT,
     ) -> HttpResponse:
         """Send one request and read its response, all before ``deadline``.
 
         Raises OSError subclasses: ConnectionError (ProtocolError, ProxyError, CertificateError
         among them) when the peer fails, DeadlineExceeded when time runs out, ssl.SSLError for
-        other TLS failures. The connection is
-        closed after any failure, so the next request starts clean.
+        other TLS failures. The connection is closed after any failure, so the next request
+        starts clean; a kept-alive connection is checked before it is reused (``_idle``). A
+        response body over ``body_limit`` bytes is refused while it is read.
         """
+        if self._sock is not None and not self._idle():
+            self.close()
         if self._sock is None:
             self._connect(deadline)
         head = [f"{method} {target} HTTP/1.1"]
@@ -178,7 +204,7 @@ class HttpConnection:
                 head.append(f"Proxy-Authorization: Basic {_basic(self.proxy.auth)}")
         head += [f"{name}: {value}" for name, value in headers]
         head.append(f"Content-Length: {len(body)}")
-        reader = ResponseReader(method)
+        reader = ResponseReader(method, body_limit=body_limit)
         try:
             self._send(("\r\n".join(head) + "\r\n\r\n").encode("utf-8") + body, deadline)
             response = self._receive(reader, deadline)
@@ -189,6 +215,30 @@ class HttpConnection:
             # The peer will close, or sent more than the response framed: never reuse.
             self.close()
         return response
+
+    def _idle(self) -> bool:
+        """Whether the kept-alive connection is quiet: nothing received since the last response
+        and not closed by the peer. Anything waiting (a response nobody asked for, sent after the
+        last one was read) would be read as the next request's answer; EOF means the peer closed
+        it. Either way it is dropped. A non-blocking peek, no wait: TLS's own buffer first
+        (``pending``), then the socket's (through the plain socket's recv: an SSLSocket refuses
+        flags). A TLS record waiting (a late session ticket, close_notify) drops a connection
+        that was still good: a new connection costs less than a doubt."""
+        import _socket  # loaded with socket: a dictionary lookup
+
+        sock = self._sock
+        assert sock is not None
+        pending = getattr(sock, "pending", None)
+        if pending is not None and pending():
+            return False
+        try:
+            sock.settimeout(0.0)
+            _socket.socket.recv(sock, 1, _socket.MSG_PEEK)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        return False
 
     def _receive(self, reader: ResponseReader, deadline: Deadline) -> HttpResponse:
         """Feed ``reader`` from the socket until it holds a whole response."""
@@ -216,6 +266,10 @@ class HttpConnection:
             return self._sock.recv(65536)
         except socket.timeout as exc:  # TimeoutError since Python 3.10, an OSError before
             raise DeadlineExceeded("timed out waiting for the endpoint") from exc
+
+
+# The proxy's answer to CONNECT: a status line, a few fields, at most a short refusal page.
+_PROXY_BODY_LIMIT = 65536
 
 
 def resolve_address(host: str, port: int, deadline: Deadline) -> list:
