@@ -201,6 +201,36 @@ def test_the_handover_keeps_the_runtimes_descriptors_and_leaves_none(
     assert json.loads(proc.stdout) == {"9": str(kept)}
 
 
+@pytest.mark.parametrize("name", ["true", "tr", "printf", "command", "base64", "env", "python3"])
+def test_an_imported_function_does_not_steer_the_launcher(name, built, bare, tmp_path):
+    # bash imports functions from the environment (BASH_FUNC_name%%=...) even when it runs as
+    # /bin/sh, as on Amazon Linux: a `tr` or `true` of the caller's could start the runtime
+    # with its references unresolved. Run as sh (POSIX mode), where no function can replace a
+    # special builtin such as `:` or `unset`.
+    sh = tmp_path / "sh"
+    sh.symlink_to(_shell("bash"))
+    given = dict(
+        bare,
+        # A real python3 first: a pyenv shim is a bash script, which would run the function too.
+        PATH=f"{_real_python_dir(built)}:/usr/bin:/bin",
+        DB_PASSWORD="ssm:/prod/db/password",
+        AWS_ACCESS_KEY_ID="",
+        AWS_SECRET_ACCESS_KEY="",
+        AWS_SESSION_TOKEN="",
+        **{f"BASH_FUNC_{name}%%": "() { exec /usr/bin/printenv DB_PASSWORD; }"},
+    )
+    proc = subprocess.run(
+        [str(sh), str(built["layer"]), "/usr/bin/printenv", "DB_PASSWORD"],
+        env=given,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert "ssm:" not in proc.stdout, "the runtime started with a reference unresolved"
+    assert proc.returncode == 1 and "no AWS credentials" in proc.stderr, proc.stderr
+
+
 # Environments no `subprocess` call can make (execve takes any strings): run through ctypes.
 RAW_EXEC = """import ctypes, json, sys
 entries = [e.encode("utf-8", "surrogateescape") for e in json.loads(sys.argv[1])]

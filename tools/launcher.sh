@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-"true" '''\'
+":" '''\'
 # This header is both POSIX sh and Python; to Python it is one string. Run as a program, /bin/sh
 # reads it first and either execs the command itself (the fast path: nothing to load) or execs
 # python3 on this file in isolated mode (-I: the function's PYTHONPATH and PYTHON* variables cannot
@@ -40,6 +40,12 @@
 # NAME=value cannot be passed on by anything that sets variables by name: the wrapper then
 # stops with one line. Without /proc or base64 (not Linux), or with descriptors 3 to 9 all
 # taken, Python gets "-" and works from the environment the shell passed on.
+# bash imports functions from the environment (BASH_FUNC_NAME%%=...), as sh too: a `tr` or a
+# `command` of the caller's would decide for the launcher. As sh (POSIX mode, /bin/sh on Amazon
+# Linux) no function can replace a special builtin (`:` above, `unset`); the commands used below
+# are made the shell's or PATH's own again. (bash run by name, outside POSIX mode, also runs
+# $BASH_ENV first: the environment is then the caller's to trust, as it is for any script.)
+unset -f tr printf base64 command test env python3 2>/dev/null
 case "$1" in
     -* | check | export | help | "" | *=*) ;;
     *)
