@@ -356,8 +356,8 @@ def test_start_up_lines_are_posix_sh_and_python(built):
     for path in (ROOT / "bin" / "wrapper", built["single"]):
         # The single file puts its head (comment lines, tests/test_single_file.py) between the
         # shebang and the launcher's first command.
-        head, _, rest = path.read_text().partition('\n"true"')
-        assert head.startswith("#!/bin/sh\n") and rest.startswith(launcher.partition('\n"true"')[2])
+        head, _, rest = path.read_text().partition('\n":"')
+        assert head.startswith("#!/bin/sh\n") and rest.startswith(launcher.partition('\n":"')[2])
         assert path != ROOT / "bin" / "wrapper" or path.read_text().startswith(launcher)
         assert os.access(path, os.X_OK)
     # To Python the launcher is one string expression: the file still parses and runs.

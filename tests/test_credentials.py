@@ -8,6 +8,7 @@ the session token in X-Amz-Security-Token); moto shows that they load end to end
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -532,3 +533,265 @@ def test_the_audit_hook_does_see_a_connection(bare_env, wrapper, tmp_path):
     )
     assert proc.returncode == 1
     assert "socket.connect " in audit.read_text() and f"('127.0.0.1', {port})" in audit.read_text()
+
+
+# ------------------------------------------------- credential_process and local files at the edge
+
+P_KEY, P_SECRET = "ASIAPROCESSEDGE00001", "processEdgeSecret/DoNotPrint+Vb7Nm3Qx"
+P_TOKEN = "processEdgeToken//DoNotPrint+Lk2Jh8Gf" + "e" * 30
+
+
+def helper(tmp_path, body: str, name: str = "helper.py") -> str:
+    """A credential_process: ``body`` run by this interpreter."""
+    script = tmp_path / name
+    script.write_text(body)
+    return f"{sys.executable} {script}"
+
+
+def answer_with(expiration: str) -> str:
+    return (
+        "import json\n"
+        f"print(json.dumps({{'Version': 1, 'AccessKeyId': '{P_KEY}', "
+        f"'SecretAccessKey': '{P_SECRET}', 'SessionToken': '{P_TOKEN}', "
+        f"'Expiration': '{expiration}'}}))\n"
+    )
+
+
+def one_line_failure(proc) -> str:
+    """The wrapper's run ended with exit 1 and one line, no traceback, no secret."""
+    assert_no_secrets(proc, P_SECRET, P_TOKEN)
+    assert not [s for s in SECRETS if s in proc.stderr], "a secret reached stderr"
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+def profile_env(bare_env, tmp_path, command: str, **extra) -> dict:
+    config = tmp_path / "config"
+    config.write_text(f"[profile p]\ncredential_process = {command}\n")
+    return dict(bare_env, SSM_ENV_PATHS="/prod/app", AWS_CONFIG_FILE=str(config), AWS_PROFILE="p")
+
+
+def test_a_credential_process_printing_deep_json_is_one_line(bare_env, wrapper, tmp_path):
+    # json.loads of 200,000 '[' raises RecursionError, which is not a ValueError.
+    command = helper(tmp_path, "import sys; sys.stdout.write('[' * 200000)")
+    proc = run(wrapper, ["true"], profile_env(bare_env, tmp_path, command))
+    assert one_line_failure(proc).startswith(
+        "ssm-env-wrapper: credential_process of profile 'p' did not print a JSON object"
+    )
+
+
+def test_a_nul_in_the_credential_process_command_is_one_line(bare_env, wrapper, tmp_path):
+    # configparser keeps the NUL; Popen refuses it with ValueError ("embedded null byte").
+    proc = run(wrapper, ["true"], profile_env(bare_env, tmp_path, "/bin/echo a\0b"))
+    line = one_line_failure(proc)
+    assert line == (
+        "ssm-env-wrapper: credential_process of profile 'p' holds a NUL character, "
+        f"which no command line can; fix it in {tmp_path / 'config'} (AWS_CONFIG_FILE)"
+    )
+
+
+@pytest.mark.parametrize(
+    "expiration, expect",
+    [
+        (
+            "2001-02-03T04:05:06Z",
+            "printed credentials that expired at 2001-02-03T04:05:06Z; check the helper "
+            "(or this machine's clock)",
+        ),
+        (
+            "yesterday",
+            "printed an Expiration that is not an RFC 3339 time (such as "
+            "2099-01-01T00:00:00Z); fix its output",
+        ),
+    ],
+    ids=["expired", "not-a-time"],
+)
+def test_a_credential_process_with_expired_credentials_is_refused(
+    bare_env, wrapper, tmp_path, expiration, expect
+):
+    # botocore refuses credentials still expired after a refresh; the container provider too.
+    command = helper(tmp_path, answer_with(expiration))
+    proc = run(wrapper, ["true"], profile_env(bare_env, tmp_path, command))
+    assert one_line_failure(proc) == f"ssm-env-wrapper: credential_process of profile 'p' {expect}"
+
+
+def test_a_credential_process_stderr_is_masked_and_bounded(bare_env, wrapper, ssm, tmp_path):
+    # Its stderr may explain a failure, so it is shown: but through the one redactor (what it
+    # printed on stdout, the environment's secrets), escaped, and only its first lines.
+    put(ssm, "/prod/app/X", VALUE, "SecureString")
+    command = helper(
+        tmp_path,
+        "import sys\n"
+        f"sys.stderr.write('helper: got {P_SECRET} and {P_TOKEN}\\n')\n"
+        "sys.stderr.write('helper: forged\\x1b[2J line\\n')\n"
+        "sys.stderr.write('noise ' * 400000)\n" + answer_with("2099-01-01T00:00:00Z"),
+    )
+    environ = profile_env(bare_env, tmp_path, command)
+    environ.pop("AWS_REGION")
+    environ["AWS_DEFAULT_REGION"] = "us-east-1"
+    proc, report = run_show_env(wrapper, environ)
+    assert proc.returncode == 0, proc.stderr[:2000]
+    assert report["env"]["X"] == VALUE
+    # stdout is the runtime's report of its environment: the loaded value belongs there.
+    assert_no_secrets(subprocess.CompletedProcess(proc.args, 0, "", proc.stderr), P_SECRET, P_TOKEN)
+    lines = proc.stderr.splitlines()
+    assert lines[0] == (
+        "ssm-env-wrapper: credential_process of profile 'p' wrote: helper: got *** and ***"
+    )
+    assert lines[1] == (
+        "ssm-env-wrapper: credential_process of profile 'p' wrote: helper: forged\\x1b[2J line"
+    )
+    assert "\x1b" not in proc.stderr
+    assert len(proc.stderr) < 20000  # 2.4 MB written; at most 16 KiB shown
+    assert lines[2].startswith("ssm-env-wrapper: credential_process of profile 'p' wrote: noise")
+    assert lines[3].startswith(
+        "ssm-env-wrapper: credential_process of profile 'p' wrote more on stderr: "
+    )
+    assert lines[4].startswith("ssm-env-wrapper: loaded 1 parameter from /prod/app in ")
+    assert len(lines) == 5
+
+
+def test_a_failing_credential_process_stderr_is_masked(bare_env, wrapper, tmp_path):
+    # The helper failed: its output is not credentials, but it may still hold one: every word
+    # it printed is masked in what it wrote on stderr.
+    command = helper(
+        tmp_path,
+        "import sys\n"
+        f'print(\'{{"SecretAccessKey": "{P_SECRET}"\')\n'
+        f"sys.stderr.write('cannot finish {P_SECRET}\\n')\n"
+        "sys.exit(3)\n",
+    )
+    proc = run(wrapper, ["true"], profile_env(bare_env, tmp_path, command))
+    assert_no_secrets(proc, P_SECRET)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines() == [
+        "ssm-env-wrapper: credential_process of profile 'p' wrote: cannot finish ***",
+        "ssm-env-wrapper: credential_process of profile 'p' exited with status 3 (its own "
+        "message, if any, is above); run it by hand to see why",
+    ]
+
+
+def run_briefly(wrapper, environ, limit: float = 10.0):
+    """The wrapper around `true`, killed after ``limit`` seconds (a hang is a failure, not a
+    minute of waiting)."""
+    try:
+        return subprocess.run(
+            wrapper + ["true"], env=environ, capture_output=True, text=True, timeout=limit
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the wrapper still ran after {limit} s")
+
+
+@pytest.mark.parametrize(
+    "variable, kind",
+    [("AWS_CONFIG_FILE", "config"), ("AWS_SHARED_CREDENTIALS_FILE", "shared credentials")],
+)
+def test_a_huge_config_or_credentials_file_is_refused_at_once(
+    bare_env, wrapper, tmp_path, variable, kind
+):
+    # 64 MiB (sparse: no disk), SSM_ENV_TIMEOUT=1: refused from its size, before a byte is read.
+    path = tmp_path / "huge"
+    with open(path, "wb") as handle:
+        handle.write(b"[default]\nregion = us-east-1\n")
+        handle.truncate(64 << 20)
+    environ = dict(
+        bare_env, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1", **{variable: str(path)}
+    )
+    began = time.monotonic()
+    proc = run_briefly(wrapper, environ)
+    assert time.monotonic() - began < 1 + MARGIN
+    assert one_line_failure(proc) == (
+        f"ssm-env-wrapper: the {kind} file {path} is larger than 1 MiB, which no profile "
+        f"needs; fix it or point {variable} at another file"
+    )
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero", "directory"])
+@pytest.mark.parametrize("variable", ["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"])
+def test_a_config_file_that_is_not_a_regular_file_is_never_read(
+    bare_env, tmp_path, special, variable
+):
+    # As botocore (os.path.isfile): not a file, so no profiles. Opened without blocking and
+    # checked on the descriptor, so that a FIFO swapped in after a check cannot hang the start.
+    from ssm_env_wrapper.config_file import read_profiles
+
+    path = {"fifo": str(tmp_path / "fifo"), "directory": str(tmp_path)}.get(special, special)
+    if special == "fifo":
+        os.mkfifo(path)
+    outcome, elapsed = load(bare_env, SSM_ENV_PATHS="/prod/app", **{variable: path})
+    assert elapsed < MARGIN
+    assert credentials_error(outcome).startswith("no AWS credentials: looked in the environment")
+    assert read_profiles(path, config=variable == "AWS_CONFIG_FILE") is None
+
+
+def test_reading_a_config_file_is_bounded_by_the_deadline(tmp_path):
+    # Each chunk read asks the deadline: a file on a slow disk or network mount stops at it.
+    from ssm_env_wrapper.config_file import read_profiles
+    from ssm_env_wrapper.deadline import Deadline
+    from ssm_env_wrapper.errors import ConfigError
+
+    path = tmp_path / "config"
+    path.write_text("[default]\n" + "# padding\n" * 50000)
+    ticks = iter(range(10**6))
+    deadline = Deadline(3, clock=lambda: float(next(ticks)))
+    with pytest.raises(ConfigError) as caught:
+        read_profiles(str(path), config=True, deadline=deadline)
+    assert str(caught.value) == (
+        f"the config file {path} could not be read within SSM_ENV_TIMEOUT (3 s); "
+        "fix it or point AWS_CONFIG_FILE at another file"
+    )
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero", "huge"])
+def test_a_token_file_that_is_not_a_small_regular_file_is_refused(
+    bare_env, wrapper, tmp_path, special
+):
+    # A FIFO blocked open() for ever; /dev/zero filled memory; a token is a few KiB.
+    path = {"fifo": str(tmp_path / "fifo"), "huge": str(tmp_path / "huge")}.get(special, special)
+    if special == "fifo":
+        os.mkfifo(path)
+    elif special == "huge":
+        with open(path, "wb") as handle:
+            handle.truncate(64 << 20)
+    reason = "larger than 64 KiB" if special == "huge" else "not a regular file"
+    with ContainerCredentials(CONTAINER_ANSWER) as provider:
+        environ = dict(
+            bare_env,
+            SSM_ENV_PATHS="/prod/app",
+            SSM_ENV_TIMEOUT="2",
+            AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
+            AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=path,
+        )
+        proc = run_briefly(wrapper, environ)
+        assert provider.requests == []
+    assert one_line_failure(proc) == (
+        f"ssm-env-wrapper: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE={path!r} cannot be read "
+        f"({reason}); fix the path or unset it"
+    )
+
+
+@pytest.mark.parametrize("special", ["fifo", "huge"])
+def test_a_ca_bundle_that_is_not_a_small_regular_file_is_refused(env, wrapper, tmp_path, special):
+    # OpenSSL blocks for ever opening a FIFO, and parses whatever size it is given.
+    path = str(tmp_path / special)
+    if special == "fifo":
+        os.mkfifo(path)
+    else:
+        with open(path, "wb") as handle:
+            handle.truncate(64 << 20)
+    reason = "larger than 16 MiB" if special == "huge" else "not a regular file"
+    environ = dict(
+        env,
+        SSM_ENV_PATHS="/prod/app",
+        SSM_ENV_TIMEOUT="2",
+        AWS_ENDPOINT_URL_SSM="https://127.0.0.1:9",
+        AWS_CA_BUNDLE=path,
+    )
+    proc = run_briefly(wrapper, environ)
+    assert one_line_failure(proc) == (
+        f"ssm-env-wrapper: AWS_CA_BUNDLE={path!r} cannot be read as PEM certificates "
+        f"({reason}); point it at them or unset it"
+    )

@@ -138,6 +138,99 @@ def test_what_the_shell_manages_reaches_the_command_as_given(
     expect_exact(got, given)
 
 
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("forged", ["PWD=/evil", "SHLVL=9", "_=/evil"], ids=["PWD", "SHLVL", "_"])
+def test_a_line_break_in_a_value_adds_no_variable(shell, forged, wrapper, bare, tmp_path):
+    # The fast path reads the environment a line an entry: a value holding a line break followed
+    # by NAME=value looked like one more entry, and `env` put PWD, SHLVL or `_` back from it.
+    given = dict(bare, NOTE=f"first line\n{forged}", PLAIN="x")
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert (code, err) == (0, "")
+    expect_exact(got, given)
+
+
+def _arg_max() -> int:
+    return os.sysconf("SC_ARG_MAX")
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("load", [False, True], ids=["nothing-to-load", "a-reference"])
+def test_a_large_environment_is_handed_over_whole(shell, load, wrapper, ssm, bare, tmp_path):
+    # About 45% of ARG_MAX in values (each under MAX_ARG_STRLEN, 128 KiB): the handover to
+    # Python must not need the environment twice over in variables (execve's E2BIG, exit 126).
+    put(ssm, "/prod/db/password", PASSWORD, "SecureString")
+    size = _arg_max() * 45 // 100
+    count = size // (120 << 10) + 1
+    given = dict(
+        bare, **{f"BIG_{n}": chr(ord("a") + n % 26) * (size // count) for n in range(count)}
+    )
+    if load:
+        given["DB_PASSWORD"] = "ssm:/prod/db/password"
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert (code, err.count("\n")) == (0, int(load)), err[:2000]
+    expect_exact(got, given, **({"DB_PASSWORD": PASSWORD} if load else {}))
+
+
+FDS = (
+    "import json, os; print(json.dumps({fd: os.readlink(f'/proc/self/fd/{fd}') "
+    "for fd in map(int, os.listdir('/proc/self/fd')) if fd > 2 and os.path.exists(f'/proc/self/fd/{fd}')}))"
+)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_the_handover_keeps_the_runtimes_descriptors_and_leaves_none(
+    shell, wrapper, ssm, bare, tmp_path
+):
+    # Lambda hands its runtime descriptors (the telemetry log's, _LAMBDA_TELEMETRY_LOG_FD): the
+    # handover takes a free one, and Python closes it before the runtime starts.
+    put(ssm, "/prod/db/password", PASSWORD, "SecureString")
+    given = dict(bare, DB_PASSWORD="ssm:/prod/db/password")
+    kept = tmp_path / "telemetry"
+    kept.write_text("")
+    # A shell opens descriptor 9 on a file, then execs the wrapper as Lambda would.
+    opener = [_shell(shell), "-c", 'exec 9<"$0"; exec "$@"', str(kept), _shell(shell)]
+    proc = subprocess.run(
+        opener + wrapper + [sys.executable, "-S", "-c", FDS],
+        env=given,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"9": str(kept)}
+
+
+@pytest.mark.parametrize("name", ["true", "tr", "printf", "command", "base64", "env", "python3"])
+def test_an_imported_function_does_not_steer_the_launcher(name, built, bare, tmp_path):
+    # bash imports functions from the environment (BASH_FUNC_name%%=...) even when it runs as
+    # /bin/sh, as on Amazon Linux: a `tr` or `true` of the caller's could start the runtime
+    # with its references unresolved. Run as sh (POSIX mode), where no function can replace a
+    # special builtin such as `:` or `unset`.
+    sh = tmp_path / "sh"
+    sh.symlink_to(_shell("bash"))
+    given = dict(
+        bare,
+        # A real python3 first: a pyenv shim is a bash script, which would run the function too.
+        PATH=f"{_real_python_dir(built)}:/usr/bin:/bin",
+        DB_PASSWORD="ssm:/prod/db/password",
+        AWS_ACCESS_KEY_ID="",
+        AWS_SECRET_ACCESS_KEY="",
+        AWS_SESSION_TOKEN="",
+        **{f"BASH_FUNC_{name}%%": "() { exec /usr/bin/printenv DB_PASSWORD; }"},
+    )
+    proc = subprocess.run(
+        [str(sh), str(built["layer"]), "/usr/bin/printenv", "DB_PASSWORD"],
+        env=given,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert "ssm:" not in proc.stdout, "the runtime started with a reference unresolved"
+    assert proc.returncode == 1 and "no AWS credentials" in proc.stderr, proc.stderr
+
+
 # Environments no `subprocess` call can make (execve takes any strings): run through ctypes.
 RAW_EXEC = """import ctypes, json, sys
 entries = [e.encode("utf-8", "surrogateescape") for e in json.loads(sys.argv[1])]

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-"true" '''\'
+":" '''\'
 # This header is both POSIX sh and Python; to Python it is one string. Run as a program, /bin/sh
 # reads it first and either execs the command itself (the fast path: nothing to load) or execs
 # python3 on this file in isolated mode (-I: the function's PYTHONPATH and PYTHON* variables cannot
@@ -28,15 +28,24 @@
 # validates) is plainly valid, and no name is one a shell manages, other than PWD, SHLVL and `_`:
 # those three are put back as given by `env -u NAME... -- NAME=given... COMMAND` (their values
 # are paths and a number; no other value ever goes on a command line, where ps and audit logs
-# would see it). A value holding a line break shows up as a line without `=`: that, and any
-# other doubt (no /proc, no tr or env, a command the shell cannot find, a large environment),
-# goes to Python. Python is handed the same /proc/$$/environ in base64, in variables (the
-# environment is private to this user, unlike argv) of at most 131000 characters (one NAME=value
-# may hold 128 KiB, MAX_ARG_STRLEN in linux/binfmts.h), and restores os.environ from it before it
-# reads any setting: it sees and passes on what the shell dropped or changed, and drops its own
-# LC_CTYPE. An entry that is not NAME=value cannot be passed on by anything that sets variables
-# by name: the wrapper then stops with one line. Without /proc or base64 (not Linux) Python gets
-# "-" and works from the environment the shell passed on.
+# would see it). `tr` writes \2 for a line break inside an entry, so that a value holding one
+# (`x<LF>PWD=/evil`) cannot pass for an entry of its own: such a value, a \2, and any other
+# doubt (no /proc, no tr or env, a command the shell cannot find, a large environment) goes to
+# Python. Python is handed the same /proc/$$/environ in base64 on a spare descriptor, through a
+# here-document (never in variables: with the environment itself that would be twice its size
+# for execve, whose limit is ARG_MAX; never on argv, which ps and audit logs see), and restores
+# os.environ from it before it reads any setting: it sees and passes on what the shell dropped
+# or changed, and drops its own LC_CTYPE. It must be this copy: once Python runs, its own
+# /proc/self/environ is what the shell exec'd it with, already changed. An entry that is not
+# NAME=value cannot be passed on by anything that sets variables by name: the wrapper then
+# stops with one line. Without /proc or base64 (not Linux), or with descriptors 3 to 9 all
+# taken, Python gets "-" and works from the environment the shell passed on.
+# bash imports functions from the environment (BASH_FUNC_NAME%%=...), as sh too: a `tr` or a
+# `command` of the caller's would decide for the launcher. As sh (POSIX mode, /bin/sh on Amazon
+# Linux) no function can replace a special builtin (`:` above, `unset`); the commands used below
+# are made the shell's or PATH's own again. (bash run by name, outside POSIX mode, also runs
+# $BASH_ENV first: the environment is then the caller's to trust, as it is for any script.)
+unset -f tr printf base64 command test env python3 2>/dev/null
 case "$1" in
     -* | check | export | policy | help | "" | *=*) ;;
     *)
@@ -44,20 +53,26 @@ case "$1" in
         # answer is Python, known without the `tr` (one process fewer on a configured start).
         if [ -z "${APP_PARAMS_PATH+1}${SSM_ENV_PATHS+1}${SSM_ENV_NAMES+1}" ] \
                 && [ -z "${SSM_ENV_JSON_NAMES+1}" ] \
-                && _ssm_env_given=$(tr '\0' '\n' 2>/dev/null < /proc/$$/environ && echo .) \
+                && _ssm_env_given=$(tr '\n\0' '\2\n' 2>/dev/null < /proc/$$/environ \
+                                    && printf '\2.') \
                 && [ -x /usr/bin/env ] && [ "${#_ssm_env_given}" -le 65536 ]; then
+            # The last two characters are the mark (\2, which tr wrote for each line break in an
+            # entry) and a dot (command substitution keeps no trailing line break without it).
+            _ssm_env_mark=${_ssm_env_given%.}
+            _ssm_env_mark=${_ssm_env_mark#"${_ssm_env_mark%?}"}
+            _ssm_env_given=${_ssm_env_given%??}
             case $_ssm_env_given in
                 "
 "* | *"
 
-"*) ;;
+"* | *"$_ssm_env_mark"*) ;;
                 *)
                     _ssm_env_fast=1 _ssm_env_keep= _ssm_env_seen='
 '
                     IFS='
 '
                     set -f
-                    for _ssm_env_entry in ${_ssm_env_given%.}; do
+                    for _ssm_env_entry in $_ssm_env_given; do
                         _ssm_env_name=${_ssm_env_entry%%=*}
                         case $_ssm_env_name in
                             "$_ssm_env_entry" | "" | [!A-Za-z_]* | *[!A-Za-z0-9_]* \
@@ -103,33 +118,35 @@ $_ssm_env_name
             esac
         fi ;;
 esac
-_ssm_env_n=-
-if _ssm_env_given=$(base64 -w 131000 2>/dev/null < /proc/$$/environ); then
-    _ssm_env_n=0
-    IFS='
-'
-    for _ssm_env_entry in $_ssm_env_given; do
-        _ssm_env_n=$((_ssm_env_n + 1))
-        export "_ssm_env_given_$_ssm_env_n=$_ssm_env_entry"
+# The handover: /proc/$$/environ in base64 through a here-document on a descriptor no one
+# else holds (the runtime may have been given some: Lambda's telemetry log descriptor), never in
+# variables (the environment would then be there twice, and execve refuses what exceeds ARG_MAX).
+_ssm_env_fd=-
+if [ -r /proc/$$/environ ]; then
+    for _ssm_env_fd in 9 8 7 6 5 4 3 -; do
+        [ -e /proc/$$/fd/$_ssm_env_fd ] || break
     done
 fi
-exec python3 -I -S -B -c 'import sys
+if [ "$_ssm_env_fd" = - ] || ! _ssm_env_given=$(base64 2>/dev/null < /proc/$$/environ); then
+    _ssm_env_fd=- _ssm_env_given=
+fi
+_ssm_env_code='import sys
 from importlib.machinery import SourceFileLoader
 
 
 def restore(argv):
     """Put the environment as given (see the comments above) back into os.environ."""
     import os
-    chunks = argv.pop(2)
+    fd = argv.pop(2)
     del argv[0]
-    if chunks == "-":
+    if fd == "-":
         return
     import binascii
     environ = os.environb
-    handover = b"".join(environ.get(b"_ssm_env_given_%d" % n, b"")
-                        for n in range(1, int(chunks) + 1))
+    with open(int(fd), "rb") as handover:  # closed: the runtime inherits no descriptor of ours
+        given_bytes = binascii.a2b_base64(handover.read())
     given = {}
-    for entry in binascii.a2b_base64(handover).split(bytes(1))[:-1]:
+    for entry in given_bytes.split(bytes(1))[:-1]:
         name, equals, value = entry.partition(b"=")
         if not (name and equals):
             sys.exit("ssm-env-wrapper: the environment holds an entry that is not NAME=value, "
@@ -146,6 +163,16 @@ restore(sys.argv)
 del restore
 main = sys.modules["__main__"]
 main.__file__ = sys.argv[0]
-exec(SourceFileLoader("__main__", sys.argv[0]).get_code("__main__"), main.__dict__)' \
-    "$0" "$_ssm_env_n" "$@"
+exec(SourceFileLoader("__main__", sys.argv[0]).get_code("__main__"), main.__dict__)'
+# The here-document goes through eval: a redirection's descriptor is a literal in the source.
+# What eval reads is this fixed text and a digit; the here-document brings in base64
+# (A-Za-z0-9+/= and line breaks), which no expansion changes.
+_ssm_env_here=
+if [ "$_ssm_env_fd" != - ]; then
+    _ssm_env_here="$_ssm_env_fd"'<<_ssm_env_end
+$_ssm_env_given
+_ssm_env_end
+'
+fi
+eval 'exec python3 -I -S -B -c "$_ssm_env_code" "$0" "$_ssm_env_fd" "$@" '"$_ssm_env_here"
 '''

@@ -19,12 +19,19 @@ from __future__ import annotations
 import os
 
 from .errors import ConfigError, CredentialsError
+from .localfile import LocalFileError, read_local_file, size_words
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from .deadline import Deadline
+
 __all__ = ["config_path", "credentials_path", "profile_name", "read_profiles", "config_region"]
+
+# botocore reads these files whole, whatever their size; a profile takes a few lines, and a file
+# of more than this in a function is a mistake (a wrong path) that would only cost start time.
+CONFIG_FILE_LIMIT = 1 << 20
 
 
 def _home(environ: Mapping[str, str]) -> str:
@@ -72,22 +79,38 @@ def profile_name(environ: Mapping[str, str]) -> tuple[str, bool]:
     return profile or "default", bool(profile)
 
 
-def read_profiles(path: str, *, config: bool) -> dict[str, dict[str, str]] | None:
+def read_profiles(
+    path: str, *, config: bool, deadline: Deadline | None = None
+) -> dict[str, dict[str, str]] | None:
     """The profiles in the INI file at ``path`` (None when there is no such file). ``config``:
     the config file's section names (``[profile NAME]``, ``[default]``); else the credentials
     file's (``[NAME]``). A file that cannot be parsed is an error naming it (never its text: it
-    holds secrets)."""
-    if not os.path.isfile(path):
-        return None
+    holds secrets); so is one over CONFIG_FILE_LIMIT, or still being read at ``deadline``."""
+    kind = "config" if config else "shared credentials"
+    variable = "AWS_CONFIG_FILE" if config else "AWS_SHARED_CREDENTIALS_FILE"
+    error = ConfigError if config else CredentialsError
+    try:
+        data = read_local_file(path, CONFIG_FILE_LIMIT, deadline)
+    except LocalFileError as exc:
+        # As botocore: what is not a regular file (os.path.isfile) or cannot be opened
+        # (configparser's read skips it) holds no profiles. /dev/null is a common way to say so.
+        if exc.kind in ("absent", "closed", "special"):
+            return None
+        if exc.kind == "large":
+            problem = f"is larger than {size_words(CONFIG_FILE_LIMIT)}, which no profile needs"
+        elif exc.kind == "late":
+            problem = f"could not be read within {exc.reason.partition('within ')[2]}"
+        else:
+            problem = f"cannot be read ({exc.reason})"
+        raise error(
+            f"the {kind} file {path} {problem}; fix it or point {variable} at another file"
+        ) from exc
     import configparser
 
     parser = configparser.RawConfigParser()
     try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, OSError, UnicodeDecodeError) as exc:
-        kind = "config" if config else "shared credentials"
-        variable = "AWS_CONFIG_FILE" if config else "AWS_SHARED_CREDENTIALS_FILE"
-        error = ConfigError if config else CredentialsError
+        parser.read_string(data.decode("utf-8"), source=path)
+    except (configparser.Error, UnicodeDecodeError) as exc:
         raise error(
             f"the {kind} file {path} cannot be parsed ({type(exc).__name__}); fix it "
             f"or set {variable}"
@@ -111,10 +134,10 @@ def read_profiles(path: str, *, config: bool) -> dict[str, dict[str, str]] | Non
     return profiles
 
 
-def config_region(environ: Mapping[str, str]) -> str | None:
+def config_region(environ: Mapping[str, str], deadline: Deadline | None = None) -> str | None:
     """The selected profile's ``region`` in the config file, or None (no file, profile or key).
     Asked only when ``AWS_REGION`` and ``AWS_DEFAULT_REGION`` are unset, as in the SDKs."""
-    profiles = read_profiles(config_path(environ), config=True)
+    profiles = read_profiles(config_path(environ), config=True, deadline=deadline)
     if not profiles:
         return None
     profile, _ = profile_name(environ)

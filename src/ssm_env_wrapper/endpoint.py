@@ -11,6 +11,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from .deadline import Deadline
+
 __all__ = [
     "Endpoint",
     "region_from_environ",
@@ -25,9 +27,9 @@ __all__ = [
 _REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
-def region_from_environ(environ: Mapping[str, str]) -> str:
+def region_from_environ(environ: Mapping[str, str], deadline: Deadline | None = None) -> str:
     """``AWS_REGION`` (set by Lambda), then ``AWS_DEFAULT_REGION`` (the CLI's), then the profile's
-    ``region`` in the config file, as the SDKs do."""
+    ``region`` in the config file (read while ``deadline`` allows), as the SDKs do."""
     for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         region = environ.get(variable, "").strip()
         if region:
@@ -42,7 +44,7 @@ def region_from_environ(environ: Mapping[str, str]) -> str:
     # AWS_REGION, so the config file is never read on its cold path).
     from .config_file import config_region
 
-    configured = config_region(environ)
+    configured = config_region(environ, deadline)
     if configured:
         if (
             set(configured) - _REGION_CHARS

@@ -133,13 +133,15 @@ def resolve(
 ) -> Resolved:
     """Everything a load needs from the environment, once (arguments win over it). The
     credentials' secrets join ``diagnostics``' redactor: the log masks them as errors do."""
-    region = region or region_from_environ(environ)
+    region = region or region_from_environ(environ, deadline)
     if endpoint_url:
         endpoint = parse_endpoint_url(endpoint_url, "endpoint_url")
     else:
         endpoint = endpoint_from_environ(region, environ)
     trust = trust_from_environ(environ, settings.origins.ca_bundle)
     proxy = proxy_policy_from_environ(environ).for_url(endpoint.scheme, endpoint.host)
-    found = credentials or resolve_credentials(environ, deadline=deadline, trust=trust)
+    found = credentials or resolve_credentials(
+        environ, deadline=deadline, trust=trust, secrets=diagnostics.secrets
+    )
     diagnostics.secrets.extend(found.secrets())
     return Resolved(region, endpoint, found, trust, proxy, user_agent(environ))

@@ -46,6 +46,9 @@ _HASHED_DIRS = (
     "/etc/pki/tls/certs",
 )
 _HEX = frozenset("0123456789abcdef")
+# A CA bundle is parsed whole by OpenSSL at every start: the system's is ~200 KiB; a file of more
+# than this is a wrong path (and would cost seconds), never a bundle.
+_CA_BUNDLE_LIMIT = 16 << 20
 
 
 def _is_hashed_dir(path: str) -> bool:
@@ -86,6 +89,19 @@ def tls_context(trust: Trust) -> ssl.SSLContext:
     if context is None:
         import ssl
 
+        where = given(trust.setting or "the trust store", repr(trust.cafile or trust.capath))
+        if trust.cafile:
+            # OpenSSL opens the file itself: a FIFO would block it for ever (fifo(7)), and it
+            # parses whatever size it is given. A small regular file only, judged on its fd.
+            from .localfile import LocalFileError, check_local_file
+
+            try:
+                check_local_file(trust.cafile, _CA_BUNDLE_LIMIT)
+            except LocalFileError as exc:
+                raise ConfigError(
+                    f"{where} cannot be read as PEM certificates ({exc.reason}); "
+                    "point it at them or unset it"
+                ) from exc
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies chain and host name
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         try:
@@ -94,7 +110,6 @@ def tls_context(trust: Trust) -> ssl.SSLContext:
             else:
                 context.load_default_certs()
         except (OSError, ssl.SSLError) as exc:
-            where = given(trust.setting or "the trust store", repr(trust.cafile or trust.capath))
             raise ConfigError(
                 f"{where} cannot be read as PEM certificates "
                 f"({getattr(exc, 'strerror', None) or exc}); point it at them or unset it"
