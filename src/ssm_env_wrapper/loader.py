@@ -33,6 +33,7 @@ from .errors import (
 )
 from .guards import env_string_problem, protection
 from .naming import group_claims, sanitize, variable_name
+from .original import apply_recorded, original_environment
 from .settings import (
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_TIMEOUT,
@@ -1264,20 +1265,18 @@ def _api_required(names: list[str]) -> tuple[str, ...]:
 
 def apply_variables(result: LoadResult, environ: MutableMapping[str, str] | None = None) -> None:
     """Make ``environ`` (default ``os.environ``) what ``result`` says: set its variables, remove its
-    unresolved references. Values were checked by ``load``, so this cannot stop half-way."""
-    if environ is None:
-        environ = os.environ
-    for variable in result.unset:
-        environ.pop(variable, None)
-    for variable, value in result.variables.items():
-        environ[variable] = value
+    unresolved references, and record what they held before (``original``: a later load reads
+    the configuration, never a loaded value). Values were checked by ``load``: no half-way."""
+    apply_recorded(result.variables, result.unset, os.environ if environ is None else environ)
 
 
 def apply_environment(environ: MutableMapping[str, str] | None = None) -> LoadResult:
     """Do what the wrapper does before exec, in-process: read the settings from ``environ``
-    (default ``os.environ``), load, and set the variables there. Returns the LoadResult."""
+    (default ``os.environ``) as the configuration gave it, before any load changed it (the
+    SnapStart after-restore refresh, a second call), load, and set the variables there."""
     if environ is None:
         environ = os.environ
-    result = load(Settings.from_environ(environ), environ)
-    apply_variables(result, environ)
+    given = original_environment(environ)
+    result = load(Settings.from_environ(given), given)
+    apply_recorded(result.variables, result.unset, environ, restore=True)
     return result

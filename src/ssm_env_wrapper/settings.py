@@ -13,7 +13,7 @@ import os
 
 from .diagnostics import Origins
 from .errors import ConfigError
-from .guards import is_credential, protection
+from .guards import ORIGINAL_VARIABLE, is_credential, protection
 from .sources import (
     ALNUM,
     COLLISION_MODES,
@@ -274,6 +274,8 @@ def _parse_allow(text: str, variable: str) -> frozenset[str]:
     bad = sorted(name for name in names if not is_variable_name(name))
     if bad:
         raise ConfigError(f"{variable}: not variable names: {', '.join(bad)}")
+    if ORIGINAL_VARIABLE in names:
+        raise ConfigError(f"{variable} cannot allow {ORIGINAL_VARIABLE}: this tool writes it")
     credentials = sorted(name for name in names if is_credential(name))
     if credentials:
         raise ConfigError(

@@ -9,6 +9,7 @@ import time
 
 from .command import check_exec_size, exec_command, resolve_command
 from .errors import SsmEnvError
+from .guards import ORIGINAL_VARIABLE
 from .log import Log
 from .settings import Settings
 
@@ -77,6 +78,16 @@ def run(
     ``args``. Returns only on failure."""
     started = time.monotonic()
     settings_env = os.environ if environ is None else environ
+    if environ is None and ORIGINAL_VARIABLE in settings_env:
+        # Started by a process that already loaded (a chained wrapper): the configuration is
+        # what the record says the variables held, never what was loaded into them.
+        from .original import original_environment
+
+        try:
+            settings_env = original_environment(settings_env)
+        except SsmEnvError as exc:
+            Log().error(str(exc))
+            return exc.exit_code
     if log is None:
         try:
             log = Log.from_environ(settings_env)
@@ -101,7 +112,8 @@ def run(
             log.info("SSM_ENV_DISABLED is set: nothing loaded")
         elif settings.has_sources or settings.required:
             # Imported only when there is something to load: the empty start stays minimal.
-            from .loader import apply_variables, load
+            from .loader import load
+            from .original import apply_recorded
 
             # One redactor for the load and the log: what the load learns (credentials from a
             # profile, a credential_process or the container provider; every value) the log masks.
@@ -113,9 +125,9 @@ def run(
             )
             log.secrets.extend(result.variables.values())
             prospective = dict(os.environ)
-            apply_variables(result, prospective)
+            apply_recorded(result.variables, result.unset, prospective, restore=True)
             check_exec_size(args, prospective)  # before anything is set or reported as loaded
-            apply_variables(result, os.environ)
+            apply_recorded(result.variables, result.unset, os.environ, restore=True)
             report(log, result, started)
             if settings_env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
                 log.warning(
