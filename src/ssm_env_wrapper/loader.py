@@ -34,16 +34,16 @@ from .errors import (
 from .guards import env_string_problem, protection
 from .naming import group_claims, sanitize, variable_name
 from .original import apply_recorded, original_environment
-from .settings import (
-    DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_TIMEOUT,
+from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, Settings, normalize_path
+from .sources import (
     SECRETS_PREFIX,
-    Settings,
+    arn_location,
+    batch_key,
     is_variable_name,
-    normalize_path,
     parse_ref,
+    parse_secret,
+    split_selector,
 )
-from .sources import arn_location, batch_key, parse_secret, split_selector
 from .ssm import MAX_NAMES, SsmClient, answer_name, inconsistent_answer
 
 TYPE_CHECKING = False
@@ -56,8 +56,7 @@ if TYPE_CHECKING:
     from .proxy import Proxy
     from .redact import Redactor
     from .resolve import Resolved
-    from .settings import ParameterRef
-    from .sources import SecretRef
+    from .sources import ParameterRef, SecretRef
 
 __all__ = ["LoadResult", "load", "load_parameters", "apply_variables", "apply_environment"]
 
