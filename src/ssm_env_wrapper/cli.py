@@ -315,6 +315,8 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
         out.write(f"  {variable:<{width}}  <- {printable(result.provenance[variable])}\n")
     if result.kept:
         out.write(f"kept, already set (overwrite off): {', '.join(result.kept)}\n")
+    if result.replaced:
+        out.write(f"replaces the configured value (overwrite on): {', '.join(result.replaced)}\n")
     for variable, winner, loser in result.overrides:
         out.write(
             f"override (later-wins): {variable} from {printable(winner)} over {printable(loser)}\n"

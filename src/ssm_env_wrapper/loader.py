@@ -33,7 +33,7 @@ from .errors import (
 )
 from .guards import env_string_problem, protection
 from .naming import group_claims, sanitize, variable_name
-from .original import apply_recorded, original_environment
+from .original import apply_recorded, configured, original_environment
 from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, Settings, normalize_path
 from .sources import (
     SECRETS_PREFIX,
@@ -80,6 +80,7 @@ class LoadResult:
         "skipped",
         "overrides",
         "missing_required",
+        "replaced",
     )
 
     def __init__(
@@ -96,6 +97,7 @@ class LoadResult:
         skipped: tuple[str, ...] = (),
         overrides: tuple[tuple[str, str, str], ...] = (),
         missing_required: tuple[str, ...] = (),
+        replaced: tuple[str, ...] = (),
     ) -> None:
         self.variables = variables  #: variable -> value, to set
         self.provenance = (
@@ -112,6 +114,8 @@ class LoadResult:
         self.overrides = overrides
         #: SSM_ENV_REQUIRED variables that nothing set (only when ``load`` was asked not to raise)
         self.missing_required = missing_required
+        #: SSM_ENV_OVERWRITE=true: variables the configuration set whose value a source replaced
+        self.replaced = replaced
 
     @property
     def parameters(self) -> dict[str, str]:
@@ -562,8 +566,11 @@ def load(
     """
     if environ is None:
         environ = os.environ
-    if not settings.has_sources:
-        return _require(settings, LoadResult({}, {}), environ, enforce_required)
+    if not settings.has_sources:  # disabled: nothing loaded, nothing checked (SSM_ENV_DISABLED)
+        result = LoadResult({}, {})
+        return (
+            result if settings.disabled else _require(settings, result, environ, enforce_required)
+        )
     timeout = settings.timeout if timeout is None else timeout
     deadline = Deadline(timeout)  # one deadline for the whole load, retries included
     diagnostics = Diagnostics(settings.origins, secrets)
@@ -591,7 +598,7 @@ def load(
     policy.skipped += _fetch_failures(plan.jobs, timeout, policy, diagnostics, plan.optional)
     claims = _claims(settings, plan, policy)
     single, unset, overrides = _decide(settings, claims, plan.unset, policy)
-    kept = _keep_existing(settings, single, environ)
+    kept, replaced = configured(single, environ, settings.overwrite, _reference_variables(settings))
     # A reference that did not end up with a value (not found, failed, refused, collided) is
     # unset: never left behind as its literal "ssm:..." or "secretsmanager:..." text.
     unset += sorted(v for v in _reference_variables(settings) if v not in single)
@@ -606,6 +613,7 @@ def load(
         connections=connections,
         skipped=tuple(dict.fromkeys(policy.skipped)),
         overrides=tuple(overrides),
+        replaced=tuple(replaced),
     )
     return _require(settings, result, environ, enforce_required)
 
@@ -861,20 +869,6 @@ def _decide(
     for variable, _, _ in protected + bad:
         single.pop(variable, None)
     return single, unset, overrides
-
-
-def _keep_existing(
-    settings: Settings, single: dict[str, tuple[str, str]], environ: Mapping[str, str]
-) -> list[str]:
-    """With overwrite off, variables already set keep their values (removed from ``single``).
-    References are the function's own explicit request: they are always resolved."""
-    if settings.overwrite:
-        return []
-    references = _reference_variables(settings)
-    kept = sorted(v for v in single if v in environ and v not in references)
-    for variable in kept:
-        del single[variable]
-    return kept
 
 
 def _require(

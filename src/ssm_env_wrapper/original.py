@@ -24,9 +24,9 @@ from .guards import MAX_ENV_STRING, ORIGINAL_VARIABLE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, MutableMapping
+    from collections.abc import Collection, Iterable, Mapping, MutableMapping
 
-__all__ = ["original_environment", "recorded_originals", "apply_recorded"]
+__all__ = ["original_environment", "recorded_originals", "apply_recorded", "configured"]
 
 
 def recorded_originals(environ: Mapping[str, str]) -> dict[str, str | None]:
@@ -126,3 +126,21 @@ def _encoded(record: dict[str, str | None]) -> str:
             "shorten the values of the variables the parameters replace"
         )
     return text
+
+
+def configured(
+    single: dict[str, tuple[str, str]],
+    environ: Mapping[str, str],
+    overwrite: bool,
+    references: Collection[str],
+) -> tuple[list[str], list[str]]:
+    """``(kept, replaced)`` among the variables a load decided (``{variable: (source, value)}``)
+    that ``environ``, the configuration, already sets: with overwrite off they keep their values
+    (removed from ``single``); with it on, those whose value changes are named (never shown).
+    References are the function's own explicit request: always resolved, never reported."""
+    existing = sorted(v for v in single if v in environ and v not in references)
+    if overwrite:
+        return [], [v for v in existing if environ[v] != single[v][1]]
+    for variable in existing:
+        del single[variable]
+    return existing, []

@@ -53,6 +53,12 @@ def report(log: Log, result: LoadResult, started: float) -> None:
             f"optional, not found, skipped: {', '.join(result.skipped)}",
             skipped=list(result.skipped),
         )
+    if result.replaced:
+        log.info(
+            "SSM_ENV_OVERWRITE=true: replaced the configured value of "
+            f"{', '.join(result.replaced)}",
+            replaced=list(result.replaced),
+        )
     if result.kept:
         log.info(
             f"SSM_ENV_OVERWRITE=false: kept the existing value of {', '.join(result.kept)}",
@@ -109,7 +115,13 @@ def run(
             executable = resolve_command(settings.exec_wrapper)
             args = [settings.exec_wrapper] + args
         if settings.disabled:
-            log.info("SSM_ENV_DISABLED is set: nothing loaded")
+            # The off switch does nothing at all, so that flipping it always starts the runtime
+            # (values set by hand, an outage of SSM); the line says what it did not check.
+            unchecked = ", ".join(settings.required)
+            log.info(
+                "SSM_ENV_DISABLED is set: nothing loaded"
+                + (f", and SSM_ENV_REQUIRED not checked ({unchecked})" if unchecked else "")
+            )
         elif settings.has_sources or settings.required:
             # Imported only when there is something to load: the empty start stays minimal.
             from .loader import load
