@@ -2,7 +2,8 @@
 under both shells a Lambda /bin/sh can be: bash (Amazon Linux) and dash (Debian).
 
 The promise tested here (issue 10, defects 3 and 10): the command gets exactly the environment
-the wrapper was given, plus what was loaded, minus the references resolved; whichever path the
+the wrapper was given, plus what was loaded, minus the references resolved, plus
+``SSM_ENV_ORIGINAL`` (what the loaded variables held before, for a later load); whichever path the
 launcher takes (the shell's fast path or Python), and whatever the shell or CPython would change on
 the way (dash drops names that are not identifiers, both shells set PWD, bash sets SHLVL and drops
 ``_``, CPython's C-locale coercion adds LC_CTYPE). The command is a small program that writes the
@@ -76,6 +77,11 @@ def expect_exact(got: dict[bytes, bytes] | None, given: dict, **changed: str) ->
     assert _visible(got) == _visible(want)
 
 
+def recorded(**originals: str | None) -> str:
+    """SSM_ENV_ORIGINAL as the wrapper writes it: what each variable it changed held before."""
+    return json.dumps(originals, separators=(",", ":"), sort_keys=True)
+
+
 @pytest.fixture
 def bare(env):
     """The conftest environment without any locale variable: the C locale, where CPython coerces."""
@@ -93,7 +99,12 @@ def test_reference_with_a_control_character_is_resolved(shell, wrapper, ssm, bar
     given = dict(bare, DB_PASSWORD="ssm:/prod/db/password\n", PLAIN="x")
     code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
     assert code == 0, err
-    expect_exact(got, given, DB_PASSWORD=PASSWORD)
+    expect_exact(
+        got,
+        given,
+        DB_PASSWORD=PASSWORD,
+        SSM_ENV_ORIGINAL=recorded(DB_PASSWORD="ssm:/prod/db/password\n"),
+    )
 
 
 @pytest.mark.parametrize("shell", SHELLS)
@@ -106,7 +117,12 @@ def test_reference_in_a_name_that_is_not_an_identifier_is_resolved(
     given = dict(bare, **{"db.password": "ssm:/prod/db/password", "my-setting": "kept as is"})
     code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
     assert code == 0, err
-    expect_exact(got, given, **{"db.password": PASSWORD})
+    expect_exact(
+        got,
+        given,
+        **{"db.password": PASSWORD},
+        SSM_ENV_ORIGINAL=recorded(**{"db.password": "ssm:/prod/db/password"}),
+    )
 
 
 @pytest.mark.parametrize("shell", SHELLS)
@@ -130,7 +146,11 @@ def test_what_the_shell_manages_reaches_the_command_as_given(
         given["DB_PASSWORD"] = "ssm:/prod/db/password"
     code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
     assert code == 0, err
-    expect_exact(got, given, **({"DB_PASSWORD": PASSWORD} if load else {}))
+    loaded = {
+        "DB_PASSWORD": PASSWORD,
+        "SSM_ENV_ORIGINAL": recorded(DB_PASSWORD="ssm:/prod/db/password"),
+    }
+    expect_exact(got, given, **(loaded if load else {}))
     # And without PWD or `_`, with SHLVL set: nothing added, nothing renumbered.
     given = dict(bare, SHLVL="07")
     code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
@@ -291,7 +311,12 @@ def test_locale_coercion_does_not_reach_the_command(shell, locale, wrapper, ssm,
     given = dict(bare, DB_PASSWORD="ssm:/prod/db/password", **locale)
     code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
     assert code == 0, err
-    expect_exact(got, given, DB_PASSWORD=PASSWORD)
+    expect_exact(
+        got,
+        given,
+        DB_PASSWORD=PASSWORD,
+        SSM_ENV_ORIGINAL=recorded(DB_PASSWORD="ssm:/prod/db/password"),
+    )
 
 
 @pytest.mark.parametrize("form", ["single", "console-script"])
@@ -306,7 +331,12 @@ def test_locale_coercion_without_a_shell(form, built, ssm, bare, tmp_path):
     given = dict(bare, DB_PASSWORD="ssm:/prod/db/password", _="/somewhere")
     code, err, got = run_dump(argv, given, cwd=tmp_path)
     assert code == 0, err
-    expect_exact(got, given, DB_PASSWORD=PASSWORD)
+    expect_exact(
+        got,
+        given,
+        DB_PASSWORD=PASSWORD,
+        SSM_ENV_ORIGINAL=recorded(DB_PASSWORD="ssm:/prod/db/password"),
+    )
 
 
 # --- the property: never skip what Python would load, never lose a variable ------------------------

@@ -115,8 +115,11 @@ def _parser(subcommand: str | None) -> argparse.ArgumentParser:
 
 
 def _merged(options: argparse.Namespace) -> dict[str, str]:
-    """The environment with every given option in place of the variable it mirrors."""
-    environ = dict(os.environ)
+    """The environment as the configuration gave it (``original``: never a value an earlier load
+    put there) with every given option in place of the variable it mirrors."""
+    from .original import original_environment
+
+    environ = dict(original_environment(os.environ))
     for _, variable, kind, _, _ in _OPTIONS:
         value = getattr(options, variable)
         if value is None:
@@ -196,10 +199,10 @@ def run_cli(args: list[str]) -> int:
     from .settings import Settings
     from .wrapper import run
 
-    environ = _merged(options)
     log = Log()
-    log.secrets += [environ.get("AWS_SECRET_ACCESS_KEY", ""), environ.get("AWS_SESSION_TOKEN", "")]
+    log.secrets += [os.environ.get(v, "") for v in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")]
     try:
+        environ = _merged(options)
         given = _given_options(options)
         if subcommand == "check":
             return _check(environ, given)
@@ -255,6 +258,8 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
         out.write(f"  {variable:<{width}}  <- {printable(result.provenance[variable])}\n")
     if result.kept:
         out.write(f"kept, already set (overwrite off): {', '.join(result.kept)}\n")
+    if result.replaced:
+        out.write(f"replaces the configured value (overwrite on): {', '.join(result.replaced)}\n")
     for variable, winner, loser in result.overrides:
         out.write(
             f"override (later-wins): {variable} from {printable(winner)} over {printable(loser)}\n"

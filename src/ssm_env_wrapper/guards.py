@@ -28,7 +28,12 @@ __all__ = [
     "FAMILIES",
     "MAX_ENV_STRING",
     "env_string_problem",
+    "ORIGINAL_VARIABLE",
 ]
+
+#: This tool's record of what the variables a load changed held before (original.py): read by
+#: every later load in the process, so never set from a parameter, whatever SSM_ENV_ALLOW says.
+ORIGINAL_VARIABLE = "SSM_ENV_ORIGINAL"
 
 # Credentials and what chooses them: never from a parameter, whatever SSM_ENV_ALLOW says
 # (botocore's and the other SDKs' credential chain: "Configuring environment variables" in the AWS
@@ -254,6 +259,8 @@ def protection(name: str, allow: frozenset[str] = frozenset()) -> str:
     for the exact names it holds, never for credentials."""
     if is_credential(name):
         return "it holds or chooses AWS credentials"
+    if name == ORIGINAL_VARIABLE:
+        return "it is this tool's record of the configuration, read by every later load"
     if name in allow:
         return ""
     if name in _LAMBDA_NAMES or name.startswith(_LAMBDA_PREFIXES):

@@ -33,13 +33,14 @@ from .errors import (
 )
 from .guards import env_string_problem, protection
 from .naming import group_claims, sanitize, variable_name
-from .settings import (
-    DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_TIMEOUT,
+from .original import apply_recorded, configured, original_environment
+from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, Settings
+from .sources import (
     SECRETS_PREFIX,
-    Settings,
+    arn_location,
+    batch_key,
+    split_selector,
 )
-from .sources import arn_location, batch_key, split_selector
 from .ssm import MAX_NAMES, SsmClient, answer_name, inconsistent_answer
 
 TYPE_CHECKING = False
@@ -53,8 +54,7 @@ if TYPE_CHECKING:
     from .proxy import Proxy
     from .redact import Redactor
     from .resolve import Resolved
-    from .settings import ParameterRef
-    from .sources import SecretRef
+    from .sources import ParameterRef, SecretRef
 
 __all__ = ["LoadResult", "load", "load_parameters", "apply_variables", "apply_environment"]
 
@@ -78,6 +78,7 @@ class LoadResult:
         "skipped",
         "overrides",
         "missing_required",
+        "replaced",
     )
 
     def __init__(
@@ -94,6 +95,7 @@ class LoadResult:
         skipped: tuple[str, ...] = (),
         overrides: tuple[tuple[str, str, str], ...] = (),
         missing_required: tuple[str, ...] = (),
+        replaced: tuple[str, ...] = (),
     ) -> None:
         self.variables = variables  #: variable -> value, to set
         self.provenance = (
@@ -110,6 +112,8 @@ class LoadResult:
         self.overrides = overrides
         #: SSM_ENV_REQUIRED variables that nothing set (only when ``load`` was asked not to raise)
         self.missing_required = missing_required
+        #: SSM_ENV_OVERWRITE=true: variables the configuration set whose value a source replaced
+        self.replaced = replaced
 
     @property
     def parameters(self) -> dict[str, str]:
@@ -567,8 +571,11 @@ def load(
     """
     if environ is None:
         environ = os.environ
-    if not settings.has_sources:
-        return _require(settings, LoadResult({}, {}), environ, enforce_required)
+    if not settings.has_sources:  # disabled: nothing loaded, nothing checked (SSM_ENV_DISABLED)
+        result = LoadResult({}, {})
+        return (
+            result if settings.disabled else _require(settings, result, environ, enforce_required)
+        )
     timeout = settings.timeout if timeout is None else timeout
     deadline = Deadline(timeout)  # one deadline for the whole load, retries included
     diagnostics = Diagnostics(settings.origins, secrets)
@@ -597,7 +604,7 @@ def load(
     policy.skipped += _fetch_failures(plan.jobs, timeout, policy, diagnostics, plan.optional)
     claims = _claims(settings, plan, policy)
     single, unset, overrides = _decide(settings, claims, plan.unset, policy)
-    kept = _keep_existing(settings, single, environ)
+    kept, replaced = configured(single, environ, settings.overwrite, _reference_variables(settings))
     # A reference that did not end up with a value (not found, failed, refused, collided) is
     # unset: never left behind as its literal "ssm:..." or "secretsmanager:..." text.
     unset += sorted(v for v in _reference_variables(settings) if v not in single)
@@ -612,6 +619,7 @@ def load(
         connections=connections,
         skipped=tuple(dict.fromkeys(policy.skipped)),
         overrides=tuple(overrides),
+        replaced=tuple(replaced),
     )
     return _require(settings, result, environ, enforce_required)
 
@@ -861,20 +869,6 @@ def _decide(
     for variable, _, _ in protected + bad:
         single.pop(variable, None)
     return single, unset, overrides
-
-
-def _keep_existing(
-    settings: Settings, single: dict[str, tuple[str, str]], environ: Mapping[str, str]
-) -> list[str]:
-    """With overwrite off, variables already set keep their values (removed from ``single``).
-    References are the function's own explicit request: they are always resolved."""
-    if settings.overwrite:
-        return []
-    references = _reference_variables(settings)
-    kept = sorted(v for v in single if v in environ and v not in references)
-    for variable in kept:
-        del single[variable]
-    return kept
 
 
 def _require(
@@ -1244,26 +1238,24 @@ def load_parameters(
 
 def apply_variables(result: LoadResult, environ: MutableMapping[str, str] | None = None) -> None:
     """Make ``environ`` (default ``os.environ``) what ``result`` says: set its variables, remove its
-    unresolved references. Values were checked by ``load``, so this cannot stop half-way."""
-    if environ is None:
-        environ = os.environ
-    for variable in result.unset:
-        environ.pop(variable, None)
-    for variable, value in result.variables.items():
-        environ[variable] = value
+    unresolved references, and record what they held before (``original``: a later load reads
+    the configuration, never a loaded value). Values were checked by ``load``: no half-way."""
+    apply_recorded(result.variables, result.unset, os.environ if environ is None else environ)
 
 
 def apply_environment(environ: MutableMapping[str, str] | None = None) -> LoadResult:
     """Do what the wrapper does before exec, in-process: read the settings from ``environ``
-    (default ``os.environ``), load, and set the variables there. Returns the LoadResult."""
+    (default ``os.environ``) as the configuration gave it, before any load changed it (the
+    SnapStart after-restore refresh, a second call), load, and set the variables there."""
     if environ is None:
         environ = os.environ
-    settings = Settings.from_environ(environ)
+    given = original_environment(environ)
+    settings = Settings.from_environ(given)
     if settings.notes:
         import warnings
 
         for note in settings.notes:
             warnings.warn(note, stacklevel=2)
-    result = load(settings, environ)
-    apply_variables(result, environ)
+    result = load(settings, given)
+    apply_recorded(result.variables, result.unset, environ, restore=True)
     return result

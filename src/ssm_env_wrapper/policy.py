@@ -139,7 +139,7 @@ def policy_document(
     kms_keys: Sequence[str] = (),
 ) -> tuple[dict[str, object], list[str]]:
     """The IAM policy document for the load ``settings`` describe, and the notes to show."""
-    from .settings import SECRETS_PREFIX
+    from .sources import SECRETS_PREFIX
     from .sources import split_selector
 
     if not settings.has_sources:

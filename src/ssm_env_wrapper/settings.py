@@ -11,21 +11,19 @@ from __future__ import annotations
 
 from .diagnostics import Origins
 from .errors import ConfigError
-from .guards import is_credential, protection
+from .guards import ORIGINAL_VARIABLE, is_credential, protection
 from .settings_table import SETTINGS, first_set, unknown_settings
 from .sources import (
     ALNUM,
     COLLISION_MODES,
-    LABEL_CHARS,
     PARAMETER_CHARS,
-    SECRET_CHARS,
     SECRET_REFERENCE_PREFIX,
+    ParameterRef,
     SecretRef,
     expand,
     is_variable_name,
-    parse_parameter_arn,
+    parse_ref,
     parse_secret,
-    split_optional,
 )
 from .useragent import user_agent
 from .values import Record
@@ -50,10 +48,6 @@ _TRUE = frozenset(("true", "1", "yes"))
 _FALSE = frozenset(("false", "0", "no"))
 
 # Parameter names (and so paths), secret names and labels: the character sets in sources.py.
-#: Parameter Store's names for Secrets Manager secrets ("Referencing AWS Secrets Manager secrets
-#: from Parameter Store parameters").
-SECRETS_PREFIX = "/aws/reference/secretsmanager/"
-
 #: The prefix that marks a variable's value as a reference: ``DB_PASSWORD=ssm:/prod/db/password``.
 REFERENCE_PREFIX = "ssm:"
 
@@ -164,85 +158,15 @@ def normalize_path(raw: str, variable: str) -> str:
     return path
 
 
-class ParameterRef(Record):
-    """One parameter asked for by name: ``[VARIABLE=]NAME[:SELECTOR]``.
-
-    ``selector`` is ``""``, ``":3"`` (a version) or ``":label"``; ``variable`` is the variable to
-    set (``None``: named after the parameter). ``requested`` is what GetParameters is sent.
-    ``name`` may be a parameter's full ARN (a parameter shared from another account);
-    ``optional`` (a trailing ``?``) lets it be missing.
-    """
-
-    __slots__ = ("name", "selector", "variable", "optional")
-    name: str
-    selector: str
-    variable: str | None
-    optional: bool
-
-    def __init__(
-        self,
-        name: str,
-        selector: str = "",
-        variable: str | None = None,
-        optional: bool = False,
-    ) -> None:
-        self._set(name=name, selector=selector, variable=variable, optional=bool(optional))
-
-    @property
-    def requested(self) -> str:
-        return self.name + self.selector
-
-
-def parse_ref(item: str, variable: str, *, allow_variable: bool = True) -> ParameterRef:
-    """Parse ``[VAR=]NAME[:SELECTOR][?]``, NAME a name or a parameter's full ARN; an error names
-    ``variable`` (the setting) and the item."""
-    text, optional = split_optional(item)
-    target = None
-    if allow_variable and not text.startswith(("/", "arn:")) and "=" in text:
-        target, _, text = text.partition("=")
-        target, text = target.strip(), text.strip()
-        if not is_variable_name(target):
-            raise ConfigError(
-                f"{variable}: {target!r} in {item.strip()!r} is not a variable name "
-                "(letters, digits and _, not starting with a digit)"
-            )
-    if text.startswith("arn:"):
-        # A parameter shared from another account (AWS RAM): GetParameters takes it only as its
-        # full ARN ("Working with shared parameters", Systems Manager user guide).
-        arn, selector = parse_parameter_arn(text, variable, item)
-        return ParameterRef(arn, selector, target, optional)
-    name, selector = text, ""
-    if ":" in text:
-        # Parameter names never hold ':', so the last one starts the selector.
-        name, _, chosen = text.rpartition(":")
-        if not chosen or set(chosen) - LABEL_CHARS or ":" in name:
-            raise ConfigError(
-                f"{variable}: {item.strip()!r} has a bad selector; use NAME:VERSION "
-                "or NAME:LABEL (or a parameter's full ARN, arn:aws:ssm:...:parameter/NAME)"
-            )
-        selector = ":" + chosen
-    allowed = SECRET_CHARS if name.startswith(SECRETS_PREFIX) else PARAMETER_CHARS
-    if not name or name.endswith("/") or "//" in name or set(name) - allowed:
-        raise ConfigError(
-            f"{variable}: {item.strip()!r} is not a valid parameter name "
-            "(letters, digits and . - _ /; a secret id may also hold + = @)"
-        )
-    return ParameterRef(name, selector, target, optional)
-
-
-def _items(text: str, variable: str, environ: Mapping[str, str] | None) -> list[tuple[str, str]]:
-    """The comma-separated items of a source setting as ``(written, expanded)``: ``${VAR}``
-    expanded from ``environ`` after the split, so a variable's value never adds an item."""
-    return [
-        (item, expand(item, variable, environ) if environ is not None else item)
-        for item in text.split(",")
-        if item.strip()
-    ]
+def _items(text: str) -> list[str]:
+    """The comma-separated items of a source setting, as written: split before any ``${VAR}`` is
+    expanded, so a variable's value never adds an item."""
+    return [item for item in text.split(",") if item.strip()]
 
 
 def _checked(written: str, expanded: str, variable: str, parse: Callable[[str], T]) -> T:
-    """``parse(expanded)``; when an expanded item is malformed, the error quotes the item as
-    written: the expanded text comes from the environment, which may hold anything."""
+    """``parse(expanded)`` for a path; when an expanded path is malformed, the error quotes it
+    as written: the expanded text comes from the environment, which may hold anything."""
     try:
         return parse(expanded)
     except ConfigError:
@@ -257,10 +181,11 @@ def _checked(written: str, expanded: str, variable: str, parse: Callable[[str], 
 def parse_refs(
     text: str, variable: str, environ: Mapping[str, str] | None = None
 ) -> tuple[ParameterRef, ...]:
-    """A comma-separated list of ``[VAR=]NAME[:SELECTOR][?]``, duplicates kept once."""
+    """A comma-separated list of ``[VAR=]NAME[:SELECTOR][?]``, duplicates kept once; ``${VAR}``
+    expanded from ``environ`` inside each name only."""
     refs: list[ParameterRef] = []
-    for written, item in _items(text, variable, environ):
-        ref = _checked(written, item, variable, lambda text: parse_ref(text, variable))
+    for item in _items(text):
+        ref = parse_ref(item, variable, environ=environ)
         if ref not in refs:
             refs.append(ref)
     return tuple(refs)
@@ -270,12 +195,11 @@ def parse_secrets(
     text: str, variable: str, environ: Mapping[str, str] | None = None, *, json: bool = False
 ) -> tuple[SecretRef, ...]:
     """A comma-separated list of ``[VAR=]SECRET_ID[:key[:stage[:id]]][?]`` (``json``: the
-    ``[PREFIX=]`` form of SSM_ENV_JSON_SECRETS, no key), duplicates kept once."""
+    ``[PREFIX=]`` form of SSM_ENV_JSON_SECRETS, no key), duplicates kept once; ``${VAR}``
+    expanded from ``environ`` inside each id only."""
     refs: list[SecretRef] = []
-    for written, item in _items(text, variable, environ):
-        ref = _checked(
-            written, item, variable, lambda text: parse_secret(text, variable, allow_key=not json)
-        )
+    for item in _items(text):
+        ref = parse_secret(item, variable, allow_key=not json, environ=environ)
         if ref not in refs:
             refs.append(ref)
     return tuple(refs)
@@ -306,6 +230,8 @@ def _parse_allow(text: str, variable: str) -> frozenset[str]:
     bad = sorted(name for name in names if not is_variable_name(name))
     if bad:
         raise ConfigError(f"{variable}: not variable names: {', '.join(bad)}")
+    if ORIGINAL_VARIABLE in names:
+        raise ConfigError(f"{variable} cannot allow {ORIGINAL_VARIABLE}: this tool writes it")
     credentials = sorted(name for name in names if is_credential(name))
     if credentials:
         raise ConfigError(
@@ -517,7 +443,8 @@ def _app_path(environ: Mapping[str, str]) -> list[str]:
 
 def _parse_paths(text: str, variable: str, environ: Mapping[str, str]) -> tuple[str, ...]:
     paths: list[str] = []
-    for written, item in _items(text, variable, environ):
+    for written in _items(text):
+        item = expand(written, variable, environ)
         path = _checked(written, item, variable, lambda text: normalize_path(text, variable))
         if path not in paths:
             paths.append(path)

@@ -87,6 +87,9 @@ SETTINGS = (
      "the FunctionName dimension of the metrics (Lambda sets it)"),
     ("account", ("AWS_ACCOUNT_ID",), "", "", "", "text", None,
      "the account of the ARNs `policy` prints (its --account option wins)"),
+    ("original", ("SSM_ENV_ORIGINAL",), "", "", "", "record", None,
+     "written by the wrapper, never by you: what each variable a load set held before, which "
+     "later loads (SnapStart refresh, apply_environment) read instead of loaded values"),
     ("log_level", ("SSM_ENV_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"), "--log-level",
      "debug|info|warn|error", "", "level", "info",
      "debug adds names and a line per request; no level prints a value"),

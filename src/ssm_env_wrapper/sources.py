@@ -15,7 +15,10 @@ from .values import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 __all__ = [
     "ALNUM",
@@ -31,12 +34,19 @@ __all__ = [
     "arn_location",
     "SecretRef",
     "parse_secret",
+    "ParameterRef",
+    "parse_ref",
+    "SECRETS_PREFIX",
     "SECRET_REFERENCE_PREFIX",
     "COLLISION_MODES",
 ]
 
 #: The prefix that marks a variable's value as a Secrets Manager reference.
 SECRET_REFERENCE_PREFIX = "secretsmanager:"
+
+#: Parameter Store's names for Secrets Manager secrets ("Referencing AWS Secrets Manager secrets
+#: from Parameter Store parameters").
+SECRETS_PREFIX = "/aws/reference/secretsmanager/"
 
 #: SSM_ENV_COLLISION: ``error`` (two sources for one variable stop the start) or ``later-wins``.
 COLLISION_MODES = ("error", "later-wins")
@@ -68,12 +78,13 @@ def is_variable_name(name: str) -> bool:
     return bool(name) and name[0] in _SRC_NAME_START and not set(name) - _SRC_NAME_CHARS
 
 
-def expand(text: str, setting: str, environ: Mapping[str, str]) -> str:
+def expand(text: str, setting: str, environ: Mapping[str, str], *, variables: bool = True) -> str:
     """``${VAR}`` replaced by ``environ[VAR]`` (the environment the wrapper started with), one
     pass: what a value holds is never expanded again. ``$$`` is a literal ``$``. An undefined
     variable, a ``${`` without its ``}`` or a ``$`` followed by anything else is an error naming
     the setting: parameter and secret names cannot hold ``$``, so ``$STAGE`` is a typo for
-    ``${STAGE}``, never something to pass on."""
+    ``${STAGE}``, never something to pass on. ``variables=False``: a part of an item that is
+    syntax, not a name (a selector, a json-key): ``$$`` only, any ``${VAR}`` is an error."""
     if "$" not in text:
         return text
     out: list[str] = []
@@ -95,6 +106,12 @@ def expand(text: str, setting: str, environ: Mapping[str, str]) -> str:
             raise ConfigError(
                 f"{setting}: {printable(text.strip())!r} has a '$' that is not ${{VARIABLE}}; "
                 "write ${NAME} for a variable of the environment, $$ for a literal $"
+            )
+        if not variables:
+            raise ConfigError(
+                f"{setting}: {printable(text.strip())!r}: ${{{name}}} is expanded only inside "
+                "a parameter name or secret id, never in VAR=, a :version, :label, json-key "
+                "or version part; write that part itself"
             )
         if is_credential(name):
             # A setting's text reaches log lines and errors: credentials never go into one.
@@ -195,6 +212,111 @@ def parse_parameter_arn(text: str, setting: str, item: str) -> tuple[str, str]:
     return ":".join(parts[:5] + [resource]), (colon + chosen if colon else "")
 
 
+class ParameterRef(Record):
+    """One parameter asked for by name: ``[VARIABLE=]NAME[:SELECTOR]``.
+
+    ``selector`` is ``""``, ``":3"`` (a version) or ``":label"``; ``variable`` is the variable to
+    set (``None``: named after the parameter). ``requested`` is what GetParameters is sent.
+    ``name`` may be a parameter's full ARN (a parameter shared from another account);
+    ``optional`` (a trailing ``?``) lets it be missing.
+    """
+
+    __slots__ = ("name", "selector", "variable", "optional")
+    name: str
+    selector: str
+    variable: str | None
+    optional: bool
+
+    def __init__(
+        self,
+        name: str,
+        selector: str = "",
+        variable: str | None = None,
+        optional: bool = False,
+    ) -> None:
+        self._set(name=name, selector=selector, variable=variable, optional=bool(optional))
+
+    @property
+    def requested(self) -> str:
+        return self.name + self.selector
+
+
+def parse_ref(
+    item: str,
+    variable: str,
+    *,
+    allow_variable: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> ParameterRef:
+    """Parse ``[VAR=]NAME[:SELECTOR][?]``, NAME a name or a parameter's full ARN; an error names
+    ``variable`` (the setting) and the item. With ``environ``, ``${VAR}`` is expanded in NAME
+    only, once the item is parsed as written: an expansion is part of the name (or the whole
+    ARN), never ``VAR=``, a selector or ``?``."""
+    text, optional = split_optional(item)
+    target = None
+    if allow_variable and not text.startswith(("/", "arn:")) and "=" in text:
+        target, _, text = text.partition("=")
+        target, text = target.strip(), text.strip()
+        if not is_variable_name(target):
+            raise ConfigError(
+                f"{variable}: {printable(target)!r} in {printable(item.strip())!r} is not a "
+                "variable name (letters, digits and _, not starting with a digit)"
+            )
+    if environ is not None and "$" in text:
+        # A ${VAR} holds no ':', so the selector split of the written text is the item's own.
+        base, selector = split_selector(text)
+        name = expand(base, variable, environ)
+        selector = expand(selector, variable, environ, variables=False)
+        ref = _as_written(item, variable, lambda: _ref_body(name + selector, variable, item))
+        if ref.name != name or ref.selector != selector:
+            raise _not_valid_expanded(item, variable)
+    else:
+        ref = _ref_body(text, variable, item)
+    return ParameterRef(ref.name, ref.selector, target, optional)
+
+
+def _ref_body(text: str, variable: str, item: str) -> ParameterRef:
+    """``NAME[:SELECTOR]`` or ``ARN[:SELECTOR]`` checked, without VAR= and ``?``."""
+    if text.startswith("arn:"):
+        # A parameter shared from another account (AWS RAM): GetParameters takes it only as its
+        # full ARN ("Working with shared parameters", Systems Manager user guide).
+        return ParameterRef(*parse_parameter_arn(text, variable, item))
+    name, selector = text, ""
+    if ":" in text:
+        # Parameter names never hold ':', so the last one starts the selector.
+        name, _, chosen = text.rpartition(":")
+        if not chosen or set(chosen) - LABEL_CHARS or ":" in name:
+            raise ConfigError(
+                f"{variable}: {printable(item.strip())!r} has a bad selector; use NAME:VERSION "
+                "or NAME:LABEL (or a parameter's full ARN, arn:aws:ssm:...:parameter/NAME)"
+            )
+        selector = ":" + chosen
+    allowed = SECRET_CHARS if name.startswith(SECRETS_PREFIX) else PARAMETER_CHARS
+    if not name or name.endswith("/") or "//" in name or set(name) - allowed:
+        raise ConfigError(
+            f"{variable}: {printable(item.strip())!r} is not a valid parameter name "
+            "(letters, digits and . - _ /; a secret id may also hold + = @)"
+        )
+    return ParameterRef(name, selector)
+
+
+def _not_valid_expanded(item: str, setting: str) -> ConfigError:
+    # Quoted as written: the expanded text comes from the environment, which may hold anything.
+    return ConfigError(
+        f"{setting}: {printable(item.strip())!r} is not valid once its ${{...}} are expanded "
+        "(the expanded text is not shown); an expansion is part of a name or id, never its "
+        "syntax (= : ? ,): check the variables it names"
+    )
+
+
+def _as_written(item: str, setting: str, parse: Callable[[], T]) -> T:
+    """``parse()`` of an expanded item; its error quotes the item as written instead."""
+    try:
+        return parse()
+    except ConfigError:
+        raise _not_valid_expanded(item, setting) from None
+
+
 class SecretRef(Record):
     """One secret asked for: ``secret_id`` (a name or an ARN) and ECS's ``valueFrom`` suffix
     ``json_key``, ``version_stage``, ``version_id`` (each ``""`` when not given); ``variable``
@@ -259,11 +381,18 @@ class SecretRef(Record):
 
 
 def parse_secret(
-    item: str, setting: str, *, allow_variable: bool = True, allow_key: bool = True
+    item: str,
+    setting: str,
+    *,
+    allow_variable: bool = True,
+    allow_key: bool = True,
+    environ: Mapping[str, str] | None = None,
 ) -> SecretRef:
     """``[VAR=]SECRET_ID[:json-key[:version-stage[:version-id]]][?]``, the ``valueFrom`` order of
     ECS task definitions ("Pass Secrets Manager secrets through Amazon ECS environment
-    variables"). SECRET_ID is a name (no ``:``) or an ARN ``arn:P:secretsmanager:R:A:secret:N``."""
+    variables"). SECRET_ID is a name (no ``:``) or an ARN ``arn:P:secretsmanager:R:A:secret:N``.
+    With ``environ``, ``${VAR}`` is expanded in SECRET_ID only, once the item is parsed as
+    written: an expansion is part of the id, never ``VAR=``, ``:`` or ``?``."""
     text, optional = split_optional(item)
     target = None
     if allow_variable and not text.startswith("arn:") and "=" in text.split(":", 1)[0]:
@@ -274,6 +403,38 @@ def parse_secret(
                 f"{setting}: {printable(target)!r} in {printable(item.strip())!r} is not a "
                 "variable name (letters, digits and _, not starting with a digit)"
             )
+    if environ is not None and "$" in text:
+        pieces = _secret_pieces(text)
+        expanded = [expand(pieces[0], setting, environ)]
+        expanded += [expand(piece, setting, environ, variables=False) for piece in pieces[1:]]
+        ref = _as_written(
+            item, setting, lambda: _secret_body(":".join(expanded), setting, item, allow_key)
+        )
+        # The id may be an ARN (its own colons); what follows it is only what was written.
+        suffix = (ref.json_key, ref.version_stage, ref.version_id)
+        if ref.secret_id != expanded[0] or list(suffix) != (expanded[1:] + ["", "", ""])[:3]:
+            raise _not_valid_expanded(item, setting)
+    else:
+        ref = _secret_body(text, setting, item, allow_key)
+    return SecretRef(
+        ref.secret_id, ref.json_key, ref.version_stage, ref.version_id, target, optional
+    )
+
+
+def _secret_pieces(text: str) -> list[str]:
+    """The id and the ``:``-separated parts after it, as written (a ``${VAR}`` holds no ``:``);
+    a written ARN keeps its own six parts in the id."""
+    if text.startswith("arn:"):
+        parts = text.split(":", 5)
+        resource = parts[-1].split(":")
+        if len(parts) == 6 and len(resource) >= 2:
+            return [":".join(parts[:5] + resource[:2])] + resource[2:]
+        return [text]
+    return text.split(":")
+
+
+def _secret_body(text: str, setting: str, item: str, allow_key: bool) -> SecretRef:
+    """``SECRET_ID[:json-key[:version-stage[:version-id]]]`` checked, without VAR= and ``?``."""
     if text.startswith("arn:"):
         parts = _arn_head(text, "secretsmanager", setting, item)
         resource = parts[5].split(":")
@@ -310,4 +471,4 @@ def parse_secret(
             "becomes a variable here (use SSM_ENV_SECRETS for one key); leave it empty: "
             "SECRET_ID::STAGE"
         )
-    return SecretRef(secret_id, json_key, stage, version_id, target, optional)
+    return SecretRef(secret_id, json_key, stage, version_id)

@@ -10,6 +10,7 @@ import time
 from .command import check_exec_size, exec_command, resolve_command
 from .diagnostics import given
 from .errors import SsmEnvError
+from .guards import ORIGINAL_VARIABLE
 from .log import Log
 from .settings import Settings
 
@@ -68,6 +69,12 @@ def report(log: Log, result: LoadResult, started: float, settings: Settings | No
         log.info(
             f"optional, not found, skipped: {', '.join(result.skipped)}",
             skipped=list(result.skipped),
+        )
+    if result.replaced:
+        log.info(
+            f"{given(origins.overwrite, 'true')}: replaced the configured value of "
+            f"{', '.join(result.replaced)}",
+            replaced=list(result.replaced),
         )
     if result.kept:
         log.info(
@@ -133,6 +140,16 @@ def run(
     ``args``. Returns only on failure."""
     started = time.monotonic()
     settings_env = os.environ if environ is None else environ
+    if environ is None and ORIGINAL_VARIABLE in settings_env:
+        # Started by a process that already loaded (a chained wrapper): the configuration is
+        # what the record says the variables held, never what was loaded into them.
+        from .original import original_environment
+
+        try:
+            settings_env = original_environment(settings_env)
+        except SsmEnvError as exc:
+            Log().error(str(exc))
+            return exc.exit_code
     if log is None:
         try:
             log = Log.from_environ(settings_env)
@@ -158,10 +175,21 @@ def run(
             executable = resolve_command(settings.exec_wrapper, search_path)
             args = [settings.exec_wrapper] + args
         if settings.disabled:
-            log.info(f"{settings.origins.disabled} is set: nothing loaded")
+            # The off switch does nothing at all, so that flipping it always starts the runtime
+            # (values set by hand, an outage of SSM); the line says what it did not check.
+            unchecked = ", ".join(settings.required)
+            log.info(
+                f"{settings.origins.disabled} is set: nothing loaded"
+                + (
+                    f", and {settings.origins.required} not checked ({unchecked})"
+                    if unchecked
+                    else ""
+                )
+            )
         elif settings.has_sources or settings.required:
             # Imported only when there is something to load: the empty start stays minimal.
-            from .loader import apply_variables, load
+            from .loader import load
+            from .original import apply_recorded
 
             if settings.metrics:
                 from .metrics import LoadStats  # only when asked: the cold path stays as it was
@@ -179,9 +207,9 @@ def run(
             )
             log.secrets.extend(result.variables.values())
             prospective = dict(os.environ)
-            apply_variables(result, prospective)
+            apply_recorded(result.variables, result.unset, prospective, restore=True)
             check_exec_size(args, prospective)  # before anything is set or reported as loaded
-            apply_variables(result, os.environ)
+            apply_recorded(result.variables, result.unset, os.environ, restore=True)
             report(log, result, started, settings)
             _metrics(settings, stats, started, settings_env, log)
             if settings_env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
