@@ -188,7 +188,15 @@ def test_a_large_environment_is_handed_over_whole(shell, load, wrapper, ssm, bar
         given["DB_PASSWORD"] = "ssm:/prod/db/password"
     code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
     assert (code, err.count("\n")) == (0, int(load)), err[:2000]
-    expect_exact(got, given, **({"DB_PASSWORD": PASSWORD} if load else {}))
+    loaded = (
+        {
+            "DB_PASSWORD": PASSWORD,
+            "SSM_ENV_ORIGINAL": recorded(DB_PASSWORD="ssm:/prod/db/password"),
+        }
+        if load
+        else {}
+    )
+    expect_exact(got, given, **loaded)
 
 
 FDS = (
