@@ -52,12 +52,14 @@ if TYPE_CHECKING:
 
     from .credentials import Credentials
     from .endpoint import Endpoint
+    from .files import FileWrite
     from .metrics import LoadStats
     from .proxy import Proxy
     from .redact import Redactor
     from .resolve import Resolved
     from .settings import ParameterRef
     from .sources import SecretRef
+    from .versions import VersionRecord
 
 __all__ = ["LoadResult", "load", "load_parameters", "apply_variables", "apply_environment"]
 
@@ -81,6 +83,8 @@ class LoadResult:
         "skipped",
         "overrides",
         "missing_required",
+        "versions",
+        "files",
     )
 
     def __init__(
@@ -97,6 +101,8 @@ class LoadResult:
         skipped: tuple[str, ...] = (),
         overrides: tuple[tuple[str, str, str], ...] = (),
         missing_required: tuple[str, ...] = (),
+        versions: tuple[VersionRecord, ...] = (),
+        files: tuple[FileWrite, ...] = (),
     ) -> None:
         self.variables = variables  #: variable -> value, to set
         self.provenance = (
@@ -113,6 +119,10 @@ class LoadResult:
         self.overrides = overrides
         #: SSM_ENV_REQUIRED variables that nothing set (only when ``load`` was asked not to raise)
         self.missing_required = missing_required
+        #: the version of each parameter and secret that set a variable (versions.py), no value
+        self.versions = versions
+        #: SSM_ENV_FILES: the files to write (their variables hold the paths; files.py)
+        self.files = files
 
     @property
     def parameters(self) -> dict[str, str]:
@@ -135,7 +145,17 @@ class _Job:
     """One independent unit of fetching: a whole path (all pages), one batch of names, or one
     batch of secrets (Secrets Manager, ``service == "secretsmanager"``)."""
 
-    __slots__ = ("path", "names", "secrets", "pairs", "secret_values", "invalid", "error", "errors")
+    __slots__ = (
+        "path",
+        "names",
+        "secrets",
+        "pairs",
+        "secret_values",
+        "invalid",
+        "error",
+        "errors",
+        "versions",
+    )
 
     def __init__(
         self,
@@ -147,10 +167,11 @@ class _Job:
         self.names = names or []
         self.secrets = secrets or []  # (secret id, version stage, version id)
         self.pairs: list[tuple[str, str]] = []  # (name as requested, value)
-        self.secret_values: dict[tuple[str, str, str], object] = {}  # key -> SecretString
+        self.secret_values: dict[tuple[str, str, str], str | bytes] = {}  # key -> value
         self.invalid: list[str] = []  # names (or secret sources) that do not exist
         self.error: BaseException | None = None
         self.errors: list[SsmEnvError] = []  # per-secret failures of a batch that answered
+        self.versions: dict[str, VersionRecord] = {}  # by source, as the claims name it
 
     @property
     def service(self) -> str:
@@ -166,19 +187,25 @@ class _Job:
     def run(self, client: Any, recursive: bool) -> None:
         if self.secrets:
             from .secretsmanager import fetch_secrets
+            from .versions import secret_records
 
-            self.secret_values, missing, self.errors = fetch_secrets(client, self.secrets)
+            entries, missing, self.errors = fetch_secrets(client, self.secrets)
+            self.secret_values, self.versions = secret_records(entries, _secret_source, client)
             self.invalid = [_secret_source(key) for key in missing]
             return
+        from .versions import parameter_records
+
         if self.path is not None:
-            self.pairs = [
-                (p["Name"], p["Value"]) for p in client.get_parameters_by_path(self.path, recursive)
-            ]
+            answer = list(client.get_parameters_by_path(self.path, recursive))
+            self.pairs = [(p["Name"], p["Value"]) for p in answer]
+            self.versions = parameter_records((p["Name"], p) for p in answer)
             return
         parameters, invalid = client.get_parameters(self.names)
         # Set only once the whole answer is found consistent: a failed job contributes nothing.
         fix = client.diagnostics.endpoint_fix()
-        self.pairs, self.invalid = _match_requested(self.names, parameters, invalid, fix)
+        asked: dict[str, dict] = {}
+        self.pairs, self.invalid = _match_requested(self.names, parameters, invalid, fix, asked)
+        self.versions = parameter_records(asked.items())
 
 
 def _secret_source(key: tuple[str, str, str]) -> str:
@@ -192,7 +219,11 @@ def _base(requested: str) -> str:
 
 
 def _match_requested(
-    requested: list[str], parameters: list[dict], invalid: list[str], fix: str = ""
+    requested: list[str],
+    parameters: list[dict],
+    invalid: list[str],
+    fix: str = "",
+    answers: dict[str, dict] | None = None,
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """Pair each returned parameter with the name it was asked by; every name asked must be
     answered exactly once, in ``Parameters`` or ``InvalidParameters``, and nothing else may be.
@@ -202,7 +233,8 @@ def _match_requested(
     version is then proven by ``Version``. A Secrets Manager reference comes back under its full
     ``/aws/reference/secretsmanager/`` name (moto: under the secret's own name). Names are
     case-sensitive and never end in ``/``. A batch never asks one base name twice (``_batches``),
-    so each answered name belongs to one request. Raises EndpointError ("inconsistent")."""
+    so each answered name belongs to one request. Raises EndpointError ("inconsistent").
+    ``answers`` (when given) receives each parameter of the answer by the name it was asked by."""
     call = f"GetParameters {', '.join(requested)}"
 
     def bad(detail: str) -> SsmEnvError:
@@ -246,6 +278,8 @@ def _match_requested(
         if asked in values:
             raise bad(f"it holds {asked} twice")
         values[asked] = parameter["Value"]
+        if answers is not None:
+            answers[asked] = parameter
     unasked = [name for name in invalid if name not in by_base.values()]
     if unasked:
         raise bad(f"its InvalidParameters holds {answer_name(unasked[0])}, which was not asked")
@@ -597,7 +631,12 @@ def load(
         stats,
     )
     policy.skipped += _fetch_failures(plan.jobs, timeout, policy, diagnostics, plan.optional)
-    claims = _claims(settings, plan, policy)
+    from .files import file_claims, file_writes
+    from .versions import loaded_versions
+
+    claims, contents = file_claims(
+        settings.files, settings.files_dir, _claims(settings, plan, policy), policy
+    )
     single, unset, overrides = _decide(settings, claims, plan.unset, policy)
     kept = _keep_existing(settings, single, environ)
     # A reference that did not end up with a value (not found, failed, refused, collided) is
@@ -614,6 +653,11 @@ def load(
         connections=connections,
         skipped=tuple(dict.fromkeys(policy.skipped)),
         overrides=tuple(overrides),
+        versions=loaded_versions(
+            {s: r for job in plan.jobs if job.error is None for s, r in job.versions.items()},
+            {v: source for v, (source, _) in single.items()},
+        ),
+        files=file_writes(settings.files, settings.files_dir, single, contents),
     )
     return _require(settings, result, environ, enforce_required)
 
@@ -992,7 +1036,7 @@ def _fetch_failures(
 
 def _claims(
     settings: Settings, plan: _Plan, policy: _FailurePolicy
-) -> list[tuple[str, str, str, float]]:
+) -> list[tuple[str, str, str | bytes, float]]:
     """``(variable, source, value, rank)`` for everything fetched. Derived names (paths, plain
     names, JSON keys, secret names) take the prefix and case settings; ``VAR=`` names and
     references are exact. ``rank`` is the documented order of SSM_ENV_COLLISION=later-wins:
@@ -1014,7 +1058,7 @@ def _claims(
     }
     prefix, uppercase = settings.prefix, settings.uppercase
     ranks = {path: float(i) for i, path in enumerate(settings.paths)}
-    claims: list[tuple[str, str, str, float]] = [
+    claims: list[tuple[str, str, str | bytes, float]] = [
         (
             variable_name(
                 name,
@@ -1111,15 +1155,18 @@ def _secret_string(ref: SecretRef, value: object) -> str:
 
 def _secret_claim(
     ref: SecretRef,
-    secret_values: dict[tuple[str, str, str], object],
+    secret_values: Mapping[tuple[str, str, str], object],
     policy: _FailurePolicy,
-) -> tuple[str, str] | None:
+) -> tuple[str, str | bytes] | None:
     """``(source, value)`` for one secret (or one key of a JSON secret), or None when it did not
     load. A missing key is an error naming the secret and the key, never the other keys."""
     if ref.fetch_key not in secret_values:
         return None
     try:
-        value = _secret_string(ref, secret_values[ref.fetch_key])
+        raw = secret_values[ref.fetch_key]
+        if isinstance(raw, bytes) and not ref.json_key:
+            return ref.source, raw  # SecretBinary: only a file can take it (files.file_claims)
+        value = _secret_string(ref, raw)
         if not ref.json_key:
             return ref.source, value
         where = f"secret {ref.source}"
@@ -1271,11 +1318,22 @@ def _api_required(names: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def apply_variables(result: LoadResult, environ: MutableMapping[str, str] | None = None) -> None:
-    """Make ``environ`` (default ``os.environ``) what ``result`` says: set its variables, remove its
-    unresolved references. Values were checked by ``load``, so this cannot stop half-way."""
+def apply_variables(
+    result: LoadResult,
+    environ: MutableMapping[str, str] | None = None,
+    *,
+    files: bool = True,
+) -> None:
+    """Make ``environ`` (default ``os.environ``) what ``result`` says: write its files
+    (SSM_ENV_FILES; ``files=False`` leaves them), then set its variables and remove its
+    unresolved references. Values were checked by ``load``; only a file that cannot be written
+    raises (SsmEnvError), before any variable is set."""
     if environ is None:
         environ = os.environ
+    if files and result.files:
+        from .files import write_files
+
+        write_files(result.files)
     for variable in result.unset:
         environ.pop(variable, None)
     for variable, value in result.variables.items():

@@ -13,6 +13,7 @@ import os
 
 from .diagnostics import Origins
 from .errors import ConfigError
+from .files import DEFAULT_FILES_DIR, FileTarget, parse_files
 from .guards import is_credential, protection
 from .sources import (
     ALNUM,
@@ -339,6 +340,8 @@ class Settings(Record):
         "origins",
         "metrics",
         "metrics_namespace",
+        "files",
+        "files_dir",
     )
     paths: tuple[str, ...]
     recursive: bool
@@ -365,6 +368,8 @@ class Settings(Record):
     origins: Origins
     metrics: str
     metrics_namespace: str
+    files: tuple[FileTarget, ...]
+    files_dir: str
 
     def __init__(
         self,
@@ -394,6 +399,8 @@ class Settings(Record):
         origins: Origins | None = None,
         metrics: str = "",
         metrics_namespace: str = DEFAULT_METRICS_NAMESPACE,
+        files: tuple[FileTarget, ...] = (),
+        files_dir: str = DEFAULT_FILES_DIR,
     ) -> None:
         if name_mode not in NAME_MODES:
             raise ConfigError(
@@ -434,6 +441,8 @@ class Settings(Record):
             origins=origins or Origins().replace(max_attempts=max_attempts_setting),
             metrics=metrics,
             metrics_namespace=metrics_namespace,
+            files=tuple(files),
+            files_dir=files_dir,
         )
 
     @property
@@ -540,6 +549,7 @@ class Settings(Record):
             )
         )
         metrics, metrics_namespace = parse_metrics(environ)
+        files, files_dir = parse_files(environ)  # SSM_ENV_FILES, SSM_ENV_FILES_DIR
         return cls(
             tuple(paths),
             parse_bool("SSM_ENV_RECURSIVE", get("SSM_ENV_RECURSIVE"), False),
@@ -568,6 +578,8 @@ class Settings(Record):
             origins=Origins.environment(max_attempts=attempts_setting, options=options or {}),
             metrics=metrics,
             metrics_namespace=metrics_namespace,
+            files=files,
+            files_dir=files_dir,
         )
 
 
