@@ -634,6 +634,7 @@ def load(
     from .files import file_claims, file_writes
     from .versions import loaded_versions
 
+    # SSM_ENV_FILES: file variables get their paths; a binary value anywhere else is refused.
     claims, contents = file_claims(
         settings.files, settings.files_dir, _claims(settings, plan, policy), policy
     )

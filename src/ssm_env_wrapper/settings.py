@@ -13,7 +13,6 @@ import os
 
 from .diagnostics import Origins
 from .errors import ConfigError
-from .files import DEFAULT_FILES_DIR, FileTarget, parse_files
 from .guards import is_credential, protection
 from .sources import (
     ALNUM,
@@ -35,6 +34,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only; importing typing costs every cold start milliseconds
     from collections.abc import Callable, Mapping
     from typing import TypeVar
+
+    from .files import FileTarget
 
     T = TypeVar("T")
 
@@ -400,7 +401,7 @@ class Settings(Record):
         metrics: str = "",
         metrics_namespace: str = DEFAULT_METRICS_NAMESPACE,
         files: tuple[FileTarget, ...] = (),
-        files_dir: str = DEFAULT_FILES_DIR,
+        files_dir: str = "/tmp",  # files.DEFAULT_FILES_DIR (imported only when files are asked)
     ) -> None:
         if name_mode not in NAME_MODES:
             raise ConfigError(
@@ -549,7 +550,12 @@ class Settings(Record):
             )
         )
         metrics, metrics_namespace = parse_metrics(environ)
-        files, files_dir = parse_files(environ)  # SSM_ENV_FILES, SSM_ENV_FILES_DIR
+        files: tuple[FileTarget, ...] = ()
+        files_dir = "/tmp"
+        if get("SSM_ENV_FILES", "").strip():  # the files module only when files are asked
+            from .files import parse_files
+
+            files, files_dir = parse_files(environ)
         return cls(
             tuple(paths),
             parse_bool("SSM_ENV_RECURSIVE", get("SSM_ENV_RECURSIVE"), False),

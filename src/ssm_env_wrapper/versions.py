@@ -54,7 +54,8 @@ class VersionRecord(Record):
         self._set(source=source, version=version, stages=tuple(stages))
 
     def describe(self) -> str:
-        """``/prod/db/password version 3``, ``secretsmanager:prod/db version a1b2... (AWSCURRENT)``."""
+        """``/prod/db/password version 3``;
+        ``secretsmanager:prod/db version a1b2... (AWSCURRENT)``."""
         text = f"{printable(self.source)} version {self.version or '(none given)'}"
         return text + (f" ({', '.join(self.stages)})" if self.stages else "")
 
