@@ -23,6 +23,7 @@ import os
 
 from .errors import ConfigError, SsmEnvError
 from .sources import ALNUM, is_variable_name
+from .values import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,26 +51,15 @@ _FILE_NAME_MAX = 255
 _FILE_PATH_MAX = 4096
 
 
-class FileTarget:
+class FileTarget(Record):
     """A variable whose value goes to a file: ``relative`` is the file's path below the root."""
 
     __slots__ = ("variable", "relative")
+    variable: str
+    relative: str
 
     def __init__(self, variable: str, relative: str) -> None:
-        self.variable = variable
-        self.relative = relative
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FileTarget) and (self.variable, self.relative) == (
-            other.variable,
-            other.relative,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.variable, self.relative))
-
-    def __repr__(self) -> str:
-        return f"FileTarget({self.variable!r}, {self.relative!r})"
+        self._set(variable=variable, relative=relative)
 
 
 class FileWrite:
