@@ -17,7 +17,8 @@ from conftest import SHOW_ENV, assert_no_secrets, put, run, run_show_env
 from fake_ssm import FakeSsm, aws_error, page
 
 LOADED = re.compile(
-    r"^ssm-env-wrapper: loaded (\d+) parameters? from (.+) in \d+ ms \((\d+) requests?\)$"
+    r"^ssm-env-wrapper: loaded (\d+) parameters? from (.+) in \d+ ms \((\d+) requests?\), "
+    r"(\d+) versions? recorded$"
 )
 
 
@@ -49,6 +50,7 @@ def test_every_parameter_of_every_page_arrives(ssm, env, wrapper, count):
     assert line.group(2) == "/prod/app"
     # MaxResults is 10: one request a page, plus the empty last page moto sends after a full one.
     assert int(line.group(3)) in (max(1, -(-count // 10)), count // 10 + 1)
+    assert int(line.group(4)) == count  # the version of each parameter loaded
 
 
 def test_securestring_is_decrypted_and_values_keep_every_character(ssm, env, wrapper):

@@ -254,8 +254,13 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
         f"{'' if result.requests == 1 else 's'}):\n"
     )
     width = max((len(v) for v in result.variables), default=0)
+    files = {written.variable: written.path for written in result.files}
     for variable in sorted(result.variables):
-        out.write(f"  {variable:<{width}}  <- {printable(result.provenance[variable])}\n")
+        as_file = f" (file {files[variable]})" if variable in files else ""
+        out.write(f"  {variable:<{width}}  <- {printable(result.provenance[variable])}{as_file}\n")
+    if result.versions:
+        out.write(f"versions ({len(result.versions)}):\n")
+        out.writelines(f"  {record.describe()}\n" for record in result.versions)
     if result.kept:
         out.write(f"kept, already set (overwrite off): {', '.join(result.kept)}\n")
     if result.replaced:
@@ -284,6 +289,10 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
 
 def _export(environ: dict[str, str], style: str, given: Mapping[str, str]) -> int:
     _, result = _load(environ, given)
+    if result.files:  # the variables hold these files' paths: write them, as the wrapper does
+        from .files import write_files
+
+        write_files(result.files)
     if style == "json":
         import json
 

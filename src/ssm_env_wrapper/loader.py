@@ -50,11 +50,13 @@ if TYPE_CHECKING:
 
     from .credentials import Credentials
     from .endpoint import Endpoint
+    from .files import FileWrite
     from .metrics import LoadStats
     from .proxy import Proxy
     from .redact import Redactor
     from .resolve import Resolved
     from .sources import ParameterRef, SecretRef
+    from .versions import VersionRecord
 
 __all__ = ["LoadResult", "load", "load_parameters", "apply_variables", "apply_environment"]
 
@@ -79,6 +81,8 @@ class LoadResult:
         "overrides",
         "missing_required",
         "replaced",
+        "versions",
+        "files",
     )
 
     def __init__(
@@ -96,6 +100,8 @@ class LoadResult:
         overrides: tuple[tuple[str, str, str], ...] = (),
         missing_required: tuple[str, ...] = (),
         replaced: tuple[str, ...] = (),
+        versions: tuple[VersionRecord, ...] = (),
+        files: tuple[FileWrite, ...] = (),
     ) -> None:
         self.variables = variables  #: variable -> value, to set
         self.provenance = (
@@ -114,6 +120,10 @@ class LoadResult:
         self.missing_required = missing_required
         #: SSM_ENV_OVERWRITE=true: variables the configuration set whose value a source replaced
         self.replaced = replaced
+        #: the version of each parameter and secret that set a variable (versions.py), no value
+        self.versions = versions
+        #: SSM_ENV_FILES: the files to write (their variables hold the paths; files.py)
+        self.files = files
 
     @property
     def parameters(self) -> dict[str, str]:
@@ -136,7 +146,17 @@ class _Job:
     """One independent unit of fetching: a whole path (all pages), one batch of names, or one
     batch of secrets (Secrets Manager, ``service == "secretsmanager"``)."""
 
-    __slots__ = ("path", "names", "secrets", "pairs", "secret_values", "invalid", "error", "errors")
+    __slots__ = (
+        "path",
+        "names",
+        "secrets",
+        "pairs",
+        "secret_values",
+        "invalid",
+        "error",
+        "errors",
+        "versions",
+    )
 
     def __init__(
         self,
@@ -148,10 +168,11 @@ class _Job:
         self.names = names or []
         self.secrets = secrets or []  # (secret id, version stage, version id)
         self.pairs: list[tuple[str, str]] = []  # (name as requested, value)
-        self.secret_values: dict[tuple[str, str, str], object] = {}  # key -> SecretString
+        self.secret_values: dict[tuple[str, str, str], str | bytes] = {}  # key -> value
         self.invalid: list[str] = []  # names (or secret sources) that do not exist
         self.error: BaseException | None = None
         self.errors: list[SsmEnvError] = []  # per-secret failures of a batch that answered
+        self.versions: dict[str, VersionRecord] = {}  # by source, as the claims name it
 
     @property
     def service(self) -> str:
@@ -167,19 +188,25 @@ class _Job:
     def run(self, client: Any, recursive: bool) -> None:
         if self.secrets:
             from .secretsmanager import fetch_secrets
+            from .versions import secret_records
 
-            self.secret_values, missing, self.errors = fetch_secrets(client, self.secrets)
+            entries, missing, self.errors = fetch_secrets(client, self.secrets)
+            self.secret_values, self.versions = secret_records(entries, _secret_source, client)
             self.invalid = [_secret_source(key) for key in missing]
             return
+        from .versions import parameter_records
+
         if self.path is not None:
-            self.pairs = [
-                (p["Name"], p["Value"]) for p in client.get_parameters_by_path(self.path, recursive)
-            ]
+            answer = list(client.get_parameters_by_path(self.path, recursive))
+            self.pairs = [(p["Name"], p["Value"]) for p in answer]
+            self.versions = parameter_records((p["Name"], p) for p in answer)
             return
         parameters, invalid = client.get_parameters(self.names)
         # Set only once the whole answer is found consistent: a failed job contributes nothing.
         fix = client.diagnostics.endpoint_fix()
-        self.pairs, self.invalid = _match_requested(self.names, parameters, invalid, fix)
+        asked: dict[str, dict] = {}
+        self.pairs, self.invalid = _match_requested(self.names, parameters, invalid, fix, asked)
+        self.versions = parameter_records(asked.items())
 
 
 def _secret_source(key: tuple[str, str, str]) -> str:
@@ -193,7 +220,11 @@ def _base(requested: str) -> str:
 
 
 def _match_requested(
-    requested: list[str], parameters: list[dict], invalid: list[str], fix: str = ""
+    requested: list[str],
+    parameters: list[dict],
+    invalid: list[str],
+    fix: str = "",
+    answers: dict[str, dict] | None = None,
 ) -> tuple[list[tuple[str, str]], list[str]]:
     """Pair each returned parameter with the name it was asked by; every name asked must be
     answered exactly once, in ``Parameters`` or ``InvalidParameters``, and nothing else may be.
@@ -203,7 +234,8 @@ def _match_requested(
     version is then proven by ``Version``. A Secrets Manager reference comes back under its full
     ``/aws/reference/secretsmanager/`` name (moto: under the secret's own name). Names are
     case-sensitive and never end in ``/``. A batch never asks one base name twice (``_batches``),
-    so each answered name belongs to one request. Raises EndpointError ("inconsistent")."""
+    so each answered name belongs to one request. Raises EndpointError ("inconsistent").
+    ``answers`` (when given) receives each parameter of the answer by the name it was asked by."""
     call = f"GetParameters {', '.join(requested)}"
 
     def bad(detail: str) -> SsmEnvError:
@@ -247,6 +279,8 @@ def _match_requested(
         if asked in values:
             raise bad(f"it holds {asked} twice")
         values[asked] = parameter["Value"]
+        if answers is not None:
+            answers[asked] = parameter
     unasked = [name for name in invalid if name not in by_base.values()]
     if unasked:
         raise bad(f"its InvalidParameters holds {answer_name(unasked[0])}, which was not asked")
@@ -602,7 +636,13 @@ def load(
         stats,
     )
     policy.skipped += _fetch_failures(plan.jobs, timeout, policy, diagnostics, plan.optional)
-    claims = _claims(settings, plan, policy)
+    from .files import file_claims, file_writes
+    from .versions import loaded_versions
+
+    # SSM_ENV_FILES: file variables get their paths; a binary value anywhere else is refused.
+    claims, contents = file_claims(
+        settings.files, settings.files_dir, _claims(settings, plan, policy), policy
+    )
     single, unset, overrides = _decide(settings, claims, plan.unset, policy)
     kept, replaced = configured(single, environ, settings.overwrite, _reference_variables(settings))
     # A reference that did not end up with a value (not found, failed, refused, collided) is
@@ -620,6 +660,11 @@ def load(
         skipped=tuple(dict.fromkeys(policy.skipped)),
         overrides=tuple(overrides),
         replaced=tuple(replaced),
+        versions=loaded_versions(
+            {s: r for job in plan.jobs if job.error is None for s, r in job.versions.items()},
+            {v: source for v, (source, _) in single.items()},
+        ),
+        files=file_writes(settings.files, settings.files_dir, single, contents),
     )
     return _require(settings, result, environ, enforce_required)
 
@@ -978,7 +1023,7 @@ def _fetch_failures(
 
 def _claims(
     settings: Settings, plan: _Plan, policy: _FailurePolicy
-) -> list[tuple[str, str, str, float]]:
+) -> list[tuple[str, str, str | bytes, float]]:
     """``(variable, source, value, rank)`` for everything fetched. Derived names (paths, plain
     names, JSON keys, secret names) take the prefix and case settings; ``VAR=`` names and
     references are exact. ``rank`` is the documented order of SSM_ENV_COLLISION=later-wins:
@@ -1000,7 +1045,7 @@ def _claims(
     }
     prefix, uppercase = settings.prefix, settings.uppercase
     ranks = {path: float(i) for i, path in enumerate(settings.paths)}
-    claims: list[tuple[str, str, str, float]] = [
+    claims: list[tuple[str, str, str | bytes, float]] = [
         (
             variable_name(
                 name,
@@ -1097,15 +1142,18 @@ def _secret_string(ref: SecretRef, value: object) -> str:
 
 def _secret_claim(
     ref: SecretRef,
-    secret_values: dict[tuple[str, str, str], object],
+    secret_values: Mapping[tuple[str, str, str], object],
     policy: _FailurePolicy,
-) -> tuple[str, str] | None:
+) -> tuple[str, str | bytes] | None:
     """``(source, value)`` for one secret (or one key of a JSON secret), or None when it did not
     load. A missing key is an error naming the secret and the key, never the other keys."""
     if ref.fetch_key not in secret_values:
         return None
     try:
-        value = _secret_string(ref, secret_values[ref.fetch_key])
+        raw = secret_values[ref.fetch_key]
+        if isinstance(raw, bytes) and not ref.json_key:
+            return ref.source, raw  # SecretBinary: only a file can take it (files.file_claims)
+        value = _secret_string(ref, raw)
         if not ref.json_key:
             return ref.source, value
         where = f"secret {ref.source}"
@@ -1236,10 +1284,21 @@ def load_parameters(
     return result.variables
 
 
-def apply_variables(result: LoadResult, environ: MutableMapping[str, str] | None = None) -> None:
-    """Make ``environ`` (default ``os.environ``) what ``result`` says: set its variables, remove its
-    unresolved references, and record what they held before (``original``: a later load reads
-    the configuration, never a loaded value). Values were checked by ``load``: no half-way."""
+def apply_variables(
+    result: LoadResult,
+    environ: MutableMapping[str, str] | None = None,
+    *,
+    files: bool = True,
+) -> None:
+    """Make ``environ`` (default ``os.environ``) what ``result`` says: write its files
+    (SSM_ENV_FILES; ``files=False`` leaves them), then set its variables, remove its unresolved
+    references, and record what they held before (``original``: a later load reads the
+    configuration, never a loaded value). Values were checked by ``load``; only a file that cannot
+    be written raises (SsmEnvError), before any variable is set."""
+    if files and result.files:
+        from .files import write_files
+
+        write_files(result.files)
     apply_recorded(result.variables, result.unset, os.environ if environ is None else environ)
 
 

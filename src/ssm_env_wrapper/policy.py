@@ -139,8 +139,7 @@ def policy_document(
     kms_keys: Sequence[str] = (),
 ) -> tuple[dict[str, object], list[str]]:
     """The IAM policy document for the load ``settings`` describe, and the notes to show."""
-    from .sources import SECRETS_PREFIX
-    from .sources import split_selector
+    from .sources import SECRETS_PREFIX, split_selector
 
     if not settings.has_sources:
         raise ConfigError(

@@ -168,10 +168,10 @@ def _answers(secret_id: str, entry: dict) -> bool:
 
 def fetch_secrets(
     client: SecretsClient, keys: list[tuple[str, str, str]]
-) -> tuple[dict[tuple[str, str, str], object], list[tuple[str, str, str]], list[SsmEnvError]]:
+) -> tuple[dict[tuple[str, str, str], dict], list[tuple[str, str, str]], list[SsmEnvError]]:
     """Fetch ``keys`` (secret id, version stage, version id): one GetSecretValue for one key,
     BatchGetSecretValue for several current versions. Returns ``(values, missing, errors)``:
-    ``values`` maps each key to its SecretString (or, for a binary secret, ``None``), ``missing``
+    ``values`` maps each key to its checked answer entry (value and version), ``missing``
     the keys that do not exist, ``errors`` one error per other secret that failed in a batch.
     Every id asked must be answered exactly once, or the whole answer is refused."""
     fix = client.diagnostics.endpoint_fix()
@@ -201,11 +201,11 @@ def fetch_secrets(
         stages = entry.get("VersionStages")
         if key[1] and isinstance(stages, list) and key[1] not in stages:
             raise _sm_inconsistent(call, f"it holds a version without the stage {key[1]}")
-        return {key: entry.get("SecretString")}, [], []
+        return {key: entry}, [], []
     ids = [key[0] for key in keys]
     entries, errors = client.batch_get_secret_value(ids)
     call = f"BatchGetSecretValue {', '.join(ids)}"
-    values: dict[tuple[str, str, str], object] = {}
+    values: dict[tuple[str, str, str], dict] = {}
     for entry in entries:
         asked = [key for key in keys if _answers(key[0], entry)]
         if len(asked) > 1:  # never: a batch asks one secret once (loader._secret_jobs)
@@ -217,7 +217,7 @@ def fetch_secrets(
         for key in asked:
             if key in values:
                 raise _sm_inconsistent(call, f"it holds {key[0]} twice")
-            values[key] = entry.get("SecretString")
+            values[key] = entry
     missing: list[tuple[str, str, str]] = []
     failures: list[SsmEnvError] = []
     for error in errors:

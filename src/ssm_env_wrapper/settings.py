@@ -33,6 +33,8 @@ if TYPE_CHECKING:  # annotations only; importing typing costs every cold start m
     from collections.abc import Callable, Mapping
     from typing import TypeVar
 
+    from .files import FileTarget
+
     T = TypeVar("T")
 
 __all__ = [
@@ -271,6 +273,8 @@ class Settings(Record):
         "metrics",
         "metrics_namespace",
         "notes",
+        "files",
+        "files_dir",
     )
     paths: tuple[str, ...]
     recursive: bool
@@ -298,6 +302,8 @@ class Settings(Record):
     metrics: str
     metrics_namespace: str
     notes: tuple[str, ...]
+    files: tuple[FileTarget, ...]
+    files_dir: str
 
     def __init__(
         self,
@@ -328,6 +334,8 @@ class Settings(Record):
         metrics: str = "",
         metrics_namespace: str = DEFAULT_METRICS_NAMESPACE,
         notes: tuple[str, ...] = (),
+        files: tuple[FileTarget, ...] = (),
+        files_dir: str = "/tmp",  # files.DEFAULT_FILES_DIR (imported only when files are asked)
     ) -> None:
         if name_mode not in NAME_MODES:
             raise ConfigError(
@@ -370,6 +378,8 @@ class Settings(Record):
             metrics_namespace=metrics_namespace,
             #: warnings about the environment's names (near misses of a setting's name)
             notes=tuple(notes),
+            files=tuple(files),
+            files_dir=files_dir,
         )
 
     @property
@@ -413,6 +423,12 @@ class Settings(Record):
             bool(values["resolve_arns"]),
             values["allow"],  # type: ignore[arg-type]
         )
+        files: tuple[FileTarget, ...] = ()
+        files_dir = "/tmp"
+        if environ.get("SSM_ENV_FILES", "").strip():  # the files module only when files are asked
+            from .files import parse_files
+
+            files, files_dir = parse_files(environ)
         given = frozenset(k for k, _, option, *_ in SETTINGS if option in (options or {}).values())
         return cls(
             tuple(paths),
@@ -421,6 +437,8 @@ class Settings(Record):
             max_attempts_setting=first_set("max_attempts", environ),
             origins=Origins.spelled("env" if options is None else "cli", environ, given),
             notes=tuple(notes),
+            files=files,
+            files_dir=files_dir,
             **values,  # type: ignore[arg-type]
         )
 

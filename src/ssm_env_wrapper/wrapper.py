@@ -47,8 +47,10 @@ def report(log: Log, result: LoadResult, started: float, settings: Settings | No
         log.info(
             f"loaded {count} parameter{'' if count == 1 else 's'} from "
             f"{', '.join(result.sources)} in {elapsed:.0f} ms "
-            f"({result.requests} request{'' if result.requests == 1 else 's'})",
+            f"({result.requests} request{'' if result.requests == 1 else 's'})" + _recorded(result),
             parameters=count,
+            versions=len(result.versions),
+            files=len(result.files),
             sources=list(result.sources),
             requests=result.requests,
             connections=result.connections,
@@ -57,6 +59,15 @@ def report(log: Log, result: LoadResult, started: float, settings: Settings | No
     if log.enabled("debug"):
         for variable in sorted(result.parameters):
             log.debug(f"{variable} <- {result.parameters[variable]}")
+        for record in result.versions:  # "which version is this function running?"
+            log.debug(
+                f"version: {record.describe()}",
+                source=record.source,
+                version=record.version,
+                stages=list(record.stages),
+            )
+        for written in result.files:
+            log.debug(f"{written.variable}: wrote {written.path} (mode 0600)", path=written.path)
     for variable, winner, loser in result.overrides:
         # Sources only, never values (SSM_ENV_COLLISION=later-wins).
         log.info(
@@ -94,6 +105,14 @@ def report(log: Log, result: LoadResult, started: float, settings: Settings | No
         log.warning(
             f"unset unresolved references: {', '.join(result.unset)}", unset=list(result.unset)
         )
+
+
+def _recorded(result: LoadResult) -> str:
+    """``, 3 versions recorded, 1 file written``: what the info line adds after the requests."""
+    text = f", {len(result.versions)} version{'' if len(result.versions) == 1 else 's'} recorded"
+    if result.files:
+        text += f", {len(result.files)} file{'' if len(result.files) == 1 else 's'} written"
+    return text
 
 
 def _metrics(
@@ -205,10 +224,16 @@ def run(
                 secrets=log.secrets,
                 stats=stats,
             )
-            log.secrets.extend(result.variables.values())
+            # A file variable holds a path, which is no secret (its content was learned as fetched).
+            paths = {written.variable for written in result.files}
+            log.secrets.extend(v for k, v in result.variables.items() if k not in paths)
             prospective = dict(os.environ)
             apply_recorded(result.variables, result.unset, prospective, restore=True)
             check_exec_size(args, prospective)  # before anything is set or reported as loaded
+            if result.files:  # the files first (SSM_ENV_FILES): their variables hold the paths
+                from .files import write_files
+
+                write_files(result.files)
             apply_recorded(result.variables, result.unset, os.environ, restore=True)
             report(log, result, started, settings)
             _metrics(settings, stats, started, settings_env, log)
