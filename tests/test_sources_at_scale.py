@@ -267,7 +267,8 @@ def test_check_lists_missing_required_variables_as_a_problem(ssm, env):
     wrapper = [str(ROOT / "bin" / "wrapper")]
     proc = run(wrapper, ["check", "--path", "/app", "--required", "X", "--required", "Y"], env)
     assert proc.returncode == 1
-    assert "SSM_ENV_REQUIRED: not set by any source nor in the environment: Y" in proc.stdout
+    # Named as the caller gave it: the options, not the variable they mirror.
+    assert "--required: not set by any source nor in the environment: Y" in proc.stdout
 
 
 def test_cli_collision_and_resolve_arns_options(ssm, env):

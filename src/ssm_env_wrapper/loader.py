@@ -1316,5 +1316,9 @@ def apply_environment(environ: MutableMapping[str, str] | None = None) -> LoadRe
         for note in settings.notes:
             warnings.warn(note, stacklevel=2)
     result = load(settings, given)
+    if result.files:  # the files first (SSM_ENV_FILES): their variables hold the paths
+        from .files import write_files
+
+        write_files(result.files)
     apply_recorded(result.variables, result.unset, environ, restore=True)
     return result
