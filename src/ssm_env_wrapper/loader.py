@@ -30,6 +30,7 @@ from .errors import (
     ProtectedNameError,
     RequiredVariableError,
     SsmEnvError,
+    last_line,
 )
 from .guards import env_string_problem, protection
 from .naming import group_claims, sanitize, variable_name
@@ -467,6 +468,7 @@ class _Plan:
         )
 
 
+@last_line("load")
 def load(
     settings: Settings,
     environ: Mapping[str, str] | None = None,
@@ -1109,6 +1111,7 @@ def _describe(settings: Settings) -> tuple[str, ...]:
     return tuple(sources)
 
 
+@last_line("load_parameters")
 def load_parameters(
     paths: str | Iterable[str] = (),
     *,
@@ -1193,6 +1196,7 @@ def _api_required(names: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+@last_line("apply_variables")
 def apply_variables(result: LoadResult, environ: MutableMapping[str, str] | None = None) -> None:
     """Make ``environ`` (default ``os.environ``) what ``result`` says: set its variables, remove its
     unresolved references. Values were checked by ``load``, so this cannot stop half-way."""
@@ -1204,6 +1208,7 @@ def apply_variables(result: LoadResult, environ: MutableMapping[str, str] | None
         environ[variable] = value
 
 
+@last_line("apply_environment")
 def apply_environment(environ: MutableMapping[str, str] | None = None) -> LoadResult:
     """Do what the wrapper does before exec, in-process: read the settings from ``environ``
     (default ``os.environ``), load, and set the variables there. Returns the LoadResult."""

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from .errors import last_line
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -24,6 +26,7 @@ def sanitize(text: str) -> str:
     return name
 
 
+@last_line("variable_name")
 def variable_name(
     parameter_name: str,
     *,

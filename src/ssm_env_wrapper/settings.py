@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from .diagnostics import Origins
-from .errors import ConfigError
+from .errors import ConfigError, last_line
 from .guards import is_credential, protection
 from .sources import (
     ALNUM,
@@ -415,6 +415,7 @@ class Settings(Record):
         )
 
     @classmethod
+    @last_line("Settings.from_environ")
     def from_environ(
         cls, environ: Mapping[str, str] | None = None, *, options: Mapping[str, str] | None = None
     ) -> Settings:
