@@ -49,6 +49,14 @@ if TYPE_CHECKING:
 __all__ = ["JsonClient"]
 
 
+def _not_a_json_constant(text: str) -> object:
+    raise ValueError(f"{text} is not JSON")
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _xml_text(body: bytes, tag: str) -> str:
     """The text of the first ``<tag>`` in an XML error body, or ``""``."""
     text = body.decode("utf-8", "replace")
@@ -267,7 +275,12 @@ class JsonClient:
         where = f"{operation} {', '.join(targets)}".rstrip()
         status = response.status
         try:
-            answer = json.loads(response.body.decode("utf-8")) if response.body else {}
+            # NaN, Infinity and -Infinity are not JSON (RFC 8259 section 6): json takes them.
+            answer = (
+                json.loads(response.body.decode("utf-8"), parse_constant=_not_a_json_constant)
+                if response.body
+                else {}
+            )
         except (ValueError, RecursionError):
             # ValueError: not JSON, not UTF-8, or a number past Python's int-string limit;
             # RecursionError: nested deeper than the parser's recursion limit.
@@ -293,16 +306,18 @@ class JsonClient:
             )
         if status == 200:
             return answer
+        # Only strings are read as a code or a message: another JSON type is no code, no
+        # message (never its Python repr, which may quote a value).
         code = str(
-            answer.get("__type")
-            or answer.get("code")
+            _text(answer.get("__type"))
+            or _text(answer.get("code"))
             or response.headers.get("x-amzn-errortype")
             or f"HTTP{status}"
         )
         code = one_line(self._mask(code.rsplit("#", 1)[-1].split(":", 1)[0]), 100)
         # Masked before it is cut: a secret crossing the cut would otherwise survive in part.
         message = one_line(
-            self._mask(str(answer.get("message") or answer.get("Message") or "no message"))
+            self._mask(_text(answer.get("message")) or _text(answer.get("Message")) or "no message")
         )
         if is_throttling(code):
             fix = self.diagnostics.throttled_fix(self.title)

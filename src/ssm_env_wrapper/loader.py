@@ -493,6 +493,15 @@ def load(
     """
     if environ is None:
         environ = os.environ
+    given: dict[str, object] = {"credentials": credentials, "region": region}
+    given.update(
+        endpoint_url=endpoint_url, timeout=timeout, secrets_endpoint_url=secrets_endpoint_url
+    )
+    if environ is not os.environ or any(value is not None for value in given.values()):
+        from .arguments import check_arguments, check_environ
+
+        check_environ(environ)
+        check_arguments(**given)
     if not settings.has_sources:
         return _require(settings, LoadResult({}, {}), environ, enforce_required)
     timeout = settings.timeout if timeout is None else timeout
@@ -1149,24 +1158,42 @@ def load_parameters(
     Raises SsmEnvError (or a subclass) with a one-line message; protected names are refused.
     """
 
-    def listed(value: str | Iterable[str]) -> list[str]:
-        return [value] if isinstance(value, str) else list(value)
+    from .arguments import check_arguments, string_items
 
-    normalized = list(dict.fromkeys(normalize_path(path, "paths") for path in listed(paths)))
+    check_arguments(
+        collision=collision,
+        recursive=recursive,
+        name_mode=name_mode,
+        prefix=prefix,
+        uppercase=uppercase,
+        timeout=timeout,
+        max_attempts=max_attempts,
+    )
+
+    def listed(value: str | Iterable[str], argument: str) -> list[str]:
+        return string_items(value, argument)
+
+    normalized = [normalize_path(path, "paths") for path in listed(paths, "paths")]
+    normalized = list(dict.fromkeys(normalized))
     settings = Settings(
         tuple(normalized),
         recursive,
-        names=tuple(dict.fromkeys(parse_ref(item, "names") for item in listed(names))),
+        names=tuple(dict.fromkeys(parse_ref(item, "names") for item in listed(names, "names"))),
         json_names=tuple(
-            dict.fromkeys(parse_ref(item, "json_names") for item in listed(json_names))
-        ),
-        secrets=tuple(dict.fromkeys(parse_secret(item, "secrets") for item in listed(secrets))),
-        json_secrets=tuple(
             dict.fromkeys(
-                parse_secret(item, "json_secrets", allow_key=False) for item in listed(json_secrets)
+                parse_ref(item, "json_names") for item in listed(json_names, "json_names")
             )
         ),
-        required=_api_required(listed(required)),
+        secrets=tuple(
+            dict.fromkeys(parse_secret(item, "secrets") for item in listed(secrets, "secrets"))
+        ),
+        json_secrets=tuple(
+            dict.fromkeys(
+                parse_secret(item, "json_secrets", allow_key=False)
+                for item in listed(json_secrets, "json_secrets")
+            )
+        ),
+        required=_api_required(listed(required, "required")),
         collision=collision,
         name_mode=name_mode,
         prefix=prefix,

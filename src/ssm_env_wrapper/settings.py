@@ -423,6 +423,10 @@ class Settings(Record):
         variable to the command-line option that set it, named in messages instead."""
         if environ is None:
             environ = os.environ
+        elif environ is not os.environ:
+            from .arguments import check_environ
+
+            check_environ(environ)
         get = environ.get
         paths: list[str] = []
         # ${VAR} in the source settings comes from this same environment: the one the wrapper
