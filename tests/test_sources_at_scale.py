@@ -570,7 +570,9 @@ def test_one_secret_is_one_get_secret_value_and_more_are_batched_twenty_a_call(s
             "SecretString": f"value-of-{sid}",
         }
         if request["target"] == "secretsmanager.GetSecretValue":
-            send(handler, 200, entry(body["SecretId"]))
+            # As the API does: the version's stages, which prove a stage asked.
+            stages = [body.get("VersionStage", "AWSCURRENT")]
+            send(handler, 200, dict(entry(body["SecretId"]), VersionStages=stages))
         else:
             send(handler, 200, {"SecretValues": [entry(s) for s in body["SecretIdList"]]})
 

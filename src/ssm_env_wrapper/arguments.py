@@ -1,32 +1,98 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The Python API's arguments (``load_parameters``) as ``Settings``, each checked as its variable
-is and named as the caller gave it (``timeout=``)."""
+"""The Python API's arguments, checked where they come in: a caller's wrong type is one
+ConfigError naming the argument, not an AttributeError deep in the load (which the last line of
+defence would call a bug). An environment passed in is checked too: ``os.environ`` holds only
+strings, a dict built by hand may not. ``settings_from_arguments`` turns ``load_parameters``'
+arguments into ``Settings``, each checked as its variable is and named as the caller gave it
+(``timeout=``)."""
 
 from __future__ import annotations
 
 from .diagnostics import Origins
 from .errors import ConfigError
-from .settings import (
-    _parse_allow,
-    _parse_choice,
-    _parse_prefix,
-    normalize_path,
-    parse_ref,
-    scan_references,
-)
-from .sources import is_variable_name, parse_secret
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
 
     from .settings import Settings
 
-__all__ = ["settings_from_arguments"]
+__all__ = ["string_items", "check_environ", "check_arguments", "settings_from_arguments"]
 
 
-def _listed(value: str | Iterable[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
+def _kind(value: object) -> str:
+    return type(value).__name__
+
+
+def string_items(value: object, argument: str) -> list[str]:
+    """A string, or an iterable of strings, as a list; anything else is a ConfigError."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (bytes, bytearray)):
+        raise ConfigError(f"{argument}: expected a string or a list of strings, got bytes")
+    try:
+        items = list(value)  # type: ignore[call-overload]
+    except TypeError:
+        raise ConfigError(
+            f"{argument}: expected a string or a list of strings, got {_kind(value)}"
+        ) from None
+    for item in items:
+        if not isinstance(item, str):
+            raise ConfigError(f"{argument}: every item must be a string, got {_kind(item)}")
+    return items
+
+
+def check_environ(environ: Mapping[str, str], argument: str = "environ") -> None:
+    """Every key and value a string, as in ``os.environ`` (the names only, never a value)."""
+    try:
+        pairs = list(environ.items())
+    except (AttributeError, TypeError):
+        raise ConfigError(
+            f"{argument}: expected a mapping of strings, got {_kind(environ)}"
+        ) from None
+    for key, value in pairs:
+        if not isinstance(key, str):
+            raise ConfigError(f"{argument}: every name must be a string, got {_kind(key)}")
+        if not isinstance(value, str):
+            raise ConfigError(
+                f"{argument}: the value of {key!r} must be a string, got {_kind(value)}"
+            )
+
+
+def check_arguments(**given: object) -> None:
+    """The scalar arguments of ``load`` and ``load_parameters``, by name: ``timeout`` a finite
+    positive number, ``max_attempts`` a positive whole number, flags booleans, texts strings,
+    ``credentials`` a Credentials (its fields strings; by shape: credentials.py depends on
+    settings, which uses this module); ``None`` where the argument allows it."""
+    for name, value in given.items():
+        if value is None and name in _OPTIONAL:
+            continue
+        if name == "timeout":
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            ok = ok and 0 < value < float("inf")  # type: ignore[operator]
+            expected = "a number of seconds above 0"
+        elif name == "max_attempts":
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            expected = "a whole number of at least 1"
+        elif name in ("recursive", "uppercase", "enforce_required"):
+            ok, expected = isinstance(value, bool), "True or False"
+        elif name == "credentials":
+            fields = [getattr(value, name, None) for name in ("access_key", "secret_key")]
+            token = getattr(value, "token", None)
+            ok = all(isinstance(field, str) for field in fields)
+            ok = ok and (token is None or isinstance(token, str))
+            expected = "a Credentials"
+        else:
+            ok, expected = isinstance(value, str), "a string"
+        if not ok:
+            shown = repr(value) if isinstance(value, (int, float)) else _kind(value)
+            raise ConfigError(f"{name}: expected {expected}, got {shown}")
+
+
+# Arguments that may be None (then taken from the environment or the settings).
+_OPTIONAL = frozenset(
+    {"credentials", "region", "endpoint_url", "secrets_endpoint_url", "timeout", "max_attempts"}
+)
 
 
 def _api_number(argument: str, value: object, integer: bool, high: float) -> float:
@@ -51,30 +117,47 @@ def settings_from_arguments(
     error naming the argument (``names=``, ``timeout=``). ``given`` holds the keys of the
     settings the caller passed that could also come from ``environ`` (the endpoints); with
     ``resolve_arns``, the ARN-valued variables of ``environ`` are resolved as the wrapper does."""
+    # Imported here: settings uses this module's checks (a cycle at import time otherwise).
+    from .settings import (
+        _parse_allow,
+        _parse_choice,
+        _parse_prefix,
+        normalize_path,
+        scan_references,
+    )
+    from .sources import is_variable_name, parse_ref, parse_secret
+
     get = arguments.get
-    paths = [normalize_path(path, "paths") for path in _listed(get("paths", ()))]  # type: ignore[arg-type]
-    allow = _parse_allow(",".join(_listed(get("allow", ()))), "allow")  # type: ignore[arg-type]
+    paths = [normalize_path(path, "paths") for path in string_items(get("paths", ()), "paths")]  # type: ignore[arg-type]
+    allow = _parse_allow(",".join(string_items(get("allow", ()), "allow")), "allow")  # type: ignore[arg-type]
     resolve_arns = bool(get("resolve_arns", False))
     references, secret_references = scan_references(environ, resolve_arns, allow, arns_only=True)
-    required = _listed(get("required", ()))  # type: ignore[arg-type]
+    required = string_items(get("required", ()), "required")  # type: ignore[arg-type]
     bad = [name for name in required if not is_variable_name(name)]
     if bad:
         raise ConfigError(f"required: not variable names: {', '.join(repr(b) for b in bad)}")
     return cls(
         tuple(dict.fromkeys(paths)),
         bool(get("recursive", False)),
-        names=tuple(dict.fromkeys(parse_ref(i, "names") for i in _listed(get("names", ())))),  # type: ignore[arg-type]
+        names=tuple(
+            dict.fromkeys(parse_ref(i, "names") for i in string_items(get("names", ()), "names"))
+        ),  # type: ignore[arg-type]
         json_names=tuple(
-            dict.fromkeys(parse_ref(i, "json_names") for i in _listed(get("json_names", ())))  # type: ignore[arg-type]
+            dict.fromkeys(
+                parse_ref(i, "json_names")
+                for i in string_items(get("json_names", ()), "json_names")
+            )  # type: ignore[arg-type]
         ),
         references=references,
         secrets=tuple(
-            dict.fromkeys(parse_secret(i, "secrets") for i in _listed(get("secrets", ())))  # type: ignore[arg-type]
+            dict.fromkeys(
+                parse_secret(i, "secrets") for i in string_items(get("secrets", ()), "secrets")
+            )  # type: ignore[arg-type]
         ),
         json_secrets=tuple(
             dict.fromkeys(
                 parse_secret(i, "json_secrets", allow_key=False)
-                for i in _listed(get("json_secrets", ()))  # type: ignore[arg-type]
+                for i in string_items(get("json_secrets", ()), "json_secrets")  # type: ignore[arg-type]
             )
         ),
         secret_references=secret_references,

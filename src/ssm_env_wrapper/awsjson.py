@@ -54,6 +54,14 @@ if TYPE_CHECKING:
 __all__ = ["JsonClient"]
 
 
+def _not_a_json_constant(text: str) -> object:
+    raise ValueError(f"{text} is not JSON")
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _xml_text(body: bytes, tag: str) -> str:
     """The text of the first ``<tag>`` in an XML error body, or ``""``."""
     text = body.decode("utf-8", "replace")
@@ -285,7 +293,12 @@ class JsonClient:
         where = f"{operation} {', '.join(targets)}".rstrip()
         status = response.status
         try:
-            answer = json.loads(response.body.decode("utf-8")) if response.body else {}
+            # NaN, Infinity and -Infinity are not JSON (RFC 8259 section 6): json takes them.
+            answer = (
+                json.loads(response.body.decode("utf-8"), parse_constant=_not_a_json_constant)
+                if response.body
+                else {}
+            )
         except (ValueError, RecursionError):
             # ValueError: not JSON, not UTF-8, or a number past Python's int-string limit;
             # RecursionError: nested deeper than the parser's recursion limit.
@@ -314,16 +327,18 @@ class JsonClient:
             )
         if status == 200:
             return answer
+        # Only strings are read as a code or a message: another JSON type is no code, no
+        # message (never its Python repr, which may quote a value).
         code = str(
-            answer.get("__type")
-            or answer.get("code")
+            _text(answer.get("__type"))
+            or _text(answer.get("code"))
             or response.headers.get("x-amzn-errortype")
             or f"HTTP{status}"
         )
         code = self.diagnostics.quote(code.rsplit("#", 1)[-1].split(":", 1)[0], 100)
         # Masked, then cut (Diagnostics.quote): a secret crossing the cut never survives in part.
         message = self.diagnostics.quote(
-            str(answer.get("message") or answer.get("Message") or "no message")
+            _text(answer.get("message")) or _text(answer.get("Message")) or "no message"
         )
         if is_throttling(code) or status == 429:
             self.throttled += 1

@@ -283,10 +283,11 @@ class Diagnostics:
         if oversized(value):
             return
         if value.lstrip().startswith("{"):
-            import json  # loaded already when JSON names are asked for
+            # The same reading as the variables get: a number's text as written.
+            from .jsonvalue import loads_exact
 
             try:
-                document = json.loads(value)
+                document = loads_exact(value)
             except (ValueError, RecursionError):
                 document = None
             if isinstance(document, dict):
@@ -395,8 +396,9 @@ class Diagnostics:
 
 
 def _leaves(document: object) -> list[str]:
-    """Every string in a JSON value, and every other scalar as its JSON text, keys left out.
-    Iterative: a document nested nearly as deep as the parser allows must not overflow here."""
+    """Every string in a JSON value (a number is its text as written), and every other scalar
+    as its JSON text, keys left out. Iterative: a document nested nearly as deep as the parser
+    allows must not overflow here."""
     import json
 
     leaves: list[str] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .errors import ConfigError
 from .settings import parse_bool
-from .values import Record
+from .values import Record, ascii_digits
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def parse_endpoint_url(url: str, variable: str) -> Endpoint:
         # ASCII digits only: str.isdigit() takes '²' (which int() refuses: a traceback) and int()
         # takes other scripts' digits ('٣١٢٨' is 3128), neither of which a URL port may hold
         # (RFC 3986 3.2.3: port = *DIGIT, and DIGIT is ASCII, RFC 5234 B.1).
-        if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
+        if not ascii_digits(port_text) or not 0 < int(port_text) < 65536:
             raise ConfigError(f"{variable}={raw!r}: the port must be a number from 1 to 65535")
         port = int(port_text)
     return Endpoint(scheme, host.lower(), port)

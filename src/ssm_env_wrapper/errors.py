@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from .redact import printable
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    _Entry = TypeVar("_Entry", bound=Callable[..., Any])
+
 __all__ = [
     "SsmEnvError",
     "ConfigError",
@@ -16,6 +23,8 @@ __all__ = [
     "NameCollisionError",
     "ProtectedNameError",
     "RequiredVariableError",
+    "last_line",
+    "internal_error_text",
 ]
 
 
@@ -144,3 +153,42 @@ class RequiredVariableError(SsmEnvError):
     line each, no values), which may be why."""
 
     failures: tuple[str, ...] = ()
+
+
+#: Where an unexpected exception is to be reported (pyproject.toml, [project.urls] Issues).
+REPORT_URL = "https://github.com/ssm-env-wrapper/ssm-env-wrapper/issues"
+
+
+def internal_error_text(what: str, kind: str) -> str:
+    """The one line for an exception no check foresaw: what failed and its type, never its text
+    (which may quote a value: ``UnicodeEncodeError`` holds the string, ``KeyError`` the key)."""
+    return (
+        f"{what} failed on an unexpected {kind}: a bug in ssm-env-wrapper, not in your "
+        f"configuration; please report it at {REPORT_URL} with this line (it holds no value)"
+    )
+
+
+def last_line(what: str) -> Callable[[_Entry], _Entry]:
+    """An entry point's last line of defence: an exception that is not the project's (and not
+    KeyboardInterrupt or SystemExit, which are not ``Exception``) becomes one SsmEnvError that
+    says what failed. It is raised outside the handler and ``from None``: neither ``__cause__``
+    nor ``__context__`` keeps the original, whose arguments may hold a value. Each answer's
+    shape is checked where it is read; this is for what those checks missed.
+    ``__wrapped__`` is the undefended function (the whole-load fuzz test calls it)."""
+
+    def decorate(function: _Entry) -> _Entry:
+        def entry(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except SsmEnvError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the point of a last line
+                kind = type(exc).__name__
+            raise SsmEnvError(internal_error_text(what, kind)) from None
+
+        for name in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(entry, name, getattr(function, name, None))
+        entry.__wrapped__ = function  # type: ignore[attr-defined]
+        return entry  # type: ignore[return-value]
+
+    return decorate

@@ -20,7 +20,7 @@ import os
 import sys
 
 from .deadline import Deadline
-from .diagnostics import Diagnostics, given, refuse_oversized
+from .diagnostics import Diagnostics, given
 from .endpoint import partition
 from .errors import (
     AwsApiError,
@@ -30,6 +30,7 @@ from .errors import (
     ProtectedNameError,
     RequiredVariableError,
     SsmEnvError,
+    last_line,
 )
 from .guards import env_string_problem, protection
 from .naming import group_claims, sanitize, variable_name
@@ -42,6 +43,7 @@ from .sources import (
     split_selector,
 )
 from .ssm import MAX_NAMES, SsmClient, answer_name, inconsistent_answer
+from .values import ascii_digits
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -271,7 +273,7 @@ def _match_requested(
             raise bad(f"{asked} was answered with the selector {answer_name(answered)}")
         # Compared as text: int() of a long selector would meet Python's int-string limit.
         if (
-            selector[1:].isdigit()
+            ascii_digits(selector[1:])
             and "Version" in parameter
             and str(parameter["Version"]) != (selector[1:].lstrip("0") or "0")
         ):
@@ -361,94 +363,21 @@ def _run_jobs(
     return sum(c.requests for c in every), sum(c.connections for c in every)
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-class _LongNumber(ValueError):
-    pass
-
-
-# Python's int-string conversion limit (sys.int_info.default_max_str_digits, CPython 3.11 and the
-# 3.9/3.10 security releases): applied on every version, so that a value loads the same everywhere.
-_MAX_DIGITS = 4300
-
-
-def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    """An object without repeated keys: json keeps the last silently, which would make a
-    variable's value depend on the order a careless writer typed."""
-    document: dict[str, object] = {}
-    for key, value in pairs:
-        if key in document:
-            raise _DuplicateKey(key)
-        document[key] = value
-    return document
-
-
-def _integer(text: str) -> int:
-    if len(text) > _MAX_DIGITS:
-        raise _LongNumber(text)
-    return int(text)
-
-
-def _json_document(where: str, value: str, alternative: str) -> dict[str, object]:
-    """A JSON object value, strictly: no repeated key, no huge number, not too deep."""
-    import json
-
-    refuse_oversized(where, value)
-    try:
-        document = json.loads(value, object_pairs_hook=_object, parse_int=_integer)
-    except _DuplicateKey as exc:
-        raise SsmEnvError(
-            f"{where} holds the key {answer_name(str(exc.args[0]))} twice; keep one"
-        ) from None
-    except _LongNumber:
-        raise SsmEnvError(
-            f"{where} holds a number of more than {_MAX_DIGITS} digits; store it as a string"
-        ) from None
-    except RecursionError:
-        raise SsmEnvError(
-            f"{where} is nested too deeply to parse; store a flatter JSON object"
-        ) from None
-    except ValueError as exc:
-        raise SsmEnvError(
-            f"{where} is not valid JSON ({getattr(exc, 'msg', 'parse error')}); store "
-            f"a JSON object or move it to {alternative}"
-        ) from None
-    if not isinstance(document, dict):
-        raise SsmEnvError(
-            f'{where} is JSON but not an object; store {{"KEY": "value", ...}} '
-            f"or move it to {alternative}"
-        )
-    return document
-
-
-def _json_text(where: str, key: str, item: object) -> str:
-    """A JSON member as a variable's value: a string as it is, anything else as compact JSON."""
-    import json
-
-    try:
-        return item if isinstance(item, str) else json.dumps(item, separators=(",", ":"))
-    except (RecursionError, ValueError):
-        raise SsmEnvError(
-            f"{where}: the value of key {answer_name(key)} is nested too deeply; "
-            "store a flatter JSON object"
-        ) from None
-
-
 def _json_claims(
     where: str, source: str, prefix: str, value: str, settings: Settings, alternative: str
 ) -> list[tuple[str, str, str]]:
     """One claim per key of a JSON object value: ``{"host": "h"}`` -> ``host=h`` (``PREFIX_host``
     with ``PREFIX_=/name``). Strings are taken as they are; other values as compact JSON."""
+    from .jsonvalue import json_member, json_object
+
     claims = []
-    for key, item in _json_document(where, value, alternative).items():
+    for key, item in json_object(where, value, alternative).items():
         name = settings.prefix + prefix + sanitize(key)
         claims.append(
             (
                 name.upper() if settings.uppercase else name,
                 f"{source}#{key}",
-                _json_text(where, key, item),
+                json_member(where, key, item),
             )
         )
     return claims
@@ -579,6 +508,7 @@ class _Plan:
         )
 
 
+@last_line("load")
 def load(
     settings: Settings,
     environ: Mapping[str, str] | None = None,
@@ -605,6 +535,15 @@ def load(
     """
     if environ is None:
         environ = os.environ
+    given: dict[str, object] = {"credentials": credentials, "region": region}
+    given.update(
+        endpoint_url=endpoint_url, timeout=timeout, secrets_endpoint_url=secrets_endpoint_url
+    )
+    if environ is not os.environ or any(value is not None for value in given.values()):
+        from .arguments import check_arguments, check_environ
+
+        check_environ(environ)
+        check_arguments(**given)
     if not settings.has_sources:  # disabled: nothing loaded, nothing checked (SSM_ENV_DISABLED)
         result = LoadResult({}, {})
         return (
@@ -1156,8 +1095,10 @@ def _secret_claim(
         value = _secret_string(ref, raw)
         if not ref.json_key:
             return ref.source, value
+        from .jsonvalue import json_member, json_object
+
         where = f"secret {ref.source}"
-        document = _json_document(where, value, "a plain secret without :json-key")
+        document = json_object(where, value, "a plain secret without :json-key")
         if ref.json_key not in document:
             if ref.optional:
                 policy.skipped.append(f"{ref.source}#{ref.json_key}")
@@ -1166,7 +1107,7 @@ def _secret_claim(
                 f"{where} has no key {answer_name(ref.json_key)}; check the json-key after "
                 "the secret id (a trailing ? lets it be missing)"
             )
-        return f"{ref.source}#{ref.json_key}", _json_text(
+        return f"{ref.source}#{ref.json_key}", json_member(
             where, ref.json_key, document[ref.json_key]
         )
     except SsmEnvError as exc:
@@ -1221,6 +1162,7 @@ def _describe(settings: Settings) -> tuple[str, ...]:
     return tuple(sources)
 
 
+@last_line("load_parameters")
 def load_parameters(
     paths: str | Iterable[str] = (),
     *,
@@ -1264,8 +1206,17 @@ def load_parameters(
     given. No ``${VAR}`` expansion here: the caller builds its strings.
     Raises SsmEnvError (or a subclass) with a one-line message; protected names are refused.
     """
-    from .arguments import settings_from_arguments
+    from .arguments import check_arguments, settings_from_arguments
 
+    check_arguments(
+        collision=collision,
+        recursive=recursive,
+        name_mode=name_mode,
+        prefix=prefix,
+        uppercase=uppercase,
+        timeout=timeout,
+        max_attempts=max_attempts,
+    )
     if environ is None:
         environ = os.environ
     arguments = dict(locals())
@@ -1284,6 +1235,7 @@ def load_parameters(
     return result.variables
 
 
+@last_line("apply_variables")
 def apply_variables(
     result: LoadResult,
     environ: MutableMapping[str, str] | None = None,
@@ -1302,6 +1254,7 @@ def apply_variables(
     apply_recorded(result.variables, result.unset, os.environ if environ is None else environ)
 
 
+@last_line("apply_environment")
 def apply_environment(environ: MutableMapping[str, str] | None = None) -> LoadResult:
     """Do what the wrapper does before exec, in-process: read the settings from ``environ``
     (default ``os.environ``) as the configuration gave it, before any load changed it (the

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
+from .errors import SsmEnvError, internal_error_text
 from .wrapper import run
 
 __all__ = ["main"]
@@ -45,7 +46,31 @@ def undo_locale_coercion() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """The ``ssm-env-wrapper`` command. Returns only on failure: on success the process becomes
-    the command."""
+    the command. Whatever goes wrong ends in one line and a status, never a traceback: an
+    exception no check foresaw is named by its type only (its text may quote a value), and the
+    command does not start. KeyboardInterrupt and SystemExit pass."""
+    try:
+        return _start(argv)
+    except SsmEnvError as exc:
+        text, status = str(exc), exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        text, status = internal_error_text("ssm-env-wrapper", type(exc).__name__), 1
+    _last_words(text)
+    return status
+
+
+def _last_words(text: str) -> None:
+    """One error line in the log's format, the environment's secrets masked."""
+    from .log import Log
+
+    try:
+        log = Log.from_environ(os.environ)
+    except Exception:  # noqa: BLE001 - a bad log setting must not hide the error
+        log = Log()
+    log.error(text)
+
+
+def _start(argv: list[str] | None) -> int:
     if argv is None:  # a process start, not a call from Python code: its environment is the input
         undo_locale_coercion()
     args = list(sys.argv[1:] if argv is None else argv)

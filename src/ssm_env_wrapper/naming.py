@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from .errors import ConfigError, last_line
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -24,6 +26,7 @@ def sanitize(text: str) -> str:
     return name
 
 
+@last_line("variable_name")
 def variable_name(
     parameter_name: str,
     *,
@@ -39,6 +42,11 @@ def variable_name(
     ``/prod/app`` -> ``db_host`` (a name outside ``base_path``, or no base, falls back to leaf).
     Then ``prefix`` is prepended and, with ``uppercase``, the whole name is upper-cased.
     """
+    for argument, value in (("parameter_name", parameter_name), ("prefix", prefix)):
+        if not isinstance(value, str):
+            raise ConfigError(f"{argument}: expected a string, got {type(value).__name__}")
+    if not (base_path is None or isinstance(base_path, str)):
+        raise ConfigError(f"base_path: expected a string, got {type(base_path).__name__}")
     name = parameter_name.rstrip("/")
     below = None
     if mode == "relative" and base_path is not None:

@@ -6,7 +6,7 @@ Only ``http://`` proxies are supported, as by the AWS SDKs: the tunnel to the en
 from __future__ import annotations
 
 from .errors import ConfigError
-from .values import Record
+from .values import Record, ascii_digits
 
 __all__ = ["Proxy", "ProxyPolicy", "parse_proxy_url"]
 
@@ -58,9 +58,7 @@ def parse_proxy_url(url: str, setting: str) -> Proxy:
         valid = ":" not in proxy_host
     # The port: ASCII digits only (str.isdigit() takes '²', which int() refuses, and int() takes
     # other scripts' digits), 1-65535 (getaddrinfo would wrap a larger one round).
-    if port_text and not (
-        port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536
-    ):
+    if port_text and not (ascii_digits(port_text) and 0 < int(port_text) < 65536):
         valid = False
     if not (valid and proxy_host):
         raise ConfigError(f"{setting} is not a proxy URL (expected http://host:port)")

@@ -36,7 +36,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["Redactor", "printable", "SECRET_RUN", "SECRET_SHORT", "MASK_TEXT"]
+__all__ = ["Redactor", "printable", "answer_name", "SECRET_RUN", "SECRET_SHORT", "MASK_TEXT"]
 
 #: A run of a secret this long is masked wherever it appears.
 SECRET_RUN = 12
@@ -202,3 +202,10 @@ class Redactor:
         return "".join(out)
 
     __call__ = redact
+
+
+def answer_name(text: str, limit: int = 120) -> str:
+    """A name or key from an answer, safe in a one-line message: control and non-ASCII characters
+    escaped (a line break cannot start a forged line), long ones cut."""
+    text = text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= limit else text[: limit - 3] + "..."

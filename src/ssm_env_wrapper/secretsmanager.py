@@ -18,6 +18,8 @@ from .errors import AwsApiError, EndpointError, SsmEnvError
 from .ssm import answer_name
 
 TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["SecretsClient", "fetch_secrets", "MAX_SECRETS"]
 
@@ -166,6 +168,45 @@ def _answers(secret_id: str, entry: dict) -> bool:
     )
 
 
+def _exactly(secret_id: str, entry: dict) -> bool:
+    return secret_id in (entry["Name"], entry["ARN"])
+
+
+def _match_batch(
+    keys: list[tuple[str, str, str]], entries: list[dict], bad: Callable[[str], SsmEnvError]
+) -> dict[tuple[str, str, str], dict]:
+    """Each key's answer entry (its value and version) from a BatchGetSecretValue answer.
+
+    A secret is known by its ARN, which the answer always holds: one secret asked by several
+    spellings (name, complete ARN, partial ARN) may come back once or once an id, and every
+    spelling gets its value; entries repeating an ARN must agree. An id is answered by the
+    secrets it names exactly (name or ARN) or, failing that, as a partial ARN: a name ending in
+    ``-`` and six characters makes an ARN ambiguous, and the complete ARN is the exact one
+    ("Find secrets", Secrets Manager user guide). An id answered by two secrets, or a secret
+    answering no id, is refused."""
+    by_arn: dict[str, dict] = {}
+    for entry in entries:
+        seen = by_arn.setdefault(entry["ARN"], entry)
+        fields = ("Name", "VersionId", "SecretString", "SecretBinary")
+        if any(seen.get(field) != entry.get(field) for field in fields):
+            raise bad(f"it holds the secret {answer_name(entry['Name'])} twice, and the two differ")
+    values: dict[tuple[str, str, str], dict] = {}
+    used: set[str] = set()
+    for key in keys:
+        found = [a for a, entry in by_arn.items() if _exactly(key[0], entry)] or [
+            a for a, entry in by_arn.items() if _answers(key[0], entry)
+        ]
+        if len(found) > 1:
+            raise bad(f"{key[0]} is answered by {len(found)} secrets")
+        if found:
+            values[key] = by_arn[found[0]]
+            used.add(found[0])
+    for arn, entry in by_arn.items():
+        if arn not in used:
+            raise bad(f"it holds the secret {answer_name(entry['Name'])}, which was not asked")
+    return values
+
+
 def fetch_secrets(
     client: SecretsClient, keys: list[tuple[str, str, str]]
 ) -> tuple[dict[tuple[str, str, str], dict], list[tuple[str, str, str]], list[SsmEnvError]]:
@@ -194,30 +235,20 @@ def fetch_secrets(
             raise _sm_inconsistent(
                 call, f"it holds the secret {answer_name(entry['Name'])}, which was not asked"
             )
-        if key[2] and entry.get("VersionId", key[2]) != key[2]:
+        # A pinned version is proven by the answer, never assumed: VersionId is the id asked,
+        # VersionStages a list holding the stage asked (GetSecretValue response syntax).
+        if key[2] and entry.get("VersionId") != key[2]:
             raise _sm_inconsistent(
                 call, f"it holds version {answer_name(str(entry.get('VersionId')))}"
             )
         stages = entry.get("VersionStages")
-        if key[1] and isinstance(stages, list) and key[1] not in stages:
+        if key[1] and not (isinstance(stages, list) and key[1] in stages):
             raise _sm_inconsistent(call, f"it holds a version without the stage {key[1]}")
         return {key: entry}, [], []
     ids = [key[0] for key in keys]
     entries, errors = client.batch_get_secret_value(ids)
     call = f"BatchGetSecretValue {', '.join(ids)}"
-    values: dict[tuple[str, str, str], dict] = {}
-    for entry in entries:
-        asked = [key for key in keys if _answers(key[0], entry)]
-        if len(asked) > 1:  # never: a batch asks one secret once (loader._secret_jobs)
-            raise ValueError("one secret asked twice in one batch")
-        if not asked:
-            raise _sm_inconsistent(
-                call, f"it holds the secret {answer_name(entry['Name'])}, which was not asked"
-            )
-        for key in asked:
-            if key in values:
-                raise _sm_inconsistent(call, f"it holds {key[0]} twice")
-            values[key] = entry
+    values = _match_batch(keys, entries, lambda detail: _sm_inconsistent(call, detail))
     missing: list[tuple[str, str, str]] = []
     failures: list[SsmEnvError] = []
     for error in errors:

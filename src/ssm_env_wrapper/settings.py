@@ -10,7 +10,7 @@ are additive: ``APP_ENV``/``APP_PARAMS_PATH`` (the original contract), ``SSM_ENV
 from __future__ import annotations
 
 from .diagnostics import Origins
-from .errors import ConfigError
+from .errors import ConfigError, last_line
 from .guards import ORIGINAL_VARIABLE, is_credential, protection
 from .settings_table import SETTINGS, first_set, unknown_settings
 from .sources import (
@@ -396,6 +396,7 @@ class Settings(Record):
         )
 
     @classmethod
+    @last_line("Settings.from_environ")
     def from_environ(
         cls, environ: Mapping[str, str] | None = None, *, options: Mapping[str, str] | None = None
     ) -> Settings:
@@ -403,10 +404,14 @@ class Settings(Record):
         settings table (``settings_table.SETTINGS``). ``options`` (the command line) maps a
         variable to the option that set it: messages then name options, as the user typed them.
         An unknown ``SSM_ENV_*`` name stops here; near misses of other names become ``notes``."""
-        if environ is None:
-            import os  # a Python caller's default; the wrapper and the CLI pass theirs
+        import os  # a Python caller's default; the wrapper and the CLI pass theirs
 
+        if environ is None:
             environ = os.environ
+        elif environ is not os.environ:
+            from .arguments import check_environ
+
+            check_environ(environ)
         errors, notes = unknown_settings(environ)
         if errors:
             raise ConfigError("; ".join(errors))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .errors import ConfigError
 from .guards import is_credential
 from .redact import printable
-from .values import Record
+from .values import Record, ascii_digits
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -176,7 +176,7 @@ def _arn_head(text: str, service: str, setting: str, item: str) -> list[str]:
         or parts[2] != service
         or not parts[3]
         or set(parts[3]) - _SRC_REGION_CHARS
-        or not (len(parts[4]) == 12 and parts[4].isdigit())
+        or not (len(parts[4]) == 12 and ascii_digits(parts[4]))
     ):
         raise ConfigError(
             f"{setting}: {printable(item.strip())!r} is not a valid {service} ARN "

@@ -14,6 +14,7 @@ from .awsjson import JsonClient
 from .deadline import Deadline
 from .endpoint import partition
 from .errors import EndpointError
+from .redact import answer_name
 from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, user_agent
 from .trust import Trust, tls_context
 
@@ -39,13 +40,6 @@ MAX_NAMES = 10
 # Parameter names hold only these characters ("Requirements and constraints for parameter names",
 # Parameter Store user guide); a name from an answer with anything else did not come from SSM.
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
-
-
-def answer_name(text: str, limit: int = 120) -> str:
-    """A name or key from an answer, safe in a one-line message: control and non-ASCII characters
-    escaped (a line break cannot start a forged line), long ones cut."""
-    text = text.encode("unicode_escape").decode("ascii")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def inconsistent_answer(call: str, detail: str, fix: str = "") -> EndpointError:

@@ -13,7 +13,7 @@ import os
 
 from .diagnostics import given
 from .errors import ConfigError
-from .values import Record
+from .values import Record, ascii_digits
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def _is_hashed_dir(path: str) -> bool:
     except OSError:
         return False
     return any(
-        len(n) == 10 and n[8] == "." and n[9].isdigit() and not set(n[:8]) - _HEX for n in names
+        len(n) == 10 and n[8] == "." and ascii_digits(n[9]) and not set(n[:8]) - _HEX for n in names
     )
 
 

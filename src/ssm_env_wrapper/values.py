@@ -1,10 +1,17 @@
 # SPDX-License-Identifier: Apache-2.0
 """Immutable records without ``dataclasses`` (which imports ``inspect``: milliseconds that
-every cold start would pay for nothing)."""
+every cold start would pay for nothing), and the one test for ASCII digits."""
 
 from __future__ import annotations
 
-__all__ = ["Record", "Frozen"]
+__all__ = ["Record", "Frozen", "ascii_digits"]
+
+
+def ascii_digits(text: str) -> bool:
+    """Whether ``text`` is one or more of 0-9. ``str.isdigit`` also takes other scripts' digits
+    (Arabic-Indic '\u0663') and superscripts ('\u00b2', which ``int()`` then refuses: a
+    traceback); an account id, a port or a version is ASCII."""
+    return text.isascii() and text.isdigit()
 
 
 class Record:
