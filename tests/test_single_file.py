@@ -143,3 +143,122 @@ def test_no_relative_import_and_one_future_import(single):
         n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "__future__"
     ]
     assert len(futures) == 1
+
+
+# ---- the layout: launcher, overview, CONTENTS, public API, sections in the order of SECTIONS
+
+
+def _builder():
+    """tools/build_single.py as a module (its SECTIONS table)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import build_single
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    return build_single
+
+
+def _contents(single: str) -> list[tuple[str, str, int]]:
+    rows = re.findall(r"^# +(\d+)\. (\S+(?: \S+)?) +(.*?) +(\d+)$", single, re.M)
+    return [(f"{number}. {name}", summary, int(line)) for number, name, summary, line in rows]
+
+
+def test_contents_lists_every_section_at_the_line_its_banner_starts(single):
+    lines = single.splitlines()
+    contents = _contents(single)
+    sections = [("public API", None)] + [(s, m) for s, _, m in _builder().SECTIONS]
+    assert [title.split(". ", 1)[1] for title, _, _ in contents] == [s for s, _ in sections]
+    for title, summary, number in contents:
+        assert lines[number - 1] == "# " + "=" * 98, (title, number)
+        assert lines[number] == f"# {title}: {summary}", (title, number)
+    # The sections come in the order of the table, right after the overview and the launcher.
+    starts = [number for _, _, number in contents]
+    assert starts == sorted(starts) and starts[0] < 260
+    assert single.index("# CONTENTS") < single.index("from __future__ import annotations")
+
+
+def test_each_section_holds_the_modules_the_table_gives_it_in_order(single):
+    lines = single.splitlines()
+    found: list[tuple[str, str]] = []
+    section = ""
+    for previous, line in zip([""] + lines, lines):
+        title = re.match(r"# \d+\. (.+?): ", line)
+        if title and previous == "# " + "=" * 98:
+            section = title.group(1)
+        module = re.match(r"# -{20} (\w+)\.py$", line)
+        if module:
+            found.append((section, module.group(1)))
+    expected = [(s, m) for s, _, modules in _builder().SECTIONS for m in modules]
+    assert found == expected
+    assert sorted(m for _, m in found) == [p.stem for p in MODULES]
+
+
+def test_the_public_api_listing_points_at_each_definition(single):
+    lines = single.splitlines()
+    rows = re.findall(r"^#   (\w+) +line +(\d+)   (\w+)\.py, ", single, re.M)
+    names = ast.literal_eval(
+        re.search(r"^__all__ = (\[.*?\])", (PACKAGE / "__init__.py").read_text(), re.M | re.S)[1]
+    )
+    assert [name for name, _, _ in rows] == names
+    for name, number, _ in rows:
+        line = lines[int(number) - 1]
+        assert re.match(rf"(def |class ){name}\b|{name} = ", line), (name, line)
+    assert single.index("__all__ = [") < single.index("# 2. foundations: ")
+
+
+def _copy_of_the_checkout(tmp_path):
+    """What the builder reads, copied: tools/, src/ and pyproject.toml."""
+    for part in ("tools", "src"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    return tmp_path
+
+
+def _build(checkout) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "tools/build_single.py", "out.py"],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_module_missing_from_the_table_stops_the_build_naming_the_table(tmp_path):
+    checkout = _copy_of_the_checkout(tmp_path)
+    (checkout / "src" / "ssm_env_wrapper" / "stages.py").write_text(
+        '"""A new stage."""\n\nfrom .values import Record\n\n\nclass Stage(Record):\n    pass\n'
+    )
+    proc = _build(checkout)
+    assert proc.returncode != 0 and not (checkout / "out.py").exists()
+    assert "stages.py not in SECTIONS" in proc.stderr
+    assert "tools/build_single.py" in proc.stderr and "values (foundations)" in proc.stderr
+
+
+def test_a_name_used_at_import_time_above_its_definition_stops_the_build(tmp_path):
+    # `naming` is in a later section than `values`: a class of values.py based on it cannot be.
+    checkout = _copy_of_the_checkout(tmp_path)
+    values = checkout / "src" / "ssm_env_wrapper" / "values.py"
+    values.write_text(
+        values.read_text() + "\n\nfrom .guards import FAMILIES\n_ALL = dict(FAMILIES)\n"
+    )
+    proc = _build(checkout)
+    assert proc.returncode != 0
+    assert "values.py reads FAMILIES at import time" in proc.stderr, proc.stderr
+    assert "put guards above values" in proc.stderr
+
+
+def test_the_formatting_trim_keeps_the_program(tmp_path):
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from reflow import reflow
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    source = (
+        "x = (\n    1,\n)\ny = t[\n    a,\n]\nz = f(\n    a,\n    b,\n)\n"
+        "s = (\n    'one '\n    'two'\n)\nw = g(  # a comment stays\n    a,\n)\n"
+    )
+    out = reflow(source, 100)
+    assert ast.dump(ast.parse(out)) == ast.dump(ast.parse(source))
+    assert "x = (1,)\n" in out and "y = t[a,]\n" in out and "z = f(a, b)\n" in out
+    assert "s = ('one two')\n" in out and "# a comment stays" in out
