@@ -191,7 +191,7 @@ API_ENV = dict(ENV, SSM_ENV_NAMES="")
 def test_a_wrong_argument_is_a_config_error_naming_it(api, given, argument):
     with pytest.raises(api.ConfigError) as caught:
         api.load_parameters(**dict({"environ": API_ENV}, **given))
-    assert str(caught.value).startswith(f"{argument}: ") and MARK not in str(caught.value)
+    assert str(caught.value).startswith(f"{argument}=") and MARK not in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -209,4 +209,4 @@ def test_a_wrong_argument_is_a_config_error_naming_it(api, given, argument):
 def test_other_entry_points_name_a_wrong_argument(api, call, argument):
     with pytest.raises(api.ConfigError) as caught:
         call(api)
-    assert str(caught.value).startswith(f"{argument}: ") and MARK not in str(caught.value)
+    assert str(caught.value).startswith(f"{argument}=") and MARK not in str(caught.value)

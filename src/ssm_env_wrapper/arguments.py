@@ -29,16 +29,16 @@ def string_items(value: object, argument: str) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, (bytes, bytearray)):
-        raise ConfigError(f"{argument}: expected a string or a list of strings, got bytes")
+        raise ConfigError(f"{argument}= must be a string or a list of strings, got bytes")
     try:
         items = list(value)  # type: ignore[call-overload]
     except TypeError:
         raise ConfigError(
-            f"{argument}: expected a string or a list of strings, got {_kind(value)}"
+            f"{argument}= must be a string or a list of strings, got {_kind(value)}"
         ) from None
     for item in items:
         if not isinstance(item, str):
-            raise ConfigError(f"{argument}: every item must be a string, got {_kind(item)}")
+            raise ConfigError(f"{argument}= must hold strings only, got {_kind(item)}")
     return items
 
 
@@ -48,14 +48,14 @@ def check_environ(environ: Mapping[str, str], argument: str = "environ") -> None
         pairs = list(environ.items())
     except (AttributeError, TypeError):
         raise ConfigError(
-            f"{argument}: expected a mapping of strings, got {_kind(environ)}"
+            f"{argument}= must be a mapping of strings, got {_kind(environ)}"
         ) from None
     for key, value in pairs:
         if not isinstance(key, str):
-            raise ConfigError(f"{argument}: every name must be a string, got {_kind(key)}")
+            raise ConfigError(f"{argument}= must have strings as names, got {_kind(key)}")
         if not isinstance(value, str):
             raise ConfigError(
-                f"{argument}: the value of {key!r} must be a string, got {_kind(value)}"
+                f"{argument}= must hold string values; the value of {key!r} is {_kind(value)}"
             )
 
 
@@ -69,11 +69,11 @@ def check_arguments(**given: object) -> None:
             continue
         if name == "timeout":
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            ok = ok and 0 < value < float("inf")  # type: ignore[operator]
-            expected = "a number of seconds above 0"
+            ok = ok and 0 < value <= 600  # type: ignore[operator]
+            expected = "a number of seconds above 0 and at most 600"
         elif name == "max_attempts":
-            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
-            expected = "a whole number of at least 1"
+            ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 100
+            expected = "a whole number above 0 and at most 100"
         elif name in ("recursive", "uppercase", "enforce_required"):
             ok, expected = isinstance(value, bool), "True or False"
         elif name == "credentials":
@@ -84,9 +84,20 @@ def check_arguments(**given: object) -> None:
             expected = "a Credentials"
         else:
             ok, expected = isinstance(value, str), "a string"
-        if not ok:
-            shown = repr(value) if isinstance(value, (int, float)) else _kind(value)
-            raise ConfigError(f"{name}: expected {expected}, got {shown}")
+        if ok:
+            continue
+        if name in ("timeout", "max_attempts"):
+            # Named as the caller wrote it (timeout=-1); a number's text is shown, anything else
+            # only by its type (a wrong object may hold anything).
+            shown = repr(value) if _short_scalar(value) else f"<{_kind(value)}>"
+            raise ConfigError(f"{name}={shown} is not valid: give {expected}")
+        raise ConfigError(f"{name}= must be {expected}, got {_kind(value)}")
+
+
+def _short_scalar(value: object) -> bool:
+    if isinstance(value, str):
+        return len(value) <= 16 and value.isprintable()
+    return isinstance(value, (int, float))
 
 
 # Arguments that may be None (then taken from the environment or the settings).

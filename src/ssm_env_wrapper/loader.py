@@ -1206,7 +1206,7 @@ def load_parameters(
     given. No ``${VAR}`` expansion here: the caller builds its strings.
     Raises SsmEnvError (or a subclass) with a one-line message; protected names are refused.
     """
-    from .arguments import check_arguments, settings_from_arguments
+    from .arguments import check_arguments, check_environ, settings_from_arguments
 
     check_arguments(
         collision=collision,
@@ -1219,6 +1219,8 @@ def load_parameters(
     )
     if environ is None:
         environ = os.environ
+    else:
+        check_environ(environ)
     arguments = dict(locals())
     given = frozenset(
         key for key in ("region", "endpoint_url", "secrets_endpoint_url") if arguments[key]

@@ -44,9 +44,9 @@ def variable_name(
     """
     for argument, value in (("parameter_name", parameter_name), ("prefix", prefix)):
         if not isinstance(value, str):
-            raise ConfigError(f"{argument}: expected a string, got {type(value).__name__}")
+            raise ConfigError(f"{argument}= must be a string, got {type(value).__name__}")
     if not (base_path is None or isinstance(base_path, str)):
-        raise ConfigError(f"base_path: expected a string, got {type(base_path).__name__}")
+        raise ConfigError(f"base_path= must be a string, got {type(base_path).__name__}")
     name = parameter_name.rstrip("/")
     below = None
     if mode == "relative" and base_path is not None:
