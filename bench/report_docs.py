@@ -32,10 +32,15 @@ def _span(values: list[float], fmt: str = "{:.0f}") -> str:
     return low if low == high else f"{low} to {high}"
 
 
+def _starts(results: dict) -> str:
+    runs = results["runs"]
+    return f"{runs} start{'' if runs == 1 else 's'} per cell"
+
+
 def stamp(results: dict) -> str:
     versions = sorted({v for v in results.get("boto3", {}).values() if isinstance(v, str) and v})
     return (
-        f"*{results['date']}, {results['machine']}, {results['runs']} starts per cell"
+        f"*{results['date']}, {results['machine']}, {_starts(results)}"
         f"{', boto3 ' + '/'.join(versions) if versions else ''}"
         f"{' (--quick)' if results.get('quick') else ''}, RTT {results['rtt_ms']:g} ms; "
         "medians.*"
@@ -94,8 +99,7 @@ def headline(results: dict, https: list[dict]) -> str:
     parts.append(f"peak RSS {_span(figures['rss'], '{:.0f}')} MiB")
     quick = " (--quick)" if results.get("quick") else ""
     text = (
-        "; ".join(parts)
-        + f". *{results['date']}, {results['machine']}, {results['runs']} starts per cell{quick},"
+        "; ".join(parts) + f". *{results['date']}, {results['machine']}, {_starts(results)}{quick},"
         " medians; [Performance](docs/performance.md).*"
     )
     return textwrap.fill(text, 99, break_long_words=False, break_on_hyphens=False)
