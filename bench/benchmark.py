@@ -27,7 +27,8 @@ CPU is user+sys of the child (os.wait4, in bench/measure.py), wall is fork to ex
 child's ru_maxrss; the front's trace splits each start's wall time (bench/shapes.py). Then wall
 time against parameter count per source, the latency shapes at 0, 10 and 30 ms of server delay,
 and the launcher with nothing configured. Everything goes to bench/results.json; bench/RESULTS.md
-and bench/chart.svg are written from it by bench/report.py. Figures, never a pass/fail test:
+and bench/chart.svg, and the generated blocks of README.md, docs/performance.md and
+docs/scaling.md, are written from it by bench/report.py. Figures, never a pass/fail test:
 `bash bench/run.sh` (BENCH_RUNS=N or --runs N starts per cell; --quick for 3).
 """
 

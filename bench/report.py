@@ -1,13 +1,16 @@
 """Turn bench/results.json (written by bench/benchmark.py) into bench/RESULTS.md, bench/chart.svg
-and the README's generated tables (between <!-- bench:NAME --> markers).
+and the generated blocks (between <!-- bench:NAME --> markers) of README.md, docs/performance.md
+and docs/scaling.md (bench/report_docs.py says which block lives where).
 
-usage: python3 bench/report.py [RESULTS_JSON]   (matplotlib is needed for the chart only)
-Another results file (--results elsewhere) gets its RESULTS.md and chart.svg beside it, and leaves
-the README alone.
+usage: python3 bench/report.py [RESULTS_JSON] [--root DIR] [--no-chart]
+(matplotlib is needed for the chart only). RESULTS.md and chart.svg go beside the results file.
+The README and the site are rewritten under --root, by default the repository's own when the
+results file is bench/results.json; another results file leaves them alone.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import pathlib
 import statistics
@@ -23,6 +26,7 @@ from benchmark import (  # noqa: E402
     TARGET_RSS_MIB,
     UNNEEDED,
 )
+from report_docs import blocks, fill  # noqa: E402
 from report_lambda import (  # noqa: E402
     IMAGES,
     PAPER,
@@ -224,69 +228,29 @@ def scaling(results: dict) -> list[str]:
     return lines
 
 
-def readme_blocks(results: dict, https: list[dict], http: list[dict]) -> dict[str, str]:
-    """The README's generated tables, by marker name (README.md: <!-- bench:NAME --> ...
-    <!-- /bench:NAME -->), so that a re-run on a quiet machine updates its figures too."""
-
-    def compact(rows: list[dict]) -> str:
-        lines = [
-            "| Python | CPU: layer | floor | layer / floor | boto3 | boto3 / layer | wall: layer "
-            "| boto3 / layer | per further page (CPU) | peak RSS | CPU without bytecode |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-        ]
-        for r in rows:
-            lines.append(
-                f"| {r['full']} | {r['layer_cpu']:.0f} ms | {r['floor_cpu']:.0f} ms | {r['ratio']:.2f} | "
-                f"{f(r.get('boto_cpu'), '{:.0f} ms')} | {f(r.get('boto_ratio'), '{:.1f}x')} | "
-                f"{r['layer_wall']:.0f} ms | {f(r.get('boto_wall_ratio'), '{:.1f}x')} | "
-                f"{f(r.get('page_ms'), '{:.2f} ms')} | {r['rss']:.1f} MiB | "
-                f"{f(r.get('bare_cpu'), '{:.0f} ms')} |"
-            )
-        return "\n".join(lines)
-
-    versions = sorted({v for v in results.get("boto3", {}).values() if isinstance(v, str) and v})
-    stamp = (
-        f"*{results['date']}, {results['machine']}, {results['runs']} starts per cell"
-        f"{', boto3 ' + '/'.join(versions) if versions else ''}"
-        f"{' (--quick)' if results.get('quick') else ''}, RTT {results['rtt_ms']:g} ms; "
-        "medians.*"
-    )
-    idle = {s["contender"]: s for s in results["samples"] if s["table"] == "idle"}
-    notes = [stamp, ""]
-    if idle:
-        ours, bare = idle["layer, nothing configured"], idle["python3 -I -S -c pass"]
-        notes.append(
-            f"Nothing configured, the shell execs the command without starting Python: "
-            f"{med(ours['cpu']):.1f} ms CPU, against {med(bare['cpu']):.1f} ms for a bare "
-            f"`python3 -I -S -c pass` (Python {ours['python']})."
+def compact(rows: list[dict]) -> list[str]:
+    """The site's table of one scheme (docs/performance.md: bench:https, bench:http)."""
+    lines = [
+        "| Python | CPU: layer | floor | layer / floor | boto3 | boto3 / layer | wall: layer "
+        "| boto3 / layer | per further page (CPU) | peak RSS | CPU without bytecode |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['full']} | {r['layer_cpu']:.0f} ms | {r['floor_cpu']:.0f} ms | {r['ratio']:.2f} | "
+            f"{f(r.get('boto_cpu'), '{:.0f} ms')} | {f(r.get('boto_ratio'), '{:.1f}x')} | "
+            f"{r['layer_wall']:.0f} ms | {f(r.get('boto_wall_ratio'), '{:.1f}x')} | "
+            f"{f(r.get('page_ms'), '{:.2f} ms')} | {r['rss']:.1f} MiB | "
+            f"{f(r.get('bare_cpu'), '{:.0f} ms')} |"
         )
-    return {
-        "https": "\n".join([compact(https), ""] + notes[:1]),
-        "http": "\n".join([compact(http), ""] + notes).rstrip("\n"),
-        "scaling": "\n".join(scaling(results) + ["", stamp]),
-        # Lambda's path (each client's default store), and SSM's latency by shape: markers the
-        # README may carry (<!-- bench:https-default -->, <!-- bench:shapes -->).
-        "https-default": "\n".join(default_table(default_rows(results)) + ["", stamp]),
-        "shapes": "\n".join(shapes_table(shape_rows(results)) + ["", stamp]),
-    }
+    return lines
 
 
-def update_readme(blocks: dict[str, str], readme: pathlib.Path) -> bool:
-    import re
-
-    if not readme.exists():
-        return False
-    text = original = readme.read_text()
-    for name, block in blocks.items():
-        text = re.sub(
-            rf"(<!-- bench:{name} -->\n)(?:.*?\n)?(<!-- /bench:{name} -->)",
-            lambda m, block=block: m.group(1) + block + "\n" + m.group(2),
-            text,
-            flags=re.S,
-        )
-    if text != original:
-        readme.write_text(text)
-    return text != original
+def rendered(results: dict) -> dict[str, str]:
+    """The README's and the site's generated blocks (bench/report_docs.py places them)."""
+    https, http = per_python(results, "https"), per_python(results, "http")
+    tables = {"https": compact(https), "http": compact(http), "scaling": scaling(results)}
+    return blocks(results, tables, https)
 
 
 def chart(results: dict, path: pathlib.Path) -> None:
@@ -419,14 +383,21 @@ def minimal_sections(results: dict, https: list[dict], http: list[dict]) -> list
         f"\n## Plain HTTP with keep-alive, {MAIN} parameters\n",
         *table(http, "http"),
         "",
-        readme_blocks(results, https, http)["http"].rsplit("\n", 1)[-1],
+        rendered(results)["http"].rsplit("\n", 1)[-1],
         "\n## Wall time by source (HTTPS, with the round-trip time)\n",
         *scaling(results),
     ]
 
 
 def main() -> int:
-    source = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else BENCH / "results.json")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", nargs="?", default=str(BENCH / "results.json"))
+    parser.add_argument("--root", help="where README.md and docs/ are rewritten")
+    parser.add_argument("--no-chart", dest="chart", action="store_false")
+    options = parser.parse_args()
+    source = pathlib.Path(options.results)
+    canonical = source.resolve() == (BENCH / "results.json").resolve()
+    root = pathlib.Path(options.root) if options.root else BENCH.parent if canonical else None
     results = json.loads(source.read_text())
     https, http = per_python(results, "https"), per_python(results, "http")
     layer = results["layer"]
@@ -456,13 +427,13 @@ def main() -> int:
         *full_table(results, "http"),
     ]
     text = "\n".join(lines) + "\n"
-    # Beside the results file; the README's tables only from the canonical bench/results.json.
     (source.parent / "RESULTS.md").write_text(text)
     print("\n".join(lines[: lines.index("## Every cell, HTTPS\n")]))
-    if source.resolve() == (BENCH / "results.json").resolve() and update_readme(
-        readme_blocks(results, https, http), BENCH.parent / "README.md"
-    ):
-        print("README.md: tables updated", file=sys.stderr)
+    if root is not None:
+        for changed in fill(root, rendered(results)):
+            print(f"{changed}: generated blocks updated", file=sys.stderr)
+    if not options.chart:
+        return 0
     try:
         chart(results, source.parent / "chart.svg")
         print(f"chart: {source.parent / 'chart.svg'}", file=sys.stderr)

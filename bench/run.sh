@@ -3,7 +3,10 @@
 # chart) and, for every ~/.pyenv/versions/3.1x Python, a venv in .venv/bench/3.X/ holding
 # requirements/bench.lock (boto3 and Powertools for AWS Lambda (Python), the contenders on that
 # Python; bench/bootstrap.sh), then runs bench/benchmark.py, which writes bench/results.json,
-# bench/RESULTS.md and bench/chart.svg. Arguments go to it: --quick (3 starts per cell),
+# bench/RESULTS.md and bench/chart.svg, and rewrites the generated blocks (<!-- bench:NAME -->)
+# of README.md, docs/performance.md and docs/scaling.md from that one run (bench/report.py and
+# bench/report_docs.py; with --results elsewhere, those are left alone). Arguments go to it:
+# --quick (3 starts per cell),
 # --runs N (or BENCH_RUNS=N), --rtt MS (default 5), --delays MS,MS (default 0,10,30),
 # --python PATH (repeatable), --no-default-trust.
 # The default-trust mode runs the benchmark in a private mount namespace (unshare --mount; as

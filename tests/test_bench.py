@@ -3,9 +3,12 @@ silently break the benchmark): the DescribeParameters prototype loads a path lik
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT, SRC, assert_no_secrets, put
 
 
@@ -77,3 +80,59 @@ def test_the_bench_lock_pins_boto3_as_the_test_lock_does_with_hashes():
     for name in ("boto3", "botocore", "s3transfer", "jmespath"):
         assert bench[name] == test[name], name
     assert text.count("--hash=sha256:") >= len(bench)
+
+
+def _between(text: str, name: str) -> str:
+    start, end = f"<!-- bench:{name} -->\n", f"<!-- /bench:{name} -->"
+    assert text.count(start) == 1 and text.count(end) == 1, name
+    return text.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_the_report_fills_every_block_where_it_lives_from_the_committed_results(tmp_path):
+    """bench/report.py, run on the committed bench/results.json against a copy of the README and
+    the site, fills every generated block in the file it lives in, keeps the README within 15 KB,
+    and writes what is committed: the figures the README and the site state are that run's."""
+    places = _bench_module("report_docs").PLACES
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs", symlinks=True)
+    (tmp_path / "bench").mkdir()
+    shutil.copy(ROOT / "bench" / "results.json", tmp_path / "bench" / "results.json")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "report.py"),
+            str(tmp_path / "bench" / "results.json"),
+        ]
+        + ["--root", str(tmp_path), "--no-chart"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "bench" / "RESULTS.md").stat().st_size > 1000
+    assert sorted(places) == ["README.md", "docs/performance.md", "docs/scaling.md"]
+    for relative, names in places.items():
+        rendered = (tmp_path / relative).read_text(encoding="utf-8")
+        committed = (ROOT / relative).read_text(encoding="utf-8")
+        for name in names:
+            block = _between(rendered, name)
+            assert len(block.strip()) > 100, (relative, name, block)
+            assert block == _between(committed, name), (relative, name)
+    readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert len(readme.encode("utf-8")) <= 15_000
+    headline = _between(readme, "headline")
+    assert "[Performance](docs/performance.md)" in headline
+    assert re.search(r"\d{4}-\d\d-\d\d, .*cores", headline)  # the run's date and machine
+
+
+def test_a_missing_marker_is_an_error_not_a_block_left_unwritten(tmp_path):
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs", symlinks=True)
+    page = tmp_path / "docs" / "scaling.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("<!-- /bench:scaling -->", ""))
+    with pytest.raises(SystemExit, match="docs/scaling.md needs one <!-- bench:scaling -->"):
+        _bench_module("report_docs").fill(tmp_path, dict.fromkeys(_names(), "x"))
+
+
+def _names() -> list[str]:
+    return [n for names in _bench_module("report_docs").PLACES.values() for n in names]

@@ -5,6 +5,7 @@ site built by MkDocs with --strict, so that a broken link, anchor or page fails 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -95,13 +96,29 @@ def _all_text() -> str:
     return "\n".join([README, *PAGES.values()])
 
 
+def _bench(name: str):  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+
+
+def _boto3_figure() -> str:
+    """What boto3 costs, as bench/report.py states it from the committed bench/results.json (in
+    docs/performance.md's generated block): the one place that figure may live."""
+    report, place = _bench("report"), _bench("report_docs")
+    results = json.loads((ROOT / "bench" / "results.json").read_text(encoding="utf-8"))
+    return place.boto3_fact(results, report.per_python(results, "https"))
+
+
 @pytest.mark.parametrize(
     "fact",
     [
         "loaded 12 parameters from /prod/myapp in 38 ms",  # the sample log line
         "40 requests per second",  # SSM's quota
         "deprecated on 2026-10-31",  # runtime support
-        "400 ms of CPU",  # the boto3 figure
+        _boto3_figure(),  # the boto3 figure, generated
         "10,000 requests per second",  # Secrets Manager's quota
         "is authorized against the *path in the request*",  # the IAM rule for paths
         "70 to\n95 ms more CPU",  # a start without bytecode
@@ -109,6 +126,15 @@ def _all_text() -> str:
 )
 def test_each_fact_is_stated_once(fact):
     assert _all_text().count(fact) == 1, fact
+
+
+def test_no_page_states_a_boto3_figure_by_hand():
+    """Figures of a run live in the blocks bench/report.py writes, so that a re-run cannot leave
+    an old one behind in the prose."""
+    for name, text in {"README.md": README, **PAGES}.items():
+        prose = re.sub(r"<!-- bench:([\w-]+) -->\n.*?<!-- /bench:\1 -->", "", text, flags=re.S)
+        found = re.findall(r"boto3[^.|]{0,120}?\d+ ms of CPU", prose)
+        assert not found, (name, found)
 
 
 def test_where_facts_come_from_is_said_under_sources():
@@ -131,6 +157,12 @@ def test_the_site_shows_the_benchmarks_chart_and_tables():
         ("scaling.md", "scaling"),
     ]:
         assert f"<!-- bench:{name} -->" in PAGES[page] and f"<!-- /bench:{name} -->" in PAGES[page]
+    # Every block where bench/report_docs.py writes it, once.
+    for relative, names in _bench("report_docs").PLACES.items():
+        text = (ROOT / relative).read_text(encoding="utf-8")
+        for name in names:
+            assert text.count(f"<!-- bench:{name} -->") == 1, (relative, name)
+            assert text.count(f"<!-- /bench:{name} -->") == 1, (relative, name)
 
 
 @pytest.mark.skipif(
