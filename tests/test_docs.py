@@ -165,6 +165,13 @@ def test_the_site_shows_the_benchmarks_chart_and_tables():
             assert text.count(f"<!-- /bench:{name} -->") == 1, (relative, name)
 
 
+def test_the_single_file_points_at_the_site(built):
+    """Someone who has only the vendored file finds the documentation from its overview."""
+    site = re.search(r"^site_url: (\S+)$", (ROOT / "mkdocs.yml").read_text(), re.M)[1]
+    single = built["single"].read_text(encoding="utf-8")
+    assert re.search(r"the documentation at\s+#\s+(\S+)", single)[1] == site
+
+
 @pytest.mark.skipif(
     importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None,
     reason="mkdocs-material is not installed (scripts/bootstrap.sh installs it from the lock)",

@@ -133,6 +133,70 @@ def test_names_that_are_not_identifiers_survive_the_fast_path(shell, wrapper, ba
     expect_exact(got, given)
 
 
+# --- a misspelt setting must reach Python, which names it --------------------------------------
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("APP_PARAM_PATH", "warn: APP_PARAM_PATH is not read; did you mean APP_PARAMS_PATH?"),
+        ("app_params_path", "warn: app_params_path is not read; did you mean APP_PARAMS_PATH?"),
+        (
+            "AWS_ENDPOINT_URL_SMM",
+            "warn: AWS_ENDPOINT_URL_SMM is not read; did you mean AWS_ENDPOINT_URL_SSM?",
+        ),
+    ],
+    ids=["APP_PARAM_PATH", "app_params_path", "AWS_ENDPOINT_URL_SMM"],
+)
+def test_a_near_miss_alone_is_warned_about_and_the_command_runs(
+    shell, name, line, wrapper, bare, tmp_path
+):
+    # Nothing else is configured, so the shell would find nothing to load and exec the command
+    # itself, and the misspelt variable would go unnamed: such a name must reach Python.
+    given = dict(bare, **{name: "/x"})
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert code == 0, err
+    assert err.splitlines() == [f"ssm-env-wrapper: {line}"]
+    expect_exact(got, given)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_an_unknown_setting_alone_stops_the_start(shell, wrapper, bare, tmp_path):
+    # The prefix is the wrapper's in any case (a function's environment is case-sensitive, a
+    # person typing it is not): Python refuses it, so the shell must not start the command.
+    given = dict(bare, ssm_env_path="/prod/myapp")
+    code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
+    assert (code, got) == (1, None)
+    assert err.splitlines() == [
+        "ssm-env-wrapper: unknown setting ssm_env_path; did you mean SSM_ENV_PATHS?"
+    ]
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_known_names_that_load_nothing_keep_the_fast_path(shell, built, bare, tmp_path):
+    # A Lambda environment (AWS_* of Lambda's own, no APP_* or SSM_ENV_*), with the names the
+    # wrapper reads that load nothing alone, spelt right: the shell execs the command, and a
+    # python3 first on PATH that fails proves Python never started.
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python3").write_text("#!/bin/sh\nexit 99\n")
+    (fake / "python3").chmod(0o755)
+    given = dict(
+        bare,
+        PATH=f"{fake}:{bare['PATH']}",
+        APP_ENV="prod",
+        AWS_ENDPOINT_URL="http://127.0.0.1:9",
+        AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:9",
+        AWS_LAMBDA_FUNCTION_NAME="orders-fn",
+        AWS_EXECUTION_ENV="AWS_Lambda_python3.13",
+        _HANDLER="app.handler",
+    )
+    code, err, got = run_dump([_shell(shell), str(built["layer"])], given, cwd=tmp_path)
+    assert (code, err) == (0, "")
+    expect_exact(got, given)
+
+
 @pytest.mark.parametrize("shell", SHELLS)
 @pytest.mark.parametrize("load", [False, True], ids=["nothing-to-load", "a-reference"])
 def test_what_the_shell_manages_reaches_the_command_as_given(

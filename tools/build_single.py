@@ -170,6 +170,8 @@ OVERVIEW = """\
 # A start flows through the sections below in their order; the launcher above decides first
 # whether there is anything to load (nothing: it execs the command without starting Python).
 # Each module keeps its name in its banner: it is src/ssm_env_wrapper/<name>.py at the source.
+# Settings, IAM, troubleshooting and the rest: the documentation at
+# {docs} (docs/ at the source); `policy` prints the IAM policy a configuration needs.
 # Licence: Apache-2.0 (LICENSE and NOTICE at {source}).
 # Version {version}; rebuild with python3 tools/build_single.py dist/ssm_env_wrapper.py.
 #
@@ -179,8 +181,9 @@ OVERVIEW = """\
 
 
 def _project_facts() -> dict[str, str]:
-    """The version (version.py), the source URL and the minimum Python (pyproject.toml). Read
-    with regular expressions: tomllib is 3.11+ and the build runs on any python3 >= 3.9."""
+    """The version (version.py), the source URL and the minimum Python (pyproject.toml), and the
+    documentation's address that follows from the source URL. Read with regular expressions:
+    tomllib is 3.11+ and the build runs on any python3 >= 3.9."""
     namespace: dict[str, str] = {}
     exec((PACKAGE / "version.py").read_text(encoding="utf-8"), namespace)
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
@@ -190,10 +193,18 @@ def _project_facts() -> dict[str, str]:
         raise SystemExit(
             'build_single: pyproject.toml needs [project.urls] Source and requires-python = ">=X.Y"'
         )
+    # The release workflow publishes docs/ to GitHub Pages, whose address for a project's site is
+    # https://OWNER.github.io/REPOSITORY/ ("What is GitHub Pages?", GitHub Docs).
+    owner_repo = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+)", source.group(1))
+    if not owner_repo:
+        raise SystemExit(
+            "build_single: [project.urls] Source must be https://github.com/OWNER/REPO"
+        )
     return {
         "version": namespace["__version__"],
         "source": source.group(1),
         "python": python.group(1),
+        "docs": f"https://{owner_repo[1]}.github.io/{owner_repo[2]}/",
     }
 
 

@@ -7,7 +7,8 @@
 # change what runs; -S: no site-packages scan, a faster start; -B: write no bytecode next to the
 # file). Python then runs this file through the import system's loader, which takes the bytecode
 # that build_layer.sh ships in __pycache__/ when it matches this interpreter and this exact source
-# (a hash-checked .pyc), and compiles the source otherwise: compiling costs ~20 ms a start.
+# (a hash-checked .pyc), and compiles the source otherwise: for this file of over 300 KiB that
+# adds 70 to 95 ms of CPU to every start (docs/vendoring.md).
 #
 # The promise: the command gets exactly the environment the wrapper was given, plus what was
 # loaded, minus the references resolved, on either path. Neither the shell nor CPython keeps it:
@@ -23,9 +24,14 @@
 # So the shell decides from /proc/$$/environ: the kernel's copy of the environment this process
 # was exec'd with (proc(5)), which no shell edits. One `tr` turns its NULs into lines (~1 ms; a
 # Python start is ~12 ms). The fast path is taken only when every entry is NAME=value with an
-# identifier seen once, none asks for a load (APP_PARAMS_PATH, an SSM_ENV_* setting, a value
-# starting with ssm: -- case-sensitive, as settings.py reads them), AWS_MAX_ATTEMPTS (which Python
-# validates) is plainly valid, and no name is one a shell manages, other than PWD, SHLVL and `_`:
+# identifier seen once, no value asks for a load (one starting with ssm: or secretsmanager: --
+# case-sensitive, as settings.py reads them), no name starts with SSM_ENV_, APP_ or
+# AWS_ENDPOINT_URL in any case (the settings that ask for a load, and the misspelt ones Python
+# refuses or warns about, such as ssm_env_paths or APP_PARAM_PATH: settings_table.py) other than
+# APP_ENV and the three endpoint variables spelt right, which load nothing alone (Lambda sets
+# none of these names itself, so an unconfigured function keeps this path), AWS_MAX_ATTEMPTS
+# (which Python validates) is plainly valid, and no name is one a shell manages, other than PWD,
+# SHLVL and `_`:
 # those three are put back as given by `env -u NAME... -- NAME=given... COMMAND` (their values
 # are paths and a number; no other value ever goes on a command line, where ps and audit logs
 # would see it). `tr` writes \2 for a line break inside an entry, so that a value holding one
@@ -76,7 +82,7 @@ case "$1" in
                         _ssm_env_name=${_ssm_env_entry%%=*}
                         case $_ssm_env_name in
                             "$_ssm_env_entry" | "" | [!A-Za-z_]* | *[!A-Za-z0-9_]* \
-                            | APP_PARAMS_PATH | SSM_ENV_* | _ssm_env_* \
+                            | [Ss][Ss][Mm]_[Ee][Nn][Vv]_* | _ssm_env_* \
                             | IFS | PS[0-9] | OPT* | PPID | OLDPWD | SHELLOPTS | BASH* | COMP_* \
                             | HIST* | RANDOM | SRANDOM | SECONDS | LINENO | EPOCH* | UID | EUID \
                             | GROUPS | FUNCNAME | FUNCNEST | DIRSTACK | PIPESTATUS | REPLY \
@@ -85,6 +91,11 @@ case "$1" in
                             | GLOBIGNORE | GLOBSORT | READLINE_* | CHILD_MAX | COPROC* | MAPFILE \
                             | EMACS | INSIDE_EMACS | EXECIGNORE | FIGNORE | HOSTFILE | INPUTRC \
                             | FCEDIT | CDPATH | histchars)
+                                _ssm_env_fast= ; break ;;
+                            APP_ENV | AWS_ENDPOINT_URL | AWS_ENDPOINT_URL_SSM \
+                            | AWS_ENDPOINT_URL_SECRETS_MANAGER) ;;
+                            [Aa][Pp][Pp]_* \
+                            | [Aa][Ww][Ss]_[Ee][Nn][Dd][Pp][Oo][Ii][Nn][Tt]_[Uu][Rr][Ll]*)
                                 _ssm_env_fast= ; break ;;
                             AWS_MAX_ATTEMPTS)
                                 case ${_ssm_env_entry#*=} in
