@@ -92,8 +92,7 @@ SETTINGS = (
     ("account", ("AWS_ACCOUNT_ID",), "", "", "", "text", None,
      "the account of the ARNs `policy` prints (its --account option wins)"),
     ("original", ("SSM_ENV_ORIGINAL",), "", "", "", "record", None,
-     "written by the wrapper, never by you: what each variable a load set held before, which "
-     "later loads (SnapStart refresh, apply_environment) read instead of loaded values"),
+     "written by the wrapper, never by you: what a load replaced, for later loads to read"),
     ("log_level", ("SSM_ENV_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"), "--log-level",
      "debug|info|warn|error", "", "level", "info",
      "debug adds names and a line per request; no level prints a value"),
