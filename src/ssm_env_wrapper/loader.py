@@ -342,10 +342,11 @@ def _api_settings(arguments: dict[str, object]) -> Settings:
     """``load_parameters``' arguments as Settings (``environ`` given or the process's)."""
     from .arguments import settings_from_arguments
 
+    environ: Mapping[str, str] = arguments["environ"]  # type: ignore[assignment]
     given = frozenset(
         key for key in ("region", "endpoint_url", "secrets_endpoint_url") if arguments[key]
     )
-    return settings_from_arguments(Settings, arguments["environ"], given, arguments)  # type: ignore[arg-type]
+    return settings_from_arguments(Settings, environ, given, arguments)
 
 
 @last_line("apply_variables")
