@@ -60,7 +60,7 @@ def assert_one_clean_line(api, caught, what: str) -> None:
 
 
 def test_load_and_its_callers(api, monkeypatch):
-    monkeypatch.setattr(module_of(api, "loader"), "_plan", boom)
+    monkeypatch.setattr(module_of(api, "loader"), "make_plan", boom)
     settings = api.Settings.from_environ(ENV)
     with pytest.raises(api.SsmEnvError) as caught:
         api.load(settings, ENV)
@@ -101,7 +101,7 @@ def test_keyboard_interrupt_and_system_exit_pass(api, monkeypatch, kind):
     def stop(*args, **kwargs):
         raise kind()
 
-    monkeypatch.setattr(module_of(api, "loader"), "_plan", stop)
+    monkeypatch.setattr(module_of(api, "loader"), "make_plan", stop)
     with pytest.raises(kind):
         api.load(api.Settings.from_environ(ENV), ENV)
 
@@ -135,8 +135,8 @@ SCRIPT = textwrap.dedent(
     "patched, module_name, argv, what",
     [
         ("resolve_command", "wrapper", ["/bin/true"], "ssm-env-wrapper failed"),
-        ("_plan", "loader", ["/bin/true"], "load failed"),
-        ("_plan", "loader", ["export", "--name", "/app/a"], "load failed"),
+        ("make_plan", "loader", ["/bin/true"], "load failed"),
+        ("make_plan", "loader", ["export", "--name", "/app/a"], "load failed"),
         ("_check", "cli", ["check", "--name", "/app/a"], "ssm-env-wrapper failed"),
     ],
     ids=["wrapper", "wrapper-load", "cli-export", "cli-check"],

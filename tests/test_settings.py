@@ -295,7 +295,7 @@ def test_the_secrets_manager_message_skips_ignored_endpoint_urls(env):
     import types
 
     from ssm_env_wrapper.diagnostics import Diagnostics
-    from ssm_env_wrapper.loader import _secrets_target
+    from ssm_env_wrapper.fetch import secrets_target as _secrets_target
 
     environ = dict(
         env, AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_IGNORE_CONFIGURED_ENDPOINT_URLS="true"

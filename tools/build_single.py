@@ -86,8 +86,8 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
     (
         "load",
-        "plan the requests, fetch them concurrently, decide; the Python API",
-        ("original", "jsonvalue", "versions", "files", "loader"),
+        "the Python API; plan, fetch concurrently, claim and decide",
+        ("original", "jsonvalue", "versions", "files", "loader", "plan", "fetch", "claims"),
     ),
     (
         "network core",

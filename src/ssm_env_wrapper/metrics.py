@@ -79,7 +79,7 @@ class LoadStats:
         self.parameters = self.secrets = 0
 
     def add(self, clients: Iterable[Any], jobs: Iterable[Any]) -> None:
-        """Count what ``clients`` (JsonClient) sent and ``jobs`` (loader._Job) fetched."""
+        """Count what ``clients`` (JsonClient) sent and ``jobs`` (plan.Job) fetched."""
         for client in clients:
             self.requests += client.requests
             self.retries += getattr(client, "retries", 0)

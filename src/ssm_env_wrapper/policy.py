@@ -119,15 +119,15 @@ def _kms_keys(keys: Sequence[str]) -> list[str]:
 def _plan_jobs(settings: Settings, region: str) -> tuple[list, list[str]]:
     """The loader's jobs for ``settings`` and what it would refuse before any request."""
     from .errors import SsmEnvError
-    from .loader import _FailurePolicy, _plan
+    from .plan import FailurePolicy, make_plan
 
     class _Region:  # the one thing the plan reads of the resolved call settings
         def __init__(self, region: str) -> None:
             self.region = region
 
-    policy = _FailurePolicy("continue")
+    policy = FailurePolicy("continue")
     resolved = _Region(region) if region else SsmEnvError("no region")
-    plan = _plan(settings, policy, resolved)  # type: ignore[arg-type]
+    plan = make_plan(settings, policy, resolved)  # type: ignore[arg-type]
     return plan.jobs, policy.failures
 
 

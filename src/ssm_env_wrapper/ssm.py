@@ -257,3 +257,112 @@ class SsmClient(JsonClient):
 
 def _default_user_agent() -> str:
     return user_agent({})  # the loader passes the resolved one (with AWS_EXECUTION_ENV)
+
+
+# ---------------------------------------------- matching a GetParameters answer to what was asked
+
+
+def match_requested(
+    requested: list[str],
+    parameters: list[dict],
+    invalid: list[str],
+    fix: str = "",
+    answers: dict[str, dict] | None = None,
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Pair each returned parameter with the name it was asked by; every name asked must be
+    answered exactly once, in ``Parameters`` or ``InvalidParameters``, and nothing else may be.
+
+    SSM answers ``name:3`` or ``name:label`` with ``Name`` = the name and ``Selector`` = ``:3`` or
+    ``:label`` (SSM API reference, ``Parameter.Selector``); moto leaves ``Selector`` out, so a
+    version is then proven by ``Version``. A Secrets Manager reference comes back under its full
+    ``/aws/reference/secretsmanager/`` name (moto: under the secret's own name). Names are
+    case-sensitive and never end in ``/``. A batch never asks one base name twice (the plan's
+    batches), so each answered name belongs to one request. Raises EndpointError
+    ("inconsistent"). ``answers`` (when given) receives each parameter of the answer by the name
+    it was asked by."""
+    from .sources import split_selector
+
+    call = f"GetParameters {', '.join(requested)}"
+    by_base = {split_selector(name)[0]: name for name in requested}
+    aliases = _answer_aliases(by_base)
+    values: dict[str, str] = {}
+    for parameter in parameters:
+        name = parameter["Name"]
+        asked = by_base.get(name) or aliases.get(name)
+        if asked is None:
+            raise inconsistent_answer(
+                call, f"it holds {answer_name(name)}, which was not asked", fix
+            )
+        problem = _selector_problem(asked, parameter, split_selector(asked)[1]) or (
+            f"it holds {asked} twice" if asked in values else ""
+        )
+        if problem:
+            raise inconsistent_answer(call, problem, fix)
+        values[asked] = parameter["Value"]
+        if answers is not None:
+            answers[asked] = parameter
+    problem = _invalid_problem(requested, set(by_base.values()), invalid, values)
+    if problem:
+        raise inconsistent_answer(call, problem, fix)
+    return list(values.items()), list(dict.fromkeys(invalid))
+
+
+def _answer_aliases(by_base: dict[str, str]) -> dict[str, str]:
+    """The other names an answer may give a requested name: a Secrets Manager reference's
+    secret name, and a parameter asked by its ARN under its name."""
+    from .sources import SECRETS_PREFIX, batch_key
+
+    aliases = {
+        base[len(SECRETS_PREFIX) :]: name
+        for base, name in by_base.items()
+        if base.startswith(SECRETS_PREFIX) and base[len(SECRETS_PREFIX) :] not in by_base
+    }
+    # A parameter asked by its ARN (shared from another account): the API reference does not say
+    # whether Name then holds the ARN or the name, so either is taken, as the answer to that one
+    # request (a batch never asks one name twice, ARN or not).
+    # The ARN's resource (parameter/prod/db) does not show whether the name has its leading
+    # slash (a top-level name may have none): both spellings are taken.
+    aliases.update(
+        (alias, name)
+        for base, name in by_base.items()
+        if base.startswith("arn:")
+        for alias in (batch_key(base), batch_key(base)[1:])
+        if alias not in by_base
+    )
+    return aliases
+
+
+def _selector_problem(asked: str, parameter: dict, selector: str) -> str:
+    """Why ``parameter`` is not the version or label ``asked`` names (``""``: it is)."""
+    from .values import ascii_digits
+
+    answered = parameter.get("Selector") or ""
+    if answered and answered not in (selector, asked):
+        return f"{asked} was answered with the selector {answer_name(answered)}"
+    # Compared as text: int() of a long selector would meet Python's int-string limit.
+    if (
+        ascii_digits(selector[1:])
+        and "Version" in parameter
+        and str(parameter["Version"]) != (selector[1:].lstrip("0") or "0")
+    ):
+        return f"{asked} was answered with version {answer_name(str(parameter['Version']))}"
+    return ""
+
+
+def _invalid_problem(
+    requested: list[str], asked: set[str], invalid: list[str], values: dict[str, str]
+) -> str:
+    """Why ``InvalidParameters`` does not complete the answer (``""``: it does)."""
+    unasked = [name for name in invalid if name not in asked]
+    if unasked:
+        return f"its InvalidParameters holds {answer_name(unasked[0])}, which was not asked"
+    both = [name for name in invalid if name in values]
+    if both:
+        return f"{both[0]} is both in Parameters and in InvalidParameters"
+    missing = [name for name in requested if name not in values and name not in invalid]
+    if missing:
+        return (
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+            "neither in Parameters nor in InvalidParameters"
+        )
+    return ""
