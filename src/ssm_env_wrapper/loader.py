@@ -128,11 +128,6 @@ class LoadResult:
         self.files = files
 
     @property
-    def parameters(self) -> dict[str, str]:
-        """The former name of ``provenance`` (it never held the parameters' values)."""
-        return self.provenance
-
-    @property
     def paths(self) -> tuple[str, ...]:
         return tuple(source for source in self.sources if source.startswith("/"))
 
@@ -768,6 +763,10 @@ def _connector(
             contexts["https"] = tls_context(resolved.trust)
         return contexts["https"]
 
+    config = resolved.client_config(
+        deadline=deadline, max_attempts=settings.max_attempts, diagnostics=diagnostics, trace=trace
+    )
+
     def connect(service: str) -> Any:
         if service == "secretsmanager":
             from .secretsmanager import SecretsClient
@@ -775,29 +774,14 @@ def _connector(
             assert isinstance(secrets_target, tuple)  # an error left no Secrets Manager jobs
             endpoint, proxy, words = secrets_target
             return SecretsClient(
-                endpoint,
-                resolved.credentials,
-                resolved.region,
-                deadline=deadline,
-                max_attempts=settings.max_attempts,
-                user_agent=resolved.user_agent,
-                context=context_for(endpoint.scheme),
-                proxy=proxy,
-                diagnostics=words,
-                trace=trace,
+                config.replace(
+                    endpoint=endpoint,
+                    proxy=proxy,
+                    diagnostics=words,
+                    context=context_for(endpoint.scheme),
+                )
             )
-        return SsmClient(
-            resolved.endpoint,
-            resolved.credentials,
-            resolved.region,
-            deadline=deadline,
-            max_attempts=settings.max_attempts,
-            context=context_for(resolved.endpoint.scheme),
-            proxy=resolved.proxy,
-            user_agent=resolved.user_agent,
-            diagnostics=diagnostics,
-            trace=trace,
-        )
+        return SsmClient(config.replace(context=context_for(resolved.endpoint.scheme)))
 
     return connect
 

@@ -57,8 +57,8 @@ def report(log: Log, result: LoadResult, started: float, settings: Settings | No
             duration_ms=round(elapsed, 1),
         )
     if log.enabled("debug"):
-        for variable in sorted(result.parameters):
-            log.debug(f"{variable} <- {result.parameters[variable]}")
+        for variable in sorted(result.provenance):
+            log.debug(f"{variable} <- {result.provenance[variable]}")
         for record in result.versions:  # "which version is this function running?"
             log.debug(
                 f"version: {record.describe()}",
