@@ -25,6 +25,31 @@ if TYPE_CHECKING:
 __all__ = ["Origins", "Diagnostics", "given"]
 
 
+#: How each setting is named when nothing says otherwise: as the wrapper's variables. ``allow``
+#: is "" where there is no way to allow a protected name (the Python API).
+_ORIGIN_DEFAULTS = {
+    "timeout": "SSM_ENV_TIMEOUT",
+    "max_attempts": "SSM_ENV_MAX_ATTEMPTS",
+    "endpoint": "AWS_ENDPOINT_URL_SSM",
+    "ca_bundle": "AWS_CA_BUNDLE",
+    "sources": "APP_ENV/APP_PARAMS_PATH, SSM_ENV_PATHS, SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and "
+    "ssm: references",
+    "names": "SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and the ssm: references",
+    "plain_names": "SSM_ENV_NAMES",
+    "json_names": "SSM_ENV_JSON_NAMES",
+    "naming": "SSM_ENV_NAME_MODE/SSM_ENV_PREFIX",
+    "allow": "SSM_ENV_ALLOW",
+    "secret_names": "SSM_ENV_SECRETS, SSM_ENV_JSON_SECRETS and the secretsmanager: references",
+    "plain_secrets": "SSM_ENV_SECRETS",
+    "collision": "SSM_ENV_COLLISION",
+    "required": "SSM_ENV_REQUIRED",
+    "overwrite": "SSM_ENV_OVERWRITE",
+    "on_error": "SSM_ENV_ON_ERROR",
+    "secrets_endpoint": "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "disabled": "SSM_ENV_DISABLED",
+}
+
+
 class Origins(Record):
     """How each user-facing setting was given, as it is to be named in a message.
 
@@ -33,26 +58,7 @@ class Origins(Record):
     (``SSM_ENV_TIMEOUT=1``). ``sources`` and ``names`` are the phrases naming where the paths and
     names to load come from."""
 
-    __slots__ = (
-        "timeout",
-        "max_attempts",
-        "endpoint",
-        "ca_bundle",
-        "sources",
-        "names",
-        "plain_names",
-        "json_names",
-        "naming",
-        "allow",
-        "secret_names",
-        "plain_secrets",
-        "collision",
-        "required",
-        "overwrite",
-        "on_error",
-        "secrets_endpoint",
-        "disabled",
-    )
+    __slots__ = tuple(_ORIGIN_DEFAULTS)
     timeout: str
     max_attempts: str
     endpoint: str
@@ -72,55 +78,14 @@ class Origins(Record):
     secrets_endpoint: str
     disabled: str
 
-    def __init__(
-        self,
-        *,
-        timeout: str = "SSM_ENV_TIMEOUT",
-        max_attempts: str = "SSM_ENV_MAX_ATTEMPTS",
-        endpoint: str = "AWS_ENDPOINT_URL_SSM",
-        ca_bundle: str = "AWS_CA_BUNDLE",
-        sources: str = "APP_ENV/APP_PARAMS_PATH, SSM_ENV_PATHS, SSM_ENV_NAMES, "
-        "SSM_ENV_JSON_NAMES and ssm: references",
-        names: str = "SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and the ssm: references",
-        plain_names: str = "SSM_ENV_NAMES",
-        json_names: str = "SSM_ENV_JSON_NAMES",
-        naming: str = "SSM_ENV_NAME_MODE/SSM_ENV_PREFIX",
-        allow: str = "SSM_ENV_ALLOW",
-        secret_names: str = "SSM_ENV_SECRETS, SSM_ENV_JSON_SECRETS and the secretsmanager: "
-        "references",
-        plain_secrets: str = "SSM_ENV_SECRETS",
-        collision: str = "SSM_ENV_COLLISION",
-        required: str = "SSM_ENV_REQUIRED",
-        overwrite: str = "SSM_ENV_OVERWRITE",
-        on_error: str = "SSM_ENV_ON_ERROR",
-        secrets_endpoint: str = "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-        disabled: str = "SSM_ENV_DISABLED",
-    ) -> None:
-        self._set(
-            timeout=timeout,
-            max_attempts=max_attempts,
-            endpoint=endpoint,
-            ca_bundle=ca_bundle,
-            sources=sources,
-            names=names,
-            plain_names=plain_names,
-            json_names=json_names,
-            naming=naming,
-            allow=allow,  # "" when there is no way to allow a protected name (the Python API)
-            secret_names=secret_names,
-            plain_secrets=plain_secrets,
-            collision=collision,
-            required=required,
-            overwrite=overwrite,
-            on_error=on_error,
-            secrets_endpoint=secrets_endpoint,
-            disabled=disabled,
-        )
+    def __init__(self, **names: str) -> None:
+        unknown = set(names) - set(self.__slots__)
+        if unknown:
+            raise TypeError(f"Origins has no setting {', '.join(sorted(unknown))}")
+        self._set(**{**_ORIGIN_DEFAULTS, **names})
 
     def replace(self, **changes: str) -> Origins:
-        fields = {name: getattr(self, name) for name in self.__slots__}
-        fields.update(changes)
-        return Origins(**fields)
+        return Origins(**{**{name: getattr(self, name) for name in self.__slots__}, **changes})
 
     @classmethod
     def spelled(
