@@ -14,7 +14,21 @@ from __future__ import annotations
 
 from .redact import Redactor
 
-__all__ = ["Advice", "given", "one_line", "reason_of", "attempts_text"]
+__all__ = ["Advice", "given", "one_line", "reason_of", "attempts_text", "VALUE_LIMIT", "oversized"]
+
+#: The most UTF-8 bytes a fetched value may have: what one environment string can carry
+#: (MAX_ARG_STRLEN, 131072 bytes with "NAME=" and the NUL; guards.MAX_ENV_STRING), and far more
+#: than the services store (SSM: 8 KB a parameter; Secrets Manager: 65,536 bytes a secret).
+VALUE_LIMIT = 131072 - 3
+
+
+def oversized(value: str) -> int:
+    """The size in UTF-8 bytes of a ``value`` over VALUE_LIMIT; 0 for one within it (most values
+    are decided by their length alone, without encoding them)."""
+    if len(value) * 4 <= VALUE_LIMIT:
+        return 0
+    size = len(value.encode("utf-8", "surrogatepass"))
+    return size if size > VALUE_LIMIT else 0
 
 
 def given(setting: str, value: object) -> str:
@@ -73,15 +87,15 @@ class Advice:
         its keys are names that messages and debug lines show (``DB <- /app/doc#DB``), and a
         redactor holding the whole text would mask every key of 12 characters or more.
 
-        A value over ``jsonvalue.VALUE_LIMIT`` is neither indexed nor parsed: no service stores
+        A value over VALUE_LIMIT is neither indexed nor parsed: no service stores
         one (only an endpoint that is not the service sends it), and the load refuses it, JSON
         or not, before it is kept; indexing it first would cost memory with its size."""
-        from .jsonvalue import loads_exact, oversized
-
         if oversized(value):
             return
         if value.lstrip().startswith("{"):
             # The same reading as the variables get: a number's text as written.
+            from .jsonvalue import loads_exact
+
             try:
                 document = loads_exact(value)
             except (ValueError, RecursionError):

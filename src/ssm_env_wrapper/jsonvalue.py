@@ -13,6 +13,7 @@ with its numbers as written.
 
 from __future__ import annotations
 
+from .advice import oversized
 from .errors import SsmEnvError
 from .redact import answer_name
 
@@ -22,8 +23,6 @@ __all__ = [
     "json_object",
     "json_member",
     "MAX_NUMBER_DIGITS",
-    "VALUE_LIMIT",
-    "oversized",
     "refuse_oversized",
 ]
 
@@ -33,24 +32,10 @@ __all__ = [
 MAX_NUMBER_DIGITS = 4300
 
 
-#: The most UTF-8 bytes a fetched value may have: what one environment string can carry
-#: (MAX_ARG_STRLEN, 131072 bytes with "NAME=" and the NUL; guards.MAX_ENV_STRING), and far more
-#: than the services store (SSM: 8 KB a parameter; Secrets Manager: 65,536 bytes a secret).
-VALUE_LIMIT = 131072 - 3
-
-
-def oversized(value: str) -> int:
-    """The size in UTF-8 bytes of a ``value`` over VALUE_LIMIT; 0 for one within it (most values
-    are decided by their length alone, without encoding them)."""
-    if len(value) * 4 <= VALUE_LIMIT:
-        return 0
-    size = len(value.encode("utf-8", "surrogatepass"))
-    return size if size > VALUE_LIMIT else 0
-
-
 def refuse_oversized(where: str, value: str) -> None:
-    """Raise SsmEnvError when ``value`` is over VALUE_LIMIT: a JSON document is checked so before
-    it is parsed (parsing costs memory with its size, and no service stores one so large)."""
+    """Raise SsmEnvError when ``value`` is over ``advice.VALUE_LIMIT``: a JSON document is
+    checked so before it is parsed (parsing costs memory with its size, and no service stores
+    one so large)."""
     size = oversized(value)
     if size:
         raise SsmEnvError(
