@@ -205,3 +205,29 @@ def wait_for(condition, limit: float = 5.0) -> bool:
     while not condition() and time.monotonic() < end:
         time.sleep(0.002)
     return bool(condition())
+
+
+def client_config(url: str, credentials=None, **changes):
+    """A ``records.ClientConfig`` for the endpoint at ``url``, as a load builds one: the wrapper's
+    defaults (``SSM_ENV_TIMEOUT``'s 5 s deadline, 8 attempts) and its words (``Diagnostics``),
+    each replaced by ``changes`` (``deadline=``, ``max_attempts=``, ``sleep=``, ``clock=``...)."""
+    from ssm_env_wrapper.deadline import Deadline
+    from ssm_env_wrapper.diagnostics import Diagnostics
+    from ssm_env_wrapper.endpoint import parse_endpoint_url
+    from ssm_env_wrapper.keys import Credentials
+    from ssm_env_wrapper.records import ClientConfig
+    from ssm_env_wrapper.settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT
+
+    fields = {
+        "deadline": Deadline(DEFAULT_TIMEOUT),
+        "max_attempts": DEFAULT_MAX_ATTEMPTS,
+        "user_agent": "ssm-env-wrapper-tests",
+        "diagnostics": Diagnostics(),
+    }
+    fields.update(changes)
+    return ClientConfig(
+        parse_endpoint_url(url, "test"),
+        credentials or Credentials("AKIDTESTS", "tests-secret-key-0012"),
+        "us-east-1",
+        **fields,
+    )

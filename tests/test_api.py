@@ -35,7 +35,7 @@ def test_apply_environment_sets_all_or_nothing(ssm, env, api):
     result = api.apply_environment(target)
     assert (target["A"], target["B"]) == ("a", "b")
     assert sorted(result.variables) == ["A", "B"]
-    assert result.parameters == {"A": "/prod/app/A", "B": "/prod/app/B"}
+    assert result.provenance == {"A": "/prod/app/A", "B": "/prod/app/B"}
     assert "'a'" not in repr(result) and "A" in repr(result)
 
 

@@ -166,60 +166,6 @@ def test_a_refused_tunnel_names_https_proxy(env):
     assert "check HTTPS_PROXY" in message and "network path to SSM" not in message, message
 
 
-# ------------------------------------------------------------------- the layers keep to themselves
-
-#: Below the loader: bytes, deadlines, TLS trust, proxies, retries, signing, the JSON client and
-#: SSM's operations. None of them reads the process environment or spells a user-facing setting
-#: (diagnostics.py words every message that does, from how the setting was given).
-CORE = (
-    "deadline.py",
-    "http11.py",
-    "transport.py",
-    "trust.py",
-    "proxy.py",
-    "retry.py",
-    "sigv4.py",
-    "awsjson.py",
-    "ssm.py",
-    "secretsmanager.py",  # issue 14: Secrets Manager's operations, on the same JSON client
-)
-SETTING = r"\b(SSM_ENV_[A-Z_]+|AWS_[A-Z_]{3,}|APP_(ENV|PARAMS_PATH)|HTTPS?_PROXY|NO_PROXY|SSL_CERT_(FILE|DIR))\b|(^|\s)--[a-z]"
-
-
-@pytest.mark.parametrize("module", CORE)
-def test_no_module_below_the_loader_reads_the_environment_or_names_a_setting(module):
-    import ast
-    import re
-
-    from conftest import SRC
-
-    tree = ast.parse((SRC / "ssm_env_wrapper" / module).read_text(encoding="utf-8"))
-    docstrings = {
-        id(node.body[0].value)
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
-        and node.body
-        and isinstance(node.body[0], ast.Expr)
-        and isinstance(node.body[0].value, ast.Constant)
-    }
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb"):
-            found.append(f"line {node.lineno}: .{node.attr}")
-        elif isinstance(node, ast.Name) and node.id in ("environ", "getenv"):
-            found.append(f"line {node.lineno}: {node.id}")
-        elif isinstance(node, ast.arg) and node.arg == "environ":
-            found.append(f"line {node.lineno}: an environ parameter")
-        elif (
-            isinstance(node, ast.Constant)
-            and isinstance(node.value, str)
-            and id(node) not in docstrings
-            and re.search(SETTING, node.value)
-        ):
-            found.append(f"line {node.lineno}: {node.value!r}")
-    assert not found, found
-
-
 # ------------------------------------------------------------------ retries and deadlines, instantly
 
 
@@ -239,19 +185,21 @@ class FakeClock:
 
 
 def _client(url: str, ticks: FakeClock, limit: float, **kwargs):
-    from ssm_env_wrapper.credentials import Credentials
+    from conftest import client_config
+
     from ssm_env_wrapper.deadline import Deadline
-    from ssm_env_wrapper.endpoint import parse_endpoint_url
+    from ssm_env_wrapper.keys import Credentials
     from ssm_env_wrapper.ssm import SsmClient
 
     return SsmClient(
-        parse_endpoint_url(url, "test"),
-        Credentials("AKIDCORE", "core-secret-key-0012"),
-        "us-east-1",
-        deadline=Deadline(limit, clock=ticks),
-        sleep=ticks.sleep,
-        uniform=lambda low, high: high,  # the ceiling: the longest wait jitter could draw
-        **kwargs,
+        client_config(
+            url,
+            Credentials("AKIDCORE", "core-secret-key-0012"),
+            deadline=Deadline(limit, clock=ticks),
+            sleep=ticks.sleep,
+            uniform=lambda low, high: high,  # the ceiling: the longest wait jitter could draw
+            **kwargs,
+        )
     )
 
 
@@ -335,23 +283,25 @@ def test_the_retry_conditions_are_botocores():
 
 def test_a_secrets_manager_client_is_the_same_machinery():
     """How a second JSON service plugs in: three words, no copied code."""
+    from conftest import client_config
+
     from ssm_env_wrapper.awsjson import JsonClient
-    from ssm_env_wrapper.credentials import Credentials
     from ssm_env_wrapper.deadline import Deadline
-    from ssm_env_wrapper.endpoint import parse_endpoint_url
+    from ssm_env_wrapper.keys import Credentials
 
     answer = (200, {"Name": "prod/db", "SecretString": "sm-secret-value-0012"})
     with FaultySsm([answer]) as fake:
         client = JsonClient(
-            parse_endpoint_url(fake.url, "test"),
-            Credentials("AKIDCORE", "core-secret-key-0012"),
-            "us-east-1",
+            client_config(
+                fake.url,
+                Credentials("AKIDCORE", "core-secret-key-0012"),
+                deadline=Deadline(5),
+                max_attempts=3,
+                user_agent="test",
+            ),
             service="secretsmanager",
             target_prefix="secretsmanager",
             title="Secrets Manager",
-            deadline=Deadline(5),
-            max_attempts=3,
-            user_agent="test",
         )
         with client:
             got = client.call("GetSecretValue", {"SecretId": "prod/db"}, targets=("prod/db",))

@@ -243,20 +243,22 @@ def test_bytes_after_a_response_in_the_same_read_are_not_kept():
 def test_a_connection_closed_by_the_peer_while_idle_is_not_reused():
     # The peer closed the kept connection after its answer (a FIN, no "Connection: close"): the
     # next call goes on a new connection without losing an attempt.
-    from ssm_env_wrapper.credentials import Credentials
+    from conftest import client_config
+
     from ssm_env_wrapper.deadline import Deadline
-    from ssm_env_wrapper.endpoint import parse_endpoint_url
+    from ssm_env_wrapper.keys import Credentials
     from ssm_env_wrapper.ssm import SsmClient
 
     script = [raw(http_answer(200, _value_page("ONE")), then_close=True)]
     with FaultySsm(script) as fake:
         client = SsmClient(
-            parse_endpoint_url(fake.url, "test"),
-            Credentials("AKIDEXAMPLE", "x" * 40),
-            "us-east-1",
-            deadline=Deadline(5),
-            max_attempts=1,
-            user_agent="test",
+            client_config(
+                fake.url,
+                Credentials("AKIDEXAMPLE", "x" * 40),
+                deadline=Deadline(5),
+                max_attempts=1,
+                user_agent="test",
+            )
         )
         with client:
             assert client.get_parameters(["/app/a"])[0][0]["Value"] == "ONE"

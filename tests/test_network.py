@@ -21,6 +21,7 @@ from conftest import (
     SECRET_KEY,
     SESSION_TOKEN,
     assert_no_secrets,
+    client_config,
     run,
     timed_load,
     wait_for,
@@ -45,9 +46,8 @@ from fake_ssm import (
 )
 
 import ssm_env_wrapper
-from ssm_env_wrapper.credentials import Credentials
-from ssm_env_wrapper.endpoint import parse_endpoint_url
 from ssm_env_wrapper.errors import AwsApiError, DeadlineError, EndpointError
+from ssm_env_wrapper.keys import Credentials
 from ssm_env_wrapper.ssm import SsmClient
 
 #: Added to SSM_ENV_TIMEOUT in every bound: wide enough for a loaded machine and the wrapper's own
@@ -98,10 +98,7 @@ def error_line(proc, *secrets: str) -> str:
 
 def client(url: str, **kwargs) -> SsmClient:
     return SsmClient(
-        parse_endpoint_url(url, "test"),
-        Credentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN),
-        "us-east-1",
-        **kwargs,
+        client_config(url, Credentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN), **kwargs)
     )
 
 

@@ -371,8 +371,10 @@ def test_the_api_max_attempts_argument(env, api):
     ],
 )
 def test_x_amz_retry_after_is_honoured_within_bounds(env, header, low, high):
-    from ssm_env_wrapper.credentials import Credentials
-    from ssm_env_wrapper.endpoint import parse_endpoint_url
+    from conftest import client_config
+
+    from ssm_env_wrapper.deadline import Deadline
+    from ssm_env_wrapper.keys import Credentials
     from ssm_env_wrapper.ssm import SsmClient
 
     waits: list[float] = []
@@ -383,11 +385,12 @@ def test_x_amz_retry_after_is_honoured_within_bounds(env, header, low, high):
     )
     with FaultySsm([throttled, page([])]) as fake:
         client = SsmClient(
-            parse_endpoint_url(fake.url, "test"),
-            Credentials("AKIDTEST", "secretsecret"),
-            "us-east-1",
-            timeout=30,
-            sleep=waits.append,
+            client_config(
+                fake.url,
+                Credentials("AKIDTEST", "secretsecret"),
+                deadline=Deadline(30),
+                sleep=waits.append,
+            )
         )
         with client:
             assert list(client.get_parameters_by_path("/prod/app")) == []

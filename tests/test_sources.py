@@ -54,7 +54,7 @@ def test_names_with_variables_and_selectors(ssm, env, api):
         "OLD": "first-password-0001",
         "password": "second-password-0002",
     }
-    assert result.parameters["V1"] == "/app/db/password:1"
+    assert result.provenance["V1"] == "/app/db/password:1"
 
 
 def test_invalid_names_are_one_error_listing_them_all(ssm, env, api):

@@ -691,6 +691,7 @@ def test_a_proxy_url_with_a_bad_port_fails_closed_through_the_wrapper(env, wrapp
     ],
 )
 def test_proxy_urls_that_parse(url, expected):
-    from ssm_env_wrapper.resolve import proxy_for
+    from ssm_env_wrapper.resolve import proxy_policy_from_environ
 
-    assert proxy_for("https", NAME, {"HTTPS_PROXY": url}) == expected
+    proxy = proxy_policy_from_environ({"HTTPS_PROXY": url}).for_url("https", NAME)
+    assert proxy is not None and (proxy.host, proxy.port, proxy.auth) == expected

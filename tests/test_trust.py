@@ -13,8 +13,16 @@ import trustme
 from fake_ssm import FakeSsm, page
 
 from ssm_env_wrapper import EndpointError, load_parameters
-from ssm_env_wrapper.resolve import trust_store
-from ssm_env_wrapper.trust import _TLS_CONTEXTS
+from ssm_env_wrapper.resolve import trust_from_environ
+from ssm_env_wrapper.trust import _TLS_CONTEXTS, system_trust
+
+
+def trust_store(environ: dict[str, str]) -> tuple[str | None, str | None]:
+    """``(cafile, capath)`` verified with: the environment's, else the system's store."""
+    trust = trust_from_environ(environ)
+    if trust.cafile is None and trust.capath is None:
+        trust = system_trust()
+    return trust.cafile, trust.capath
 
 
 def _hashed_dir(tmp_path, name: str, ca: trustme.CA):

@@ -58,8 +58,8 @@ WIDTH = 100
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "foundations",
-        "the version, immutable records, what may reach a message, the exceptions",
-        ("version", "values", "redact", "errors"),
+        "records, messages, exceptions; what the network core is given",
+        ("version", "values", "redact", "errors", "partitions", "records", "advice"),
     ),
     (
         "sources",
@@ -101,6 +101,7 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "retry",
             "transport",
             "awsjson",
+            "paramnames",
             "ssm",
             "secretsmanager",
         ),

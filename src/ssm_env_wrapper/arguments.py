@@ -13,7 +13,7 @@ from .errors import ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from .settings import Settings
 
@@ -118,6 +118,14 @@ def _api_number(argument: str, value: object, integer: bool, high: float) -> flo
     return value  # type: ignore[return-value]
 
 
+def _parsed_items(
+    arguments: Mapping[str, object], key: str, parse: Callable[[str, str], object]
+) -> tuple:
+    """The argument ``key``'s items, each parsed (an error names ``key``), duplicates once."""
+    items = string_items(arguments.get(key, ()), key)  # type: ignore[arg-type]
+    return tuple(dict.fromkeys(parse(item, key) for item in items))
+
+
 def settings_from_arguments(
     cls: type[Settings],
     environ: Mapping[str, str],
@@ -150,26 +158,12 @@ def settings_from_arguments(
     return cls(
         tuple(dict.fromkeys(paths)),
         bool(get("recursive", False)),
-        names=tuple(
-            dict.fromkeys(parse_ref(i, "names") for i in string_items(get("names", ()), "names"))
-        ),  # type: ignore[arg-type]
-        json_names=tuple(
-            dict.fromkeys(
-                parse_ref(i, "json_names")
-                for i in string_items(get("json_names", ()), "json_names")
-            )  # type: ignore[arg-type]
-        ),
+        names=_parsed_items(arguments, "names", parse_ref),
+        json_names=_parsed_items(arguments, "json_names", parse_ref),
         references=references,
-        secrets=tuple(
-            dict.fromkeys(
-                parse_secret(i, "secrets") for i in string_items(get("secrets", ()), "secrets")
-            )  # type: ignore[arg-type]
-        ),
-        json_secrets=tuple(
-            dict.fromkeys(
-                parse_secret(i, "json_secrets", allow_key=False)
-                for i in string_items(get("json_secrets", ()), "json_secrets")  # type: ignore[arg-type]
-            )
+        secrets=_parsed_items(arguments, "secrets", parse_secret),
+        json_secrets=_parsed_items(
+            arguments, "json_secrets", lambda i, key: parse_secret(i, key, allow_key=False)
         ),
         secret_references=secret_references,
         required=tuple(dict.fromkeys(required)),

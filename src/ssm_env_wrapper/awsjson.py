@@ -7,22 +7,24 @@ The protocol: ``POST /`` with ``X-Amz-Target: <prefix>.<Operation>``, a JSON bod
 ``message`` (or, from some front ends, as XML or an ``x-amzn-ErrorType`` header). A service is
 three words: its SigV4 signing name, its target prefix and the name messages call it by::
 
-    JsonClient(endpoint, credentials, region, service="secretsmanager",
-               target_prefix="secretsmanager", title="Secrets Manager", deadline=deadline, ...)
+    JsonClient(config, service="secretsmanager", target_prefix="secretsmanager",
+               title="Secrets Manager")
     .call("GetSecretValue", {"SecretId": "prod/db"}, targets=("prod/db",))
 
+``config`` is one ``records.ClientConfig``, built by the entry points from the resolved settings.
 ``call`` returns the decoded answer or raises one structured error (AwsApiError, EndpointError,
 DeadlineError) carrying the operation, the AWS code, the targets, the attempts made and, as its
-``__cause__``, the last low-level failure. Messages come from ``diagnostics``; retry decisions
-from ``retry``; bytes from ``transport``. A subclass (``ssm.SsmClient``) adds operations on top.
+``__cause__``, the last low-level failure. The fixes in messages come from the config's
+``advice.Advice``; retry decisions from ``retry``; bytes from ``transport``. A subclass
+(``ssm.SsmClient``) adds operations on top.
 """
 
 from __future__ import annotations
 
 import time
 
-from .deadline import Deadline, DeadlineExceeded
-from .diagnostics import Diagnostics, attempts_note, reason_of
+from .advice import Advice, reason_of
+from .deadline import DeadlineExceeded
 from .errors import AwsApiError, DeadlineError, EndpointError
 from .retry import (
     CERTIFICATE_NOT_TRUSTED,
@@ -43,15 +45,32 @@ from .transport import HttpConnection
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import ssl
-    from collections.abc import Callable
-
-    from .credentials import Credentials
-    from .endpoint import Endpoint
-    from .proxy import Proxy
+    from .records import ClientConfig
     from .transport import HttpResponse
 
-__all__ = ["JsonClient"]
+__all__ = ["JsonClient", "inconsistent_answer", "json_type"]
+
+
+def inconsistent_answer(call: str, detail: str, fix: str = "") -> EndpointError:
+    """The endpoint answered 200 with well-formed JSON that does not fit the request; ``fix``
+    (``Advice.endpoint_fix``) says what to check."""
+    return EndpointError(
+        f"{call} failed: the endpoint's answer is inconsistent: {detail}"
+        + (f"; {fix}" if fix else "")
+    )
+
+
+def json_type(value: object) -> str:
+    """What a JSON value is, in words for a message (never the value itself)."""
+    if value is None:
+        return "missing or null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
 
 
 def _not_a_json_constant(text: str) -> object:
@@ -72,6 +91,32 @@ def _xml_text(body: bytes, tag: str) -> str:
     import html  # the error path only
 
     return html.unescape(text[start + len(tag) + 2 : end])
+
+
+def _decode(response: HttpResponse) -> object:
+    """The body as JSON (None when it is not JSON); an error in XML or named only by its
+    header becomes ``{"__type", "message"}``."""
+    import json
+
+    answer: object
+    try:
+        # NaN, Infinity and -Infinity are not JSON (RFC 8259 section 6): json takes them.
+        answer = (
+            json.loads(response.body.decode("utf-8"), parse_constant=_not_a_json_constant)
+            if response.body
+            else {}
+        )
+    except (ValueError, RecursionError):
+        # ValueError: not JSON, not UTF-8, or a number past Python's int-string limit;
+        # RecursionError: nested deeper than the parser's recursion limit.
+        answer = None
+    if not isinstance(answer, dict) and response.status != 200:
+        # An AWS front end that answers in XML (the query protocol's <ErrorResponse>) still
+        # names the error: in the x-amzn-ErrorType header or the body's <Code>.
+        error_type = response.headers.get("x-amzn-errortype") or _xml_text(response.body, "Code")
+        if error_type:
+            answer = {"__type": error_type, "message": _xml_text(response.body, "Message")}
+    return answer
 
 
 class _Failure:
@@ -103,12 +148,9 @@ class _Failure:
 
 class JsonClient:
     """Calls one AWS JSON service, retrying what can change, within one deadline. One instance
-    keeps one connection alive; use one per thread.
-
-    ``deadline`` is shared by every request of one load; ``clock`` gives Unix time for the
-    signature, ``sleep`` waits between attempts and ``uniform`` draws the jitter: all arguments,
-    so that tests run on a fake clock. ``context`` (TLS) and ``proxy`` come from the resolved
-    settings (``trust.tls_context``, ``proxy.ProxyPolicy``)."""
+    keeps one connection alive; use one per thread. Everything it needs is in ``config``
+    (``records.ClientConfig``); ``service``, ``target_prefix`` and ``title`` name the service
+    when no subclass does."""
 
     #: The SigV4 signing name, the X-Amz-Target prefix, the name messages use, the JSON version.
     service = ""
@@ -118,47 +160,38 @@ class JsonClient:
 
     def __init__(
         self,
-        endpoint: Endpoint,
-        credentials: Credentials,
-        region: str,
+        config: ClientConfig,
         *,
-        deadline: Deadline,
-        max_attempts: int,
-        user_agent: str,
-        context: ssl.SSLContext | None = None,
-        proxy: Proxy | None = None,
-        diagnostics: Diagnostics | None = None,
         service: str | None = None,
         target_prefix: str | None = None,
         title: str | None = None,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
-        uniform: Callable[[float, float], float] | None = None,
-        trace: Callable[[str], None] | None = None,
     ) -> None:
-        self.endpoint = endpoint
-        self.region = region
-        self.deadline = deadline
-        self.max_attempts = max(1, max_attempts)
+        self.config = config
+        self.endpoint = config.endpoint
+        self.region = config.region
+        self.deadline = config.deadline
+        self.max_attempts = max(1, config.max_attempts)
         self.service = service or self.service
         self.target_prefix = target_prefix or self.target_prefix
         self.title = title or self.title or self.service
-        self.diagnostics = diagnostics or Diagnostics()
+        self.diagnostics = config.diagnostics or Advice()
         # What an answer must never repeat back into a message: the credentials' secrets (and,
         # through the subclass, every value fetched): one redactor for the load, the log's too.
-        self.diagnostics.secrets.extend(credentials.secrets())
+        self.diagnostics.secrets.extend(config.credentials.secrets())
         self.requests = 0
         self.retries = 0  #: attempts after a call's first (backoff retries and the skew retry)
         self.throttled = 0  #: answers that said throttled (a throttling code, or HTTP 429)
-        self._user_agent = user_agent
-        self._credentials = credentials
-        self._clock = clock
-        self._sleep = sleep
-        self._uniform = uniform
-        self._trace = trace  # debug lines: one per request, names and timings only
         self._skew = 0.0  # seconds to add to our clock, learnt from a "signature expired" answer
+        context = config.context
+        if context is None and self.endpoint.scheme == "https":
+            from .trust import Trust, tls_context
+
+            context = tls_context(Trust())  # the system's store
+        proxy = config.proxy
         self._proxy_setting = proxy.setting if proxy else ""
-        self._http = HttpConnection(endpoint.host, endpoint.port, context=context, proxy=proxy)
+        self._http = HttpConnection(
+            self.endpoint.host, self.endpoint.port, context=context, proxy=proxy
+        )
 
     def __enter__(self) -> JsonClient:
         return self
@@ -174,16 +207,9 @@ class JsonClient:
         """How many connections this client opened (1 while the endpoint keeps it alive)."""
         return self._http.connects
 
-    @property
-    def timeout(self) -> float:
-        return self.deadline.limit
-
     def close(self) -> None:
         """Close the kept-alive connection, if any."""
         self._http.close()
-
-    def _mask(self, text: str) -> str:
-        return self.diagnostics.mask(text)  # any run of 12 characters of a secret (redact.py)
 
     # -- one call
 
@@ -214,10 +240,10 @@ class JsonClient:
                 return outcome
             if not outcome.retryable or attempt >= self.max_attempts:
                 raise self._error(operation, targets, outcome, attempt) from outcome.cause
-            delay = retry_after(outcome.headers, backoff(attempt, self._uniform))
+            delay = retry_after(outcome.headers, backoff(attempt, self.config.uniform))
             if not self.deadline.allows(delay):
                 raise self._late(operation, targets, outcome.text, attempt) from outcome.cause
-            self._sleep(delay)
+            self.config.sleep(delay)
             self.retries += 1
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -257,12 +283,12 @@ class JsonClient:
         return _Failure(text, fix=fix, retryable=is_retryable_connection(exc), cause=exc)
 
     def _note(self, what: str, began: float, attempt: int) -> None:
-        if self._trace:
+        if self.config.trace:
             elapsed = (time.monotonic() - began) * 1000
-            self._trace(f"{what} in {elapsed:.0f} ms (attempt {attempt})")
+            self.config.trace(f"{what} in {elapsed:.0f} ms (attempt {attempt})")
 
     def _exchange(self, operation: str, body: bytes) -> HttpResponse:
-        creds = self._credentials
+        creds = self.config.credentials
         headers = sign(
             "POST",
             "/",
@@ -278,9 +304,9 @@ class JsonClient:
             token=creds.token,
             region=self.region,
             service=self.service,
-            timestamp=self._clock() + self._skew,
+            timestamp=self.config.clock() + self._skew,
         )
-        headers.append(("User-Agent", self._user_agent))
+        headers.append(("User-Agent", self.config.user_agent))
         self.requests += 1
         return self._http.request("POST", "/", headers, body, self.deadline)
 
@@ -288,29 +314,9 @@ class JsonClient:
         self, operation: str, targets: tuple[str, ...], response: HttpResponse
     ) -> dict | _Failure:
         """The answer when it is a success, else the failure it describes."""
-        import json
-
         where = f"{operation} {', '.join(targets)}".rstrip()
         status = response.status
-        try:
-            # NaN, Infinity and -Infinity are not JSON (RFC 8259 section 6): json takes them.
-            answer = (
-                json.loads(response.body.decode("utf-8"), parse_constant=_not_a_json_constant)
-                if response.body
-                else {}
-            )
-        except (ValueError, RecursionError):
-            # ValueError: not JSON, not UTF-8, or a number past Python's int-string limit;
-            # RecursionError: nested deeper than the parser's recursion limit.
-            answer = None
-        if not isinstance(answer, dict) and status != 200:
-            # An AWS front end that answers in XML (the query protocol's <ErrorResponse>) still
-            # names the error: in the x-amzn-ErrorType header or the body's <Code>.
-            error_type = response.headers.get("x-amzn-errortype") or _xml_text(
-                response.body, "Code"
-            )
-            if error_type:
-                answer = {"__type": error_type, "message": _xml_text(response.body, "Message")}
+        answer = _decode(response)
         if not isinstance(answer, dict):
             self.throttled += status == 429  # Too Many Requests (RFC 6585) without an AWS code
             kind = "a body that is not JSON" if answer is None else "JSON that is not an object"
@@ -336,7 +342,7 @@ class JsonClient:
             or f"HTTP{status}"
         )
         code = self.diagnostics.quote(code.rsplit("#", 1)[-1].split(":", 1)[0], 100)
-        # Masked, then cut (Diagnostics.quote): a secret crossing the cut never survives in part.
+        # Masked, then cut (Advice.quote): a secret crossing the cut never survives in part.
         message = self.diagnostics.quote(
             _text(answer.get("message")) or _text(answer.get("Message")) or "no message"
         )
@@ -349,7 +355,7 @@ class JsonClient:
         skew = None
         if is_clock_skew(code, message):
             server = server_time(response.headers)
-            skew = None if server is None else server - self._clock()
+            skew = None if server is None else server - self.config.clock()
         return _Failure(
             f"{where} failed ({code}): {message}",
             fix=fix,
@@ -363,6 +369,25 @@ class JsonClient:
         """What to do about an AWS error ``code`` (a service adds its own, e.g. the IAM action)."""
         return self.diagnostics.api_fix(code)
 
+    def next_token(self, page: dict, seen: set[str], call: str) -> str | None:
+        """The page's ``NextToken``, None after the last page. One that is not a string, or one
+        already followed, is an error: an endpoint repeating a token would be followed until the
+        deadline (botocore's paginator stops the same way)."""
+        token = page.get("NextToken")
+        fix = self.diagnostics.endpoint_fix()
+        if token is not None and not isinstance(token, str):
+            raise EndpointError(
+                f"{call} failed: the answer's NextToken is {json_type(token)}, not a string; {fix}"
+            )
+        if not token:
+            return None
+        if token in seen:
+            raise EndpointError(
+                f"{call} failed: the endpoint returned the same NextToken twice; {fix}"
+            )
+        seen.add(token)
+        return token
+
     # -- what is raised
 
     def _error(
@@ -370,7 +395,7 @@ class JsonClient:
     ) -> AwsApiError | EndpointError:
         note = ""
         if failure.retryable:  # attempts ran out on something that might have passed
-            note = attempts_note(self.diagnostics.origins, attempts, self.max_attempts)
+            note = self.diagnostics.attempts_note(attempts, self.max_attempts)
         if failure.api is not None:
             code, message, status, fix = failure.api
             return AwsApiError(

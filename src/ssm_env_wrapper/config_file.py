@@ -99,7 +99,9 @@ def read_profiles(
         if exc.kind == "large":
             problem = f"is larger than {size_words(CONFIG_FILE_LIMIT)}, which no profile needs"
         elif exc.kind == "late":
-            problem = f"could not be read within {exc.reason.partition('within ')[2]}"
+            problem = (
+                f"could not be read within SSM_ENV_TIMEOUT ({exc.reason.partition('within ')[2]})"
+            )
         else:
             problem = f"cannot be read ({exc.reason})"
         raise error(

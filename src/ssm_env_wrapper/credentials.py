@@ -19,7 +19,7 @@ Reference: botocore/credentials.py, ``create_credential_resolver``.
 
 from __future__ import annotations
 
-from .deadline import as_deadline
+from .deadline import Deadline
 from .errors import CredentialsError
 from .keys import Credentials, expired, is_credential_text
 
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from ipaddress import IPv4Address, IPv6Address
 
-    from .deadline import Deadline
-    from .endpoint import Endpoint
+    from .http11 import HttpResponse
+    from .records import Endpoint
     from .redact import Redactor
     from .trust import Trust
 
@@ -193,23 +193,19 @@ def _container_target(url: str, variable: str, deadline: Deadline) -> _Target:
 def container_credentials(
     url: str,
     token: str | None,
-    deadline: Deadline | float,
+    deadline: Deadline,
     *,
     variable: str = "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     trust: Trust | None = None,
 ) -> Credentials:
     """GET the container provider's ``url``; its JSON holds AccessKeyId, SecretAccessKey, Token.
     Over https the certificate is verified against ``trust`` (default: the system's store)."""
-    deadline = as_deadline(deadline, 2.0)
     return _fetch_container(_container_target(url, variable, deadline), token, deadline, trust)
 
 
 def _fetch_container(
     where_to: _Target, token: str | None, deadline: Deadline, trust: Trust | None
 ) -> Credentials:
-    import json
-    import time
-
     from .transport import HttpConnection
     from .trust import Trust, tls_context
 
@@ -240,6 +236,15 @@ def _fetch_container(
         ) from exc
     finally:
         connection.close()
+    return _container_answer(response, where)
+
+
+def _container_answer(response: HttpResponse, where: str) -> Credentials:
+    """The credentials in a container provider's answer, each checked; an error naming
+    ``where`` for anything else."""
+    import json
+    import time
+
     try:
         document = json.loads(response.body.decode("utf-8"))
     except (ValueError, RecursionError):  # not JSON, past the int-string limit, or too deep
@@ -282,7 +287,7 @@ def _fetch_container(
 def resolve_credentials(
     environ: Mapping[str, str],
     *,
-    deadline: Deadline | float | None = None,
+    deadline: Deadline | None = None,
     trust: Trust | None = None,
     secrets: Redactor | None = None,
 ) -> Credentials:
@@ -290,7 +295,8 @@ def resolve_credentials(
     that says everywhere it looked. ``trust`` verifies an https container provider (the
     resolved AWS_CA_BUNDLE/SSL_CERT_* of the load); ``secrets`` (the load's redactor) masks
     what a credential_process writes on stderr."""
-    deadline = as_deadline(deadline, 2.0)
+    if deadline is None:
+        deadline = Deadline(2.0)
     found = credentials_from_environ(environ)
     if found is not None:
         return found

@@ -15,7 +15,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["Deadline", "DeadlineExceeded", "as_deadline"]
+__all__ = ["Deadline", "DeadlineExceeded"]
 
 
 class DeadlineExceeded(TimeoutError):
@@ -35,13 +35,6 @@ class Deadline:
         self.limit = float(limit)
         self.clock = clock
         self.end = clock() + self.limit
-
-    @classmethod
-    def at(cls, end: float, *, clock: Callable[[], float] = time.monotonic) -> Deadline:
-        """A deadline at the instant ``end`` of ``clock`` (its limit counted from now)."""
-        deadline = cls(end - clock(), clock=clock)
-        deadline.end = end
-        return deadline
 
     def __repr__(self) -> str:
         return f"Deadline(limit={self.limit:g}, left={self.end - self.clock():.3f})"
@@ -64,11 +57,3 @@ class Deadline:
     def allows(self, delay: float) -> bool:
         """Whether waiting ``delay`` seconds still leaves time for another attempt."""
         return self.clock() + delay < self.end
-
-
-def as_deadline(value: Deadline | float | None, default: float) -> Deadline:
-    """A Deadline from one, from a ``time.monotonic()`` instant (the former form), or ``default``
-    seconds from now."""
-    if isinstance(value, Deadline):
-        return value
-    return Deadline(default) if value is None else Deadline.at(value)

@@ -3,60 +3,51 @@
 
 A setting is named the way its user gave it (``Origins``): ``SSM_ENV_TIMEOUT`` to the wrapper,
 ``--timeout`` on the command line, ``timeout=`` to a Python caller; likewise the attempts, the
-endpoint, the CA bundle and the names asked for. The network core (transport, the JSON client,
-the SSM operations) never spells a setting: it asks a ``Diagnostics`` for the words, and masks
-what it quotes from the peer with the same ``Redactor`` the log uses, so one set of secrets (the
-credentials, a credential_process's output, every value fetched) is kept out of every log line
-and every error, raised to a Python caller or printed.
+endpoint, the CA bundle and the names asked for. The network core (transport, the JSON clients)
+never spells a setting: it asks the ``advice.Advice`` it is given for the words, and a
+``Diagnostics`` is that advice with the settings named. It masks what it quotes from the peer
+with the same ``Redactor`` the log uses, so one set of secrets (the credentials, a
+credential_process's output, every value fetched) is kept out of every log line and every error,
+raised to a Python caller or printed.
 """
 
 from __future__ import annotations
 
-from .redact import Redactor
+from .advice import Advice, attempts_text, given
 from .values import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-__all__ = [
-    "Origins",
-    "Diagnostics",
-    "given",
-    "one_line",
-    "reason_of",
-    "attempts_note",
-    "VALUE_LIMIT",
-    "oversized",
-    "refuse_oversized",
-]
+    from .redact import Redactor
 
-#: The most UTF-8 bytes a fetched value may have: what one environment string can carry
-#: (MAX_ARG_STRLEN, 131072 bytes with "NAME=" and the NUL; guards.MAX_ENV_STRING), and far more
-#: than the services store (SSM: 8 KB a parameter; Secrets Manager: 65,536 bytes a secret).
-VALUE_LIMIT = 131072 - 3
+__all__ = ["Origins", "Diagnostics", "given"]
 
 
-def oversized(value: str) -> int:
-    """The size in UTF-8 bytes of a ``value`` over VALUE_LIMIT; 0 for one within it (most values
-    are decided by their length alone, without encoding them)."""
-    if len(value) * 4 <= VALUE_LIMIT:
-        return 0
-    size = len(value.encode("utf-8", "surrogatepass"))
-    return size if size > VALUE_LIMIT else 0
-
-
-def refuse_oversized(where: str, value: str) -> None:
-    """Raise SsmEnvError when ``value`` is over VALUE_LIMIT: a JSON document is checked so before
-    it is parsed (parsing costs memory with its size, and no service stores one so large)."""
-    size = oversized(value)
-    if size:
-        from .errors import SsmEnvError
-
-        raise SsmEnvError(
-            f"{where} is {size} bytes, more than one environment variable can hold (128 KiB, "
-            "MAX_ARG_STRLEN); store a smaller value"
-        )
+#: How each setting is named when nothing says otherwise: as the wrapper's variables. ``allow``
+#: is "" where there is no way to allow a protected name (the Python API).
+_ORIGIN_DEFAULTS = {
+    "timeout": "SSM_ENV_TIMEOUT",
+    "max_attempts": "SSM_ENV_MAX_ATTEMPTS",
+    "endpoint": "AWS_ENDPOINT_URL_SSM",
+    "ca_bundle": "AWS_CA_BUNDLE",
+    "sources": "APP_ENV/APP_PARAMS_PATH, SSM_ENV_PATHS, SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and "
+    "ssm: references",
+    "names": "SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and the ssm: references",
+    "plain_names": "SSM_ENV_NAMES",
+    "json_names": "SSM_ENV_JSON_NAMES",
+    "naming": "SSM_ENV_NAME_MODE/SSM_ENV_PREFIX",
+    "allow": "SSM_ENV_ALLOW",
+    "secret_names": "SSM_ENV_SECRETS, SSM_ENV_JSON_SECRETS and the secretsmanager: references",
+    "plain_secrets": "SSM_ENV_SECRETS",
+    "collision": "SSM_ENV_COLLISION",
+    "required": "SSM_ENV_REQUIRED",
+    "overwrite": "SSM_ENV_OVERWRITE",
+    "on_error": "SSM_ENV_ON_ERROR",
+    "secrets_endpoint": "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "disabled": "SSM_ENV_DISABLED",
+}
 
 
 class Origins(Record):
@@ -67,26 +58,7 @@ class Origins(Record):
     (``SSM_ENV_TIMEOUT=1``). ``sources`` and ``names`` are the phrases naming where the paths and
     names to load come from."""
 
-    __slots__ = (
-        "timeout",
-        "max_attempts",
-        "endpoint",
-        "ca_bundle",
-        "sources",
-        "names",
-        "plain_names",
-        "json_names",
-        "naming",
-        "allow",
-        "secret_names",
-        "plain_secrets",
-        "collision",
-        "required",
-        "overwrite",
-        "on_error",
-        "secrets_endpoint",
-        "disabled",
-    )
+    __slots__ = tuple(_ORIGIN_DEFAULTS)
     timeout: str
     max_attempts: str
     endpoint: str
@@ -106,55 +78,14 @@ class Origins(Record):
     secrets_endpoint: str
     disabled: str
 
-    def __init__(
-        self,
-        *,
-        timeout: str = "SSM_ENV_TIMEOUT",
-        max_attempts: str = "SSM_ENV_MAX_ATTEMPTS",
-        endpoint: str = "AWS_ENDPOINT_URL_SSM",
-        ca_bundle: str = "AWS_CA_BUNDLE",
-        sources: str = "APP_ENV/APP_PARAMS_PATH, SSM_ENV_PATHS, SSM_ENV_NAMES, "
-        "SSM_ENV_JSON_NAMES and ssm: references",
-        names: str = "SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and the ssm: references",
-        plain_names: str = "SSM_ENV_NAMES",
-        json_names: str = "SSM_ENV_JSON_NAMES",
-        naming: str = "SSM_ENV_NAME_MODE/SSM_ENV_PREFIX",
-        allow: str = "SSM_ENV_ALLOW",
-        secret_names: str = "SSM_ENV_SECRETS, SSM_ENV_JSON_SECRETS and the secretsmanager: "
-        "references",
-        plain_secrets: str = "SSM_ENV_SECRETS",
-        collision: str = "SSM_ENV_COLLISION",
-        required: str = "SSM_ENV_REQUIRED",
-        overwrite: str = "SSM_ENV_OVERWRITE",
-        on_error: str = "SSM_ENV_ON_ERROR",
-        secrets_endpoint: str = "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-        disabled: str = "SSM_ENV_DISABLED",
-    ) -> None:
-        self._set(
-            timeout=timeout,
-            max_attempts=max_attempts,
-            endpoint=endpoint,
-            ca_bundle=ca_bundle,
-            sources=sources,
-            names=names,
-            plain_names=plain_names,
-            json_names=json_names,
-            naming=naming,
-            allow=allow,  # "" when there is no way to allow a protected name (the Python API)
-            secret_names=secret_names,
-            plain_secrets=plain_secrets,
-            collision=collision,
-            required=required,
-            overwrite=overwrite,
-            on_error=on_error,
-            secrets_endpoint=secrets_endpoint,
-            disabled=disabled,
-        )
+    def __init__(self, **names: str) -> None:
+        unknown = set(names) - set(self.__slots__)
+        if unknown:
+            raise TypeError(f"Origins has no setting {', '.join(sorted(unknown))}")
+        self._set(**{**_ORIGIN_DEFAULTS, **names})
 
     def replace(self, **changes: str) -> Origins:
-        fields = {name: getattr(self, name) for name in self.__slots__}
-        fields.update(changes)
-        return Origins(**fields)
+        return Origins(**{**{name: getattr(self, name) for name in self.__slots__}, **changes})
 
     @classmethod
     def spelled(
@@ -201,38 +132,6 @@ class Origins(Record):
         )
 
 
-def given(setting: str, value: object) -> str:
-    """``setting`` with its ``value``, as the user would have written it."""
-    text = f"{value:g}" if isinstance(value, float) else str(value)
-    if setting.startswith("--"):
-        return f"{setting} {text}"
-    if setting.endswith("="):
-        return f"{setting}{text}"
-    return f"{setting}={text}"
-
-
-def one_line(text: str, limit: int = 400) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-def reason_of(exc: BaseException) -> str:
-    """A short reason for a failed connection: the OS's words, else the exception's."""
-    return one_line(
-        getattr(exc, "strerror", None)
-        or getattr(exc, "reason", None)
-        or str(exc)
-        or type(exc).__name__,
-        160,
-    )
-
-
-def attempts_note(origins: Origins, attempts: int, max_attempts: int) -> str:
-    """`` (after 3 attempts; SSM_ENV_MAX_ATTEMPTS=3)``: appended when attempts ran out."""
-    tries = f"{attempts} attempt{'' if attempts == 1 else 's'}"
-    return f" (after {tries}; {given(origins.max_attempts, max_attempts)})"
-
-
 # The fix to print after an AWS error code (AccessDeniedException and throttling are worked out
 # per call). Credentials are named by the variables the SDKs read them from.
 _FIXES = {
@@ -249,51 +148,19 @@ _FIXES = {
 }
 
 
-class Diagnostics:
-    """The words for one load: its ``origins`` and its one ``secrets`` redactor (shared with the
-    log when there is one). ``mask`` is what every quoted piece of a peer's answer goes through."""
+class Diagnostics(Advice):
+    """The words for one load: the core's fixes (``advice.Advice``) with every setting named as
+    its user gave it (``origins``), and the load's one redactor (shared with the log when there
+    is one)."""
 
-    __slots__ = ("origins", "secrets")
+    __slots__ = ("origins",)
 
     def __init__(self, origins: Origins | None = None, secrets: Redactor | None = None) -> None:
+        super().__init__(secrets)
         self.origins = origins or Origins()
-        self.secrets = Redactor() if secrets is None else secrets
 
     def __repr__(self) -> str:
         return f"Diagnostics({self.origins!r}, {self.secrets!r})"
-
-    def mask(self, text: str) -> str:
-        return self.secrets.redact(text)
-
-    def quote(self, text: str, limit: int = 400) -> str:
-        """A piece of a peer's answer for a message: masked, one line, at most ``limit``
-        characters. Only its head is masked (whitespace may shrink, so four times the limit):
-        masking costs time with the text's length, and an endpoint chooses that length. A run
-        cut at the head's end is shorter than the masked run or masked itself."""
-        return one_line(self.mask(str(text)[: 4 * limit]), limit)
-
-    def remember(self, value: str) -> None:
-        """A fetched value joins the secrets. A JSON object joins as its values, not its text:
-        its keys are names that messages and debug lines show (``DB <- /app/doc#DB``), and a
-        redactor holding the whole text would mask every key of 12 characters or more.
-
-        A value over VALUE_LIMIT is neither indexed nor parsed: no service stores one (only an
-        endpoint that is not the service sends it), and the loader refuses it, JSON or not,
-        before it is kept; indexing it first would cost memory with its size."""
-        if oversized(value):
-            return
-        if value.lstrip().startswith("{"):
-            # The same reading as the variables get: a number's text as written.
-            from .jsonvalue import loads_exact
-
-            try:
-                document = loads_exact(value)
-            except (ValueError, RecursionError):
-                document = None
-            if isinstance(document, dict):
-                self.secrets.extend(_leaves(document))
-                return
-        self.secrets.add(value)
 
     # -- fixes
 
@@ -376,6 +243,12 @@ class Diagnostics:
             return f"check the paths and names in {self.origins.sources}"
         return _FIXES.get(code, "")
 
+    def attempts_note(self, attempts: int, max_attempts: int) -> str:
+        """`` (after 3 attempts; SSM_ENV_MAX_ATTEMPTS=3)``: appended when attempts ran out."""
+        return (
+            f" (after {attempts_text(attempts)}; {given(self.origins.max_attempts, max_attempts)})"
+        )
+
     # -- whole messages
 
     def deadline(self, timeout: float, missing: tuple[str, ...], last: str, service: str) -> str:
@@ -393,24 +266,3 @@ class Diagnostics:
             f"{where} failed: not done within {given(self.origins.timeout, timeout)} s "
             f"(last: {last}); {self.deadline_fix(service)}"
         )
-
-
-def _leaves(document: object) -> list[str]:
-    """Every string in a JSON value (a number is its text as written), and every other scalar
-    as its JSON text, keys left out. Iterative: a document nested nearly as deep as the parser
-    allows must not overflow here."""
-    import json
-
-    leaves: list[str] = []
-    pending = [document]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, str):
-            leaves.append(item)
-        else:
-            leaves.append(json.dumps(item))
-    return leaves

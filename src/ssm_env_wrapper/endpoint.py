@@ -1,11 +1,16 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Region and endpoint: where the SSM API is, resolved the way the AWS SDKs resolve it."""
+"""Region and endpoints: where the SSM and Secrets Manager APIs are, resolved from the
+environment the way the AWS SDKs resolve them. The records it makes (``records.Endpoint``) and
+the partition table it reads (``partitions``) belong to the network core; the reading is here."""
 
 from __future__ import annotations
 
 from .errors import ConfigError
+from .partitions import is_region_name, partition
+from .records import Endpoint
 from .settings import parse_bool
-from .values import Record, ascii_digits
+from .settings_table import endpoint_variable
+from .values import ascii_digits
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -14,17 +19,13 @@ if TYPE_CHECKING:
     from .deadline import Deadline
 
 __all__ = [
-    "Endpoint",
     "region_from_environ",
     "endpoint_from_environ",
     "parse_endpoint_url",
     "default_host",
-    "partition",
     "secrets_host",
     "secrets_endpoint_from_environ",
 ]
-
-_REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 def region_from_environ(environ: Mapping[str, str], deadline: Deadline | None = None) -> str:
@@ -33,59 +34,25 @@ def region_from_environ(environ: Mapping[str, str], deadline: Deadline | None = 
     for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         region = environ.get(variable, "").strip()
         if region:
-            # The region becomes part of a host name and of the signature's scope: keep it plain.
-            if set(region) - _REGION_CHARS or region.startswith("-") or region.endswith("-"):
-                raise ConfigError(
-                    f"{variable}={region!r} is not an AWS region name "
-                    "(expected something like us-east-1)"
-                )
-            return region
+            return _region(region, f"{variable}={region!r}")
     # Then the profile's region in the config file, as the SDKs do (only off Lambda: Lambda sets
     # AWS_REGION, so the config file is never read on its cold path).
     from .config_file import config_region
 
     configured = config_region(environ, deadline)
     if configured:
-        if (
-            set(configured) - _REGION_CHARS
-            or configured.startswith("-")
-            or configured.endswith("-")
-        ):
-            raise ConfigError(
-                f"region = {configured!r} in the config file is not an AWS region "
-                "name (expected something like us-east-1)"
-            )
-        return configured
+        return _region(configured, f"region = {configured!r} in the config file")
     raise ConfigError(
         "no AWS region: set AWS_REGION (Lambda sets it for you), AWS_DEFAULT_REGION "
         "or region in the profile of the config file"
     )
 
 
-class Endpoint(Record):
-    """Scheme, host and port of the SSM endpoint. Immutable."""
-
-    __slots__ = ("scheme", "host", "port")
-    scheme: str
-    host: str
-    port: int
-
-    def __init__(self, scheme: str, host: str, port: int | None = None) -> None:
-        self._set(scheme=scheme, host=host, port=port or (443 if scheme == "https" else 80))
-
-    def __repr__(self) -> str:
-        return f"Endpoint({self.url!r})"
-
-    @property
-    def host_header(self) -> str:
-        """The ``Host`` header, which SigV4 signs: the port only when it is not the scheme's."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        default = 443 if self.scheme == "https" else 80
-        return host if self.port == default else f"{host}:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return f"{self.scheme}://{self.host_header}"
+def _region(region: str, given: str) -> str:
+    # The region becomes part of a host name and of the signature's scope: keep it plain.
+    if not is_region_name(region):
+        raise ConfigError(f"{given} is not an AWS region name (expected something like us-east-1)")
+    return region
 
 
 def parse_endpoint_url(url: str, variable: str) -> Endpoint:
@@ -123,30 +90,10 @@ def parse_endpoint_url(url: str, variable: str) -> Endpoint:
     return Endpoint(scheme, host.lower(), port)
 
 
-# The partitions: (id, region prefixes, DNS suffix, dual-stack DNS suffix), from botocore's
-# data/partitions.json (their regionRegex, simplified to the prefixes those regexes require).
-# A region no partition claims is taken as "aws", as the SDKs' aws.partition function does.
 # partitions.json marks every partition dual-stack capable, but botocore's endpoints.json has no
 # dual-stack variants for aws-iso-e and aws-iso-f and botocore refuses them
 # (EndpointVariantError): so do we, with a message instead of a wrong host.
 _NO_DUALSTACK = frozenset(("aws-iso-e", "aws-iso-f"))
-_PARTITIONS = (
-    ("aws-us-gov", ("us-gov-",), "amazonaws.com", "api.aws"),
-    ("aws-iso", ("us-iso-",), "c2s.ic.gov", "api.aws.ic.gov"),
-    ("aws-iso-b", ("us-isob-",), "sc2s.sgov.gov", "api.aws.scloud"),
-    ("aws-iso-e", ("eu-isoe-",), "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk"),
-    ("aws-iso-f", ("us-isof-",), "csp.hci.ic.gov", "api.aws.hci.ic.gov"),
-    ("aws-cn", ("cn-",), "amazonaws.com.cn", "api.amazonwebservices.com.cn"),
-    ("aws-eusc", ("eusc-",), "amazonaws.eu", "api.amazonwebservices.eu"),
-)
-
-
-def partition(region: str) -> tuple[str, str, str]:
-    """``(partition id, DNS suffix, dual-stack DNS suffix)`` of ``region``."""
-    for name, prefixes, suffix, dual_suffix in _PARTITIONS:
-        if region.startswith(prefixes):
-            return name, suffix, dual_suffix
-    return "aws", "amazonaws.com", "api.aws"
 
 
 def default_host(region: str, fips: bool = False, dualstack: bool = False) -> str:
@@ -177,29 +124,28 @@ def endpoint_from_environ(region: str, environ: Mapping[str, str]) -> Endpoint:
     ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`` skips the two variables, as in the SDKs; a
     configured URL wins over FIPS and dual-stack, as in the SDKs.
     """
-    return _service_endpoint(region, environ, "AWS_ENDPOINT_URL_SSM", default_host)
+    return _service_endpoint(region, environ, "endpoint_url", default_host)
 
 
 def _service_endpoint(
     region: str,
     environ: Mapping[str, str],
-    service_variable: str,
+    key: str,
     host: Callable[[str, bool, bool], str],
 ) -> Endpoint:
     """The SDKs' endpoint resolution for one service ("Service-specific endpoints", AWS SDKs and
-    Tools Reference Guide): its own variable, then ``AWS_ENDPOINT_URL``, unless
-    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``; otherwise ``host`` for the region, FIPS and
-    dual-stack as asked."""
-    ignore = parse_bool(
+    Tools Reference Guide): the variables of the settings table's ``key`` (its own, then
+    ``AWS_ENDPOINT_URL``), unless ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``; otherwise ``host``
+    for the region, FIPS and dual-stack as asked."""
+    # Parsed strictly here, so that a value that is no boolean is an error, not a silent false.
+    parse_bool(
         "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
         environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
         False,
     )
-    if not ignore:
-        for variable in (service_variable, "AWS_ENDPOINT_URL"):
-            url = environ.get(variable, "").strip()
-            if url:
-                return parse_endpoint_url(url, variable)
+    variable = endpoint_variable(key, environ)
+    if variable:
+        return parse_endpoint_url(environ[variable].strip(), variable)
     fips = parse_bool("AWS_USE_FIPS_ENDPOINT", environ.get("AWS_USE_FIPS_ENDPOINT"), False)
     dualstack = parse_bool(
         "AWS_USE_DUALSTACK_ENDPOINT", environ.get("AWS_USE_DUALSTACK_ENDPOINT"), False
@@ -234,9 +180,4 @@ def secrets_endpoint_from_environ(region: str, environ: Mapping[str, str]) -> En
     "Secrets Manager", upper-cased, spaces as underscores), then ``AWS_ENDPOINT_URL``, then the
     region's endpoint (FIPS, dual-stack as for SSM). ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``
     skips both variables, as in the SDKs."""
-    return _service_endpoint(
-        region,
-        environ,
-        "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-        secrets_host,
-    )
+    return _service_endpoint(region, environ, "secrets_endpoint_url", secrets_host)

@@ -113,7 +113,6 @@ class AwsApiError(SsmEnvError):
         code: str,
         message: str,
         *,
-        target: str = "",
         targets: tuple[str, ...] = (),
         fix: str = "",
         status: int = 0,
@@ -123,7 +122,7 @@ class AwsApiError(SsmEnvError):
         self.operation = operation
         self.code = code
         self.aws_message = message
-        self.targets = tuple(targets) or ((target,) if target else ())
+        self.targets = tuple(targets)
         self.fix = fix
         self.status = status
         self.attempts = attempts
@@ -132,11 +131,6 @@ class AwsApiError(SsmEnvError):
         if fix:
             text = f"{text}; {fix}"
         super().__init__(text + note)
-
-    @property
-    def target(self) -> str:
-        """The targets as one string (the former attribute)."""
-        return ", ".join(self.targets)
 
 
 class NameCollisionError(SsmEnvError):

@@ -191,6 +191,10 @@ def _connector(
             contexts["https"] = tls_context(resolved.trust)
         return contexts["https"]
 
+    config = resolved.client_config(
+        deadline=deadline, max_attempts=settings.max_attempts, diagnostics=diagnostics, trace=trace
+    )
+
     def connect(service: str) -> Any:
         if service == "secretsmanager":
             from .secretsmanager import SecretsClient
@@ -198,29 +202,14 @@ def _connector(
             assert isinstance(secrets_at, tuple)  # an error left no Secrets Manager jobs
             endpoint, proxy, words = secrets_at
             return SecretsClient(
-                endpoint,
-                resolved.credentials,
-                resolved.region,
-                deadline=deadline,
-                max_attempts=settings.max_attempts,
-                user_agent=resolved.user_agent,
-                context=context_for(endpoint.scheme),
-                proxy=proxy,
-                diagnostics=words,
-                trace=trace,
+                config.replace(
+                    endpoint=endpoint,
+                    proxy=proxy,
+                    diagnostics=words,
+                    context=context_for(endpoint.scheme),
+                )
             )
-        return SsmClient(
-            resolved.endpoint,
-            resolved.credentials,
-            resolved.region,
-            deadline=deadline,
-            max_attempts=settings.max_attempts,
-            context=context_for(resolved.endpoint.scheme),
-            proxy=resolved.proxy,
-            user_agent=resolved.user_agent,
-            diagnostics=diagnostics,
-            trace=trace,
-        )
+        return SsmClient(config.replace(context=context_for(resolved.endpoint.scheme)))
 
     return connect
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 
 from .errors import ConfigError, SsmEnvError
-from .sources import ALNUM, is_variable_name
+from .sources import ALNUM, split_variable
 from .values import Record
 
 TYPE_CHECKING = False
@@ -139,14 +139,8 @@ def parse_files(
         item = item.strip()
         if not item:
             continue
-        variable, equals, path = item.partition("=")
-        variable, path = variable.strip(), path.strip()
-        if not is_variable_name(variable):
-            raise ConfigError(
-                f"{setting}: {variable!r} in {item!r} is not a variable name (letters, digits "
-                "and _, not starting with a digit); the form is VAR or VAR=PATH"
-            )
-        relative = _file_relative(variable, path if equals else variable, root, setting, item)
+        variable, path = split_variable(item, setting, item, "; the form is VAR or VAR=PATH")
+        relative = _file_relative(variable, path if "=" in item else variable, root, setting, item)
         for other in targets:
             if other.variable == variable and other.relative != relative:
                 raise ConfigError(f"{setting}: {variable} is given two paths; keep one")

@@ -279,6 +279,11 @@ class ResponseReader:
             # and after a 2xx to CONNECT a client "MUST ignore" them.
             self._state = _RS_DONE
             return
+        self._start_body(headers, minor)
+
+    def _start_body(self, headers: dict[str, str], minor: int) -> None:
+        """How the body is framed: chunked, a length, or the end of the connection."""
+        assert self._response is not None
         length = _content_length(headers.get("content-length"))
         if length is not None and length > self._body_limit:
             raise ProtocolError(self._too_large())

@@ -13,15 +13,35 @@ with its numbers as written.
 
 from __future__ import annotations
 
+from .advice import oversized
 from .errors import SsmEnvError
 from .redact import answer_name
 
-__all__ = ["JsonNumber", "loads_exact", "json_object", "json_member", "MAX_NUMBER_DIGITS"]
+__all__ = [
+    "JsonNumber",
+    "loads_exact",
+    "json_object",
+    "json_member",
+    "MAX_NUMBER_DIGITS",
+    "refuse_oversized",
+]
 
 # Python's int-string conversion limit (sys.int_info.default_max_str_digits, CPython 3.11 and the
 # 3.9/3.10 security releases): a number longer than this is refused on every version, so that a
 # value loads the same everywhere and no caller's int() of a variable meets the limit.
 MAX_NUMBER_DIGITS = 4300
+
+
+def refuse_oversized(where: str, value: str) -> None:
+    """Raise SsmEnvError when ``value`` is over ``advice.VALUE_LIMIT``: a JSON document is
+    checked so before it is parsed (parsing costs memory with its size, and no service stores
+    one so large)."""
+    size = oversized(value)
+    if size:
+        raise SsmEnvError(
+            f"{where} is {size} bytes, more than one environment variable can hold (128 KiB, "
+            "MAX_ARG_STRLEN); store a smaller value"
+        )
 
 
 class JsonNumber(str):
@@ -80,8 +100,6 @@ def loads_exact(text: str) -> object:
 def json_object(where: str, value: str, alternative: str) -> dict[str, object]:
     """A JSON object value, strictly: no repeated key, no huge number, not too deep, and not
     larger than one variable can hold (checked before parsing: parsing costs memory with size)."""
-    from .diagnostics import refuse_oversized
-
     refuse_oversized(where, value)
     try:
         document = loads_exact(value)

@@ -105,11 +105,6 @@ class LoadResult:
         self.files = files
 
     @property
-    def parameters(self) -> dict[str, str]:
-        """The former name of ``provenance`` (it never held the parameters' values)."""
-        return self.provenance
-
-    @property
     def paths(self) -> tuple[str, ...]:
         return tuple(source for source in self.sources if source.startswith("/"))
 

@@ -75,9 +75,7 @@ def read_local_file(path: str, limit: int, deadline: Deadline | None = None) -> 
     try:
         while True:
             if deadline is not None and deadline.expired:
-                raise LocalFileError(
-                    f"not read within SSM_ENV_TIMEOUT ({deadline.limit:g} s)", "late"
-                )
+                raise LocalFileError(f"not read within {deadline.limit:g} s", "late")
             try:
                 data = os.read(fd, _READ_CHUNK)
             except OSError as exc:

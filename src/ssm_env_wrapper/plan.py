@@ -11,9 +11,9 @@ carries its rank in it. The jobs: one a path (all its pages), names in batches o
 
 from __future__ import annotations
 
-from .endpoint import partition
 from .errors import ConfigError, SsmEnvError
 from .guards import protection
+from .partitions import partition
 from .sources import SecretRef, arn_location, batch_key
 from .ssm import MAX_NAMES
 from .values import Record

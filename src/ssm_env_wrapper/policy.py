@@ -78,12 +78,12 @@ class _Where:
 
     @property
     def partition(self) -> str:
-        from .endpoint import partition
+        from .partitions import partition
 
         return partition(self.region)[0]
 
     def via(self, service: str) -> str:
-        from .endpoint import partition
+        from .partitions import partition
 
         return f"{service}.{self.region}.{partition(self.region)[1]}"
 

@@ -153,11 +153,8 @@ def _show_stderr(run: _HelperRun, where: str, secrets: Redactor | None) -> None:
     sys.stderr.flush()
 
 
-def _helper_credentials(run: _HelperRun, where: str) -> Credentials:
-    """The credentials in a finished helper's stdout, or the error that says what is wrong."""
-    import json
-    import time
-
+def _helper_finished(run: _HelperRun, where: str) -> None:
+    """An error unless the helper printed a bounded output and exited 0 in time."""
     if run.too_long:
         raise CredentialsError(
             f"{where} printed more than {_PROCESS_OUTPUT_LIMIT >> 20} MiB; it "
@@ -173,6 +170,14 @@ def _helper_credentials(run: _HelperRun, where: str) -> Credentials:
             f"{where} exited with status {run.status} (its own message, "
             "if any, is above); run it by hand to see why"
         )
+
+
+def _helper_credentials(run: _HelperRun, where: str) -> Credentials:
+    """The credentials in a finished helper's stdout, or the error that says what is wrong."""
+    import json
+    import time
+
+    _helper_finished(run, where)
     try:
         document = json.loads(run.out.decode("utf-8"))
     except (ValueError, RecursionError):  # not JSON, past the int-string limit, or too deep

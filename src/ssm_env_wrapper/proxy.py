@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Which proxy a connection goes through: the policy of HTTPS_PROXY/HTTP_PROXY and NO_PROXY, fed
-by settings resolved once (``resolve.py`` reads the variables; this module reads no environment).
+"""Which proxy a connection goes through: the policy of the https and http proxy URLs and the
+hosts that bypass them, fed by settings resolved once (``resolve.py`` reads the variables; this
+module reads no environment).
 Only ``http://`` proxies are supported, as by the AWS SDKs: the tunnel to the endpoint is TLS."""
 
 from __future__ import annotations
 
 from .errors import ConfigError
+from .records import authority
 from .values import Record, ascii_digits
 
 __all__ = ["Proxy", "ProxyPolicy", "parse_proxy_url"]
@@ -30,8 +32,7 @@ class Proxy(Record):
     @property
     def address(self) -> str:
         """``host:port``, an IPv6 literal in brackets (RFC 3986)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        return authority(self.host, self.port)
 
 
 def parse_proxy_url(url: str, setting: str) -> Proxy:

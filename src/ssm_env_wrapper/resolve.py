@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """Settings resolved once, at the top of a load: region, endpoint, trust, proxy, credentials and
-the User-Agent become one typed value that is passed down.
+the User-Agent become one typed value that is passed down, and the one client configuration
+(``records.ClientConfig``) the network core is given.
 
 This module and the ones it calls here (``endpoint``, ``credentials``, ``config_file``) are where
-the process environment is read; below the loader (``awsjson``, ``ssm``, ``transport``,
-``trust``, ``proxy``, ``retry``, ``deadline``, ``http11``, ``sigv4``) nothing reads it or names a
-setting (tests/test_core.py checks that).
+the process environment is read; the network core (``awsjson``, ``ssm``, ``secretsmanager``,
+``transport``, ``trust``, ``proxy``, ``retry``, ``deadline``, ``http11``, ``sigv4`` and the
+records they take) imports none of them, even indirectly (tests/test_layers.py checks that).
 """
 
 from __future__ import annotations
@@ -13,29 +14,23 @@ from __future__ import annotations
 from .credentials import resolve_credentials
 from .endpoint import endpoint_from_environ, parse_endpoint_url, region_from_environ
 from .proxy import ProxyPolicy
+from .records import ClientConfig
 from .settings import user_agent
-from .trust import Trust, system_trust
+from .trust import Trust
 from .values import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
-    from .credentials import Credentials
     from .deadline import Deadline
     from .diagnostics import Diagnostics
-    from .endpoint import Endpoint
+    from .keys import Credentials
     from .proxy import Proxy
+    from .records import Endpoint
     from .settings import Settings
 
-__all__ = [
-    "Resolved",
-    "resolve",
-    "trust_from_environ",
-    "proxy_policy_from_environ",
-    "trust_store",
-    "proxy_for",
-]
+__all__ = ["Resolved", "resolve", "trust_from_environ", "proxy_policy_from_environ"]
 
 
 class Resolved(Record):
@@ -69,6 +64,28 @@ class Resolved(Record):
 
     __hash__ = None  # type: ignore[assignment]  # holds credentials: never a dictionary key
 
+    def client_config(
+        self,
+        *,
+        deadline: Deadline,
+        max_attempts: int,
+        diagnostics: Diagnostics,
+        trace: Callable[[str], None] | None = None,
+    ) -> ClientConfig:
+        """What an SSM client of this load is given (a Secrets Manager client: the same, with
+        its own endpoint, proxy and words, ``ClientConfig.replace``)."""
+        return ClientConfig(
+            self.endpoint,
+            self.credentials,
+            self.region,
+            deadline=deadline,
+            max_attempts=max_attempts,
+            user_agent=self.user_agent,
+            proxy=self.proxy,
+            diagnostics=diagnostics,
+            trace=trace,
+        )
+
 
 def trust_from_environ(
     environ: Mapping[str, str], ca_bundle_setting: str = "AWS_CA_BUNDLE"
@@ -84,14 +101,6 @@ def trust_from_environ(
     if cert_dir or cert_file:
         return Trust(cert_file, cert_dir, "SSL_CERT_FILE" if cert_file else "SSL_CERT_DIR")
     return Trust()  # the system's store, found when a TLS context is first made
-
-
-def trust_store(environ: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """``(cafile, capath)`` to verify with when no AWS_CA_BUNDLE is given (the former helper)."""
-    trust = trust_from_environ({k: v for k, v in environ.items() if k != "AWS_CA_BUNDLE"})
-    if trust.cafile is None and trust.capath is None:
-        trust = system_trust()
-    return trust.cafile, trust.capath
 
 
 def proxy_policy_from_environ(environ: Mapping[str, str]) -> ProxyPolicy:
@@ -110,15 +119,6 @@ def proxy_policy_from_environ(environ: Mapping[str, str]) -> ProxyPolicy:
         chosen("HTTP_PROXY"),
         tuple(entry for entry in no_proxy.replace(" ", "").split(",") if entry),
     )
-
-
-def proxy_for(
-    scheme: str, host: str, environ: Mapping[str, str]
-) -> tuple[str, int, str | None] | None:
-    """The proxy for ``scheme://host`` as ``(host, port, user:password or None)`` (the former
-    helper; the loader uses ``ProxyPolicy``)."""
-    proxy = proxy_policy_from_environ(environ).for_url(scheme, host)
-    return None if proxy is None else (proxy.host, proxy.port, proxy.auth)
 
 
 def resolve(

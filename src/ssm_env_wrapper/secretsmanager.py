@@ -6,16 +6,16 @@ Through Parameter Store's ``/aws/reference/secretsmanager/`` names every secret 
 against Secrets Manager's own, far higher quotas (README, Scaling). Same protocol as SSM
 (``awsJson1.1``: ``POST /``, ``X-Amz-Target: secretsmanager.<Operation>``, SigV4 service
 ``secretsmanager``), so the client is the shared JSON client (``awsjson.JsonClient``) with its
-operations and answer checks on top. Below the loader: it reads no environment and names no
-setting (its diagnostics do).
+operations and answer checks on top. Part of the network core: it reads no environment and
+names no setting (the advice it is given does).
 """
 
 from __future__ import annotations
 
-from .awsjson import JsonClient
-from .endpoint import partition
+from .awsjson import JsonClient, inconsistent_answer
 from .errors import AwsApiError, EndpointError, SsmEnvError
-from .ssm import answer_name
+from .partitions import partition
+from .redact import answer_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -122,14 +122,9 @@ class SecretsClient(JsonClient):
                     )
             values += page_values
             errors += page_errors
-            token = answer.get("NextToken")
-            if not token:
+            token = self.next_token(answer, tokens, call)
+            if token is None:
                 return values, errors
-            if not isinstance(token, str) or token in tokens:
-                raise EndpointError(
-                    f"{call} failed: the answer's NextToken is not a new string; {fix}"
-                )
-            tokens.add(token)
             payload["NextToken"] = token
 
 
@@ -216,75 +211,87 @@ def fetch_secrets(
     the keys that do not exist, ``errors`` one error per other secret that failed in a batch.
     Every id asked must be answered exactly once, or the whole answer is refused."""
     fix = client.diagnostics.endpoint_fix()
-
-    def _sm_inconsistent(call: str, detail: str) -> EndpointError:
-        return EndpointError(
-            f"{call} failed: the endpoint's answer is inconsistent: {detail}; {fix}"
-        )
-
     if len(keys) == 1:
-        key = keys[0]
-        try:
-            entry = client.get_secret_value(*key)
-        except AwsApiError as exc:
-            if exc.code == "ResourceNotFoundException":
-                return {}, [key], []
-            raise
-        call = f"GetSecretValue {key[0]}"
-        if not _answers(key[0], entry):
-            raise _sm_inconsistent(
-                call, f"it holds the secret {answer_name(entry['Name'])}, which was not asked"
-            )
-        # A pinned version is proven by the answer, never assumed: VersionId is the id asked,
-        # VersionStages a list holding the stage asked (GetSecretValue response syntax).
-        if key[2] and entry.get("VersionId") != key[2]:
-            raise _sm_inconsistent(
-                call, f"it holds version {answer_name(str(entry.get('VersionId')))}"
-            )
-        stages = entry.get("VersionStages")
-        if key[1] and not (isinstance(stages, list) and key[1] in stages):
-            raise _sm_inconsistent(call, f"it holds a version without the stage {key[1]}")
-        return {key: entry}, [], []
+        return _fetch_one(client, keys[0], fix)
     ids = [key[0] for key in keys]
     entries, errors = client.batch_get_secret_value(ids)
     call = f"BatchGetSecretValue {', '.join(ids)}"
-    values = _match_batch(keys, entries, lambda detail: _sm_inconsistent(call, detail))
+    values = _match_batch(keys, entries, lambda detail: inconsistent_answer(call, detail, fix))
+    missing, failures = _batch_errors(client, keys, values, errors, call, fix)
+    unanswered = [key[0] for key in keys if key not in values and key not in missing]
+    if unanswered:
+        raise inconsistent_answer(
+            call, f"{', '.join(unanswered)} neither in SecretValues nor in Errors", fix
+        )
+    # Failed ones are reported through ``failures``; only the not-found ones are "missing".
+    failed = {target for failure in failures for target in failure.targets}
+    return values, [key for key in missing if key[0] not in failed], list(failures)
+
+
+def _fetch_one(
+    client: SecretsClient, key: tuple[str, str, str], fix: str
+) -> tuple[dict[tuple[str, str, str], dict], list[tuple[str, str, str]], list[SsmEnvError]]:
+    """One secret by GetSecretValue: its answer must be the secret, and the version, asked."""
+    try:
+        entry = client.get_secret_value(*key)
+    except AwsApiError as exc:
+        if exc.code == "ResourceNotFoundException":
+            return {}, [key], []
+        raise
+    call = f"GetSecretValue {key[0]}"
+    if not _answers(key[0], entry):
+        raise inconsistent_answer(
+            call, f"it holds the secret {answer_name(entry['Name'])}, which was not asked", fix
+        )
+    # A pinned version is proven by the answer, never assumed: VersionId is the id asked,
+    # VersionStages a list holding the stage asked (GetSecretValue response syntax).
+    if key[2] and entry.get("VersionId") != key[2]:
+        raise inconsistent_answer(
+            call, f"it holds version {answer_name(str(entry.get('VersionId')))}", fix
+        )
+    stages = entry.get("VersionStages")
+    if key[1] and not (isinstance(stages, list) and key[1] in stages):
+        raise inconsistent_answer(call, f"it holds a version without the stage {key[1]}", fix)
+    return {key: entry}, [], []
+
+
+def _batch_errors(
+    client: SecretsClient,
+    keys: list[tuple[str, str, str]],
+    values: dict[tuple[str, str, str], dict],
+    errors: list[dict],
+    call: str,
+    fix: str,
+) -> tuple[list[tuple[str, str, str]], list[AwsApiError]]:
+    """The keys a batch's ``Errors`` answer (not found, or failed) and one error per failed
+    secret; each entry must name a key asked and not answered otherwise."""
     missing: list[tuple[str, str, str]] = []
-    failures: list[SsmEnvError] = []
+    failures: list[AwsApiError] = []
     for error in errors:
         asked = [key for key in keys if key[0] == error.get("SecretId")]
         if not asked:
-            raise _sm_inconsistent(
+            raise inconsistent_answer(
                 call,
                 f"its Errors names {answer_name(str(error.get('SecretId')))}, which was not asked",
+                fix,
             )
         key = asked[0]
         if key in values or key in missing:
-            raise _sm_inconsistent(
-                call, f"{key[0]} is answered twice (a value and an error, or two errors)"
+            raise inconsistent_answer(
+                call, f"{key[0]} is answered twice (a value and an error, or two errors)", fix
             )
+        missing.append(key)  # not found, or failed: never to be reported again as missing
         # An error code is a word; anything longer, or echoing a value, is cut and masked.
-        code = client._mask(str(error.get("ErrorCode") or "Unknown")[:100])
-        if code == "ResourceNotFoundException":
-            missing.append(key)
-            continue
-        failures.append(
-            AwsApiError(
-                "BatchGetSecretValue",
-                code,
-                client._mask(str(error.get("Message") or ""))[:400],
-                targets=(key[0],),
-                fix=client.fix_for(
-                    "GetSecretValue", code, str(error.get("Message") or ""), (key[0],)
-                ),
+        code = client.diagnostics.mask(str(error.get("ErrorCode") or "Unknown")[:100])
+        if code != "ResourceNotFoundException":
+            message = str(error.get("Message") or "")
+            failures.append(
+                AwsApiError(
+                    "BatchGetSecretValue",
+                    code,
+                    client.diagnostics.mask(message)[:400],
+                    targets=(key[0],),
+                    fix=client.fix_for("GetSecretValue", code, message, (key[0],)),
+                )
             )
-        )
-        missing.append(key)  # failed: neither a value nor to be reported again as missing
-    unanswered = [key[0] for key in keys if key not in values and key not in missing]
-    if unanswered:
-        raise _sm_inconsistent(
-            call, f"{', '.join(unanswered)} neither in SecretValues nor in Errors"
-        )
-    # Failed ones are reported through ``failures``; only the not-found ones are "missing".
-    failed = {failure.target for failure in failures if isinstance(failure, AwsApiError)}
-    return values, [key for key in missing if key[0] not in failed], failures
+    return missing, failures

@@ -63,8 +63,8 @@ DEFAULT_TIMEOUT = 5.0
 #: requests a second per account and region. With full jitter on a 100 ms base (capped at 2 s) the
 #: expected waits after attempts 1..7 add up to about 3 s, so eight attempts spread a storm over
 #: most of the 5 s deadline instead of giving up after a few hundred milliseconds, and a failed
-#: start costs a whole new INIT (billed since 2025-08-01); the deadline stays the hard bound (see
-#: bench/ for the storm figures). The SDKs' 3 suits a client whose caller can retry later.
+#: start costs a whole new INIT (billed since 2025-08-01); the deadline stays the hard bound. The
+#: SDKs' 3 suits a client whose caller can retry later.
 DEFAULT_MAX_ATTEMPTS = 8
 
 NAME_MODES = ("leaf", "relative")
@@ -298,10 +298,10 @@ class Settings(Record):
     timeout: float
     max_attempts: int
     max_attempts_setting: str
-    origins: Origins
+    origins: Origins  #: how each setting is named in messages (default: as the variables)
     metrics: str
     metrics_namespace: str
-    notes: tuple[str, ...]
+    notes: tuple[str, ...]  #: warnings about the environment's names (near misses)
     files: tuple[FileTarget, ...]
     files_dir: str
 
@@ -337,18 +337,13 @@ class Settings(Record):
         files: tuple[FileTarget, ...] = (),
         files_dir: str = "/tmp",  # files.DEFAULT_FILES_DIR (imported only when files are asked)
     ) -> None:
-        if name_mode not in NAME_MODES:
-            raise ConfigError(
-                f"name_mode must be one of {', '.join(NAME_MODES)}, got {name_mode!r}"
-            )
-        if on_error not in ON_ERROR_MODES:
-            raise ConfigError(
-                f"on_error must be one of {', '.join(ON_ERROR_MODES)}, got {on_error!r}"
-            )
-        if collision not in COLLISION_MODES:
-            raise ConfigError(
-                f"collision must be one of {', '.join(COLLISION_MODES)}, got {collision!r}"
-            )
+        for field, value, modes in (
+            ("name_mode", name_mode, NAME_MODES),
+            ("on_error", on_error, ON_ERROR_MODES),
+            ("collision", collision, COLLISION_MODES),
+        ):
+            if value not in modes:
+                raise ConfigError(f"{field} must be one of {', '.join(modes)}, got {value!r}")
         self._set(
             paths=tuple(paths),
             recursive=bool(recursive),
@@ -372,11 +367,9 @@ class Settings(Record):
             timeout=float(timeout),
             max_attempts=int(max_attempts),
             max_attempts_setting=max_attempts_setting,
-            # How each setting is named in messages: by default as the wrapper's variables.
             origins=origins or Origins().replace(max_attempts=max_attempts_setting),
             metrics=metrics,
             metrics_namespace=metrics_namespace,
-            #: warnings about the environment's names (near misses of a setting's name)
             notes=tuple(notes),
             files=tuple(files),
             files_dir=files_dir,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from .errors import ConfigError
 from .guards import is_credential
+from .paramnames import SECRETS_PREFIX, batch_key, split_selector
+from .partitions import PARTITION_IDS, REGION_CHARS
 from .redact import printable
 from .values import Record, ascii_digits
 
@@ -26,6 +28,7 @@ __all__ = [
     "SECRET_CHARS",
     "LABEL_CHARS",
     "is_variable_name",
+    "split_variable",
     "expand",
     "split_optional",
     "split_selector",
@@ -46,8 +49,6 @@ SECRET_REFERENCE_PREFIX = "secretsmanager:"
 
 #: Parameter Store's names for Secrets Manager secrets ("Referencing AWS Secrets Manager secrets
 #: from Parameter Store parameters").
-SECRETS_PREFIX = "/aws/reference/secretsmanager/"
-
 #: SSM_ENV_COLLISION: ``error`` (two sources for one variable stop the start) or ``later-wins``.
 COLLISION_MODES = ("error", "later-wins")
 
@@ -66,11 +67,6 @@ _SRC_STAGE_CHARS = frozenset(ALNUM + "_.-+=@/")
 _SRC_VERSION_ID_CHARS = frozenset(ALNUM + "-")
 # A label: letters, digits, period, hyphen, underscore ("Working with parameter labels").
 LABEL_CHARS = frozenset(ALNUM + "_.-")
-# The partitions an ARN may name (botocore's data/partitions.json).
-_SRC_PARTITIONS = frozenset(
-    ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
-)
-_SRC_REGION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 def is_variable_name(name: str) -> bool:
@@ -137,31 +133,6 @@ def split_optional(text: str) -> tuple[str, bool]:
     return text, False
 
 
-def split_selector(requested: str) -> tuple[str, str]:
-    """``/a:3`` -> ``("/a", ":3")``; an ARN's own colons are not a selector:
-    ``arn:aws:ssm:us-east-1:123456789012:parameter/a:live`` -> (the ARN, ``":live"``)."""
-    if requested.startswith("arn:"):
-        head = requested.split(":", 5)
-        if len(head) == 6:
-            resource, colon, chosen = head[5].partition(":")
-            base = ":".join(head[:5] + [resource])
-            return (base, colon + chosen) if colon else (base, "")
-        return requested, ""
-    if ":" in requested:
-        name, _, chosen = requested.rpartition(":")
-        return name, ":" + chosen
-    return requested, ""
-
-
-def batch_key(requested: str) -> str:
-    """The parameter name a request is about (the name inside an ARN), for batching: one batch
-    never asks one name twice, so each answer belongs to one request."""
-    base = split_selector(requested)[0]
-    if base.startswith("arn:"):
-        return "/" + base.split(":", 5)[5][len("parameter/") :].lstrip("/")
-    return base
-
-
 def arn_location(arn: str) -> tuple[str, str]:
     """``(partition, region)`` of an ARN already parsed by this module."""
     parts = arn.split(":", 4)
@@ -172,10 +143,10 @@ def _arn_head(text: str, service: str, setting: str, item: str) -> list[str]:
     parts = text.split(":", 5)
     if (
         len(parts) != 6
-        or parts[1] not in _SRC_PARTITIONS
+        or parts[1] not in PARTITION_IDS
         or parts[2] != service
         or not parts[3]
-        or set(parts[3]) - _SRC_REGION_CHARS
+        or set(parts[3]) - REGION_CHARS
         or not (len(parts[4]) == 12 and ascii_digits(parts[4]))
     ):
         raise ConfigError(
@@ -241,6 +212,19 @@ class ParameterRef(Record):
         return self.name + self.selector
 
 
+def split_variable(text: str, setting: str, item: str, form: str = "") -> tuple[str, str]:
+    """``VAR=REST`` (or ``VAR``) as ``(VAR, REST)``; an error naming ``setting`` and the item
+    when VAR is no variable name (``form`` adds how the item is written)."""
+    target, _, rest = text.partition("=")
+    target = target.strip()
+    if not is_variable_name(target):
+        raise ConfigError(
+            f"{setting}: {printable(target)!r} in {printable(item.strip())!r} is not a "
+            f"variable name (letters, digits and _, not starting with a digit){form}"
+        )
+    return target, rest.strip()
+
+
 def parse_ref(
     item: str,
     variable: str,
@@ -255,13 +239,7 @@ def parse_ref(
     text, optional = split_optional(item)
     target = None
     if allow_variable and not text.startswith(("/", "arn:")) and "=" in text:
-        target, _, text = text.partition("=")
-        target, text = target.strip(), text.strip()
-        if not is_variable_name(target):
-            raise ConfigError(
-                f"{variable}: {printable(target)!r} in {printable(item.strip())!r} is not a "
-                "variable name (letters, digits and _, not starting with a digit)"
-            )
+        target, text = split_variable(text, variable, item)
     if environ is not None and "$" in text:
         # A ${VAR} holds no ':', so the selector split of the written text is the item's own.
         base, selector = split_selector(text)
@@ -396,13 +374,7 @@ def parse_secret(
     text, optional = split_optional(item)
     target = None
     if allow_variable and not text.startswith("arn:") and "=" in text.split(":", 1)[0]:
-        target, _, text = text.partition("=")
-        target, text = target.strip(), text.strip()
-        if not is_variable_name(target):
-            raise ConfigError(
-                f"{setting}: {printable(target)!r} in {printable(item.strip())!r} is not a "
-                "variable name (letters, digits and _, not starting with a digit)"
-            )
+        target, text = split_variable(text, setting, item)
     if environ is not None and "$" in text:
         pieces = _secret_pieces(text)
         expanded = [expand(pieces[0], setting, environ)]

@@ -8,25 +8,15 @@ request (SSM API reference, ``Parameter``), and the IAM fix for AccessDeniedExce
 
 from __future__ import annotations
 
-import time
-
-from .awsjson import JsonClient
-from .deadline import Deadline
-from .endpoint import partition
+from .awsjson import JsonClient, inconsistent_answer, json_type
 from .errors import EndpointError
+from .paramnames import SECRETS_PREFIX, batch_key, split_selector
+from .partitions import partition
 from .redact import answer_name
-from .settings import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT, user_agent
-from .trust import Trust, tls_context
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import ssl
-    from collections.abc import Callable, Iterator
-
-    from .credentials import Credentials
-    from .diagnostics import Diagnostics
-    from .endpoint import Endpoint
-    from .proxy import Proxy
+    from collections.abc import Iterator
 
 __all__ = ["SsmClient", "MAX_NAMES", "inconsistent_answer", "answer_name"]
 
@@ -42,15 +32,6 @@ MAX_NAMES = 10
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
 
 
-def inconsistent_answer(call: str, detail: str, fix: str = "") -> EndpointError:
-    """The endpoint answered 200 with well-formed JSON that does not fit the request; ``fix``
-    (``Diagnostics.endpoint_fix``) names the endpoint setting."""
-    return EndpointError(
-        f"{call} failed: the endpoint's answer is inconsistent: {detail}"
-        + (f"; {fix}" if fix else "")
-    )
-
-
 def _check_parameter(parameter: object, call: str, fix: str) -> None:
     """A parameter object as the API defines it (SSM API reference, ``Parameter``): the fields
     used here must have their documented JSON types, or the answer is not SSM's."""
@@ -60,32 +41,20 @@ def _check_parameter(parameter: object, call: str, fix: str) -> None:
         if not isinstance(parameter.get(field), kinds):
             raise EndpointError(
                 f"{call} failed: a parameter in the answer has no Name or Value "
-                f"({field} is {_json_type(parameter.get(field))}); {fix}"
+                f"({field} is {json_type(parameter.get(field))}); {fix}"
             )
     for field in ("Type", "Selector", "ARN"):
         if field in parameter and not isinstance(parameter[field], str):
             raise EndpointError(
                 f"{call} failed: a parameter in the answer has a {field} that is "
-                f"{_json_type(parameter[field])}, not a string; {fix}"
+                f"{json_type(parameter[field])}, not a string; {fix}"
             )
     version = parameter.get("Version")
     if "Version" in parameter and (not isinstance(version, int) or isinstance(version, bool)):
         raise EndpointError(
             f"{call} failed: a parameter in the answer has a Version that is "
-            f"{_json_type(version)}, not a number; {fix}"
+            f"{json_type(version)}, not a number; {fix}"
         )
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "missing or null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "a list" if isinstance(value, list) else "an object"
 
 
 def _under(name: str, path: str, recursive: bool) -> bool:
@@ -107,53 +76,12 @@ def _under(name: str, path: str, recursive: bool) -> bool:
 
 
 class SsmClient(JsonClient):
-    """SSM's read operations. ``deadline`` is a ``Deadline`` (or, as before, a
-    ``time.monotonic()`` instant; default ``timeout`` seconds from now); ``context`` and
-    ``proxy`` come from the resolved settings (default: the system's trust store, no proxy;
-    ``ca_bundle`` a PEM file to trust instead)."""
+    """SSM's read operations on the shared JSON client (``SsmClient(config)``, a
+    ``records.ClientConfig``)."""
 
     service = "ssm"
     target_prefix = "AmazonSSM"
     title = "SSM"
-
-    def __init__(
-        self,
-        endpoint: Endpoint,
-        credentials: Credentials,
-        region: str,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        deadline: Deadline | float | None = None,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        ca_bundle: str | None = None,
-        context: ssl.SSLContext | None = None,
-        proxy: Proxy | None = None,
-        user_agent: str | None = None,
-        diagnostics: Diagnostics | None = None,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
-        uniform: Callable[[float, float], float] | None = None,
-        trace: Callable[[str], None] | None = None,
-    ) -> None:
-        if not isinstance(deadline, Deadline):
-            deadline = Deadline(timeout) if deadline is None else Deadline.at(deadline)
-        if context is None and endpoint.scheme == "https":
-            context = tls_context(Trust(ca_bundle))
-        super().__init__(
-            endpoint,
-            credentials,
-            region,
-            deadline=deadline,
-            max_attempts=max_attempts,
-            user_agent=user_agent or _default_user_agent(),
-            context=context,
-            proxy=proxy,
-            diagnostics=diagnostics,
-            clock=clock,
-            sleep=sleep,
-            uniform=uniform,
-            trace=trace,
-        )
 
     def fix_for(self, operation: str, code: str, message: str, targets: tuple[str, ...]) -> str:
         """The IAM action and resource for AccessDeniedException; else the general fix."""
@@ -209,22 +137,10 @@ class SsmClient(JsonClient):
                     raise inconsistent_answer(call, f"it holds {answer_name(name)} twice", fix)
                 names.add(name)
                 self.diagnostics.remember(parameter["Value"])
-            token = page.get("NextToken")
-            if token is not None and not isinstance(token, str):
-                raise EndpointError(
-                    f"{call} failed: the answer's NextToken is "
-                    f"{_json_type(token)}, not a string; {fix}"
-                )
+            token = self.next_token(page, tokens, call)
             yield from parameters
-            if not token:
+            if token is None:
                 return
-            if token in tokens:
-                # An endpoint repeating a token would be followed until the deadline (botocore
-                # stops the same way).
-                raise EndpointError(
-                    f"{call} failed: the endpoint returned the same NextToken twice; {fix}"
-                )
-            tokens.add(token)
             payload["NextToken"] = token
 
     def get_parameters(self, requested: list[str]) -> tuple[list[dict], list[str]]:
@@ -255,10 +171,6 @@ class SsmClient(JsonClient):
         return parameters, invalid
 
 
-def _default_user_agent() -> str:
-    return user_agent({})  # the loader passes the resolved one (with AWS_EXECUTION_ENV)
-
-
 # ---------------------------------------------- matching a GetParameters answer to what was asked
 
 
@@ -280,8 +192,6 @@ def match_requested(
     batches), so each answered name belongs to one request. Raises EndpointError
     ("inconsistent"). ``answers`` (when given) receives each parameter of the answer by the name
     it was asked by."""
-    from .sources import split_selector
-
     call = f"GetParameters {', '.join(requested)}"
     by_base = {split_selector(name)[0]: name for name in requested}
     aliases = _answer_aliases(by_base)
@@ -310,8 +220,6 @@ def match_requested(
 def _answer_aliases(by_base: dict[str, str]) -> dict[str, str]:
     """The other names an answer may give a requested name: a Secrets Manager reference's
     secret name, and a parameter asked by its ARN under its name."""
-    from .sources import SECRETS_PREFIX, batch_key
-
     aliases = {
         base[len(SECRETS_PREFIX) :]: name
         for base, name in by_base.items()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .deadline import DeadlineExceeded
 from .http11 import BODY_LIMIT, HttpResponse, ProtocolError, ResponseReader
+from .records import authority
 from .retry import CERTIFICATE_NOT_TRUSTED, TLS_PROTOCOL
 
 TYPE_CHECKING = False
@@ -169,8 +170,7 @@ class HttpConnection:
     @property
     def _authority(self) -> str:
         """``host:port``, an IPv6 literal in brackets (RFC 3986)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        return authority(self.host, self.port)
 
     # -- one exchange
 

@@ -2,16 +2,16 @@
 """What TLS trusts: the certificates to verify peers with, and one verifying context per trust
 store, made once and shared by every connection (SSM's and the container provider's alike).
 
-Fed by settings resolved once (``resolve.py`` reads AWS_CA_BUNDLE, SSL_CERT_FILE, SSL_CERT_DIR);
-this module reads no environment and names no setting of its own: the ``setting`` of a ``Trust``
-is how the user gave it, quoted when it cannot be read.
+Fed by settings resolved once (``resolve.py`` reads the variables); this module reads no
+environment and names no setting of its own: the ``setting`` of a ``Trust`` is how the user gave
+it, quoted when it cannot be read.
 """
 
 from __future__ import annotations
 
 import os
 
-from .diagnostics import given
+from .advice import given
 from .errors import ConfigError
 from .values import Record, ascii_digits
 

@@ -4,7 +4,7 @@ every cold start would pay for nothing), and the one test for ASCII digits."""
 
 from __future__ import annotations
 
-__all__ = ["Record", "Frozen", "ascii_digits"]
+__all__ = ["Record", "ascii_digits"]
 
 
 def ascii_digits(text: str) -> bool:
@@ -44,7 +44,3 @@ class Record:
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
         return f"{type(self).__name__}({fields})"
-
-
-#: The former name, kept for code that imported it.
-Frozen = Record

@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 import time
 
+from .advice import given
 from .command import check_exec_size, exec_command, resolve_command
-from .diagnostics import given
 from .errors import SsmEnvError
 from .guards import ORIGINAL_VARIABLE
 from .log import Log
@@ -18,6 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from .diagnostics import Origins
     from .loader import LoadResult
     from .metrics import LoadStats
 
@@ -57,17 +58,39 @@ def report(log: Log, result: LoadResult, started: float, settings: Settings | No
             duration_ms=round(elapsed, 1),
         )
     if log.enabled("debug"):
-        for variable in sorted(result.parameters):
-            log.debug(f"{variable} <- {result.parameters[variable]}")
-        for record in result.versions:  # "which version is this function running?"
-            log.debug(
-                f"version: {record.describe()}",
-                source=record.source,
-                version=record.version,
-                stages=list(record.stages),
-            )
-        for written in result.files:
-            log.debug(f"{written.variable}: wrote {written.path} (mode 0600)", path=written.path)
+        _report_debug(log, result)
+    _report_claims(log, result, origins)
+    for failure in result.failures:
+        log.warning(f"{given(origins.on_error, 'continue')}, starting without: {failure}")
+    for path in empty_paths(settings, result) if settings else ():
+        log.warning(
+            f"path {path} loaded nothing: check the path (and the recursive setting); to stop "
+            f"the start without it, list the variables it must set in {origins.required}",
+            path=path,
+        )
+    if result.unset:
+        log.warning(
+            f"unset unresolved references: {', '.join(result.unset)}", unset=list(result.unset)
+        )
+
+
+def _report_debug(log: Log, result: LoadResult) -> None:
+    """Where each variable came from, which versions, which files: names only, no value."""
+    for variable in sorted(result.provenance):
+        log.debug(f"{variable} <- {result.provenance[variable]}")
+    for record in result.versions:  # "which version is this function running?"
+        log.debug(
+            f"version: {record.describe()}",
+            source=record.source,
+            version=record.version,
+            stages=list(record.stages),
+        )
+    for written in result.files:
+        log.debug(f"{written.variable}: wrote {written.path} (mode 0600)", path=written.path)
+
+
+def _report_claims(log: Log, result: LoadResult, origins: Origins) -> None:
+    """What the claims decided beyond setting variables: overrides, skips, kept and replaced."""
     for variable, winner, loser in result.overrides:
         # Sources only, never values (SSM_ENV_COLLISION=later-wins).
         log.info(
@@ -92,18 +115,6 @@ def report(log: Log, result: LoadResult, started: float, settings: Settings | No
             f"{given(origins.overwrite, 'false')}: kept the existing value of "
             f"{', '.join(result.kept)}",
             kept=list(result.kept),
-        )
-    for failure in result.failures:
-        log.warning(f"{given(origins.on_error, 'continue')}, starting without: {failure}")
-    for path in empty_paths(settings, result) if settings else ():
-        log.warning(
-            f"path {path} loaded nothing: check the path (and the recursive setting); to stop "
-            f"the start without it, list the variables it must set in {origins.required}",
-            path=path,
-        )
-    if result.unset:
-        log.warning(
-            f"unset unresolved references: {', '.join(result.unset)}", unset=list(result.unset)
         )
 
 
@@ -147,6 +158,82 @@ def _metrics(
         )
 
 
+def _begin(
+    environ: Mapping[str, str] | None, log: Log | None
+) -> tuple[Mapping[str, str], Log] | int:
+    """The environment the configuration is read from and the log, or the exit status when
+    either cannot be had (the one line already printed). The log masks the credentials' secrets
+    from the start."""
+    settings_env = os.environ if environ is None else environ
+    try:
+        if environ is None and ORIGINAL_VARIABLE in settings_env:
+            # Started by a process that already loaded (a chained wrapper): the configuration
+            # is what the record says the variables held, never what was loaded into them.
+            from .original import original_environment
+
+            settings_env = original_environment(settings_env)
+        if log is None:
+            log = Log.from_environ(settings_env)
+    except SsmEnvError as exc:
+        Log().error(str(exc))
+        return exc.exit_code
+    log.secrets += [
+        settings_env.get("AWS_SECRET_ACCESS_KEY", ""),
+        settings_env.get("AWS_SESSION_TOKEN", ""),
+    ]
+    return settings_env, log
+
+
+def _command(
+    args: list[str], settings: Settings, settings_env: Mapping[str, str]
+) -> tuple[str, list[str]]:
+    """The executable and its arguments, resolved before any network call: a typo in the
+    command fails in microseconds."""
+    search_path = settings_env.get("PATH", os.defpath)
+    executable = resolve_command(args[0], search_path)
+    if settings.exec_wrapper:
+        # A function has one AWS_LAMBDA_EXEC_WRAPPER: chain the next one (e.g. a telemetry
+        # layer's) by exec'ing it with the runtime's command line, as Lambda would have.
+        executable = resolve_command(settings.exec_wrapper, search_path)
+        args = [settings.exec_wrapper] + args
+    return executable, args
+
+
+def _load_and_apply(
+    args: list[str],
+    settings: Settings,
+    settings_env: Mapping[str, str],
+    log: Log,
+    stats: LoadStats | None,
+) -> LoadResult:
+    """Load, check that the command line still fits, write the files, set the variables."""
+    # Imported only when there is something to load: the empty start stays minimal.
+    from .loader import load
+    from .original import apply_recorded
+
+    # One redactor for the load and the log: what the load learns (credentials from a
+    # profile, a credential_process or the container provider; every value) the log masks.
+    result = load(
+        settings,
+        settings_env,
+        trace=log.debug if log.enabled("debug") else None,
+        secrets=log.secrets,
+        stats=stats,
+    )
+    # A file variable holds a path, which is no secret (its content was learned as fetched).
+    paths = {written.variable for written in result.files}
+    log.secrets.extend(v for k, v in result.variables.items() if k not in paths)
+    prospective = dict(os.environ)
+    apply_recorded(result.variables, result.unset, prospective, restore=True)
+    check_exec_size(args, prospective)  # before anything is set or reported as loaded
+    if result.files:  # the files first (SSM_ENV_FILES): their variables hold the paths
+        from .files import write_files
+
+        write_files(result.files)
+    apply_recorded(result.variables, result.unset, os.environ, restore=True)
+    return result
+
+
 def run(
     args: list[str],
     environ: Mapping[str, str] | None = None,
@@ -158,41 +245,17 @@ def run(
     in, and the settings and log it already parsed) configures into ``os.environ``, then exec
     ``args``. Returns only on failure."""
     started = time.monotonic()
-    settings_env = os.environ if environ is None else environ
-    if environ is None and ORIGINAL_VARIABLE in settings_env:
-        # Started by a process that already loaded (a chained wrapper): the configuration is
-        # what the record says the variables held, never what was loaded into them.
-        from .original import original_environment
-
-        try:
-            settings_env = original_environment(settings_env)
-        except SsmEnvError as exc:
-            Log().error(str(exc))
-            return exc.exit_code
-    if log is None:
-        try:
-            log = Log.from_environ(settings_env)
-        except SsmEnvError as exc:
-            Log().error(str(exc))
-            return exc.exit_code
-    log.secrets += [
-        settings_env.get("AWS_SECRET_ACCESS_KEY", ""),
-        settings_env.get("AWS_SESSION_TOKEN", ""),
-    ]
+    begun = _begin(environ, log)
+    if isinstance(begun, int):
+        return begun
+    settings_env, log = begun
     stats = None  # the load's counters, when SSM_ENV_METRICS asks for them
     try:
         if settings is None:
             settings = Settings.from_environ(settings_env)
         for note in settings.notes:
             log.warning(note)
-        # Resolve before any network call: a typo in the command fails in microseconds.
-        search_path = settings_env.get("PATH", os.defpath)
-        executable = resolve_command(args[0], search_path)
-        if settings.exec_wrapper:
-            # A function has one AWS_LAMBDA_EXEC_WRAPPER: chain the next one (e.g. a telemetry
-            # layer's) by exec'ing it with the runtime's command line, as Lambda would have.
-            executable = resolve_command(settings.exec_wrapper, search_path)
-            args = [settings.exec_wrapper] + args
+        executable, args = _command(args, settings, settings_env)
         if settings.disabled:
             # The off switch does nothing at all, so that flipping it always starts the runtime
             # (values set by hand, an outage of SSM); the line says what it did not check.
@@ -206,35 +269,11 @@ def run(
                 )
             )
         elif settings.has_sources or settings.required:
-            # Imported only when there is something to load: the empty start stays minimal.
-            from .loader import load
-            from .original import apply_recorded
-
             if settings.metrics:
                 from .metrics import LoadStats  # only when asked: the cold path stays as it was
 
                 stats = LoadStats()
-
-            # One redactor for the load and the log: what the load learns (credentials from a
-            # profile, a credential_process or the container provider; every value) the log masks.
-            result = load(
-                settings,
-                settings_env,
-                trace=log.debug if log.enabled("debug") else None,
-                secrets=log.secrets,
-                stats=stats,
-            )
-            # A file variable holds a path, which is no secret (its content was learned as fetched).
-            paths = {written.variable for written in result.files}
-            log.secrets.extend(v for k, v in result.variables.items() if k not in paths)
-            prospective = dict(os.environ)
-            apply_recorded(result.variables, result.unset, prospective, restore=True)
-            check_exec_size(args, prospective)  # before anything is set or reported as loaded
-            if result.files:  # the files first (SSM_ENV_FILES): their variables hold the paths
-                from .files import write_files
-
-                write_files(result.files)
-            apply_recorded(result.variables, result.unset, os.environ, restore=True)
+            result = _load_and_apply(args, settings, settings_env, log, stats)
             report(log, result, started, settings)
             _metrics(settings, stats, started, settings_env, log)
             if settings_env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
