@@ -20,9 +20,12 @@ sys.path.insert(0, sys.argv.pop(1))
 
 from ssm_env_wrapper.credentials import resolve_credentials  # noqa: E402
 from ssm_env_wrapper.endpoint import endpoint_from_environ, region_from_environ  # noqa: E402
-from ssm_env_wrapper.resolve import proxy_policy_from_environ  # noqa: E402
-from ssm_env_wrapper.settings import user_agent  # noqa: E402
+from ssm_env_wrapper.deadline import Deadline  # noqa: E402
+from ssm_env_wrapper.records import ClientConfig  # noqa: E402
+from ssm_env_wrapper.resolve import proxy_policy_from_environ, trust_from_environ  # noqa: E402
 from ssm_env_wrapper.ssm import SsmClient  # noqa: E402
+from ssm_env_wrapper.trust import tls_context  # noqa: E402
+from ssm_env_wrapper.useragent import user_agent  # noqa: E402
 
 WORKERS = 4
 
@@ -32,18 +35,21 @@ def main() -> None:
     region = region_from_environ(environ)
     endpoint = endpoint_from_environ(region, environ)
     credentials = resolve_credentials(environ)
-    ca_bundle = environ.get("AWS_CA_BUNDLE") or None
     proxy = proxy_policy_from_environ(environ).for_url(endpoint.scheme, endpoint.host)
+    context = tls_context(trust_from_environ(environ)) if endpoint.scheme == "https" else None
+    config = ClientConfig(
+        endpoint,
+        credentials,
+        region,
+        deadline=Deadline(30),
+        max_attempts=8,
+        user_agent=user_agent(environ),
+        context=context,
+        proxy=proxy,
+    )
 
     def client() -> SsmClient:
-        return SsmClient(
-            endpoint,
-            credentials,
-            region,
-            ca_bundle=ca_bundle,
-            proxy=proxy,
-            user_agent=user_agent(environ),
-        )
+        return SsmClient(config)
 
     import queue
     import threading
