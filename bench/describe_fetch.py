@@ -19,8 +19,8 @@ import sys
 sys.path.insert(0, sys.argv.pop(1))
 
 from ssm_env_wrapper.credentials import resolve_credentials  # noqa: E402
-from ssm_env_wrapper.endpoint import endpoint_from_environ, region_from_environ  # noqa: E402
 from ssm_env_wrapper.deadline import Deadline  # noqa: E402
+from ssm_env_wrapper.endpoint import endpoint_from_environ, region_from_environ  # noqa: E402
 from ssm_env_wrapper.records import ClientConfig  # noqa: E402
 from ssm_env_wrapper.resolve import proxy_policy_from_environ, trust_from_environ  # noqa: E402
 from ssm_env_wrapper.ssm import SsmClient  # noqa: E402
