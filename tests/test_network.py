@@ -240,16 +240,16 @@ def test_a_broken_connection_every_time_fails_after_max_attempts(env):
 def test_a_server_that_accepts_and_never_answers_is_cut_at_the_deadline(env):
     with SilentServer() as silent:
         outcome, elapsed = load(
-            env, AWS_ENDPOINT_URL_SSM=silent.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1.5"
+            env, AWS_ENDPOINT_URL_SSM=silent.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="0.3"
         )
         assert wait_for(lambda: silent.requests >= 1)
         assert silent.requests == 1  # a deadline is not retried
     message = failed(outcome, DeadlineError)
     assert message.startswith(
-        "not done within SSM_ENV_TIMEOUT=1.5 s; still missing: /prod/app (last: "
+        "not done within SSM_ENV_TIMEOUT=0.3 s; still missing: /prod/app (last: "
     )
     assert outcome.targets == ("/prod/app",)
-    assert elapsed < 1.5 + MARGIN
+    assert elapsed < 0.3 + MARGIN
 
 
 def test_the_deadline_is_one_for_the_whole_load_and_names_everything_missing(env):
@@ -258,14 +258,14 @@ def test_the_deadline_is_one_for_the_whole_load_and_names_everything_missing(env
         outcome, elapsed = load(
             env,
             AWS_ENDPOINT_URL_SSM=silent.url,
-            SSM_ENV_TIMEOUT="1",
+            SSM_ENV_TIMEOUT="0.3",
             SSM_ENV_PATHS="/prod/a,/prod/b,/prod/c",
         )
         assert wait_for(lambda: silent.requests >= 3)
         assert silent.requests == 3
     message = failed(outcome, DeadlineError)
     assert "still missing: /prod/a; /prod/b; /prod/c (last: " in message
-    assert elapsed < 1 + MARGIN
+    assert elapsed < 0.3 + MARGIN
 
 
 def test_the_deadline_names_only_what_is_still_missing(env):
@@ -279,14 +279,14 @@ def test_the_deadline_names_only_what_is_still_missing(env):
         outcome, elapsed = load(
             env,
             AWS_ENDPOINT_URL_SSM=fake.url,
-            SSM_ENV_TIMEOUT="1",
+            SSM_ENV_TIMEOUT="0.5",
             SSM_ENV_PATHS="/prod/fast,/prod/slow",
         )
         assert len(fake.requests) == 2
     message = failed(outcome, DeadlineError)
     assert "still missing: /prod/slow (last: " in message and "/prod/fast" not in message
     assert outcome.targets == ("/prod/slow",)
-    assert elapsed < 1 + MARGIN
+    assert elapsed < 0.5 + MARGIN
 
 
 def test_a_server_that_never_answers_fails_closed_through_the_wrapper(env, wrapper):
@@ -296,7 +296,7 @@ def test_a_server_that_never_answers_fails_closed_through_the_wrapper(env, wrapp
             env,
             AWS_ENDPOINT_URL_SSM=silent.url,
             SSM_ENV_PATHS="/prod/app",
-            SSM_ENV_TIMEOUT="1.5",
+            SSM_ENV_TIMEOUT="0.5",
         )
         # The listener's thread counts what it read; on a loaded machine it may read the request
         # after the wrapper has already exited.
@@ -304,9 +304,9 @@ def test_a_server_that_never_answers_fails_closed_through_the_wrapper(env, wrapp
         assert silent.requests == 1
     line = error_line(proc)
     assert line.startswith(
-        "ssm-env-wrapper: not done within SSM_ENV_TIMEOUT=1.5 s; still missing: /prod/app (last: "
+        "ssm-env-wrapper: not done within SSM_ENV_TIMEOUT=0.5 s; still missing: /prod/app (last: "
     )
-    assert elapsed < 1.5 + MARGIN
+    assert elapsed < 0.5 + MARGIN
 
 
 ANSWER = json.dumps(VALUES_PAGE[1]).encode()
@@ -319,8 +319,9 @@ HEAD = (
 @pytest.mark.parametrize(
     "step",
     [
-        drip(HEAD, ANSWER),  # the headers, then one body byte every 0.3 s
-        drip(b"", HEAD + ANSWER),  # even the status line one byte at a time
+        # The headers, then one body byte every 0.05 s: six reads within the deadline.
+        drip(HEAD, ANSWER, interval=0.05),
+        drip(b"", HEAD + ANSWER, interval=0.05),  # even the status line one byte at a time
     ],
     ids=["body", "head"],
 )
@@ -328,14 +329,14 @@ def test_a_slow_drip_cannot_hold_the_load_past_the_deadline(env, step):
     # Every read returns a byte well within any per-read timeout: only the overall deadline stops it.
     with FaultySsm([step]) as fake:
         outcome, elapsed = load(
-            env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1"
+            env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="0.3"
         )
         assert len(fake.requests) == 1
     message = failed(outcome, DeadlineError)
     assert message.startswith(
-        "not done within SSM_ENV_TIMEOUT=1 s; still missing: /prod/app (last: "
+        "not done within SSM_ENV_TIMEOUT=0.3 s; still missing: /prod/app (last: "
     )
-    assert elapsed < 1 + MARGIN
+    assert elapsed < 0.3 + MARGIN
 
 
 def test_a_content_length_larger_than_the_body_is_cut_at_the_deadline(env):
@@ -346,12 +347,12 @@ def test_a_content_length_larger_than_the_body_is_cut_at_the_deadline(env):
     )
     with FaultySsm([raw(answer, then_hold=True)]) as fake:
         outcome, elapsed = load(
-            env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1"
+            env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="0.3"
         )
         assert len(fake.requests) == 1
     message = failed(outcome, DeadlineError)
     assert "still missing: /prod/app" in message
-    assert elapsed < 1 + MARGIN
+    assert elapsed < 0.3 + MARGIN
 
 
 def test_a_page_token_that_repeats_is_an_error_not_a_loop(env):
@@ -372,11 +373,11 @@ def test_page_tokens_that_never_end_are_bounded_by_the_deadline(env):
 
     with FaultySsm([endless]) as fake:
         outcome, elapsed = load(
-            env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="1"
+            env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_TIMEOUT="0.3"
         )
         assert len(fake.requests) > 1
     failed(outcome, DeadlineError)
-    assert elapsed < 1 + MARGIN
+    assert elapsed < 0.3 + MARGIN
 
 
 def test_connection_refused_until_the_deadline_is_bounded(env):
@@ -385,12 +386,12 @@ def test_connection_refused_until_the_deadline_is_bounded(env):
         env,
         AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}",
         SSM_ENV_PATHS="/prod/app",
-        SSM_ENV_TIMEOUT="1",
+        SSM_ENV_TIMEOUT="0.3",
         AWS_MAX_ATTEMPTS="100",
     )
     message = failed(outcome, DeadlineError)
-    assert "not done within SSM_ENV_TIMEOUT=1 s; still missing: /prod/app" in message
-    assert elapsed < 1 + MARGIN
+    assert "not done within SSM_ENV_TIMEOUT=0.3 s; still missing: /prod/app" in message
+    assert elapsed < 0.3 + MARGIN
 
 
 def test_a_slow_name_lookup_is_bounded_by_the_deadline(env, monkeypatch):
@@ -746,11 +747,11 @@ LEAK_SCENARIOS = {
     "garbled-200": ((200, b"\x00\xff\xfe garbled", {}), {}),
     "no-parameters": ((200, {"NextToken": "t"}), {}),
     "content-length-smaller": (raw(http_answer(*VALUES_PAGE, content_length=12)), {}),
-    "held": (hold(), {"SSM_ENV_TIMEOUT": "0.8"}),
-    "drip": (drip(ECHO_HEAD, b"x" * 100), {"SSM_ENV_TIMEOUT": "0.8"}),
+    "held": (hold(), {"SSM_ENV_TIMEOUT": "0.5"}),
+    "drip": (drip(ECHO_HEAD, b"x" * 100, interval=0.05), {"SSM_ENV_TIMEOUT": "0.5"}),
     "content-length-larger": (
         raw(ECHO_HEAD + b'{"Parameters": []}', then_hold=True),
-        {"SSM_ENV_TIMEOUT": "0.8"},
+        {"SSM_ENV_TIMEOUT": "0.5"},
     ),
 }
 

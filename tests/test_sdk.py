@@ -224,12 +224,12 @@ def test_a_credential_process_that_hangs_is_bounded_by_the_deadline(bare_env, tm
     outcome, elapsed = timed_load(
         bare_env,
         SSM_ENV_PATHS="/prod/app",
-        SSM_ENV_TIMEOUT="1",
+        SSM_ENV_TIMEOUT="0.5",
         AWS_CONFIG_FILE=config,
         AWS_PROFILE="p",
     )
     assert "did not finish within SSM_ENV_TIMEOUT" in str(outcome)
-    assert elapsed < 1 + 2.0
+    assert elapsed < 0.5 + 2.0
 
 
 def test_a_missing_credential_process_command_names_the_profile(bare_env, tmp_path):
