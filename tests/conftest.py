@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import pathlib
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -93,6 +94,29 @@ def env(moto_url):
             "AWS_CONFIG_FILE": "/nonexistent/ssm-env-wrapper-tests/config",
         }
     )
+
+
+@pytest.fixture
+def bare_env(env):
+    """The test environment without credentials in it (region and endpoint stay)."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        env.pop(name)
+    return env
+
+
+@pytest.fixture(scope="session")
+def tls_ca():
+    """A test certificate authority (trustme): tests issue their own certificates from it."""
+    import trustme
+
+    return trustme.CA()
+
+
+def free_port() -> int:
+    """A port that was free a moment ago: nobody listens there (connection refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

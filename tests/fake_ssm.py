@@ -266,13 +266,6 @@ def by_token(first, rest):
     return step
 
 
-def free_port() -> int:
-    """A port that was free a moment ago: nobody listens there (connection refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class _Listener:
     """A bounded accept loop on 127.0.0.1 handing each connection to ``handle`` in a daemon
     thread; ``close`` stops it and closes every socket it made."""

@@ -20,13 +20,14 @@ from conftest import (
     SECRET_KEY,
     SESSION_TOKEN,
     assert_no_secrets,
+    free_port,
     put,
     run,
     run_show_env,
     timed_load,
     wait_for,
 )
-from fake_ssm import ContainerCredentials, FaultySsm, SilentServer, free_port, page
+from fake_ssm import ContainerCredentials, FaultySsm, SilentServer, page
 
 from ssm_env_wrapper.credentials import resolve_credentials
 from ssm_env_wrapper.errors import CredentialsError
@@ -68,14 +69,6 @@ aws_secret_access_key = {D_SECRET}
 [only-key]
 aws_access_key_id = AKIAONLYKEY000000001
 """
-
-
-@pytest.fixture
-def bare_env(env):
-    """The test environment without credentials in it (region and endpoint stay)."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        env.pop(name)
-    return env
 
 
 @pytest.fixture

@@ -37,13 +37,6 @@ def leaked(text: str) -> list[int]:
 
 
 @pytest.fixture
-def bare_env(env):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        env.pop(name)
-    return env
-
-
-@pytest.fixture
 def process_script(tmp_path):
     """A credential_process: prints Version 1 JSON, and a line on stderr (passed through)."""
     script = tmp_path / "creds.py"
