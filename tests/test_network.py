@@ -17,7 +17,6 @@ from email.utils import formatdate
 
 import pytest
 from conftest import (
-    ACCESS_KEY,
     SECRET_KEY,
     SESSION_TOKEN,
     assert_no_secrets,
@@ -45,10 +44,7 @@ from fake_ssm import (
 )
 
 import ssm_env_wrapper
-from ssm_env_wrapper.credentials import Credentials
-from ssm_env_wrapper.endpoint import parse_endpoint_url
 from ssm_env_wrapper.errors import AwsApiError, DeadlineError, EndpointError
-from ssm_env_wrapper.ssm import SsmClient
 
 #: Added to SSM_ENV_TIMEOUT in every bound: wide enough for a loaded machine and the wrapper's own
 #: start-up, narrow enough to catch a load that ignores its deadline (a retry, a read, a sleep).
@@ -96,15 +92,6 @@ def error_line(proc, *secrets: str) -> str:
     return lines[0]
 
 
-def client(url: str, **kwargs) -> SsmClient:
-    return SsmClient(
-        parse_endpoint_url(url, "test"),
-        Credentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN),
-        "us-east-1",
-        **kwargs,
-    )
-
-
 def amz_date(request: dict) -> datetime:
     return datetime.strptime(request["headers"]["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
 
@@ -124,29 +111,8 @@ def test_throttled_then_answered_succeeds_with_one_more_request(env, code, throt
     assert elapsed < 5 + MARGIN
 
 
-def test_every_attempt_is_used_and_waits_are_full_jitter():
-    # Seven throttles and an answer: the eighth and last attempt (AWS_MAX_ATTEMPTS' default)
-    # succeeds. The waits are recorded instead of slept: each is drawn from [0, min(2, 0.1 * 2^k)].
-    with FaultySsm([aws_error("ThrottlingException", "Rate exceeded")] * 7 + [VALUES_PAGE]) as fake:
-        waits: list[float] = []
-        with client(fake.url, sleep=waits.append) as ssm:
-            got = {p["Name"]: p["Value"] for p in ssm.get_parameters_by_path("/prod/app")}
-        assert got == {"/prod/app/DB_PASSWORD": VALUE_1, "/prod/app/API_KEY": VALUE_2}
-        assert len(fake.requests) == ssm.requests == 8
-    assert len(waits) == 7
-    for attempt, wait in enumerate(waits, 1):
-        assert 0 <= wait <= min(2.0, 0.1 * 2 ** (attempt - 1))
-
-
-def test_throttling_past_the_default_attempts_names_the_count():
-    with FaultySsm([aws_error("ThrottlingException", "Rate exceeded")]) as fake:
-        waits: list[float] = []
-        with client(fake.url, sleep=waits.append) as ssm, pytest.raises(AwsApiError) as caught:
-            list(ssm.get_parameters_by_path("/prod/app"))
-        assert len(fake.requests) == 8
-    assert len(waits) == 7  # no wait after the last attempt
-    assert caught.value.code == "ThrottlingException"
-    assert "(after 8 attempts; SSM_ENV_MAX_ATTEMPTS=8)" in str(caught.value)
+# The client's own retry loop (every attempt used, the waits drawn, the count in the message) runs
+# on scripted bytes and a fake clock in tests/unit/test_awsjson.py; here, the whole load.
 
 
 def test_throttling_past_max_attempts_fails_closed_through_the_wrapper(env, wrapper):
