@@ -70,7 +70,7 @@ def answer(status: int, payload: object, headers: dict[str, str] | None = None) 
     elif isinstance(payload, str):
         body = payload.encode()
     else:
-        body = bytes(payload)  # type: ignore[arg-type]
+        body = bytes(payload)  # type: ignore[call-overload]
     fields = {"Content-Type": "application/x-amz-json-1.1", **(headers or {})}
     lines = [f"HTTP/1.1 {status} Whatever", *(f"{k}: {v}" for k, v in fields.items())]
     lines.append(f"Content-Length: {len(body)}")
@@ -133,7 +133,7 @@ class _ScriptedSocket(socket.socket):
 
     def setsockopt(self, level: int, *args: object) -> None:  # type: ignore[override]
         if level != socket.IPPROTO_TCP:  # TCP_NODELAY: meaningless on the pair
-            super().setsockopt(level, *args)  # type: ignore[arg-type]
+            super().setsockopt(level, *args)  # type: ignore[call-overload]
 
     def sendall(self, data: bytes, *args: object) -> None:  # type: ignore[override]
         self._pending += bytes(data)
