@@ -622,7 +622,7 @@ def test_a_credential_process_whose_child_keeps_the_pipe_is_bounded(bare_env, tm
     assert elapsed < 1 + 2.0
 
 
-from test_pythons import PYTHONS  # noqa: E402  (the interpreters this machine has)
+from pythons import PYTHONS  # noqa: E402  (the interpreters this machine has)
 
 
 @pytest.mark.parametrize("version", sorted(PYTHONS, key=lambda v: tuple(map(int, v.split(".")))))
