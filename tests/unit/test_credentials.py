@@ -285,7 +285,7 @@ def test_full_uri_over_plain_http_must_be_loopback_or_an_agent(bare_env, no_netw
         f"AWS_CONTAINER_CREDENTIALS_FULL_URI: {host} is not a container credentials host"
     )
     # Refused before any connection; a name is looked up (plain http may go to a name that
-    # resolves only to loopback: tests/test_container_host.py), an address never.
+    # resolves only to loopback: tests/unit/test_container_host.py), an address never.
     assert [kind for kind, _ in no_network] == (["getaddrinfo"] if host[0].isalpha() else [])
     assert elapsed < 1.0
 
