@@ -2,8 +2,8 @@
 scripted bytes and a fake clock (tests/scripted.py): no port, no thread, no real wait.
 
 The same behaviours run end to end over loopback sockets, through the load and through the
-shipped forms, in tests/unit/test_network.py; here every count, every wait drawn and every header sent
-is checked exactly, because nothing is left to the scheduler.
+shipped forms, in tests/unit/test_network.py; here every count, every wait drawn and every header
+sent is checked exactly, because nothing is left to the scheduler.
 """
 
 from __future__ import annotations
