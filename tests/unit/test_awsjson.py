@@ -45,7 +45,8 @@ def script(monkeypatch):
     return scripted
 
 
-def client(script: Script, *, limit: float = 5.0, **kwargs) -> SsmClient:
+def client(script: Script, *, limit: float = 60.0, **kwargs) -> SsmClient:
+    # 60 s on the fake clock: room for seven full-jitter waits (up to 7.1 s), never a real second.
     clock = script.clock
     return SsmClient(
         parse_endpoint_url(URL, "test"),
