@@ -107,7 +107,7 @@ def headline(results: dict, https: list[dict]) -> str:
 
 def boto3_fact(results: dict, https: list[dict]) -> str:
     """The one sentence that states what boto3 costs in absolute terms (docs/performance.md,
-    the default-trust block); tests/test_docs.py checks it is stated once."""
+    the default-trust block); tests/e2e/test_docs.py checks it is stated once."""
     lam = _lambda_figures(results)
     cpu = lam["boto3"] or _minimal_figures(https)["boto3"]
     if not cpu:

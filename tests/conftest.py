@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import pathlib
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -95,6 +96,29 @@ def env(moto_url):
     )
 
 
+@pytest.fixture
+def bare_env(env):
+    """The test environment without credentials in it (region and endpoint stay)."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        env.pop(name)
+    return env
+
+
+@pytest.fixture(scope="session")
+def tls_ca():
+    """A test certificate authority (trustme): tests issue their own certificates from it."""
+    import trustme
+
+    return trustme.CA()
+
+
+def free_port() -> int:
+    """A port that was free a moment ago: nobody listens there (connection refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The shipping artifacts, built by build_layer.sh into a temporary directory."""
@@ -110,7 +134,22 @@ def built(tmp_path_factory):
     return {"single": out / "ssm_env_wrapper.py", "layer": opt / "ssm-env-wrapper", "dir": out}
 
 
-@pytest.fixture(params=["bin", "single", "layer"])
+FORMS = ("bin", "single", "layer")
+
+
+def in_turn(cases: list[tuple]) -> list[tuple]:
+    """Each case paired with ONE shipped form, the forms taken in turn (case i: form (i + i//3)
+    mod 3, so that a 4x3 grid of cases gives every row and every column all three forms); for
+    ``parametrize("wrapper, ...", in_turn(cases), indirect=["wrapper"])``.
+
+    For tests of in-process logic that is the same code in every form (redaction, messages): the
+    forms differ only in launcher and packaging (bin/wrapper runs src/, the single file and the
+    layer run the concatenation of the same modules, whose build refuses a module-level name
+    defined twice), which the tests that take ``wrapper`` for every case keep covering."""
+    return [(FORMS[(i + i // 3) % 3], *case) for i, case in enumerate(cases)]
+
+
+@pytest.fixture(params=FORMS)
 def wrapper(request, built):
     """The wrapper as Lambda would start it: bin/wrapper, the single file, the layer's file."""
     if request.param == "bin":

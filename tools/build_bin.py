@@ -2,7 +2,7 @@
 """Write bin/wrapper: the start-up lines of tools/launcher.sh, then the few lines that run the
 package from this checkout's src/ (where the single file has the package itself).
 
-bin/wrapper is generated, never edited: tests/test_build.py fails when it differs from what this
+bin/wrapper is generated, never edited: tests/e2e/test_build.py fails when it differs from what this
 writes. usage: python3 tools/build_bin.py [OUTPUT]   (default: bin/wrapper, mode 0755)
 """
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Print the settings table of the documentation, in Markdown, from the settings table of the
 package (src/ssm_env_wrapper/settings_table.py). The docs carry it between
-``<!-- settings:begin -->`` and ``<!-- settings:end -->``; tests/test_settings.py checks that
+``<!-- settings:begin -->`` and ``<!-- settings:end -->``; tests/unit/test_settings.py checks that
 the block is exactly this output.
 
 usage: python3 tools/settings_doc.py

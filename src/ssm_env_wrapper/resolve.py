@@ -6,7 +6,7 @@ the User-Agent become one typed value that is passed down, and the one client co
 This module and the ones it calls here (``endpoint``, ``credentials``, ``config_file``) are where
 the process environment is read; the network core (``awsjson``, ``ssm``, ``secretsmanager``,
 ``transport``, ``trust``, ``proxy``, ``retry``, ``deadline``, ``http11``, ``sigv4`` and the
-records they take) imports none of them, even indirectly (tests/test_layers.py checks that).
+records they take) imports none of them, even indirectly (tests/unit/test_layers.py checks that).
 """
 
 from __future__ import annotations

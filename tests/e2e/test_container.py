@@ -118,7 +118,7 @@ def _image_opt(tmp_path, parser, built):
     subprocess.run(
         [sys.executable, "-c", command[len("python3 -c '") : -1]], check=True, timeout=60
     )
-    # Where the launcher's SourceFileLoader looks for it (tests/test_build.py shows it is used).
+    # Where the launcher's SourceFileLoader looks for it (tests/e2e/test_build.py shows it is used).
     assert pathlib.Path(importlib.util.cache_from_source(str(wrapper))).is_file()
     return wrapper
 

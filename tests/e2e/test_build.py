@@ -354,7 +354,7 @@ def test_start_up_lines_are_posix_sh_and_python(built):
     assert launcher.startswith("#!/bin/sh\n")
     assert "exec python3 -I -S -B -c" in launcher
     for path in (ROOT / "bin" / "wrapper", built["single"]):
-        # The single file puts its head (comment lines, tests/test_single_file.py) between the
+        # The single file puts its head (comment lines, tests/e2e/test_single_file.py) between the
         # shebang and the launcher's first command.
         head, _, rest = path.read_text().partition('\n":"')
         assert head.startswith("#!/bin/sh\n") and rest.startswith(launcher.partition('\n":"')[2])

@@ -17,10 +17,9 @@ included.
 from __future__ import annotations
 
 import signal
-import socket
 
 import pytest
-from conftest import ACCESS_KEY, REGION, assert_no_secrets, put
+from conftest import ACCESS_KEY, REGION, assert_no_secrets, free_port, put
 from fake_runtime_api import FUNCTION_ARN, FakeRuntimeApi, lambda_environment, start_runtime
 
 pytest.importorskip("awslambdaric", reason="dev-only: pip install -e .[test] installs awslambdaric")
@@ -165,12 +164,6 @@ def test_a_missing_handler_is_the_runtimes_init_error_not_the_wrappers(
     assert_no_secrets(proc, SECRET_VALUE)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:  # free a moment ago: nobody listens there
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize("failure", ["collision", "unreachable", "protected"])
 def test_a_failing_load_exits_1_before_any_invocation(ssm, lambda_env, task_root, wrapper, failure):
     put_parameters(ssm)
@@ -182,7 +175,7 @@ def test_a_failing_load_exits_1_before_any_invocation(ssm, lambda_env, task_root
         expect = "/prod/myapp/DB_HOST"
     elif failure == "unreachable":
         lambda_env.update(
-            AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{_free_port()}", AWS_MAX_ATTEMPTS="2"
+            AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{free_port()}", AWS_MAX_ATTEMPTS="2"
         )
         expect = "cannot reach"
     else:

@@ -20,13 +20,14 @@ from conftest import (
     SECRET_KEY,
     SESSION_TOKEN,
     assert_no_secrets,
+    free_port,
     put,
     run,
     run_show_env,
     timed_load,
     wait_for,
 )
-from fake_ssm import ContainerCredentials, FaultySsm, SilentServer, free_port, page
+from fake_ssm import ContainerCredentials, FaultySsm, SilentServer, page
 
 from ssm_env_wrapper.credentials import resolve_credentials
 from ssm_env_wrapper.errors import CredentialsError
@@ -68,14 +69,6 @@ aws_secret_access_key = {D_SECRET}
 [only-key]
 aws_access_key_id = AKIAONLYKEY000000001
 """
-
-
-@pytest.fixture
-def bare_env(env):
-    """The test environment without credentials in it (region and endpoint stay)."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        env.pop(name)
-    return env
 
 
 @pytest.fixture
@@ -263,14 +256,14 @@ def test_a_provider_that_never_answers_is_bounded_by_the_deadline(bare_env):
         outcome, elapsed = load(
             bare_env,
             SSM_ENV_PATHS="/prod/app",
-            SSM_ENV_TIMEOUT="1",
+            SSM_ENV_TIMEOUT="0.3",
             AWS_CONTAINER_CREDENTIALS_FULL_URI=f"{silent.url}/creds",
         )
         assert wait_for(lambda: silent.accepted >= 1)  # counted by the listener's own thread
         assert silent.accepted == 1
     message = credentials_error(outcome)
     assert "cannot reach the container credentials provider" in message
-    assert elapsed < 1 + MARGIN
+    assert elapsed < 0.3 + MARGIN
 
 
 @pytest.mark.parametrize(
@@ -292,7 +285,7 @@ def test_full_uri_over_plain_http_must_be_loopback_or_an_agent(bare_env, no_netw
         f"AWS_CONTAINER_CREDENTIALS_FULL_URI: {host} is not a container credentials host"
     )
     # Refused before any connection; a name is looked up (plain http may go to a name that
-    # resolves only to loopback: tests/test_container_host.py), an address never.
+    # resolves only to loopback: tests/unit/test_container_host.py), an address never.
     assert [kind for kind, _ in no_network] == (["getaddrinfo"] if host[0].isalpha() else [])
     assert elapsed < 1.0
 

@@ -4,38 +4,11 @@ vermin checks the syntax and library calls, this runs them. Interpreters are fou
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
 import subprocess
-import sys
 
 import pytest
 from conftest import put
-
-
-def _interpreters() -> dict[str, str]:
-    candidates = [sys.executable]
-    candidates += [shutil.which(f"python3.{minor}") or "" for minor in range(9, 15)]
-    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-    candidates += sorted(glob.glob(os.path.join(root, "versions", "3.*", "bin", "python3")))
-    found: dict[str, str] = {}
-    for path in filter(None, candidates):
-        try:
-            version = subprocess.run(
-                [path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                capture_output=True,
-                text=True,
-                timeout=30,
-            ).stdout.strip()
-        except OSError:
-            continue
-        if version and tuple(map(int, version.split("."))) >= (3, 9):
-            found.setdefault(version, path)
-    return found
-
-
-PYTHONS = _interpreters()
+from pythons import PYTHONS
 
 
 @pytest.mark.parametrize("version", sorted(PYTHONS, key=lambda v: tuple(map(int, v.split(".")))))

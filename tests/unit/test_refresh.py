@@ -4,7 +4,7 @@ that a load put in the environment: a loaded value that looks like a reference, 
 variable named in a ``${VAR}``, a loaded ``APP_ENV``.
 
 The SnapStart cases run the real runtime interface client (awslambdaric) through the layer, as
-tests/test_sources_at_scale.py's refresh test does; the API cases call ``apply_environment``
+tests/unit/test_sources_at_scale.py's refresh test does; the API cases call ``apply_environment``
 twice on one mapping, through the package and the single file.
 """
 

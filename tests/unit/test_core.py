@@ -83,13 +83,6 @@ GOOD = {
 }
 
 
-@pytest.fixture(scope="module")
-def tls_ca():
-    import trustme
-
-    return trustme.CA()
-
-
 def test_container_credentials_over_https_trust_aws_ca_bundle(env, tls_ca, tmp_path):
     import ssl
 

@@ -36,13 +36,6 @@ GOOD = {
 }
 
 
-@pytest.fixture
-def bare_env(env):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        env.pop(name)
-    return env
-
-
 class Resolver:
     """Stands in for DNS: ``names`` maps a host name to the addresses each lookup returns (a list
     of lists: the first lookup gets the first list, later ones the last). IP literals resolve to
@@ -437,13 +430,6 @@ def test_a_multi_line_value_in_the_credentials_file_is_refused(bare_env, built, 
 
 
 # ------------------------------------------------------------------------ https to the provider
-
-
-@pytest.fixture(scope="module")
-def tls_ca():
-    import trustme
-
-    return trustme.CA()
 
 
 def _tls_in_front_of(ca, provider):

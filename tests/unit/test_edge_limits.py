@@ -338,7 +338,7 @@ def test_a_name_that_does_not_exist_fails_at_once_a_temporary_failure_is_retried
 
 
 def test_a_closed_port_states_its_fix_once(env):
-    from fake_ssm import free_port
+    from conftest import free_port
 
     port = free_port()
     outcome, _ = timed_load(
