@@ -435,11 +435,24 @@ def test_bin_wrapper_is_what_the_generator_writes(tmp_path):
 SINGLE_FILE_BUDGET = 256 * 1024
 
 
+# What it may not outgrow meanwhile: about 430 KiB today, the budget above not met. This round
+# added the policy command, metrics, files, versions, the settings table and the edge limits;
+# without any comment or docstring the code alone is about 280 KiB. Lower it as the file shrinks.
+SINGLE_FILE_CEILING = 440 * 1024
+
+
+def test_single_file_stays_under_its_ceiling(built):
+    size = built["single"].stat().st_size
+    assert size <= SINGLE_FILE_CEILING, (
+        f"the single file is {size} bytes ({size / 1024:.1f} KiB), over its ceiling of "
+        f"{SINGLE_FILE_CEILING // 1024} KiB: trim before adding"
+    )
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="327 KiB with the src/ of the start of issue 19 (the builder takes out formatting, not "
-    "prose); the settings table, the loader split and the history clean-up are to bring it under: "
-    "strict, so that the marker must go the day it fits",
+    reason="about 430 KiB (the 256 KiB budget is not met: see SINGLE_FILE_CEILING); strict, so "
+    "that the marker must go the day it fits",
 )
 def test_single_file_fits_its_size_budget(built):
     size = built["single"].stat().st_size
