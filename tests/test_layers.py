@@ -19,6 +19,7 @@ PACKAGE = "ssm_env_wrapper"
 CORE = (
     "deadline",
     "sigv4",
+    "httpgrammar",
     "http11",
     "proxy",
     "trust",

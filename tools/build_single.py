@@ -95,6 +95,7 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         (
             "deadline",
             "sigv4",
+            "httpgrammar",
             "http11",
             "proxy",
             "trust",
