@@ -38,6 +38,7 @@ CORE = (
 #: settings table and its readers, and the messages that name a setting as its user gave it.
 ABOVE = (
     "settings",
+    "parsers",
     "settings_table",
     "resolve",
     "credentials",

@@ -73,6 +73,7 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "settings_table",
             "useragent",
             "diagnostics",
+            "parsers",
             "settings",
             "arguments",
             "localfile",
