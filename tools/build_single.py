@@ -73,6 +73,7 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "settings_table",
             "useragent",
             "diagnostics",
+            "parsers",
             "settings",
             "arguments",
             "localfile",
@@ -95,6 +96,7 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         (
             "deadline",
             "sigv4",
+            "httpgrammar",
             "http11",
             "proxy",
             "trust",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from .diagnostics import Origins
 from .errors import ConfigError
+from .parsers import normalize_path, parse_allow, parse_choice, parse_prefix, scan_references
+from .sources import is_variable_name, parse_ref, parse_secret
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -136,19 +138,9 @@ def settings_from_arguments(
     error naming the argument (``names=``, ``timeout=``). ``given`` holds the keys of the
     settings the caller passed that could also come from ``environ`` (the endpoints); with
     ``resolve_arns``, the ARN-valued variables of ``environ`` are resolved as the wrapper does."""
-    # Imported here: settings uses this module's checks (a cycle at import time otherwise).
-    from .settings import (
-        _parse_allow,
-        _parse_choice,
-        _parse_prefix,
-        normalize_path,
-        scan_references,
-    )
-    from .sources import is_variable_name, parse_ref, parse_secret
-
     get = arguments.get
     paths = [normalize_path(path, "paths") for path in string_items(get("paths", ()), "paths")]  # type: ignore[arg-type]
-    allow = _parse_allow(",".join(string_items(get("allow", ()), "allow")), "allow")  # type: ignore[arg-type]
+    allow = parse_allow(",".join(string_items(get("allow", ()), "allow")), "allow")  # type: ignore[arg-type]
     resolve_arns = bool(get("resolve_arns", False))
     references, secret_references = scan_references(environ, resolve_arns, allow, arns_only=True)
     required = string_items(get("required", ()), "required")  # type: ignore[arg-type]
@@ -167,13 +159,13 @@ def settings_from_arguments(
         ),
         secret_references=secret_references,
         required=tuple(dict.fromkeys(required)),
-        collision=_parse_choice("collision=", get("collision"), ("error", "later-wins")),  # type: ignore[arg-type]
+        collision=parse_choice("collision=", get("collision"), ("error", "later-wins")),  # type: ignore[arg-type]
         resolve_arns=resolve_arns,
-        name_mode=_parse_choice("name_mode=", get("name_mode"), ("leaf", "relative")),  # type: ignore[arg-type]
-        prefix=_parse_prefix("prefix=", str(get("prefix", ""))),
+        name_mode=parse_choice("name_mode=", get("name_mode"), ("leaf", "relative")),  # type: ignore[arg-type]
+        prefix=parse_prefix("prefix=", str(get("prefix", ""))),
         uppercase=bool(get("uppercase", False)),
         allow=allow,
-        on_error=_parse_choice("on_error=", get("on_error"), ("fail", "continue")),  # type: ignore[arg-type]
+        on_error=parse_choice("on_error=", get("on_error"), ("fail", "continue")),  # type: ignore[arg-type]
         timeout=_api_number("timeout", get("timeout"), False, 600),
         max_attempts=int(_api_number("max_attempts", get("max_attempts"), True, 100)),
         max_attempts_setting="max_attempts",

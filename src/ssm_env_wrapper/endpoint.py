@@ -6,9 +6,9 @@ the partition table it reads (``partitions``) belong to the network core; the re
 from __future__ import annotations
 
 from .errors import ConfigError
+from .parsers import parse_bool
 from .partitions import is_region_name, partition
 from .records import Endpoint
-from .settings import parse_bool
 from .settings_table import endpoint_variable
 from .values import ascii_digits
 

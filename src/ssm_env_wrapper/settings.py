@@ -4,38 +4,34 @@
 Precedence, one rule for every setting: an explicit argument of the Python API (or the command
 line) wins over the environment, and the environment wins over the built-in default. The sources
 are additive: ``APP_ENV``/``APP_PARAMS_PATH`` (the original contract), ``SSM_ENV_PATHS``,
-``SSM_ENV_NAMES``, ``SSM_ENV_JSON_NAMES`` and ``ssm:`` references are all loaded.
+``SSM_ENV_NAMES``, ``SSM_ENV_JSON_NAMES`` and ``ssm:`` references are all loaded. Each setting's
+text is parsed by ``parsers`` (its row of ``settings_table.SETTINGS`` names the shape).
 """
 
 from __future__ import annotations
 
 from .diagnostics import Origins
 from .errors import ConfigError, last_line
-from .guards import ORIGINAL_VARIABLE, is_credential, protection
-from .settings_table import SETTINGS, first_set, unknown_settings
-from .sources import (
-    ALNUM,
-    COLLISION_MODES,
-    PARAMETER_CHARS,
-    SECRET_REFERENCE_PREFIX,
-    ParameterRef,
-    SecretRef,
-    expand,
-    is_variable_name,
-    parse_ref,
-    parse_secret,
+from .parsers import (
+    DEFAULT_METRICS_NAMESPACE,
+    PARSERS,
+    app_path,
+    normalize_path,
+    parse_bool,
+    parse_refs,
+    scan_references,
 )
+from .settings_table import SETTINGS, first_set, unknown_settings
+from .sources import COLLISION_MODES, ParameterRef, SecretRef
 from .useragent import user_agent
 from .values import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only; importing typing costs every cold start milliseconds
     from collections.abc import Callable, Mapping
-    from typing import TypeVar
+    from typing import Any
 
     from .files import FileTarget
-
-    T = TypeVar("T")
 
 __all__ = [
     "Settings",
@@ -45,13 +41,6 @@ __all__ = [
     "parse_refs",
     "user_agent",
 ]
-
-_TRUE = frozenset(("true", "1", "yes"))
-_FALSE = frozenset(("false", "0", "no"))
-
-# Parameter names (and so paths), secret names and labels: the character sets in sources.py.
-#: The prefix that marks a variable's value as a reference: ``DB_PASSWORD=ssm:/prod/db/password``.
-REFERENCE_PREFIX = "ssm:"
 
 #: Seconds the whole load may take, retries included (SSM_ENV_TIMEOUT). Lambda's init phase is
 #: limited to 10 s, and the runtime still has to start after us.
@@ -69,178 +58,31 @@ DEFAULT_MAX_ATTEMPTS = 8
 
 NAME_MODES = ("leaf", "relative")
 ON_ERROR_MODES = ("fail", "continue")
-#: SSM_ENV_METRICS: "" (off) or "emf", one CloudWatch Embedded Metric Format line a load.
-METRICS_MODES = ("", "emf")
-#: SSM_ENV_METRICS_NAMESPACE's default: the CloudWatch namespace the metrics go to.
-DEFAULT_METRICS_NAMESPACE = "ssm-env-wrapper"
-# A CloudWatch namespace: 1 to 255 of these, not starting with ':' nor the reserved "AWS/"
-# ("Namespace", PutMetricData, CloudWatch API reference; "namespaces", CloudWatch concepts).
-_NAMESPACE_CHARS = frozenset(ALNUM + ".-_/#: ")
 
-
-def parse_bool(variable: str, value: str | None, default: bool) -> bool:
-    """Strict boolean: true/false/1/0/yes/no (any case); anything else names the variable."""
-    if value is None or value.strip() == "":
-        return default
-    word = value.strip().lower()
-    if word in _TRUE:
-        return True
-    if word in _FALSE:
-        return False
-    raise ConfigError(f"{variable} must be true or false (also 1/0, yes/no), got {value!r}")
-
-
-def _parse_choice(variable: str, value: str | None, choices: tuple[str, ...]) -> str:
-    word = (value or "").strip().lower() or choices[0]
-    if word not in choices:
-        raise ConfigError(f"{variable} must be one of {', '.join(choices)}, got {value!r}")
-    return word
-
-
-def _parse_number(
-    variable: str,
-    value: str | None,
-    default: float,
-    *,
-    integer: bool = False,
-    low: float = 0,
-    high: float = 600,
-) -> float:
-    text = (value or "").strip()
-    if not text:
-        return default
-    number: float | None = None
-    # ASCII only, no '_': int() and float() also take other scripts' digits ('٣' is 3) and
-    # underscores between digits ('1_0' is 10), neither of which a setting documents.
-    if text.isascii() and "_" not in text:
-        try:
-            number = int(text) if integer else float(text)
-        except ValueError:
-            number = None
-    if number is None or not low < number <= high:
-        kind = "a whole number" if integer else "a number of seconds"
-        raise ConfigError(
-            f"{variable} must be {kind} above {low:g} and at most {high:g}, got {value!r}"
-        )
-    return number
-
-
-def _parse_metrics(variable: str, text: str) -> str:
-    """SSM_ENV_METRICS: ``""`` (off) or ``"emf"``."""
-    mode = text.strip().lower()
-    if mode not in METRICS_MODES:
-        raise ConfigError(f"{variable} must be emf (or empty: off), got {text!r}")
-    return mode
-
-
-def _parse_namespace(variable: str, text: str) -> str:
-    """A CloudWatch namespace, or the default when empty."""
-    namespace = text.strip() or DEFAULT_METRICS_NAMESPACE
-    if (
-        len(namespace) > 255
-        or set(namespace) - _NAMESPACE_CHARS
-        or namespace.startswith((":", "AWS/"))
-    ):
-        raise ConfigError(
-            f"{variable} must be a CloudWatch namespace (at most 255 letters, "
-            f"digits and . - _ / # : space; not starting with AWS/), got {text!r}"
-        )
-    return namespace
-
-
-def normalize_path(raw: str, variable: str) -> str:
-    """``prod//app/`` -> ``/prod/app``: one leading slash, no doubled or trailing slashes."""
-    path = "/" + "/".join(segment for segment in raw.strip().split("/") if segment)
-    bad = sorted(set(path) - PARAMETER_CHARS)
-    if bad:
-        raise ConfigError(
-            f"{variable}: {raw.strip()!r} is not a valid parameter path "
-            f"(found {''.join(bad)!r}; allowed are letters, digits and . - _ /)"
-        )
-    return path
-
-
-def _items(text: str) -> list[str]:
-    """The comma-separated items of a source setting, as written: split before any ``${VAR}`` is
-    expanded, so a variable's value never adds an item."""
-    return [item for item in text.split(",") if item.strip()]
-
-
-def _checked(written: str, expanded: str, variable: str, parse: Callable[[str], T]) -> T:
-    """``parse(expanded)`` for a path; when an expanded path is malformed, the error quotes it
-    as written: the expanded text comes from the environment, which may hold anything."""
-    try:
-        return parse(expanded)
-    except ConfigError:
-        if written == expanded:
-            raise
-        raise ConfigError(
-            f"{variable}: {written.strip()!r} is not valid once its ${{...}} are expanded "
-            "(the expanded text is not shown); check the variables it names"
-        ) from None
-
-
-def parse_refs(
-    text: str, variable: str, environ: Mapping[str, str] | None = None
-) -> tuple[ParameterRef, ...]:
-    """A comma-separated list of ``[VAR=]NAME[:SELECTOR][?]``, duplicates kept once; ``${VAR}``
-    expanded from ``environ`` inside each name only."""
-    refs: list[ParameterRef] = []
-    for item in _items(text):
-        ref = parse_ref(item, variable, environ=environ)
-        if ref not in refs:
-            refs.append(ref)
-    return tuple(refs)
-
-
-def parse_secrets(
-    text: str, variable: str, environ: Mapping[str, str] | None = None, *, json: bool = False
-) -> tuple[SecretRef, ...]:
-    """A comma-separated list of ``[VAR=]SECRET_ID[:key[:stage[:id]]][?]`` (``json``: the
-    ``[PREFIX=]`` form of SSM_ENV_JSON_SECRETS, no key), duplicates kept once; ``${VAR}``
-    expanded from ``environ`` inside each id only."""
-    refs: list[SecretRef] = []
-    for item in _items(text):
-        ref = parse_secret(item, variable, allow_key=not json, environ=environ)
-        if ref not in refs:
-            refs.append(ref)
-    return tuple(refs)
-
-
-def _parse_required(text: str, variable: str = "SSM_ENV_REQUIRED") -> tuple[str, ...]:
-    names = tuple(dict.fromkeys(item.strip() for item in text.split(",") if item.strip()))
-    bad = [name for name in names if not is_variable_name(name)]
-    if bad:
-        raise ConfigError(f"{variable}: not variable names: {', '.join(repr(b) for b in bad)}")
-    return names
-
-
-def _arn_reference(value: str) -> str | None:
-    """With SSM_ENV_RESOLVE_ARNS: ``ssm:``/``secretsmanager:`` for a value that is a parameter's
-    or a secret's ARN (ECS's ``valueFrom`` forms), else None (any other ARN stays as it is)."""
-    if value.startswith("arn:") and value.count(":") >= 5:
-        service, resource = value.split(":")[2], value.split(":", 5)[5]
-        if service == "ssm" and resource.startswith("parameter/"):
-            return REFERENCE_PREFIX
-        if service == "secretsmanager" and resource.startswith("secret:"):
-            return SECRET_REFERENCE_PREFIX
-    return None
-
-
-def _parse_allow(text: str, variable: str) -> frozenset[str]:
-    names = frozenset(item.strip() for item in text.split(",") if item.strip())
-    bad = sorted(name for name in names if not is_variable_name(name))
-    if bad:
-        raise ConfigError(f"{variable}: not variable names: {', '.join(bad)}")
-    if ORIGINAL_VARIABLE in names:
-        raise ConfigError(f"{variable} cannot allow {ORIGINAL_VARIABLE}: this tool writes it")
-    credentials = sorted(name for name in names if is_credential(name))
-    if credentials:
-        raise ConfigError(
-            f"{variable} cannot allow {', '.join(credentials)}: credentials are never "
-            "taken from parameters; remove them from the list"
-        )
-    return names
+#: How ``Settings`` stores an argument that is not kept as given: the sources and lists as
+#: tuples, the switches as bools, whatever iterable or truthy value a caller passed.
+_STORED: dict[str, Callable[[Any], object]] = {
+    **dict.fromkeys(
+        (
+            "paths",
+            "names",
+            "json_names",
+            "references",
+            "secrets",
+            "json_secrets",
+            "secret_references",
+            "required",
+            "notes",
+            "files",
+        ),
+        tuple,
+    ),
+    **dict.fromkeys(("recursive", "resolve_arns", "uppercase", "overwrite", "disabled"), bool),
+    "allow": frozenset,
+    "exec_wrapper": lambda value: value or None,
+    "timeout": float,
+    "max_attempts": int,
+}
 
 
 class Settings(Record):
@@ -337,43 +179,19 @@ class Settings(Record):
         files: tuple[FileTarget, ...] = (),
         files_dir: str = "/tmp",  # files.DEFAULT_FILES_DIR (imported only when files are asked)
     ) -> None:
-        for field, value, modes in (
-            ("name_mode", name_mode, NAME_MODES),
-            ("on_error", on_error, ON_ERROR_MODES),
-            ("collision", collision, COLLISION_MODES),
+        arguments = locals()  # every field, by the name of its slot
+        given = {name: arguments[name] for name in self.__slots__}
+        for field, modes in (
+            ("name_mode", NAME_MODES),
+            ("on_error", ON_ERROR_MODES),
+            ("collision", COLLISION_MODES),
         ):
-            if value not in modes:
-                raise ConfigError(f"{field} must be one of {', '.join(modes)}, got {value!r}")
-        self._set(
-            paths=tuple(paths),
-            recursive=bool(recursive),
-            names=tuple(names),
-            json_names=tuple(json_names),
-            references=tuple(references),
-            secrets=tuple(secrets),
-            json_secrets=tuple(json_secrets),
-            secret_references=tuple(secret_references),
-            required=tuple(required),
-            collision=collision,
-            resolve_arns=bool(resolve_arns),
-            name_mode=name_mode,
-            prefix=prefix,
-            uppercase=bool(uppercase),
-            overwrite=bool(overwrite),
-            allow=frozenset(allow),
-            on_error=on_error,
-            disabled=bool(disabled),
-            exec_wrapper=exec_wrapper or None,
-            timeout=float(timeout),
-            max_attempts=int(max_attempts),
-            max_attempts_setting=max_attempts_setting,
-            origins=origins or Origins().replace(max_attempts=max_attempts_setting),
-            metrics=metrics,
-            metrics_namespace=metrics_namespace,
-            notes=tuple(notes),
-            files=tuple(files),
-            files_dir=files_dir,
-        )
+            if given[field] not in modes:
+                raise ConfigError(
+                    f"{field} must be one of {', '.join(modes)}, got {given[field]!r}"
+                )
+        given["origins"] = origins or Origins().replace(max_attempts=max_attempts_setting)
+        self._set(**{name: _STORED[name](v) if name in _STORED else v for name, v in given.items()})
 
     @property
     def has_sources(self) -> bool:
@@ -410,11 +228,11 @@ class Settings(Record):
             raise ConfigError("; ".join(errors))
         values: dict[str, object] = {}
         for key, _, _, metavar, _, _, default, _ in SETTINGS:
-            parse = _PARSERS.get(key)
+            parse = PARSERS.get(key)
             if parse is not None:
                 variable = first_set(key, environ)
                 values[key] = parse(variable, environ.get(variable, ""), default, metavar, environ)
-        paths = _app_path(environ)
+        paths = app_path(environ)
         paths += [path for path in values.pop("paths") if path not in paths]  # type: ignore[attr-defined]
         references, secret_references = scan_references(
             environ,
@@ -439,116 +257,3 @@ class Settings(Record):
             files_dir=files_dir,
             **values,  # type: ignore[arg-type]
         )
-
-
-def _app_path(environ: Mapping[str, str]) -> list[str]:
-    """The original contract: /{APP_ENV}/{APP_PARAMS_PATH}, or /{APP_PARAMS_PATH}. ${VAR} in the
-    source settings comes from this same environment: the one the wrapper started with, before
-    anything is fetched (a loaded value can never steer a source)."""
-    written_path = environ.get("APP_PARAMS_PATH", "").strip()
-    params_path = expand(written_path, "APP_PARAMS_PATH", environ)
-    if not params_path:
-        return []
-    written_env = environ.get("APP_ENV", "").strip()
-    app_env = expand(written_env, "APP_ENV", environ)
-    joined = f"{app_env}/{params_path}" if app_env else params_path
-    setting = "APP_ENV/APP_PARAMS_PATH" if app_env else "APP_PARAMS_PATH"
-    written = f"{written_env}/{written_path}" if app_env else written_path
-    return [_checked(written, joined, setting, lambda text: normalize_path(text, setting))]
-
-
-def _parse_paths(text: str, variable: str, environ: Mapping[str, str]) -> tuple[str, ...]:
-    paths: list[str] = []
-    for written in _items(text):
-        item = expand(written, variable, environ)
-        path = _checked(written, item, variable, lambda text: normalize_path(text, variable))
-        if path not in paths:
-            paths.append(path)
-    return tuple(paths)
-
-
-def _parse_prefix(variable: str, text: str) -> str:
-    prefix = text.strip()
-    if prefix and not is_variable_name(prefix):
-        raise ConfigError(
-            f"{variable}={prefix!r} must be letters, digits and _, not starting with a digit"
-        )
-    return prefix
-
-
-# How each setting of ``Settings`` is parsed: (variable, its text, the table's default, the
-# table's metavar, the environment for ${VAR}). The table's parser column names the shape.
-# SSM_ENV_MAX_ATTEMPTS is the wrapper's own: the function shares this environment, and its
-# AWS_MAX_ATTEMPTS is meant for its own SDK clients; AWS_MAX_ATTEMPTS (same meaning: total
-# attempts) is the fallback, so that a setup that only has it keeps working. AWS_RETRY_MODE is
-# not read: see the README's "Retries" (one policy, bounded by the deadline).
-_PARSERS: dict[str, Callable[[str, str, object, str, Mapping[str, str]], object]] = {
-    "paths": lambda v, text, d, m, env: _parse_paths(text, v, env),
-    "recursive": lambda v, text, d, m, env: parse_bool(v, text, bool(d)),
-    "names": lambda v, text, d, m, env: parse_refs(text, v, env),
-    "json_names": lambda v, text, d, m, env: parse_refs(text, v, env),
-    "secrets": lambda v, text, d, m, env: parse_secrets(text, v, env),
-    "json_secrets": lambda v, text, d, m, env: parse_secrets(text, v, env, json=True),
-    "required": lambda v, text, d, m, env: _parse_required(text, v),
-    "collision": lambda v, text, d, m, env: _parse_choice(v, text, tuple(m.split("|"))),
-    "resolve_arns": lambda v, text, d, m, env: parse_bool(v, text, bool(d)),
-    "name_mode": lambda v, text, d, m, env: _parse_choice(v, text, tuple(m.split("|"))),
-    "prefix": lambda v, text, d, m, env: _parse_prefix(v, text),
-    "uppercase": lambda v, text, d, m, env: parse_bool(v, text, bool(d)),
-    "overwrite": lambda v, text, d, m, env: parse_bool(v, text, bool(d)),
-    "allow": lambda v, text, d, m, env: _parse_allow(text, v),
-    "on_error": lambda v, text, d, m, env: _parse_choice(v, text, tuple(m.split("|"))),
-    "disabled": lambda v, text, d, m, env: parse_bool(v, text, bool(d)),
-    "exec_wrapper": lambda v, text, d, m, env: text.strip() or None,
-    "timeout": lambda v, text, d, m, env: _parse_number(v, text, float(d)),  # type: ignore[arg-type]
-    "max_attempts": lambda v, text, d, m, env: int(
-        _parse_number(v, text, float(d), integer=True, high=100)  # type: ignore[arg-type]
-    ),
-    "metrics": lambda v, text, d, m, env: _parse_metrics(v, text),
-    "metrics_namespace": lambda v, text, d, m, env: _parse_namespace(v, text),
-}
-
-
-def scan_references(
-    environ: Mapping[str, str], resolve_arns: bool, allow: frozenset[str], arns_only: bool = False
-) -> tuple[tuple[ParameterRef, ...], tuple[SecretRef, ...]]:
-    """The variables whose value is an ``ssm:`` or ``secretsmanager:`` reference (with
-    ``resolve_arns``, also a parameter's or a secret's ARN; ``arns_only``: only those)."""
-    references: list[ParameterRef] = []
-    secret_references: list[SecretRef] = []
-    for variable, value in sorted(environ.items()):
-        # This tool's own settings are never references (SSM_ENV_PATHS=ssm:/x is a bad path).
-        if variable.startswith("SSM_ENV_"):
-            continue
-        kind = _arn_reference(value) if resolve_arns and value.startswith("arn:") else None
-        # An ARN-valued variable (ECS valueFrom, secret-init) is a reference only where a
-        # reference may be: a protected variable holding an ARN (AWS_ROLE_ARN's kind) is another
-        # program's setting and stays exactly as it is.
-        if kind and not protection(variable, allow):
-            value = kind + value
-        elif arns_only:
-            continue
-        if value.startswith(REFERENCE_PREFIX):
-            ref = parse_ref(
-                value[len(REFERENCE_PREFIX) :],
-                f"{variable} (an ssm: reference)",
-                allow_variable=False,
-            )
-            references.append(ParameterRef(ref.name, ref.selector, variable, ref.optional))
-        elif value.startswith(SECRET_REFERENCE_PREFIX):
-            secret = parse_secret(
-                value[len(SECRET_REFERENCE_PREFIX) :],
-                f"{variable} (a secretsmanager: reference)",
-                allow_variable=False,
-            )
-            secret_references.append(
-                SecretRef(
-                    secret.secret_id,
-                    secret.json_key,
-                    secret.version_stage,
-                    secret.version_id,
-                    variable,
-                    secret.optional,
-                )
-            )
-    return tuple(references), tuple(secret_references)

@@ -140,10 +140,10 @@ def _metrics(
         mode, namespace = settings.metrics, settings.metrics_namespace
     elif environ.get("SSM_ENV_METRICS"):
         try:
-            from .settings import _parse_metrics, _parse_namespace
+            from .parsers import parse_metrics, parse_namespace
 
-            mode = _parse_metrics("SSM_ENV_METRICS", environ.get("SSM_ENV_METRICS", ""))
-            namespace = _parse_namespace(
+            mode = parse_metrics("SSM_ENV_METRICS", environ.get("SSM_ENV_METRICS", ""))
+            namespace = parse_namespace(
                 "SSM_ENV_METRICS_NAMESPACE", environ.get("SSM_ENV_METRICS_NAMESPACE", "")
             )
         except SsmEnvError:

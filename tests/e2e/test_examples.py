@@ -424,7 +424,7 @@ def test_terraform_accepts_the_item_forms_the_wrapper_accepts(tf):
     """parameter_names and secret_ids take every form SSM_ENV_NAMES and SSM_ENV_SECRETS take
     (VAR=, :version, :label, ?, ARNs), and main.tf takes them apart with the same patterns."""
     from ssm_env_wrapper.errors import ConfigError
-    from ssm_env_wrapper.settings import parse_refs, parse_secrets
+    from ssm_env_wrapper.parsers import parse_refs, parse_secrets
 
     (locals_,) = tf["main.tf"]["locals"]
     for variable, forms, bad, more, parse, local in [

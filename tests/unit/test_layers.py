@@ -19,6 +19,7 @@ PACKAGE = "ssm_env_wrapper"
 CORE = (
     "deadline",
     "sigv4",
+    "httpgrammar",
     "http11",
     "proxy",
     "trust",
@@ -37,6 +38,7 @@ CORE = (
 #: settings table and its readers, and the messages that name a setting as its user gave it.
 ABOVE = (
     "settings",
+    "parsers",
     "settings_table",
     "resolve",
     "credentials",

@@ -270,7 +270,7 @@ _NAME_CHARS = string.ascii_letters + string.digits + "_.-/"
 )
 def test_any_parameter_name_maps_to_a_valid_variable_name(name, base, mode, prefix, uppercase):
     from ssm_env_wrapper.naming import variable_name
-    from ssm_env_wrapper.settings import is_variable_name
+    from ssm_env_wrapper.sources import is_variable_name
 
     assert is_variable_name(
         variable_name(name, base_path=base, mode=mode, prefix=prefix, uppercase=uppercase)
@@ -281,7 +281,7 @@ def test_any_parameter_name_maps_to_a_valid_variable_name(name, base, mode, pref
 @given(item=st.text(min_size=1, max_size=40))
 def test_any_names_setting_parses_or_is_a_clear_config_error(item):
     from ssm_env_wrapper import ConfigError, Settings
-    from ssm_env_wrapper.settings import is_variable_name
+    from ssm_env_wrapper.sources import is_variable_name
 
     try:
         settings = Settings.from_environ({"SSM_ENV_NAMES": item})
