@@ -86,7 +86,7 @@ def test_apply_variables(api):
 
 
 def test_settings_and_variable_name(api, monkeypatch):
-    monkeypatch.setattr(module_of(api, "settings"), "_items", boom)
+    monkeypatch.setattr(module_of(api, "parsers"), "_items", boom)
     with pytest.raises(api.SsmEnvError) as caught:
         api.Settings.from_environ(ENV)
     assert_one_clean_line(api, caught, "Settings.from_environ")
