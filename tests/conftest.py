@@ -130,17 +130,29 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """The shipping artifacts, built by build_layer.sh into a temporary directory."""
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        ["bash", str(ROOT / "build_layer.sh"), str(out)], check=True, capture_output=True
-    )
+def built(tmp_path_factory, request):
+    """The shipping artifacts, built by build_layer.sh into a temporary directory: once for the
+    whole run, whatever the number of xdist workers (the build compiles bytecode for every
+    Python; the first worker builds under a lock, the others reuse its output)."""
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    # An xdist worker's base directory sits beside its siblings': their parent is shared.
+    shared = base.parent if hasattr(request.config, "workerinput") else base
+    out = shared / "dist-shared"
     opt = out / "opt"
-    with zipfile.ZipFile(out / "ssm-env-wrapper-layer.zip") as archive:
-        archive.extractall(opt)
-        mode = archive.getinfo("ssm-env-wrapper").external_attr >> 16
-    (opt / "ssm-env-wrapper").chmod(mode & 0o777)  # as Lambda does: it keeps the mode bits
+    with open(shared / "dist-shared.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / ".complete").exists():
+            out.mkdir(exist_ok=True)
+            subprocess.run(
+                ["bash", str(ROOT / "build_layer.sh"), str(out)], check=True, capture_output=True
+            )
+            with zipfile.ZipFile(out / "ssm-env-wrapper-layer.zip") as archive:
+                archive.extractall(opt)
+                mode = archive.getinfo("ssm-env-wrapper").external_attr >> 16
+            (opt / "ssm-env-wrapper").chmod(mode & 0o777)  # as Lambda does: it keeps the mode
+            (out / ".complete").touch()
     return {"single": out / "ssm_env_wrapper.py", "layer": opt / "ssm-env-wrapper", "dir": out}
 
 

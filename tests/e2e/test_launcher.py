@@ -470,9 +470,11 @@ _VALUES = st.one_of(
 def _real_python_dir(built) -> str:
     """A directory beside the build whose python3 is the interpreter binary itself."""
     where = built["dir"] / "real-python"
-    if not where.exists():
-        where.mkdir()
+    where.mkdir(exist_ok=True)  # the build is shared by the xdist workers
+    try:
         (where / "python3").symlink_to(os.path.realpath(sys.executable))
+    except FileExistsError:
+        pass
     return str(where)
 
 
