@@ -61,6 +61,26 @@ def ssm(moto_url):
     )
 
 
+@pytest.fixture
+def sm(moto_url, ssm):
+    """A boto3 Secrets Manager client on the same (freshly reset: ``ssm``) moto server."""
+    import boto3
+
+    return boto3.client(
+        "secretsmanager",
+        region_name=REGION,
+        endpoint_url=moto_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
+def sm_env(env, moto_url):
+    """``env`` with Secrets Manager's endpoint on the same moto server."""
+    return dict(env, AWS_ENDPOINT_URL_SECRETS_MANAGER=moto_url)
+
+
 def put(ssm, name: str, value: str, kind: str = "String") -> None:
     ssm.put_parameter(Name=name, Value=value, Type=kind, Overwrite=True)
 

@@ -9,26 +9,13 @@ import stat
 import subprocess
 
 import pytest
-from conftest import REGION, assert_no_secrets, put, run, run_show_env
+from conftest import assert_no_secrets, put, run, run_show_env
 
 # Distinctive contents: a test asserts none reaches the environment or the output.
 TLS_KEY = "-----BEGIN PRIVATE KEY-----\nMIIEvQ-DoNotPrint-key-7c1f\n-----END PRIVATE KEY-----"
 CERT = "-----BEGIN CERTIFICATE-----\nMIIDdz-DoNotPrint-cert-4a9e\n-----END CERTIFICATE-----\n"
 CA = "ca-bundle-DoNotPrint-0b3d"
 KEYSTORE = b"\x00\x01\xfe\xffkeystore-DoNotPrint-\n\r\x00" + bytes(range(256))
-
-
-@pytest.fixture
-def sm(moto_url, ssm):
-    import boto3
-
-    return boto3.client(
-        "secretsmanager",
-        region_name=REGION,
-        endpoint_url=moto_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 @pytest.fixture

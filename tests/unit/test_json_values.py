@@ -53,19 +53,6 @@ def test_a_constant_json_does_not_allow_is_an_error(ssm, env, api, constant):
     assert "value-DoNotPrint-1" not in text
 
 
-@pytest.fixture
-def sm(moto_url, ssm):
-    import boto3
-
-    return boto3.client(
-        "secretsmanager",
-        region_name=REGION,
-        endpoint_url=moto_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def test_a_secret_key_keeps_its_number_as_written(sm, env, moto_url, api):
     sm.create_secret(Name="nums", SecretString=STORED)
     environ = dict(env, AWS_ENDPOINT_URL_SECRETS_MANAGER=moto_url)

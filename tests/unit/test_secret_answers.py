@@ -24,24 +24,6 @@ def load(api, env, **extra):
     return api.load(api.Settings.from_environ(environ), environ)
 
 
-@pytest.fixture
-def sm(moto_url, ssm):
-    import boto3
-
-    return boto3.client(
-        "secretsmanager",
-        region_name=REGION,
-        endpoint_url=moto_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
-@pytest.fixture
-def sm_env(env, moto_url):
-    return dict(env, AWS_ENDPOINT_URL_SECRETS_MANAGER=moto_url)
-
-
 def arn(resource: str) -> str:
     return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{resource}"
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REGION, SECRET_KEY, SESSION_TOKEN, assert_no_secrets, put, run, run_show_env
+from conftest import SECRET_KEY, SESSION_TOKEN, assert_no_secrets, put, run, run_show_env
 from fake_ssm import FakeSsm, aws_error, page, send
 from hypothesis import given
 from hypothesis import settings as hsettings
@@ -136,16 +136,8 @@ def test_a_reference_and_a_path_for_one_variable_collide(ssm, env, api):
 
 
 @pytest.fixture
-def secrets(ssm, moto_url):
-    import boto3
-
-    return boto3.client(
-        "secretsmanager",
-        region_name=REGION,
-        endpoint_url=moto_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+def secrets(sm):
+    return sm
 
 
 def test_secrets_manager_through_names_and_references(ssm, secrets, env, api):

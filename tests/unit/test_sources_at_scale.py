@@ -29,25 +29,6 @@ def load(api, env, **extra):
     return api.load(api.Settings.from_environ(environ), environ)
 
 
-@pytest.fixture
-def sm(moto_url, ssm):
-    """A boto3 Secrets Manager client on the same (freshly reset) moto server."""
-    import boto3
-
-    return boto3.client(
-        "secretsmanager",
-        region_name=REGION,
-        endpoint_url=moto_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
-@pytest.fixture
-def sm_env(env, moto_url):
-    return dict(env, AWS_ENDPOINT_URL_SECRETS_MANAGER=moto_url)
-
-
 def db_secret(sm) -> str:
     """prod/db as a JSON secret; returns its full ARN."""
     answer = sm.create_secret(
