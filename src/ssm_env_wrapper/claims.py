@@ -14,7 +14,7 @@ import sys
 
 from .diagnostics import Diagnostics, given
 from .errors import NameCollisionError, ProtectedNameError, RequiredVariableError, SsmEnvError
-from .guards import env_string_problem, protection
+from .guards import ORIGINAL_VARIABLE, env_string_problem, is_credential, protection
 from .naming import group_claims, sanitize, variable_name
 from .redact import answer_name
 
@@ -241,10 +241,15 @@ def reference_variables(sources: Iterable[Source]) -> set[str]:
 def protected_error(
     refused: Iterable[tuple[str | None, str, str]], settings: Settings
 ) -> ProtectedNameError:
+    refused = list(refused)
+    allowable = any(
+        not (variable is None or is_credential(variable) or variable == ORIGINAL_VARIABLE)
+        for variable, _, _ in refused
+    )
     return ProtectedNameError(
         "refusing protected variables: "
         + "; ".join(f"{source} would set {variable} ({why})" for variable, source, why in refused)
-        + f"; {Diagnostics(settings.origins).protected_fix()}"
+        + f"; {Diagnostics(settings.origins).protected_fix(allowable)}"
     )
 
 

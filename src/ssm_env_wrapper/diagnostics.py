@@ -214,8 +214,10 @@ class Diagnostics(Advice):
     def collision_fix(self) -> str:
         return f"rename or move one of each, or set {self.origins.naming}"
 
-    def protected_fix(self) -> str:
-        if not self.origins.allow:
+    def protected_fix(self, allowable: bool = True) -> str:
+        """``allowable``: whether the allow-list could lift any of the refusals (it never lifts
+        credentials nor the tool's own record, so then it is not offered)."""
+        if not self.origins.allow or not allowable:
             return "rename the parameters"
         return (
             f"rename the parameters, or list a variable in {self.origins.allow} if it is "

@@ -218,3 +218,16 @@ def test_allow_lets_the_named_spelling_through_and_no_other(ssm, env, wrapper):
     )
     assert done.returncode == 1 and report == {}
     assert "/app/Https_Proxy would set Https_Proxy (it routes" in done.stderr
+
+
+@pytest.mark.parametrize("name", ["SSM_ENV_ORIGINAL", "AWS_SECRET_ACCESS_KEY"])
+def test_a_name_no_allow_list_can_lift_is_not_offered_one(ssm, env, wrapper, name):
+    # SSM_ENV_ALLOW can never lift credentials nor the tool's own record: the fix must not say so.
+    put(ssm, f"/app/{name}", "planted-0099")
+    env["SSM_ENV_PATHS"] = "/app"
+    proc, report = run_show_env(wrapper, env)
+    assert proc.returncode == 1 and report == {}
+    assert f"/app/{name} would set {name}" in proc.stderr
+    assert proc.stderr.rstrip().endswith("; rename the parameters"), proc.stderr
+    assert "SSM_ENV_ALLOW" not in proc.stderr
+    assert_no_secrets(proc, "planted-0099")
