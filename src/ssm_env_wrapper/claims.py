@@ -14,7 +14,7 @@ import sys
 
 from .diagnostics import Diagnostics, given
 from .errors import NameCollisionError, ProtectedNameError, RequiredVariableError, SsmEnvError
-from .guards import ORIGINAL_VARIABLE, env_string_problem, is_credential, protection
+from .guards import env_string_problem, never_allowed, protection
 from .naming import group_claims, sanitize, variable_name
 from .redact import answer_name
 
@@ -243,8 +243,7 @@ def protected_error(
 ) -> ProtectedNameError:
     refused = list(refused)
     allowable = any(
-        not (variable is None or is_credential(variable) or variable == ORIGINAL_VARIABLE)
-        for variable, _, _ in refused
+        variable is not None and not never_allowed(variable) for variable, _, _ in refused
     )
     return ProtectedNameError(
         "refusing protected variables: "

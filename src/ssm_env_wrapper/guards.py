@@ -23,6 +23,7 @@ from __future__ import annotations
 
 __all__ = [
     "is_credential",
+    "never_allowed",
     "protection",
     "family",
     "FAMILIES",
@@ -254,13 +255,21 @@ def family(name: str) -> str:
     return ""
 
 
-def protection(name: str, allow: frozenset[str] = frozenset()) -> str:
-    """Why ``name`` may not be set from a parameter (``""``: it may). ``allow`` lifts the refusal
-    for the exact names it holds, never for credentials."""
+def never_allowed(name: str) -> str:
+    """Why no allow-list can lift the refusal of ``name`` (``""``: one can)."""
     if is_credential(name):
         return "it holds or chooses AWS credentials"
     if name == ORIGINAL_VARIABLE:
         return "it is this tool's record of the configuration, read by every later load"
+    return ""
+
+
+def protection(name: str, allow: frozenset[str] = frozenset()) -> str:
+    """Why ``name`` may not be set from a parameter (``""``: it may). ``allow`` lifts the refusal
+    for the exact names it holds, never for those of ``never_allowed``."""
+    fixed = never_allowed(name)
+    if fixed:
+        return fixed
     if name in allow:
         return ""
     if name in _LAMBDA_NAMES or name.startswith(_LAMBDA_PREFIXES):
