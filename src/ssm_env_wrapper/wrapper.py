@@ -46,10 +46,12 @@ def report(log: Log, result: LoadResult, started: float, settings: Settings | No
     count = len(result.variables)
     if result.sources:  # nothing was loaded when only SSM_ENV_REQUIRED is set
         log.info(
-            f"loaded {count} parameter{'' if count == 1 else 's'} from "
+            # Variables, not parameters: a JSON parameter or a secret sets one per key.
+            f"loaded {count} variable{'' if count == 1 else 's'} from "
             f"{', '.join(result.sources)} in {elapsed:.0f} ms "
             f"({result.requests} request{'' if result.requests == 1 else 's'})" + _recorded(result),
-            parameters=count,
+            variables=count,
+            parameters=count,  # 0.1.0's name for the same count: JSON log fields are kept
             versions=len(result.versions),
             files=len(result.files),
             sources=list(result.sources),

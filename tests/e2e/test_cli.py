@@ -209,10 +209,26 @@ def test_json_logs_like_the_runtime(ssm, env, wrapper):
     assert {"timestamp", "level", "message", "logger"} <= set(record)
     assert record["level"] == "INFO" and record["logger"] == "ssm-env-wrapper"
     assert (
-        record["timestamp"].endswith("Z") and record["parameters"] == 1 and record["requests"] == 1
+        record["timestamp"].endswith("Z") and record["variables"] == 1 and record["requests"] == 1
     )
-    assert record["message"].startswith("loaded 1 parameter from /prod/app in ")
+    assert record["message"].startswith("loaded 1 variable from /prod/app in ")
     assert_no_secrets(subprocess.CompletedProcess([], 0, "", proc.stderr), "json-log-value-0001")
+
+
+def test_the_info_line_counts_variables_not_parameters(ssm, env, wrapper):
+    # One JSON parameter of three keys sets three variables: the line must not call them three
+    # parameters (at 3 a.m. that reads as three parameters found under the name).
+    put(ssm, "/prod/app/J", json.dumps({"A": "count-value-01", "B": "count-value-02", "C": "x"}))
+    env.update(SSM_ENV_JSON_NAMES="J_=/prod/app/J", AWS_LAMBDA_LOG_FORMAT="JSON")
+    proc, report = run_show_env(wrapper, env)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(k for k in report["env"] if k.startswith("J_")) == ["J_A", "J_B", "J_C"]
+    (record,) = [json.loads(line) for line in proc.stderr.splitlines()]
+    assert record["variables"] == 3
+    # 0.1.0 named this count `parameters`; JSON log fields are kept (docs/releases.md).
+    assert record["parameters"] == 3
+    assert record["message"].startswith("loaded 3 variables from ")
+    assert_no_secrets(subprocess.CompletedProcess([], 0, "", proc.stderr), "count-value-01")
 
 
 def test_json_error_line(env, wrapper):

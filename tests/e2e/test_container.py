@@ -176,5 +176,5 @@ def test_the_images_invocation_loads_the_parameters_before_the_handler(
         "db_password_configured": True,
         "parameter_path": "/prod/myapp",
     }
-    assert "ssm-env-wrapper: loaded 2 parameters from /prod/myapp" in proc.stderr
+    assert "ssm-env-wrapper: loaded 2 variables from /prod/myapp" in proc.stderr
     assert_no_secrets(proc, PASSWORD)

@@ -115,7 +115,7 @@ def _boto3_figure() -> str:
 @pytest.mark.parametrize(
     "fact",
     [
-        "loaded 12 parameters from /prod/myapp in 38 ms",  # the sample log line
+        "loaded 12 variables from /prod/myapp in 38 ms",  # the sample log line
         "40 requests per second",  # SSM's quota
         "deprecated on 2026-10-31",  # runtime support
         _boto3_figure(),  # the boto3 figure, generated

@@ -251,7 +251,7 @@ def test_sam_example_function_runs_behind_the_layers_wrapper(ssm, env, built, tm
         assert request_id in api.responses, proc.stderr
         body = api.responses[request_id]["body"]
     assert body == {"db_host_configured": True, "parameter_path": "/prod/myapp"}
-    assert "ssm-env-wrapper: loaded 2 parameters from /prod/myapp" in proc.stderr
+    assert "ssm-env-wrapper: loaded 2 variables from /prod/myapp" in proc.stderr
     assert_no_secrets(proc, "sam-Example-Pw-31f0")
 
 

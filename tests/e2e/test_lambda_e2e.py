@@ -56,7 +56,7 @@ PARAMETERS = {
     "API_URL": ("https://api.example/v1?x=1&y=2", "String"),
     "DB_PASSWORD": (SECRET_VALUE, "SecureString"),
 }
-LOADED = "ssm-env-wrapper: loaded 3 parameters from /prod/myapp in "
+LOADED = "ssm-env-wrapper: loaded 3 variables from /prod/myapp in "
 
 
 @pytest.fixture

@@ -643,7 +643,7 @@ def test_a_credential_process_stderr_is_masked_and_bounded(bare_env, wrapper, ss
     assert lines[3].startswith(
         "ssm-env-wrapper: credential_process of profile 'p' wrote more on stderr: "
     )
-    assert lines[4].startswith("ssm-env-wrapper: loaded 1 parameter from /prod/app in ")
+    assert lines[4].startswith("ssm-env-wrapper: loaded 1 variable from /prod/app in ")
     assert len(lines) == 5
 
 

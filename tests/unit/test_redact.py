@@ -176,7 +176,7 @@ def test_an_endpoint_echoing_part_of_a_secret_gets_it_masked(wrapper, env, where
 
 # --- defect 8: log-line forgery through a JSON key, through the real wrapper ------------------
 
-FORGED = "ssm-env-wrapper: loaded 0 parameters from nowhere"
+FORGED = "ssm-env-wrapper: loaded 0 variables from nowhere"
 KEYS = {
     f"A\n{FORGED}": "1",
     "B\r\u2028X": "2",
@@ -206,7 +206,7 @@ def test_a_json_key_cannot_forge_a_debug_line(ssm, env, wrapper, json_format):
         extra["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
     done, report = run_show_env(wrapper, dict(env, **extra))
     assert done.returncode == 0, done.stderr
-    assert report["env"]["A_ssm_env_wrapper__loaded_0_parameters_from_nowhere"] == "1"
+    assert report["env"]["A_ssm_env_wrapper__loaded_0_variables_from_nowhere"] == "1"
     lines = _lines_are_the_wrappers(done.stderr, json_format)
     text = "\n".join(lines)
     assert f"/app/doc#A\\n{FORGED}" in text.replace("\\\\", "\\")  # shown, escaped, on its own line

@@ -524,7 +524,7 @@ def test_secrets_load_directly_in_every_shipped_form(sm, sm_env, wrapper):
     assert got["api_token"] == SECRET_TOKEN  # the last / segment, made a variable name
     assert (got["PW"], got["U"], got["REF_USER"]) == (SECRET_PASSWORD, SECRET_USER, SECRET_USER)
     assert (got["DB_password"], got["DB_user"]) == (SECRET_PASSWORD, SECRET_USER)
-    assert "loaded 6 parameters from 4 secrets, 1 reference" in proc.stderr
+    assert "loaded 6 variables from 4 secrets, 1 reference" in proc.stderr
     # One BatchGetSecretValue for prod/api-token and prod/db, one GetSecretValue for prod/db's
     # ARN: a batch asks one secret once (the ARN may be another account's secret of that name).
     assert "(2 requests)" in proc.stderr
