@@ -31,6 +31,9 @@ _ORIGIN_DEFAULTS = {
     "timeout": "SSM_ENV_TIMEOUT",
     "max_attempts": "SSM_ENV_MAX_ATTEMPTS",
     "endpoint": "AWS_ENDPOINT_URL_SSM",
+    # The endpoint's setting when one was given, "" when the host is the region's default.
+    "endpoint_given": "",
+    "region": "AWS_REGION",
     "ca_bundle": "AWS_CA_BUNDLE",
     "sources": "APP_ENV/APP_PARAMS_PATH, SSM_ENV_PATHS, SSM_ENV_NAMES, SSM_ENV_JSON_NAMES and "
     "ssm: references",
@@ -62,6 +65,8 @@ class Origins(Record):
     timeout: str
     max_attempts: str
     endpoint: str
+    endpoint_given: str
+    region: str
     ca_bundle: str
     sources: str
     names: str
@@ -110,10 +115,18 @@ class Origins(Record):
         references = [] if how == "api" else ["the ssm: references"]
         plain_references = [] if how == "api" else ["ssm: references"]
         secret_references = [] if how == "api" else ["the secretsmanager: references"]
+        from .settings_table import endpoint_variable
+
+        endpoint = name("endpoint_url")
+        configured = (
+            "endpoint_url" in given or endpoint_variable("endpoint_url", environ) is not None
+        )
         return cls(
             timeout=name("timeout"),
             max_attempts=name("max_attempts"),
-            endpoint=name("endpoint_url"),
+            endpoint=endpoint,
+            endpoint_given=endpoint if configured else "",
+            region=name("region"),
             ca_bundle=name("ca_bundle"),
             sources=listed(paths + [name("names"), name("json_names")] + plain_references),
             names=listed([name("names"), name("json_names")] + references),
@@ -193,10 +206,9 @@ class Diagnostics(Advice):
 
     def name_fix(self) -> str:
         """After a host name the resolver says does not exist."""
-        return (
-            f"check the host in {self.origins.endpoint}, or the region the default endpoint is "
-            "built from (AWS_REGION)"
-        )
+        if self.origins.endpoint_given:
+            return f"check the host in {self.origins.endpoint_given}"
+        return f"check the region the endpoint's host is built from ({self.origins.region})"
 
     def throttled_fix(self, service: str) -> str:
         origins = self.origins

@@ -125,6 +125,7 @@ def secrets_target(
         return None
     from .endpoint import parse_endpoint_url, secrets_endpoint_from_environ
     from .resolve import proxy_policy_from_environ
+    from .settings_table import endpoint_variable
 
     try:
         if url:
@@ -138,7 +139,9 @@ def secrets_target(
     except SsmEnvError as exc:
         return exc
     proxy = proxy_policy_from_environ(environ).for_url(endpoint.scheme, endpoint.host)
-    words = Diagnostics(diagnostics.origins.replace(endpoint=setting), diagnostics.secrets)
+    given = bool(url) or endpoint_variable("secrets_endpoint_url", environ) is not None
+    origins = diagnostics.origins.replace(endpoint=setting, endpoint_given=setting if given else "")
+    words = Diagnostics(origins, diagnostics.secrets)
     return endpoint, proxy, words
 
 
