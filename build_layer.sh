@@ -13,8 +13,8 @@
 # which versions it built and which it could not. BUILD_PYTHONS="python3.12 /path/python3"
 # overrides the search (each one must work); BUILD_PYTHONS= (empty) builds a source-only layer.
 # The bytecode is hash-checked against the source (PEP 552): a runtime whose Python has no
-# bytecode here, or a changed source, compiles the source instead: 70 to 95 ms more CPU per cold
-# start for this file of over 300 KiB (docs/vendoring.md).
+# bytecode here, or a changed source, compiles the source instead: tens of milliseconds more CPU per
+# cold start (docs/performance.md#sizes).
 # Standard library only. Two builds from the same sources on the same machine are byte-identical.
 set -euo pipefail
 cd "$(dirname "$0")"

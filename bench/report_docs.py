@@ -16,12 +16,20 @@ import textwrap
 
 from report_lambda import IMAGES, PAPER, default_rows, default_table, shape_rows, shapes_table
 
-__all__ = ["PLACES", "blocks", "boto3_fact", "fill", "headline"]
+__all__ = ["PLACES", "blocks", "boto3_fact", "fill", "headline", "sizes"]
 
 # file (relative to the repository's root) -> the blocks it holds, in the order they appear.
 PLACES: dict[str, tuple[str, ...]] = {
     "README.md": ("headline",),
-    "docs/performance.md": ("https-default", "shapes", "https", "http", "paper", "images"),
+    "docs/performance.md": (
+        "https-default",
+        "shapes",
+        "https",
+        "sizes",
+        "http",
+        "paper",
+        "images",
+    ),
     "docs/scaling.md": ("scaling",),
 }
 
@@ -115,6 +123,30 @@ def boto3_fact(results: dict, https: list[dict]) -> str:
     return f"a boto3-based wrapper spends {_span(cpu)} ms of CPU at every cold start"
 
 
+def sizes(results: dict, https: list[dict]) -> str:
+    """What the build made (the layer zip, the single file, which bytecode) and what a start
+    without that bytecode costs: the one place these figures are stated (the other pages link
+    here)."""
+    layer = results.get("layer") or {}
+    if not layer:
+        return "The build's sizes are not in these results."
+    tags = [name.rsplit("wrapper", 1)[-1].removesuffix(".pyc") for name in layer["bytecode"]]
+    extra = [r["bare_cpu"] - r["layer_cpu"] for r in https if "bare_cpu" in r]
+    lines = [
+        f"- The layer zip: {layer['zip_bytes'] / 1024:.0f} KiB, with bytecode for "
+        f"{len(tags)} Python{'' if len(tags) == 1 else 's'} ({', '.join(tags) or 'none'}).",
+        f"- The single file: {layer['single_bytes'] / 1024:.0f} KiB of readable source (the "
+        "modules' docstrings kept as comments).",
+    ]
+    if extra:
+        lines.append(
+            f"- A start without the bytecode (a runtime whose Python the build did not have, or "
+            f"a changed file) compiles the file first: {_span(extra)} ms more CPU than the layer's "
+            "start in the minimal-trust table above."
+        )
+    return "\n".join(lines)
+
+
 def blocks(results: dict, tables: dict[str, list[str]], https: list[dict]) -> dict[str, str]:
     """Every generated block by marker name, rendered from one results file. ``tables``: the
     lines of the https, http and scaling tables (bench/report.py); ``https``: its rows of the
@@ -158,6 +190,7 @@ def blocks(results: dict, tables: dict[str, list[str]], https: list[dict]) -> di
             else ["The latency shapes are not in these results.", "", when]
         ),
         "https": "\n".join(tables["https"] + ["", when]),
+        "sizes": sizes(results, https) + "\n\n" + when,
         "http": "\n".join(tables["http"] + ["", when] + idle_note),
         "scaling": "\n".join(tables["scaling"] + ["", when]),
         "paper": _body(PAPER),

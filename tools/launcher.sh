@@ -7,8 +7,8 @@
 # change what runs; -S: no site-packages scan, a faster start; -B: write no bytecode next to the
 # file). Python then runs this file through the import system's loader, which takes the bytecode
 # that build_layer.sh ships in __pycache__/ when it matches this interpreter and this exact source
-# (a hash-checked .pyc), and compiles the source otherwise: for this file of over 300 KiB that
-# adds 70 to 95 ms of CPU to every start (docs/vendoring.md).
+# (a hash-checked .pyc), and compiles the source otherwise, which costs every start tens of
+# milliseconds of CPU (docs/performance.md#sizes).
 #
 # The promise: the command gets exactly the environment the wrapper was given, plus what was
 # loaded, minus the references resolved, on either path. Neither the shell nor CPython keeps it:

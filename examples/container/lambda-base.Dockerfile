@@ -12,8 +12,8 @@ FROM public.ecr.aws/lambda/python:3.13
 COPY --chmod=0755 dist/ssm_env_wrapper.py /opt/ssm-env-wrapper
 
 # Its bytecode for this image's Python, hash-checked against the file (PEP 552), where the
-# launcher's loader looks for it (/opt/__pycache__/): saves compiling the 304 KiB file at each
-# cold start (70 to 95 ms of CPU).
+# launcher's loader looks for it (/opt/__pycache__/): saves compiling the file at each cold
+# start (docs/performance.md#sizes says what that costs).
 RUN python3 -c 'import importlib.util as u, py_compile as p; p.compile("/opt/ssm-env-wrapper", cfile=u.cache_from_source("/opt/ssm-env-wrapper"), dfile="/opt/ssm-env-wrapper", doraise=True, invalidation_mode=p.PycInvalidationMode.CHECKED_HASH)'
 
 # The function's code.

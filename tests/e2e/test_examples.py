@@ -585,8 +585,8 @@ def test_terraform_files_are_formatted(tmp_path):
 
 
 def test_container_examples_state_current_facts():
-    """Debian 13 (trixie) is Debian's stable release; the figures are today's: the single file is
-    304 KiB, and a cold start without its bytecode costs 70 to 95 ms more CPU (bench/)."""
+    """Debian 13 (trixie) is Debian's stable release; the build's size and what a start without
+    bytecode costs are stated once, in the benchmark's generated block, and linked to."""
     from dockerfile_parse import DockerfileParser
 
     custom = DockerfileParser(path=str(ROOT / "examples" / "container" / "custom.Dockerfile"))
@@ -595,4 +595,28 @@ def test_container_examples_state_current_facts():
     for stale in ("bookworm", "~20 ms", "~125 KB", "python3.9"):
         assert stale not in text, stale
     readme = (ROOT / "examples" / "container" / "README.md").read_text()
-    assert "70 to 95 ms" in readme
+    assert "docs/performance.md#sizes" in readme
+
+
+def test_the_builds_size_and_compile_cost_are_stated_once_from_the_benchmark():
+    """The single file's size, the layer's and the cost of a start without bytecode change with
+    every release: they are written by bench/report.py into docs/performance.md's sizes block
+    (from the run in bench/results.json), and quoted nowhere else, so none can go stale."""
+    import json
+    import re
+
+    results = json.loads((ROOT / "bench" / "results.json").read_text())
+    performance = (ROOT / "docs" / "performance.md").read_text()
+    block = performance.split("<!-- bench:sizes -->")[1].split("<!-- /bench:sizes -->")[0]
+    assert f"{results['layer']['single_bytes'] / 1024:.0f} KiB of readable source" in block
+    assert f"layer zip: {results['layer']['zip_bytes'] / 1024:.0f} KiB" in block
+    generated = re.compile(r"<!-- bench:([a-z-]+) -->.*?<!-- /bench:\1 -->", re.S)
+    outside = generated.sub("", performance)
+    files = [ROOT / "README.md", ROOT / "build_layer.sh", ROOT / "tools" / "launcher.sh"]
+    files += [p for p in (ROOT / "docs").rglob("*.md") if p.name != "performance.md"]
+    files += [p for p in (ROOT / "examples").rglob("*") if p.is_file()]
+    stated = re.compile(r"\b\d+ KiB (file|of readable|single)|file of over \d+ KiB|\d+ ms more CPU")
+    for path in files:
+        found = stated.search(generated.sub("", path.read_text(errors="replace")))
+        assert found is None, f"{path.relative_to(ROOT)} states {found.group(0)!r}"
+    assert stated.search(outside) is None
