@@ -26,7 +26,7 @@ round-robin so that drift on the machine hits all alike:
 CPU is user+sys of the child (os.wait4, in bench/measure.py), wall is fork to exit, peak RSS is the
 child's ru_maxrss; the front's trace splits each start's wall time (bench/shapes.py). Then wall
 time against parameter count per source, the latency shapes at 0, 10 and 30 ms of server delay,
-and the launcher with nothing configured. Everything goes to bench/results.json; bench/RESULTS.md
+the launcher with nothing configured, and the wrapper's code loaded without running. Everything goes to bench/results.json; bench/RESULTS.md
 and bench/chart.svg, and the generated blocks of README.md, docs/performance.md and
 docs/scaling.md, are written from it by bench/report.py. Figures, never a pass/fail test:
 `bash bench/run.sh` (BENCH_RUNS=N or --runs N starts per cell; --quick for 3).
@@ -260,8 +260,24 @@ def idle(bench: Bench, python: str) -> list[dict]:
             [str(bench.bindirs[python] / "python3"), "-I", "-S", "-c", "pass"],
             env,
         ),
+        (
+            dict(meta, contender="the wrapper's code, loaded"),
+            [str(bench.bindirs[python] / "python3"), "-I", "-S", "-B", "-c", LOAD_ONLY]
+            + [str(bench.opt / "ssm-env-wrapper")],
+            env,
+        ),
     ]
     return bench.cells(None, cases)
+
+
+# What a configured start pays before its first request: the launcher's own loader (the layer's
+# hash-checked bytecode) and the module body (every function and class defined), without main.
+LOAD_ONLY = (
+    "import sys\n"
+    "from importlib.machinery import SourceFileLoader\n"
+    "code = SourceFileLoader('ssm_env_wrapper', sys.argv[1]).get_code('ssm_env_wrapper')\n"
+    "exec(code, {'__name__': 'ssm_env_wrapper', '__file__': sys.argv[1]})\n"
+)
 
 
 def arguments() -> argparse.Namespace:
