@@ -403,7 +403,7 @@ class JsonClient:
         deadline (botocore's paginator stops the same way). ``seen`` keeps each token's hash, not
         the token: an endpoint chooses a token's size (up to a whole body) and sends a fresh one
         with every page, even an empty one, which counts against no budget. Two different
-        tokens sharing a 64-bit hash would stop a load: about 1 in 10**11 for 10,000 pages."""
+        tokens sharing a 64-bit hash would stop a load: under 1 in 10**11 for 10,000 pages."""
         token = page.get("NextToken")
         fix = self.diagnostics.endpoint_fix()
         if token is not None and not isinstance(token, str):
