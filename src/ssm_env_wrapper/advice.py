@@ -12,9 +12,19 @@ and a core that never learns how a setting is spelt.
 
 from __future__ import annotations
 
+from .records import text_size
 from .redact import Redactor
 
-__all__ = ["Advice", "given", "one_line", "reason_of", "attempts_text", "VALUE_LIMIT", "oversized"]
+__all__ = [
+    "Advice",
+    "given",
+    "one_line",
+    "reason_of",
+    "attempts_text",
+    "VALUE_LIMIT",
+    "oversized",
+    "counted_size",
+]
 
 #: The most UTF-8 bytes a fetched value may have: what one environment string can carry
 #: (MAX_ARG_STRLEN, 131072 bytes with "NAME=" and the NUL; guards.MAX_ENV_STRING), and far more
@@ -29,6 +39,14 @@ def oversized(value: str) -> int:
         return 0
     size = len(value.encode("utf-8", "surrogatepass"))
     return size if size > VALUE_LIMIT else 0
+
+
+def counted_size(value: str) -> int:
+    """What a fetched value counts in the load's budget (``records.Budget``): its UTF-8 bytes, at
+    most VALUE_LIMIT + 1. A larger one is refused by name once fetched ("cannot put in the
+    environment"), a clearer line than the budget's; capped, such values still take the budget
+    in a few pages (a page holds at most ten, within the 4 MiB a body may have)."""
+    return min(text_size(value), VALUE_LIMIT + 1)
 
 
 def given(setting: str, value: object) -> str:
@@ -143,6 +161,14 @@ class Advice:
     def attempts_note(self, attempts: int, max_attempts: int) -> str:
         """Appended when attempts ran out on something that might have passed."""
         return f" (after {attempts_text(attempts)} of {max_attempts})"
+
+    def too_large(self, where: str, limit: int, exec_limit: int) -> str:
+        """The load's answers came to more than ``limit`` bytes (``records.Budget``)."""
+        return (
+            f"{where} failed: the load's names and values came to over {limit} bytes, more than "
+            f"execve can pass on (ARG_MAX = {exec_limit}); load fewer or smaller parameters and "
+            "secrets"
+        )
 
     def call_deadline(self, where: str, timeout: float, last: str, service: str) -> str:
         """One call ran out of time."""

@@ -13,7 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["resolve_command", "exec_command", "check_exec_size"]
+__all__ = ["resolve_command", "exec_command", "check_exec_size", "arg_max"]
 
 
 def _is_executable_file(path: str) -> bool:
@@ -44,14 +44,21 @@ def resolve_command(command: str, search_path: str) -> str:
     raise CommandNotFoundError(command, executable=found_unexecutable)
 
 
+def arg_max() -> int:
+    """What ``execve`` accepts for argv and the environment together, in bytes:
+    ``sysconf(_SC_ARG_MAX)``, on Linux a quarter of the stack limit (execve(2), "Limits on size
+    of arguments and environment")."""
+    try:
+        return os.sysconf("SC_ARG_MAX")
+    except (ValueError, OSError):  # not on this platform: the Linux default stack gives 2 MiB
+        return 2 * 1024 * 1024
+
+
 def check_exec_size(argv: list[str], environ: Mapping[str, str]) -> None:
     """Fail before exec, with a clear message, when argv and the environment together exceed what
     ``execve`` accepts (E2BIG would otherwise surface as a bare OSError). Each string costs its
-    bytes, a NUL and a pointer; the limit is ``sysconf(_SC_ARG_MAX)``."""
-    try:
-        limit = os.sysconf("SC_ARG_MAX")
-    except (ValueError, OSError):  # not on this platform: the Linux default stack gives 2 MiB
-        limit = 2 * 1024 * 1024
+    bytes, a NUL and a pointer; the limit is ``arg_max()``."""
+    limit = arg_max()
     pointer = 8
     total = sum(len(os.fsencode(arg)) + 1 + pointer for arg in argv)
     total += sum(

@@ -20,6 +20,7 @@ __all__ = [
     "AwsApiError",
     "EndpointError",
     "DeadlineError",
+    "LoadSizeError",
     "NameCollisionError",
     "ProtectedNameError",
     "RequiredVariableError",
@@ -101,6 +102,30 @@ class DeadlineError(EndpointError):
     ) -> None:
         super().__init__(message, operation=operation, targets=targets, attempts=attempts)
         self.last = last  #: why the last attempt failed, when there was one
+
+
+class LoadSizeError(SsmEnvError):
+    """The load accepted more from its endpoints than it may hold (``records.Budget``): the
+    names and values of all its sources together, more than execve could pass on. ``operation``
+    and ``targets`` name the call that went over, or one stopped after (``first`` False);
+    ``taken`` and ``limit`` are the bytes."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str = "",
+        targets: tuple[str, ...] = (),
+        taken: int = 0,
+        limit: int = 0,
+        first: bool = True,
+    ) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.targets = tuple(targets)
+        self.taken = taken
+        self.limit = limit
+        self.first = first
 
 
 class AwsApiError(SsmEnvError):

@@ -8,7 +8,7 @@ Each job keeps its own answer and its own error; nothing here decides what a var
 from __future__ import annotations
 
 from .diagnostics import Diagnostics
-from .errors import AwsApiError, DeadlineError, SsmEnvError
+from .errors import AwsApiError, DeadlineError, LoadSizeError, SsmEnvError
 from .plan import secret_label
 from .ssm import SsmClient, match_requested
 
@@ -22,12 +22,20 @@ if TYPE_CHECKING:
     from .metrics import LoadStats
     from .plan import FailurePolicy, Job
     from .proxy import Proxy
+    from .records import Budget
     from .resolve import Resolved
     from .settings import Settings
 
     SecretsTarget = tuple[Endpoint, Proxy | None, Diagnostics] | SsmEnvError | None
 
-__all__ = ["run_job", "run_jobs", "secrets_target", "fetch_jobs", "fetch_failures"]
+__all__ = [
+    "run_job",
+    "run_jobs",
+    "secrets_target",
+    "fetch_jobs",
+    "fetch_failures",
+    "load_budget",
+]
 
 # Independent requests (batches of names, paths, JSON parameters, secrets) each get a connection,
 # up to this many at once: 50 names (5 batches) go in one round of requests, not two. Within SSM's
@@ -145,6 +153,25 @@ def secrets_target(
     return endpoint, proxy, words
 
 
+def load_budget(settings: Settings) -> Budget:
+    """How much one load may accept from its endpoints (``records.Budget``): what execve can pass
+    on (ARG_MAX, as ``command.check_exec_size`` counts it), since every value is bound for the
+    environment. Only two kinds of value may stay out of it, each at most what one environment
+    string holds (``advice.VALUE_LIMIT``): one written to a file (SSM_ENV_FILES) and a secret
+    read for one JSON key (the rest of it is dropped); each adds that much.
+
+    The Python API (``load``, ``apply_environment``) has the same budget though it execs nothing:
+    one behaviour whatever the entry point; an environment over ARG_MAX fails every child the
+    process starts (E2BIG), and a load's memory needs its bound in-process as much."""
+    from .advice import VALUE_LIMIT
+    from .command import arg_max
+    from .records import Budget
+
+    single_keys = [r for r in (*settings.secrets, *settings.secret_references) if r.json_key]
+    limit = arg_max()
+    return Budget(limit + VALUE_LIMIT * (len(settings.files) + len(single_keys)), limit)
+
+
 def fetch_jobs(
     jobs: list[Job],
     settings: Settings,
@@ -196,7 +223,7 @@ def _connector(
 
     config = resolved.client_config(
         deadline=deadline, max_attempts=settings.max_attempts, diagnostics=diagnostics, trace=trace
-    )
+    ).replace(budget=load_budget(settings))
 
     def connect(service: str) -> Any:
         if service == "secretsmanager":
@@ -228,6 +255,8 @@ def fetch_failures(
     missing, then each other error (and the names the API called invalid, all in one). Returns
     the optional names (``?``) that do not exist: skipped, not failures."""
     errors = list(dict.fromkeys(job.error for job in jobs if job.error is not None))
+    # The source that took the load over its budget first; those stopped after it, after.
+    errors.sort(key=lambda error: isinstance(error, LoadSizeError) and not error.first)
     for error in errors:
         if not isinstance(error, SsmEnvError):
             raise error  # a programming error in a worker: never wrapped, never swallowed

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .keys import Credentials
     from .proxy import Proxy
 
-__all__ = ["Endpoint", "ClientConfig", "uri_host", "authority"]
+__all__ = ["Endpoint", "ClientConfig", "Budget", "text_size", "uri_host", "authority"]
 
 
 def uri_host(host: str) -> str:
@@ -57,6 +57,45 @@ class Endpoint(Record):
         return f"{self.scheme}://{self.host_header}"
 
 
+def text_size(text: str) -> int:
+    """``text``'s size in UTF-8 bytes, what execve would be passed (an ASCII string, most values,
+    by its length alone: CPython knows it is ASCII without reading it). A lone surrogate, which
+    JSON may carry, counts as its three bytes."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+class Budget:
+    """What one load has accepted from its endpoints, in bytes (the names and values of every
+    source, page and answer, and what else an answer makes it keep), against ``limit``. Shared by
+    every client of the load, across threads. Once over, it stays over: each later ``take``
+    says so, and a client sends no further request. ``exec_limit`` is the execve figure
+    ``limit`` comes from, for the message."""
+
+    __slots__ = ("limit", "exec_limit", "taken", "_lock")
+
+    def __init__(self, limit: int, exec_limit: int = 0) -> None:
+        import _thread  # built in, loaded with the interpreter: no import on the cold path
+
+        self.limit = limit
+        self.exec_limit = exec_limit or limit
+        self.taken = 0
+        self._lock = _thread.allocate_lock()
+
+    def __repr__(self) -> str:
+        return f"Budget(taken={self.taken}, limit={self.limit})"
+
+    @property
+    def over(self) -> bool:
+        return self.taken > self.limit
+
+    def take(self, size: int) -> int:
+        """Count ``size`` bytes in; returns the total taken, this one included (over ``limit``:
+        the load has taken too much; it went over with this one if ``total - size <= limit``)."""
+        with self._lock:  # += is a read and a write: two threads could lose one's bytes
+            self.taken += size
+            return self.taken
+
+
 class ClientConfig(Record):
     """What one JSON client needs, resolved: where (``endpoint``, ``region``), as whom
     (``credentials``), within what (``deadline``, shared by every request of a load, and
@@ -64,7 +103,9 @@ class ClientConfig(Record):
     system's store; ``proxy``), and who words the fixes (``diagnostics``, an ``advice.Advice``:
     the layer above passes one that names its settings as its user gave them). ``clock`` gives
     Unix time for the signature, ``sleep`` waits between attempts, ``uniform`` draws the jitter
-    (tests pass fakes); ``trace`` takes one debug line a request (names and timings only)."""
+    (tests pass fakes); ``trace`` takes one debug line a request (names and timings only);
+    ``budget`` (a ``Budget``, shared by the load's clients) bounds what the answers may make the
+    load keep (None: unbounded)."""
 
     __slots__ = (
         "endpoint",
@@ -80,6 +121,7 @@ class ClientConfig(Record):
         "sleep",
         "uniform",
         "trace",
+        "budget",
     )
     endpoint: Endpoint
     credentials: Credentials
@@ -94,6 +136,7 @@ class ClientConfig(Record):
     sleep: Callable[[float], None]
     uniform: Callable[[float, float], float] | None
     trace: Callable[[str], None] | None
+    budget: Budget | None
 
     def __init__(
         self,
@@ -111,6 +154,7 @@ class ClientConfig(Record):
         sleep: Callable[[float], None] = time.sleep,
         uniform: Callable[[float, float], float] | None = None,
         trace: Callable[[str], None] | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self._set(
             endpoint=endpoint,
@@ -126,6 +170,7 @@ class ClientConfig(Record):
             sleep=sleep,
             uniform=uniform,
             trace=trace,
+            budget=budget,
         )
 
     __hash__ = None  # type: ignore[assignment]  # holds credentials: never a dictionary key

@@ -12,9 +12,11 @@ names no setting (the advice it is given does).
 
 from __future__ import annotations
 
+from .advice import counted_size
 from .awsjson import JsonClient, inconsistent_answer
 from .errors import AwsApiError, EndpointError, SsmEnvError
 from .partitions import partition
+from .records import text_size
 from .redact import answer_name
 
 TYPE_CHECKING = False
@@ -83,6 +85,7 @@ class SecretsClient(JsonClient):
             payload["VersionId"] = version_id
         answer = self.call("GetSecretValue", payload, targets=(secret_id,))
         _check_secret(answer, f"GetSecretValue {secret_id}", self.diagnostics.endpoint_fix())
+        self.accept("GetSecretValue", (secret_id,), _kept_size(answer))
         value = answer.get("SecretString")
         if isinstance(value, str):
             self.diagnostics.remember(value)
@@ -97,7 +100,7 @@ class SecretsClient(JsonClient):
         payload: dict[str, object] = {"SecretIdList": secret_ids}
         values: list[dict] = []
         errors: list[dict] = []
-        tokens: set[str] = set()
+        tokens: set[int] = set()
         fix = self.diagnostics.endpoint_fix()
         while True:
             answer = self.call("BatchGetSecretValue", payload, targets=tuple(secret_ids))
@@ -109,8 +112,6 @@ class SecretsClient(JsonClient):
                 )
             for entry in page_values:
                 _check_secret(entry, call, fix)
-                if isinstance(entry.get("SecretString"), str):
-                    self.diagnostics.remember(entry["SecretString"])
             for entry in page_errors:
                 if not isinstance(entry, dict) or not all(
                     isinstance(entry.get(field, ""), str)
@@ -120,12 +121,31 @@ class SecretsClient(JsonClient):
                         f"{call} failed: an entry of the answer's Errors is not "
                         f"{{SecretId, ErrorCode, Message}}; {fix}"
                     )
+            # Both lists are kept across pages, an error's Message too: all count.
+            size = sum(_kept_size(entry) for entry in page_values + page_errors)
+            self.accept("BatchGetSecretValue", tuple(secret_ids), size)
+            for entry in page_values:
+                if isinstance(entry.get("SecretString"), str):
+                    self.diagnostics.remember(entry["SecretString"])
             values += page_values
             errors += page_errors
             token = self.next_token(answer, tokens, call)
             if token is None:
                 return values, errors
             payload["NextToken"] = token
+
+
+def _kept_size(entry: dict) -> int:
+    """The bytes of the strings a checked answer entry (a secret, or an entry of ``Errors``)
+    makes the load keep: its name, value (``counted_size``) and error text (what
+    ``_check_secret`` and the ``Errors`` check proved strings)."""
+    size = sum(
+        counted_size(entry[field])
+        for field in ("SecretString", "SecretBinary")
+        if isinstance(entry.get(field), str)
+    )
+    fields = ("Name", "SecretId", "ErrorCode", "Message")
+    return size + sum(text_size(entry[f]) for f in fields if isinstance(entry.get(f), str))
 
 
 def _check_secret(entry: object, call: str, fix: str) -> None:

@@ -8,10 +8,12 @@ request (SSM API reference, ``Parameter``), and the IAM fix for AccessDeniedExce
 
 from __future__ import annotations
 
+from .advice import counted_size
 from .awsjson import JsonClient, inconsistent_answer, json_type
 from .errors import EndpointError
 from .paramnames import SECRETS_PREFIX, batch_key, split_selector
 from .partitions import partition
+from .records import text_size
 from .redact import answer_name
 
 TYPE_CHECKING = False
@@ -109,7 +111,7 @@ class SsmClient(JsonClient):
         }
         call = f"GetParametersByPath {path}"
         fix = self.diagnostics.endpoint_fix()
-        tokens: set[str] = set()
+        tokens: set[int] = set()
         names: set[str] = set()
         while True:
             page = self.call("GetParametersByPath", payload, targets=(path,))
@@ -124,7 +126,9 @@ class SsmClient(JsonClient):
                     fix,
                 )
             # The whole page is checked before any of it is used: only what lies under the path
-            # may become a variable, and each parameter once (across pages too).
+            # may become a variable, and each parameter once (across pages too); then counted
+            # into the load's budget before anything of it is kept.
+            size = 0
             for parameter in parameters:
                 _check_parameter(parameter, call, fix)
                 name = parameter["Name"]
@@ -136,6 +140,9 @@ class SsmClient(JsonClient):
                 if name in names:
                     raise inconsistent_answer(call, f"it holds {answer_name(name)} twice", fix)
                 names.add(name)
+                size += text_size(name) + counted_size(parameter["Value"])
+            self.accept("GetParametersByPath", (path,), size)
+            for parameter in parameters:
                 self.diagnostics.remember(parameter["Value"])
             token = self.next_token(page, tokens, call)
             yield from parameters
@@ -165,8 +172,12 @@ class SsmClient(JsonClient):
             raise EndpointError(
                 f"{call} failed: the answer's InvalidParameters is not a list of names; {fix}"
             )
+        size = 0
         for parameter in parameters:
             _check_parameter(parameter, call, fix)
+            size += text_size(parameter["Name"]) + counted_size(parameter["Value"])
+        self.accept("GetParameters", tuple(requested), size)
+        for parameter in parameters:
             self.diagnostics.remember(parameter["Value"])
         return parameters, invalid
 

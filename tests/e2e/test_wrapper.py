@@ -414,3 +414,63 @@ def test_python_m_and_console_script_forms(ssm, env):
     assert os.path.exists(script), "scripts/test.sh installs the package, console script included"
     proc = run([script], ["sh", "-c", 'printf %s "$X"'], env)
     assert (proc.returncode, proc.stdout) == (0, "x"), proc.stderr
+
+
+# An endpoint answering GetParametersByPath with page after page of large values, each with a
+# fresh NextToken: what a load accepts is bounded by what execve could pass on (ARG_MAX), so the
+# wrapper stops after the page that goes over it instead of holding 640 KiB more a page until
+# the deadline. The fake gives up after _ENDLESS pages, so that unchanged code ends too.
+_ENDLESS = 40
+_VALUE = 64 * 1024
+
+
+def _endless_pages(served: list[str]):
+    def step(handler, request):
+        n = len(served) // 10
+        names = [f"/prod/app/P{n:03d}_{i}" for i in range(10)]
+        values = [f"secret-{n:03d}-{i}-" + "v" * (_VALUE - 14) for i in range(10)]
+        served.extend(values)
+        answer = page(list(zip(names, values)), token=f"t{n}" if n < _ENDLESS else None)
+        from fake_ssm import send
+
+        send(handler, *answer)
+
+    return step
+
+
+def _budget_pages() -> int:
+    """The requests it takes to go over the load's budget (ARG_MAX) with _endless_pages."""
+    per_page = 10 * (len("/prod/app/P000_0") + _VALUE)
+    return os.sysconf("SC_ARG_MAX") // per_page + 1
+
+
+def test_endless_pages_of_large_values_stop_at_the_exec_limit(env, wrapper):
+    served: list[str] = []
+    with FakeSsm([_endless_pages(served)]) as fake:
+        env.update(AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app")
+        proc, report = run_show_env(wrapper, env)
+        requests = len(fake.requests)
+    assert proc.returncode == 1 and report == {}
+    assert requests == _budget_pages()
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    limit = os.sysconf("SC_ARG_MAX")
+    assert lines[0].startswith("ssm-env-wrapper: GetParametersByPath /prod/app failed: "), lines
+    assert f"more than execve can pass on (ARG_MAX = {limit})" in lines[0]
+    assert_no_secrets(proc, *served[:1], *(v[:20] for v in served))
+
+
+def test_endless_pages_under_on_error_continue_drop_the_path_and_start(env, wrapper):
+    served: list[str] = []
+    with FakeSsm([_endless_pages(served)]) as fake:
+        env.update(
+            AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", SSM_ENV_ON_ERROR="continue"
+        )
+        proc, report = run_show_env(wrapper, env)
+        requests = len(fake.requests)
+    assert proc.returncode == 0, proc.stderr
+    assert requests == _budget_pages()
+    assert not [name for name in report["env"] if name.startswith("P0")]
+    assert "GetParametersByPath /prod/app failed: " in proc.stderr
+    assert "more than execve can pass on" in proc.stderr
+    assert_no_secrets(proc, *(v[:20] for v in served))

@@ -266,3 +266,49 @@ def test_a_parameter_on_two_pages_is_an_inconsistent_answer(script):
     script.steps = [page(["/prod/app/A"], "t1"), page(["/prod/app/A"])]
     with pytest.raises(EndpointError, match="twice"):
         by_path(script)
+
+
+def test_fresh_page_tokens_are_not_kept_whole(script):
+    # An endpoint chooses a token's size and sends a fresh one with every page, even an empty
+    # one (no value: no budget counts it). The loop guard keeps a hash of each, not the token:
+    # 100 pages of 100 KiB tokens would otherwise be held until the last (10 MiB).
+    import tracemalloc
+
+    size, pages = 100 * 1024, 100
+
+    def step(request):
+        script.requests.clear()  # the script's own record of what was sent (the token) too
+        n = int(((request.body or {}).get("NextToken") or "0")[:3])
+        return page([], f"{n + 1:03d}" + "t" * size if n < pages else None)
+
+    script.steps = [step]
+    tracemalloc.start()
+    try:
+        assert by_path(script) == []
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * 1024 * 1024, peak
+
+
+def test_the_page_that_goes_over_the_budget_stops_the_load_and_no_request_follows(script):
+    from ssm_env_wrapper.errors import LoadSizeError
+    from ssm_env_wrapper.records import Budget
+
+    # Each page: one parameter whose name is its value (page()), 11 + 11 bytes.
+    script.steps = [page([f"/prod/app/{i}"], f"t{i}") for i in range(10)]
+    budget = Budget(50, 40)
+    with client(script, budget=budget) as ssm:
+        with pytest.raises(LoadSizeError) as caught:
+            list(ssm.get_parameters_by_path("/prod/app"))
+        assert len(script.requests) == 3 and budget.taken == 66
+        assert caught.value.first and caught.value.targets == ("/prod/app",)
+        assert str(caught.value) == (
+            "GetParametersByPath /prod/app failed: the load's names and values came to over 50 "
+            "bytes, more than execve can pass on (ARG_MAX = 40); load fewer or smaller "
+            "parameters and secrets"
+        )
+        with pytest.raises(LoadSizeError) as stopped:
+            ssm.get_parameters(["/prod/other"])
+        assert len(script.requests) == 3 and not stopped.value.first
+        assert str(stopped.value).startswith("GetParameters /prod/other failed: the load's")
