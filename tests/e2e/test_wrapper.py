@@ -17,7 +17,7 @@ from conftest import SHOW_ENV, assert_no_secrets, put, run, run_show_env
 from fake_ssm import FakeSsm, aws_error, page
 
 LOADED = re.compile(
-    r"^ssm-env-wrapper: loaded (\d+) parameters? from (.+) in \d+ ms \((\d+) requests?\), "
+    r"^ssm-env-wrapper: loaded (\d+) variables? from (.+) in \d+ ms \((\d+) requests?\), "
     r"(\d+) versions? recorded$"
 )
 
