@@ -165,9 +165,8 @@ class Advice:
     def too_large(self, where: str, limit: int, exec_limit: int) -> str:
         """The load's answers came to more than ``limit`` bytes (``records.Budget``)."""
         return (
-            f"{where} failed: the load's names and values came to over {limit} bytes, more than "
-            f"execve can pass on (ARG_MAX = {exec_limit}); load fewer or smaller parameters and "
-            "secrets"
+            f"{where} failed: the load's names and values came to over {limit} bytes, over the "
+            f"execve limit (ARG_MAX = {exec_limit}); load fewer or smaller parameters and secrets"
         )
 
     def call_deadline(self, where: str, timeout: float, last: str, service: str) -> str:

@@ -305,8 +305,8 @@ def test_the_page_that_goes_over_the_budget_stops_the_load_and_no_request_follow
         assert caught.value.first and caught.value.targets == ("/prod/app",)
         assert str(caught.value) == (
             "GetParametersByPath /prod/app failed: the load's names and values came to over 50 "
-            "bytes, more than execve can pass on (ARG_MAX = 40); load fewer or smaller "
-            "parameters and secrets"
+            "bytes, over the execve limit (ARG_MAX = 40); load fewer or smaller parameters "
+            "and secrets"
         )
         with pytest.raises(LoadSizeError) as stopped:
             ssm.get_parameters(["/prod/other"])
