@@ -149,11 +149,76 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _build_into(out: pathlib.Path, started: subprocess.Popen | None = None) -> None:
+    """build_layer.sh into ``out`` (or wait for ``started``, that build), then the layer unpacked
+    under ``out/opt`` as Lambda unpacks it; ``out/.complete`` marks a finished build."""
+    out.mkdir(exist_ok=True)
+    if started is None:
+        subprocess.run(
+            ["bash", str(ROOT / "build_layer.sh"), str(out)], check=True, capture_output=True
+        )
+    elif started.wait() != 0:
+        return  # no .complete: the first worker that needs the build runs it and shows why
+    opt = out / "opt"
+    with zipfile.ZipFile(out / "ssm-env-wrapper-layer.zip") as archive:
+        archive.extractall(opt)
+        mode = archive.getinfo("ssm-env-wrapper").external_attr >> 16
+    (opt / "ssm-env-wrapper").chmod(mode & 0o777)  # as Lambda does: it keeps the mode
+    (out / ".complete").touch()
+
+
+#: The controller's build in progress: (its process, the thread that waits for it).
+_PREBUILD = pytest.StashKey[tuple]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    """Under xdist, the controller starts the build before it starts the workers: it runs while
+    they start and collect (about 3 s each), instead of one worker building while the other
+    waits for it. It holds the lock the ``built`` fixture takes until the build is done."""
+    import fcntl
+    import threading
+
+    config = session.config
+    if hasattr(config, "workerinput") or not config.pluginmanager.hasplugin("dsession"):
+        return
+    shared = config._tmp_path_factory.getbasetemp()
+    lock = open(shared / "dist-shared.lock", "w")  # noqa: SIM115 (closed by the thread below)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    out = shared / "dist-shared"
+    out.mkdir()
+    started = subprocess.Popen(
+        ["bash", str(ROOT / "build_layer.sh"), str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def finish() -> None:
+        try:
+            _build_into(out, started)
+        finally:
+            lock.close()
+
+    thread = threading.Thread(target=finish, daemon=True)
+    thread.start()
+    config.stash[_PREBUILD] = (started, thread)
+
+
+def pytest_sessionfinish(session):
+    """A run that never needed the build (a few tests under -n 2) does not wait for it."""
+    started, thread = session.config.stash.get(_PREBUILD, (None, None))
+    if started is not None:
+        if started.poll() is None:
+            started.terminate()
+        thread.join()
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, request):
     """The shipping artifacts, built by build_layer.sh into a temporary directory: once for the
     whole run, whatever the number of xdist workers (the build compiles bytecode for every
-    Python; the first worker builds under a lock, the others reuse its output)."""
+    Python). The xdist controller starts it (``pytest_sessionstart``); without xdist the first
+    test that needs it builds; a worker that finds no finished build builds under the lock."""
     import fcntl
 
     base = tmp_path_factory.getbasetemp()
@@ -164,15 +229,7 @@ def built(tmp_path_factory, request):
     with open(shared / "dist-shared.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (out / ".complete").exists():
-            out.mkdir(exist_ok=True)
-            subprocess.run(
-                ["bash", str(ROOT / "build_layer.sh"), str(out)], check=True, capture_output=True
-            )
-            with zipfile.ZipFile(out / "ssm-env-wrapper-layer.zip") as archive:
-                archive.extractall(opt)
-                mode = archive.getinfo("ssm-env-wrapper").external_attr >> 16
-            (opt / "ssm-env-wrapper").chmod(mode & 0o777)  # as Lambda does: it keeps the mode
-            (out / ".complete").touch()
+            _build_into(out)
     return {"single": out / "ssm_env_wrapper.py", "layer": opt / "ssm-env-wrapper", "dir": out}
 
 
