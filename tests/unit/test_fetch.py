@@ -79,8 +79,8 @@ def test_paths_fetched_in_parallel_share_one_budget_and_stop(env):
     assert message.startswith(f"GetParametersByPath {outcome.targets[0]} failed: ")
     assert outcome.targets[0] in paths
     assert message.endswith(
-        f"the load's names and values came to over {ARG_MAX} bytes, more than execve can pass "
-        f"on (ARG_MAX = {ARG_MAX}); load fewer or smaller parameters and secrets"
+        f"the load's names and values came to over {ARG_MAX} bytes, over the execve limit "
+        f"(ARG_MAX = {ARG_MAX}); load fewer or smaller parameters and secrets"
     )
     assert "secret-" not in message
 
