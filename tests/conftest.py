@@ -8,12 +8,19 @@ import json
 import os
 import pathlib
 import socket
+import ssl
 import subprocess
 import sys
+import textwrap
 import urllib.request
 import zipfile
+from urllib.parse import urlsplit
 
 import pytest
+import trustme
+from fake_ssm import ConnectProxy, TlsRelay
+
+from ssm_env_wrapper import Credentials
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
@@ -369,3 +376,185 @@ def client_config(url: str, credentials=None, **changes):
         "us-east-1",
         **fields,
     )
+
+
+@pytest.fixture
+def layer(built):
+    return [str(built["layer"])]
+
+
+F_KEY, F_SECRET, F_TOKEN = (
+    "AKIAFILEDEFAULT00001",
+    "fileSecret/DoNotPrint+Hh7Yt2LmQ",
+    "fileToken-DoNotPrint-8s7d6f5g4h",
+)
+
+D_KEY, D_SECRET = "AKIAFILEDEVPROFILE01", "devSecret/DoNotPrint+Pp0Oo9Ii8U"
+
+CREDENTIALS_FILE = f"""\
+[default]
+aws_access_key_id = {F_KEY}
+aws_secret_access_key = {F_SECRET}
+aws_session_token = {F_TOKEN}
+
+[dev]
+aws_access_key_id = {D_KEY}
+aws_secret_access_key = {D_SECRET}
+
+[only-key]
+aws_access_key_id = AKIAONLYKEY000000001
+"""
+
+
+@pytest.fixture
+def credentials_file(tmp_path):
+    path = tmp_path / "credentials"
+    path.write_text(CREDENTIALS_FILE)
+    return str(path)
+
+
+SDK_P_KEY, SDK_P_SECRET, SDK_P_TOKEN = (
+    "ASIAPROCESSKEY000001",
+    "processSecret/DoNotPrint+Zx8Cv7Bn6",
+    "processToken//DoNotPrint+Qw1Er2Ty3" + "p" * 30,
+)
+
+
+@pytest.fixture
+def process_script(tmp_path):
+    """A credential_process: prints Version 1 JSON, and a line on stderr (passed through)."""
+    script = tmp_path / "creds.py"
+    script.write_text(
+        textwrap.dedent(f"""\
+        import json, sys
+        sys.stderr.write("creds.py: fetching credentials\\n")
+        print(json.dumps({{"Version": 1, "AccessKeyId": "{SDK_P_KEY}", "SecretAccessKey": "{SDK_P_SECRET}",
+                          "SessionToken": "{SDK_P_TOKEN}", "Expiration": "2099-01-01T00:00:00Z"}}))
+        """)
+    )
+    return f"{sys.executable} {script}"
+
+
+def api_load(api, env, **extra):
+    environ = dict(env, **extra)
+    return api.load(api.Settings.from_environ(environ), environ)
+
+
+ALLOW_SSM = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["ssm:GetParametersByPath", "ssm:GetParameters"],
+                "Resource": "*",
+            }
+        ],
+    }
+)
+
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+
+
+def _set_auth(url: str, free_actions: str) -> None:
+    # moto counts requests and starts checking signatures once INITIAL_NO_AUTH_ACTION_COUNT have
+    # passed; "0" checks every request from now on, "inf" turns checking off again.
+    # Not form-encoded (urllib's default), or the server would read the body as a form.
+    request = urllib.request.Request(
+        f"{url}/moto-api/reset-auth",
+        data=free_actions.encode(),
+        method="POST",
+        headers={"Content-Type": "text/plain"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+
+
+@pytest.fixture(scope="module")
+def iam(moto_url):
+    """An IAM user and an assumed role allowed to read SSM, parameters, then authentication on."""
+    import boto3
+
+    moto_reset(moto_url)
+    kwargs = dict(
+        region_name="us-east-1",
+        endpoint_url=moto_url,
+        aws_access_key_id="setup",
+        aws_secret_access_key="setup",
+    )
+    iam_client = boto3.client("iam", **kwargs)
+    iam_client.create_user(UserName="wrapper")
+    iam_client.put_user_policy(UserName="wrapper", PolicyName="ssm", PolicyDocument=ALLOW_SSM)
+    key = iam_client.create_access_key(UserName="wrapper")["AccessKey"]
+    role = iam_client.create_role(RoleName="fn-role", AssumeRolePolicyDocument=TRUST)["Role"]
+    iam_client.put_role_policy(RoleName="fn-role", PolicyName="ssm", PolicyDocument=ALLOW_SSM)
+    temporary = boto3.client("sts", **kwargs).assume_role(
+        RoleArn=role["Arn"], RoleSessionName="fn"
+    )["Credentials"]
+    ssm = boto3.client("ssm", **kwargs)
+    ssm.put_parameter(Name="/auth/app/PLAIN", Value="plain-auth-value-0001", Type="String")
+    ssm.put_parameter(Name="/auth/app/SECRET", Value="secure-auth-value-0002", Type="SecureString")
+    _set_auth(moto_url, "0")
+    try:
+        yield {
+            "user": Credentials(key["AccessKeyId"], key["SecretAccessKey"]),
+            "role": Credentials(
+                temporary["AccessKeyId"], temporary["SecretAccessKey"], temporary["SessionToken"]
+            ),
+            "url": moto_url,
+        }
+    finally:
+        _set_auth(moto_url, "inf")
+
+
+# ----------------------------------------------------------------------------- Secrets Manager
+@pytest.fixture
+def secrets(sm):
+    return sm
+
+
+NAME = "ssm.test.invalid"  # resolvable only through ConnectProxy's map (RFC 2606: never in DNS)
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return trustme.CA()
+
+
+@pytest.fixture(scope="module")
+def ca_file(ca, tmp_path_factory):
+    path = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+def server_context(ca, *names: str) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*names).configure_cert(context)
+    return context
+
+
+@pytest.fixture
+def relay(ca, ssm, moto_url):
+    """https in front of moto on 127.0.0.1, with a certificate for localhost and NAME (no IP)."""
+    upstream = urlsplit(moto_url)
+    with TlsRelay(server_context(ca, "localhost", NAME), (upstream.hostname, upstream.port)) as tls:
+        yield tls
+
+
+@pytest.fixture
+def proxy(moto_url):
+    """A proxy that knows NAME as 127.0.0.1 (the relay and moto listen there)."""
+    with ConnectProxy({NAME: "127.0.0.1"}) as server:
+        yield server

@@ -185,7 +185,7 @@ def _fixed(value: object) -> st.SearchStrategy:
     return st.just(value)
 
 
-#: Answers that fit what the fuzz tests ask (SOURCES in test_fuzz_answers.py), their values
+#: Answers that fit what the fuzz tests ask (SOURCES in unit/test_loader.py), their values
 #: hostile: these reach the code past the matching (claims, JSON values, names, guards).
 PLAUSIBLE = {
     "GetParametersByPath": _entries(

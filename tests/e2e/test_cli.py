@@ -9,6 +9,8 @@ import sys
 
 import pytest
 from conftest import ROOT, assert_no_secrets, put, run, run_show_env
+from credential_cases import SDK_VALUE
+from source_cases import SECRET_PASSWORD, SECRET_USER, db_secret
 
 VALUES = {
     "PLAIN": "plain-value-0001",
@@ -279,3 +281,63 @@ def test_snapstart_warns_that_values_live_in_the_snapshot(ssm, env, wrapper):
         "ssm-env-wrapper: warn: SnapStart: the values loaded at init are stored in the snapshot"
         in proc.stderr
     )
+
+
+def test_export_dotenv_refuses_with_one_line_naming_the_variable(ssm, env):
+    put(ssm, "/dev/app/WIN_PATH", "C:\\temp\\")
+    put(ssm, "/dev/app/OK", SDK_VALUE)
+    proc = run(
+        [sys.executable, str(ROOT / "bin" / "wrapper")], ["export", "--path", "/dev/app"], env
+    )
+    assert proc.returncode == 1 and proc.stdout == ""  # nothing half-printed
+    assert proc.stderr.startswith("ssm-env-wrapper: export --format dotenv: the value of WIN_PATH ")
+    assert SDK_VALUE not in proc.stderr and "temp" not in proc.stderr
+
+
+def test_check_lists_missing_required_variables_as_a_problem(ssm, env):
+    put(ssm, "/app/X", "x")
+    from conftest import ROOT
+
+    wrapper = [str(ROOT / "bin" / "wrapper")]
+    proc = run(wrapper, ["check", "--path", "/app", "--required", "X", "--required", "Y"], env)
+    assert proc.returncode == 1
+    # Named as the caller gave it: the options, not the variable they mirror.
+    assert "--required: not set by any source nor in the environment: Y" in proc.stdout
+
+
+def test_cli_collision_and_resolve_arns_options(ssm, env):
+    from conftest import ROOT
+
+    put(ssm, "/a/X", "first-value")
+    put(ssm, "/b/X", "second-value")
+    wrapper = [str(ROOT / "bin" / "wrapper")]
+    proc = run(wrapper, ["check", "--path", "/a", "--path", "/b", "--collision", "later-wins"], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "override (later-wins): X from /b/X over /a/X" in proc.stdout
+    proc = run(wrapper, ["check", "--path", "/a", "--collision", "nope"], env)
+    assert proc.returncode == 1
+    assert "--collision (SSM_ENV_COLLISION) must be one of error, later-wins" in proc.stderr
+    proc = run(
+        wrapper,
+        ["export", "--format", "json", "--resolve-arns", "--path", "/a"],
+        dict(env, Y="arn:aws:ssm:us-east-1:123456789012:parameter/b/X"),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"X": "first-value", "Y": "second-value"}
+
+
+def test_cli_check_and_export_read_secrets(sm, sm_env):
+    from conftest import ROOT
+
+    db_secret(sm)
+    wrapper = [str(ROOT / "bin" / "wrapper")]
+    proc = run(
+        wrapper, ["check", "--secret", "PW=prod/db:password", "--json-secret", "prod/db"], sm_env
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "PW        <- secretsmanager:prod/db#password" in proc.stdout
+    assert_no_secrets(proc, SECRET_PASSWORD, SECRET_USER)
+    proc = run(wrapper, ["export", "--format", "json", "--secret", "PW=prod/db:password"], sm_env)
+    assert json.loads(proc.stdout) == {"PW": SECRET_PASSWORD}
+    proc = run(wrapper, ["check", "--secret", "prod/none"], sm_env)
+    assert proc.returncode == 1 and "secretsmanager:prod/none does not exist" in proc.stdout

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 from conftest import SHOW_ENV, assert_no_secrets, put, run, run_show_env
-from fake_ssm import FakeSsm, aws_error, page
+from fake_ssm import FakeSsm, aws_error, page, send
 
 LOADED = re.compile(
     r"^ssm-env-wrapper: loaded (\d+) variables? from (.+) in \d+ ms \((\d+) requests?\), "
@@ -474,3 +474,70 @@ def test_endless_pages_under_on_error_continue_drop_the_path_and_start(env, wrap
     assert "GetParametersByPath /prod/app failed: " in proc.stderr
     assert "over the execve limit (ARG_MAX = " in proc.stderr
     assert_no_secrets(proc, *(v[:20] for v in served))
+
+
+def test_continue_mode_starts_the_runtime_and_says_what_failed(env, wrapper):
+    # The paths and the reference are fetched concurrently: answer by request, not by order.
+    def by_request(handler, request):
+        if request["target"].endswith("GetParametersByPath") and request["body"]["Path"] == "/ok":
+            send(handler, *page([("/ok/GOOD", "good")]))
+        else:
+            send(handler, *aws_error("AccessDeniedException", "not authorized"))
+
+    with FakeSsm([by_request]) as fake:
+        env.update(
+            SSM_ENV_PATHS="/denied,/ok",
+            AWS_ENDPOINT_URL_SSM=fake.url,
+            SSM_ENV_ON_ERROR="continue",
+            DB_PASSWORD="ssm:/denied/password",
+        )
+        proc, report = run_show_env(wrapper, env)
+    assert proc.returncode == 0, proc.stderr
+    assert report["env"]["GOOD"] == "good"
+    assert "DB_PASSWORD" not in report["env"]  # never left behind as "ssm:/denied/password"
+    assert (
+        "SSM_ENV_ON_ERROR=continue, starting without: GetParametersByPath /denied failed"
+        in proc.stderr
+    )
+    assert "unset unresolved references: DB_PASSWORD" in proc.stderr
+    assert_no_secrets(subprocess.CompletedProcess([], 0, "", proc.stderr))
+
+
+def test_failing_closed_is_the_default(env, wrapper):
+    with FakeSsm([aws_error("AccessDeniedException", "not authorized")]) as fake:
+        env.update(SSM_ENV_PATHS="/denied", AWS_ENDPOINT_URL_SSM=fake.url)
+        proc, report = run_show_env(wrapper, env)
+    assert proc.returncode == 1 and report == {}
+
+
+def test_disabled_execs_at_once_and_fetches_nothing(env, wrapper):
+    with FakeSsm([page([("/p/X", "x")])]) as fake:
+        env.update(
+            SSM_ENV_PATHS="/p",
+            AWS_ENDPOINT_URL_SSM=fake.url,
+            SSM_ENV_DISABLED="true",
+            REF="ssm:/p/X",
+        )
+        proc, report = run_show_env(wrapper, env)
+        assert fake.requests == []
+    assert proc.returncode == 0
+    assert "X" not in report["env"] and report["env"]["REF"] == "ssm:/p/X"
+    assert proc.stderr == "ssm-env-wrapper: SSM_ENV_DISABLED is set: nothing loaded\n"
+
+
+def test_the_next_exec_wrapper_runs_with_the_runtime_command_line(ssm, env, wrapper, tmp_path):
+    put(ssm, "/p/X", "x")
+    chained = tmp_path / "otel-instrument"
+    chained.write_text('#!/bin/sh\nexport CHAINED="$0 saw: $*"\nexec "$@"\n')
+    chained.chmod(0o755)
+    env.update(SSM_ENV_PATHS="/p", SSM_ENV_EXEC_WRAPPER=str(chained))
+    proc, report = run_show_env(wrapper, env)
+    assert proc.returncode == 0, proc.stderr
+    assert report["env"]["X"] == "x"
+    assert report["env"]["CHAINED"].startswith(f"{chained} saw: {sys.executable} ")
+    env["SSM_ENV_EXEC_WRAPPER"] = str(tmp_path / "missing")
+    proc = run(wrapper, ["true"], env)
+    assert (proc.returncode, proc.stderr) == (
+        127,
+        f"ssm-env-wrapper: command not found: {tmp_path / 'missing'}\n",
+    )

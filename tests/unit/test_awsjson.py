@@ -1,10 +1,4 @@
-"""The JSON client's retry loop, clock-skew correction, answer classification and SSM paging, on
-scripted bytes and a fake clock (tests/scripted.py): no port, no thread, no real wait.
-
-The same behaviours run end to end over loopback sockets, through the load and through the
-shipped forms, in tests/unit/test_network.py; here every count, every wait drawn and every header
-sent is checked exactly, because nothing is left to the scheduler.
-"""
+"""The JSON client's retry loop, clock-skew correction, answer classification and SSM paging, on scripted bytes and a fake clock (``scripted.Script``): every count, wait drawn and header sent."""
 
 from __future__ import annotations
 
@@ -22,8 +16,11 @@ from ssm_env_wrapper.keys import Credentials
 from ssm_env_wrapper.ssm import SsmClient
 
 URL = "http://ssm.scripted.test:8080"
+
 VALUES = {"Parameters": [{"Name": "/prod/app/A", "Value": "a", "Type": "String", "Version": 1}]}
+
 THROTTLED = answer(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+
 SKEW_MESSAGE = (
     "Signature expired: 20150830T123600Z is now earlier than 20150830T123700Z "
     "(20150830T124200Z - 5 min.)"
@@ -65,8 +62,6 @@ def by_path(script: Script, **kwargs) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------------ retries
-
-
 @pytest.mark.parametrize("throttles", [1, 3, 7])
 def test_throttles_are_retried_on_the_kept_alive_connection_with_full_jitter(script, throttles):
     # Seven throttles and an answer: the eighth and last attempt (the default) succeeds. The
@@ -148,8 +143,6 @@ def test_connection_refused_every_time_is_one_line_after_max_attempts(script):
 
 
 # ----------------------------------------------------------------------------------- deadline
-
-
 def test_no_answer_ends_at_the_deadline_after_one_request(script):
     script.steps = [SILENT]
     with pytest.raises(DeadlineError) as caught:
@@ -167,8 +160,6 @@ def test_a_wait_that_would_pass_the_deadline_is_not_taken(script):
 
 
 # --------------------------------------------------------------------------------- clock skew
-
-
 def skewed(clock: FakeClock, offset: float = 3600.0, message: str = SKEW_MESSAGE, date=True):
     def step(request):
         fields = {"Date": formatdate(clock.time() + offset, usegmt=True)} if date else {}
@@ -206,8 +197,6 @@ def test_a_signature_error_that_is_not_a_fixable_skew_is_not_retried(script, kwa
 
 
 # ----------------------------------------------------------------------------- classification
-
-
 @pytest.mark.parametrize(
     "code, expect",
     [
@@ -240,8 +229,6 @@ def test_a_200_that_is_not_the_api_is_one_error_and_not_retried(script, body, fi
 
 
 # --------------------------------------------------------------------------------- paging
-
-
 def page(names: list[str], token: str | None = None) -> bytes:
     parameters = [{"Name": n, "Value": n, "Type": "String", "Version": 1} for n in names]
     return answer(200, {"Parameters": parameters, **({"NextToken": token} if token else {})})

@@ -1,12 +1,17 @@
-"""diagnostics: the fixes a failed load prints name the setting that actually decided what failed,
-as its caller gave it."""
+"""Messages name a setting the way its user gave it: an API argument, a CLI option, an environment variable."""
+
+from __future__ import annotations
 
 import socket
 
 import pytest
 from conftest import timed_load
+from fake_ssm import FaultySsm
+from retry_cases import THROTTLED
 
+import ssm_env_wrapper
 from ssm_env_wrapper import EndpointError
+from ssm_env_wrapper.errors import SsmEnvError
 
 DEFAULT_HOST = "ssm.us-east-1.amazonaws.com"
 
@@ -84,3 +89,60 @@ def test_secrets_manager_names_its_own_endpoint_or_the_region(env, no_such_host)
     )
     message = str(outcome)
     assert "check the host in AWS_ENDPOINT_URL_SECRETS_MANAGER" in message, message
+
+
+# ------------------------------------------------------------ each entry point names its own setting
+def test_the_api_names_its_timeout_argument(env, monkeypatch):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with FaultySsm([THROTTLED]) as fake:
+        with pytest.raises(SsmEnvError) as caught:
+            ssm_env_wrapper.load_parameters(
+                "/prod/app", endpoint_url=fake.url, timeout=0.2, max_attempts=100
+            )
+    message = str(caught.value)
+    assert "SSM_ENV_" not in message, message
+    assert "timeout=0.2" in message and "raise timeout=" in message, message
+
+
+def test_the_api_names_its_max_attempts_argument_when_throttled(env, monkeypatch):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with FaultySsm([THROTTLED]) as fake:
+        with pytest.raises(SsmEnvError) as caught:
+            ssm_env_wrapper.load_parameters("/prod/app", endpoint_url=fake.url, max_attempts=1)
+    message = str(caught.value)
+    assert "SSM_ENV_" not in message, message
+    assert "raise max_attempts= or timeout=" in message, message
+    assert message.endswith("(after 1 attempt; max_attempts=1)"), message
+
+
+def test_the_command_line_names_its_timeout_option(env, monkeypatch, capsys):
+    from ssm_env_wrapper.cli import run_cli
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with FaultySsm([THROTTLED]) as fake:
+        status = run_cli(
+            ["--timeout", "0.2", "--max-attempts", "100", "--endpoint-url", fake.url]
+            + ["--path", "/prod/app", "--", "true"]
+        )
+    message = capsys.readouterr().err
+    assert status == 1
+    assert "SSM_ENV_" not in message, message
+    assert "--timeout 0.2" in message and "raise --timeout" in message, message
+
+
+def test_the_wrapper_names_its_variables(env):
+    from conftest import timed_load
+
+    with FaultySsm([THROTTLED]) as fake:
+        outcome, _ = timed_load(
+            env,
+            AWS_ENDPOINT_URL_SSM=fake.url,
+            SSM_ENV_PATHS="/prod/app",
+            SSM_ENV_MAX_ATTEMPTS="100",
+            SSM_ENV_TIMEOUT="0.2",
+        )
+    message = str(outcome)
+    assert "SSM_ENV_TIMEOUT=0.2" in message and "raise SSM_ENV_TIMEOUT" in message, message

@@ -1,5 +1,4 @@
-"""Endpoints as the AWS SDKs resolve them: every region botocore knows, in every mode, compared
-with botocore's own resolver; and the parsing of regions and endpoint URLs."""
+"""Region and endpoints as the AWS SDKs resolve them: every region botocore knows in every mode, configured endpoints, ports, Secrets Manager's hosts and endpoint variable."""
 
 from __future__ import annotations
 
@@ -7,6 +6,8 @@ import json
 import pathlib
 
 import pytest
+from conftest import api_load, timed_load
+from credential_cases import E_KEY, E_SECRET, write
 
 from ssm_env_wrapper import ConfigError
 from ssm_env_wrapper.endpoint import (
@@ -15,6 +16,16 @@ from ssm_env_wrapper.endpoint import (
     parse_endpoint_url,
     region_from_environ,
 )
+
+
+# ------------------------------------------------------------ settings parse only ASCII numbers
+@pytest.mark.parametrize("port", ["\u00b2", "\u0663\u0661\u0662\u0668", "1_0", "+80", " 80"])
+def test_an_endpoint_port_must_be_ascii_digits(port):
+    from ssm_env_wrapper.endpoint import parse_endpoint_url
+
+    with pytest.raises(ConfigError, match="AWS_ENDPOINT_URL_SSM=.*the port must be a number"):
+        parse_endpoint_url(f"https://localhost:{port}", "AWS_ENDPOINT_URL_SSM")
+
 
 MODES = [(False, False), (True, False), (False, True), (True, True)]
 
@@ -163,3 +174,63 @@ def test_endpoint_urls_parse(url, expect):
 def test_bad_endpoint_urls_name_the_variable(url):
     with pytest.raises(ConfigError, match="AWS_ENDPOINT_URL_SSM"):
         parse_endpoint_url(url, "AWS_ENDPOINT_URL_SSM")
+
+
+def test_no_region_anywhere_says_where_to_set_it(bare_env, tmp_path):
+    bare_env.pop("AWS_REGION")
+    config = write(tmp_path, "config", "[profile other]\nregion = eu-west-1\n")
+    outcome, _ = timed_load(
+        bare_env,
+        SSM_ENV_PATHS="/prod/app",
+        AWS_CONFIG_FILE=config,
+        AWS_ACCESS_KEY_ID=E_KEY,
+        AWS_SECRET_ACCESS_KEY=E_SECRET,
+    )
+    assert str(outcome) == (
+        "no AWS region: set AWS_REGION (Lambda sets it for you), "
+        "AWS_DEFAULT_REGION or region in the profile of the config file"
+    )
+
+
+def test_the_secrets_endpoint_comes_before_the_general_one(sm, sm_env, env, api, moto_url):
+    sm.create_secret(Name="e", SecretString="endpoint-value-1")
+    dead = "http://127.0.0.1:9"
+    result = api_load(api, sm_env, AWS_ENDPOINT_URL=dead, SSM_ENV_SECRETS="e")
+    assert result.variables == {"e": "endpoint-value-1"}
+    general = dict(env, AWS_ENDPOINT_URL=moto_url)
+    assert api_load(api, general, SSM_ENV_SECRETS="e").variables == {"e": "endpoint-value-1"}
+
+
+def test_secrets_manager_hosts_match_botocores_rule_set():
+    import botocore.session
+    from botocore.config import Config
+
+    from ssm_env_wrapper import ConfigError
+    from ssm_env_wrapper.endpoint import secrets_host
+
+    session = botocore.session.get_session()
+    mismatched = []
+    for region in REGIONS:
+        for fips, dualstack in MODES:
+            try:
+                client = session.create_client(
+                    "secretsmanager",
+                    region_name=region,
+                    aws_access_key_id="x",
+                    aws_secret_access_key="x",
+                    config=Config(use_fips_endpoint=fips, use_dualstack_endpoint=dualstack),
+                )
+                operation = client.meta.service_model.operation_model("GetSecretValue")
+                url = client._ruleset_resolver.construct_endpoint(
+                    operation, {"SecretId": "x"}, {}
+                ).url
+                expected = url.split("://", 1)[1]
+            except Exception as exc:  # botocore refuses the variant: so must we
+                expected = type(exc).__name__
+            try:
+                got = secrets_host(region, fips, dualstack)
+            except ConfigError:
+                got = "EndpointVariantError"
+            if got != expected:
+                mismatched.append((region, fips, dualstack, got, expected))
+    assert not mismatched, mismatched[:5]

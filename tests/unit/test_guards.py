@@ -1,10 +1,34 @@
-"""Issue 10, defect 2: the protected names as families, matched the way their consumers read them
-(case-folded where CPython's urllib or .NET fold case), refused through the real wrapper."""
+"""Protected names as families matched the way their consumers read them, SSM_ENV_ALLOW, and what the environment can carry."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from conftest import assert_no_secrets, put, run_show_env
+from conftest import timed_load
+from fake_ssm import FakeSsm
+from transport_cases import _value_page
+
+import ssm_env_wrapper
+
+
+@pytest.mark.parametrize("setting", ["SSM_ENV_NAMES", "SSM_ENV_JSON_NAMES"])
+def test_a_value_over_the_environment_limit_is_refused_naming_it(env, monkeypatch, setting):
+    # Over 128 KiB (MAX_ARG_STRLEN) but inside the answer cap: never indexed by the redactor,
+    # never parsed as JSON; refused naming the parameter, its fix once.
+    from ssm_env_wrapper import redact
+
+    indexed = []
+    monkeypatch.setattr(redact.Redactor, "add", lambda self, secret: indexed.append(secret))
+    document = json.dumps({"K": "v" * 200_000})
+    with FakeSsm([(200, _value_page(document, "/app/big"))]) as fake:
+        outcome, _ = timed_load(env, AWS_ENDPOINT_URL_SSM=fake.url, **{setting: "A_=/app/big"})
+    assert isinstance(outcome, ssm_env_wrapper.SsmEnvError), type(outcome).__name__
+    message = str(outcome)
+    assert "/app/big" in message and "128 KiB" in message
+    assert message.count("MAX_ARG_STRLEN") == 1
+    assert not [secret for secret in indexed if len(secret) > 1000]
+
 
 # (name, family): one or more names a consumer really reads, per family and per consumer.
 FAMILY_TABLE = [
@@ -162,72 +186,3 @@ def test_allow_lifts_exactly_the_spelling_it_names():
     assert "credentials" in guards.protection(
         "AWS_SESSION_TOKEN", frozenset(("AWS_SESSION_TOKEN",))
     )
-
-
-REFUSED = [
-    "Https_Proxy",
-    "NODE_TLS_REJECT_UNAUTHORIZED",
-    "SSLKEYLOGFILE",
-    "GLIBC_TUNABLES",
-    "HOSTALIASES",
-    "RES_OPTIONS",
-    "LOCALDOMAIN",
-    "LOCPATH",
-    "OPENSSL_CONF",
-    "no_proxy",
-    "DOTNET_STARTUP_HOOKS",
-    "COMPlus_EnableDiagnostics",
-]
-
-
-def test_the_wrapper_refuses_every_family(ssm, env, wrapper):
-    # Values that do not spell the names: every value fetched is a secret the log masks (one
-    # redactor for the load and the log), so a value holding a name would mask that name too.
-    values = {name: f"evil-value-{number:04d}" for number, name in enumerate(REFUSED)}
-    for name in REFUSED:
-        put(ssm, f"/app/{name}", values[name])
-    put(ssm, "/app/FINE", "fine-value-0001")
-    done, report = run_show_env(wrapper, dict(env, SSM_ENV_PATHS="/app"))
-    assert done.returncode == 1 and report == {}, done.stderr
-    assert len(done.stderr.splitlines()) == 1
-    for name in REFUSED:
-        assert f"/app/{name} would set {name} (" in done.stderr
-    assert_no_secrets(done, *values.values())
-
-
-@pytest.mark.parametrize("name", ["Https_Proxy", "SSLKEYLOGFILE", "GLIBC_TUNABLES"])
-def test_a_reference_in_a_protected_variable_is_refused(ssm, env, wrapper, name):
-    put(ssm, "/app/x", "evil-reference-val")
-    done, report = run_show_env(wrapper, dict(env, **{name: "ssm:/app/x"}))
-    assert done.returncode == 1 and report == {}
-    assert f"/app/x would set {name} (" in done.stderr
-    assert_no_secrets(done, "evil-reference-val")
-
-
-def test_allow_lets_the_named_spelling_through_and_no_other(ssm, env, wrapper):
-    put(ssm, "/app/HTTPS_PROXY", "http://proxy.internal:3128")
-    done, report = run_show_env(
-        wrapper, dict(env, SSM_ENV_PATHS="/app", SSM_ENV_ALLOW="HTTPS_PROXY")
-    )
-    assert done.returncode == 0, done.stderr
-    assert report["env"]["HTTPS_PROXY"] == "http://proxy.internal:3128"
-
-    put(ssm, "/app/Https_Proxy", "http://evil.example:3128")
-    done, report = run_show_env(
-        wrapper, dict(env, SSM_ENV_PATHS="/app", SSM_ENV_ALLOW="HTTPS_PROXY")
-    )
-    assert done.returncode == 1 and report == {}
-    assert "/app/Https_Proxy would set Https_Proxy (it routes" in done.stderr
-
-
-@pytest.mark.parametrize("name", ["SSM_ENV_ORIGINAL", "AWS_SECRET_ACCESS_KEY"])
-def test_a_name_no_allow_list_can_lift_is_not_offered_one(ssm, env, wrapper, name):
-    # SSM_ENV_ALLOW can never lift credentials nor the tool's own record: the fix must not say so.
-    put(ssm, f"/app/{name}", "planted-0099")
-    env["SSM_ENV_PATHS"] = "/app"
-    proc, report = run_show_env(wrapper, env)
-    assert proc.returncode == 1 and report == {}
-    assert f"/app/{name} would set {name}" in proc.stderr
-    assert proc.stderr.rstrip().endswith("; rename the parameters"), proc.stderr
-    assert "SSM_ENV_ALLOW" not in proc.stderr
-    assert_no_secrets(proc, "planted-0099")

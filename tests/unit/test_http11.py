@@ -1,17 +1,11 @@
-"""Issue 10 (defects 6 and 7) and issue 12 (item 1): the socket-free HTTP/1.1 response reader.
-
-Rules on bytes (status line, header fields, Content-Length, Transfer-Encoding, chunked bodies,
-close-delimited bodies, interim responses, keep-alive), then the same bytes cut at every point,
-a hypothesis fuzz test (only ProtocolError may come out, whatever the bytes), a differential test
-against h11 on generated valid responses, and the end-to-end cases through a fake endpoint: an
-interim 100/103 before the answer, a status or Content-Length made of a non-ASCII digit.
-"""
+"""The socket-free HTTP/1.1 response reader (RFC 9112): status line, fields, framing, chunks, trailers, interim responses, fuzzed and differential against h11; and through a load."""
 
 from __future__ import annotations
 
 import pytest
-from conftest import assert_no_secrets, run, run_show_env, timed_load
-from fake_ssm import FaultySsm, http_answer, page, raw
+from conftest import timed_load
+from fake_ssm import FaultySsm, raw
+from http11_cases import ANSWER, BROKEN, INTERIM, VALUE
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -52,8 +46,6 @@ def body(n: int = 5) -> bytes:
 
 
 # ---------------------------------------------------------------------------------- status line
-
-
 @pytest.mark.parametrize(
     "line, status, reason, version",
     [
@@ -111,8 +103,6 @@ def test_a_bad_status_line_is_a_protocol_error(line):
 
 
 # -------------------------------------------------------------------------------- header fields
-
-
 def test_header_fields_are_kept_in_order_lower_cased_and_repeats_joined():
     response, _ = read(
         OK + b"X-Amzn-RequestId: a1\r\nVary:  one \t\r\nvary:two\r\nEmpty:\r\n"
@@ -211,8 +201,6 @@ def test_messages_never_quote_the_peers_bytes():
 
 
 # ------------------------------------------------------------------------------- Content-Length
-
-
 @pytest.mark.parametrize(
     "fields",
     [
@@ -271,8 +259,6 @@ def test_content_length_zero_and_a_body_cut_short():
 
 
 # ---------------------------------------------------------------------------- Transfer-Encoding
-
-
 def chunked(*chunks: bytes, trailer: bytes = b"", ext: bytes = b"") -> bytes:
     out = b"".join(b"%x%s\r\n%s\r\n" % (len(c), ext, c) for c in chunks)
     return out + b"0" + ext + b"\r\n" + trailer + b"\r\n"
@@ -318,8 +304,6 @@ def test_transfer_encoding_in_http_1_0_is_refused():
 
 
 # ------------------------------------------------------------------------------------- chunked
-
-
 @pytest.mark.parametrize(
     "ext",
     [
@@ -424,8 +408,6 @@ def test_a_chunked_body_cut_short_is_refused(cut):
 
 
 # ------------------------------------------------------------------------- close-delimited body
-
-
 def test_a_body_without_framing_runs_to_the_end_of_the_connection():
     reader = ResponseReader()
     reader.feed(OK + b"Content-Type: text/plain\r\n\r\nsome ")
@@ -447,8 +429,6 @@ def test_an_http_1_0_body_runs_to_the_end_and_the_connection_is_not_kept():
 
 
 # ------------------------------------------------------------------------------ no body at all
-
-
 @pytest.mark.parametrize("status", [204, 304])
 @pytest.mark.parametrize(
     "fields", [b"Content-Length: 5\r\n", b"Transfer-Encoding: gzip, chunked\r\n"]
@@ -483,8 +463,6 @@ def test_a_2xx_to_connect_is_a_tunnel_right_after_the_head():
 
 
 # ----------------------------------------------------------------------- interim (1xx) responses
-
-
 def test_interim_responses_are_skipped():
     data = (
         b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\nX: y\r\n\r\n"
@@ -513,8 +491,6 @@ def test_the_end_of_the_connection_after_an_interim_response_is_refused():
 
 
 # -------------------------------------------------------------------------------------- keep-alive
-
-
 @pytest.mark.parametrize(
     "fields, keep",
     [
@@ -533,8 +509,6 @@ def test_keep_alive(fields, keep):
 
 
 # ------------------------------------------------------------------------ the end of the connection
-
-
 @pytest.mark.parametrize(
     "data, message",
     [
@@ -594,8 +568,8 @@ def test_protocol_error_is_a_connection_error_so_callers_retry():
 
 
 # ------------------------------------------------------------------------------- the fuzz test
-
 _TOKEN = st.text("abcXYZ-_.!#0123456789", min_size=1, max_size=8)
+
 _HOSTILE = st.sampled_from(
     [
         "",
@@ -818,8 +792,6 @@ def test_fuzz_only_protocol_errors_come_out(data, method, cuts, eof):
 
 
 # ------------------------------------------------------------------------ differential: h11
-
-
 @pytest.fixture(scope="module")
 def h11():
     return pytest.importorskip("h11", reason="h11 is a test-only dependency (pip install h11)")
@@ -830,12 +802,15 @@ _NAME = st.text(
     min_size=1,
     max_size=12,
 ).filter(lambda n: n.lower() not in ("content-length", "transfer-encoding", "connection"))
+
 _VALUE_CHARS = "".join(map(chr, range(0x21, 0x7F))) + "\xe9\xff\x80"
+
 _VALUE = st.builds(
     lambda a, b: f"{a} {b}".strip(),
     st.text(_VALUE_CHARS, max_size=10),
     st.text(_VALUE_CHARS, max_size=6),
 )
+
 _REASON = st.text(_VALUE_CHARS + " \t", max_size=12)
 
 
@@ -949,18 +924,6 @@ def test_differential_against_h11(h11, case, cuts):
     assert reader.unconsumed == b""
 
 
-# ------------------------------------------------------------------ end to end: a fake endpoint
-
-VALUE = "http11Value-DoNotPrint-9k8j7h"
-ANSWER = http_answer(
-    *page([("/prod/app/DB_PASSWORD", VALUE)]), {"Content-Type": "application/x-amz-json-1.1"}
-)
-INTERIM = (
-    b"HTTP/1.1 100 Continue\r\n\r\n"
-    b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
-)
-
-
 def test_interim_responses_before_the_answer_are_skipped(env):
     # Issue 10, defect 7: RFC 9110 15.2, a client skips 1xx. Once a protocol error or a hang.
     with FaultySsm([raw(INTERIM + ANSWER)]) as fake:
@@ -976,30 +939,6 @@ def test_interim_responses_before_the_answer_are_skipped(env):
         assert fake.connections == 1
 
 
-def test_interim_responses_before_the_answer_through_the_wrapper(env, wrapper):
-    with FaultySsm([raw(INTERIM + ANSWER)]) as fake:
-        proc, report = run_show_env(
-            wrapper,
-            dict(
-                env,
-                AWS_ENDPOINT_URL_SSM=fake.url,
-                SSM_ENV_PATHS="/prod/app",
-                SSM_ENV_TIMEOUT="3",
-                AWS_MAX_ATTEMPTS="1",
-            ),
-        )
-    assert proc.returncode == 0, proc.stderr
-    loaded = report["env"].get("DB_PASSWORD") == VALUE
-    assert loaded
-
-
-BROKEN = {
-    "status-superscript-two": b"HTTP/1.1 2\xb20 OK\r\nContent-Length: 2\r\n\r\n{}",
-    "content-length-superscript-two": b"HTTP/1.1 200 OK\r\nContent-Length: \xb2\r\n\r\n{}",
-    "switching-protocols": b"HTTP/1.1 101 Switching Protocols\r\n\r\n",
-}
-
-
 @pytest.mark.parametrize("answer", BROKEN.values(), ids=BROKEN.keys())
 def test_a_malformed_answer_is_one_clear_error(env, answer):
     # Issue 10, defect 6: str.isdigit() took '²' and int() then raised ValueError: a traceback.
@@ -1011,21 +950,3 @@ def test_a_malformed_answer_is_one_clear_error(env, answer):
     message = str(outcome)
     assert message.startswith(f"GetParametersByPath /prod/app failed: cannot reach {fake.url} (")
     assert message.endswith("(after 2 attempts; AWS_MAX_ATTEMPTS=2)")
-
-
-@pytest.mark.parametrize("answer", list(BROKEN.values())[:2], ids=list(BROKEN)[:2])
-def test_a_malformed_answer_fails_closed_through_the_wrapper(env, wrapper, answer):
-    with FaultySsm([raw(answer, then_close=True)]) as fake:
-        proc = run(
-            wrapper,
-            ["true"],
-            dict(
-                env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", AWS_MAX_ATTEMPTS="1"
-            ),
-        )
-    assert_no_secrets(proc, VALUE)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(
-        f"ssm-env-wrapper: GetParametersByPath /prod/app failed: cannot reach {fake.url} ("
-    ), proc.stderr

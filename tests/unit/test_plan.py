@@ -1,5 +1,4 @@
-"""The load's plan: one ordered tuple of source records, what is refused before any request, and
-the jobs. No sockets: the plan is computed from settings alone."""
+"""The load's plan: one ordered tuple of source records, and what is refused before any request."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The settings table: who may read the environment, the names the wrapper knows (typos), how a
-message names a setting per entry point, the Python API's arguments, and the docs' table."""
+"""The settings table: who may read the environment (an AST test), one row per setting, the names the wrapper knows, the generated docs table, the API's arguments."""
 
 from __future__ import annotations
 
@@ -9,11 +8,50 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, SRC, assert_no_secrets, put, run
+from conftest import ROOT, SRC, put, timed_load
+from credential_cases import THROTTLE
+from fake_ssm import FaultySsm
 
 import ssm_env_wrapper
 from ssm_env_wrapper import ConfigError, Settings
 from ssm_env_wrapper.settings_table import KNOWN_NAMES, SETTINGS
+
+
+@pytest.mark.parametrize(
+    "extra, attempts, named",
+    [
+        ({"AWS_MAX_ATTEMPTS": "2"}, 2, "AWS_MAX_ATTEMPTS=2"),
+        ({"SSM_ENV_MAX_ATTEMPTS": "3", "AWS_MAX_ATTEMPTS": "1"}, 3, "SSM_ENV_MAX_ATTEMPTS=3"),
+        ({"SSM_ENV_MAX_ATTEMPTS": "1", "AWS_MAX_ATTEMPTS": "5"}, 1, "SSM_ENV_MAX_ATTEMPTS=1"),
+    ],
+    ids=["aws-only", "ssm-env-wins-up", "ssm-env-wins-down"],
+)
+def test_ssm_env_max_attempts_wins_over_aws_max_attempts(env, extra, attempts, named):
+    with FaultySsm([THROTTLE] * 6) as fake:
+        outcome, _ = timed_load(
+            env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", **extra
+        )
+        assert len(fake.requests) == attempts
+    word = "attempt" if attempts == 1 else "attempts"
+    assert str(outcome).endswith(f"(after {attempts} {word}; {named})")
+
+
+def test_a_bad_ssm_env_max_attempts_names_it(env):
+    outcome, _ = timed_load(env, SSM_ENV_PATHS="/prod/app", SSM_ENV_MAX_ATTEMPTS="many")
+    assert (
+        str(outcome)
+        == "SSM_ENV_MAX_ATTEMPTS must be a whole number above 0 and at most 100, got 'many'"
+    )
+
+
+def test_the_api_max_attempts_argument(env, api):
+    with FaultySsm([THROTTLE] * 6) as fake:
+        with pytest.raises(api.SsmEnvError, match=r"\(after 2 attempts; max_attempts=2\)$"):
+            api.load_parameters(
+                "/prod/app", environ=dict(env), endpoint_url=fake.url, max_attempts=2
+            )
+        assert len(fake.requests) == 2
+
 
 PACKAGE = SRC / "ssm_env_wrapper"
 
@@ -22,16 +60,21 @@ PACKAGE = SRC / "ssm_env_wrapper"
 # os.environ what the command gets), the Python API's functions, and the exec at the end of the
 # wrapper's pass (os.execv hands the process environment on). Everything else receives a Mapping.
 ENTRY_MODULES = {"settings_table", "main", "cli", "wrapper"}
+
 ENTRY_FUNCTIONS = {
     "settings": {"Settings.from_environ"},
     "loader": {"load", "load_parameters", "apply_environment", "apply_variables"},
     "command": {"exec_command"},
 }
+
 # os's ways to the process environment: the mappings, the getters and setters, and what reads
 # variables on its own (~ and $VAR expansion, exec and spawn without an explicit environment).
 _OS_READS = {"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"}
+
 _OS_PATH_READS = {"expanduser", "expandvars"}
+
 _INHERITING_EXEC = re.compile(r"^(exec[lv]p?|spawn[lv]p?|system|popen)$")
+
 _SUBPROCESS = {"run", "Popen", "call", "check_call", "check_output", "getoutput"}
 
 
@@ -169,52 +212,6 @@ def test_the_table_has_one_row_per_setting_and_one_owner_per_name():
         assert len(row) == 8 and row[7] and not row[7].endswith("."), row[0]
 
 
-# -- typos
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("SSM_ENV_PATH", "unknown setting SSM_ENV_PATH; did you mean SSM_ENV_PATHS?"),
-        ("SSM_ENV_SECRET", "unknown setting SSM_ENV_SECRET; did you mean SSM_ENV_SECRETS?"),
-        ("SSM_ENV_TIMOUT", "unknown setting SSM_ENV_TIMOUT; did you mean SSM_ENV_TIMEOUT?"),
-    ],
-)
-def test_an_unknown_setting_stops_the_wrapper(env, wrapper, name, expected):
-    env[name] = "/prod/myapp"
-    proc = run(wrapper, ["sh", "-c", "echo started"], env)
-    assert proc.returncode == 1 and "started" not in proc.stdout, proc.stderr
-    assert proc.stderr.strip().splitlines() == [f"ssm-env-wrapper: {expected}"]
-    assert_no_secrets(proc)
-
-
-def test_an_unknown_setting_stops_the_cli_and_apply_environment(env, built):
-    env["SSM_ENV_PATH"] = "/prod/myapp"
-    for form in ([sys.executable, str(built["single"])], [sys.executable, "-m", "ssm_env_wrapper"]):
-        proc = run(form, ["check", "--path", "/x"], dict(env, PYTHONPATH=str(SRC)))
-        assert proc.returncode == 1, proc.stderr
-        assert "unknown setting SSM_ENV_PATH; did you mean SSM_ENV_PATHS?" in proc.stderr
-    with pytest.raises(ConfigError, match=r"did you mean SSM_ENV_PATHS\?"):
-        ssm_env_wrapper.apply_environment(dict(env))
-
-
-@pytest.mark.parametrize(
-    ("name", "near"),
-    [
-        ("APP_PARAM_PATH", "APP_PARAMS_PATH"),
-        ("APP_ENVS", "APP_ENV"),
-        ("AWS_ENDPOINT_URL_SMM", "AWS_ENDPOINT_URL_SSM"),
-    ],
-)
-def test_a_near_miss_of_another_name_warns_and_starts(ssm, env, wrapper, name, near):
-    put(ssm, "/prod/app/X", "x-value-0042")
-    env["SSM_ENV_PATHS"] = "/prod/app"
-    env[name] = "myapp"
-    proc = run(wrapper, ["sh", "-c", 'printf %s "$X"'], env)
-    assert (proc.returncode, proc.stdout) == (0, "x-value-0042"), proc.stderr
-    assert f"{name} is not read; did you mean {near}?" in proc.stderr
-
-
 def test_the_launchers_handover_and_the_lambda_variables_are_known():
     from ssm_env_wrapper.settings_table import unknown_settings
 
@@ -229,47 +226,6 @@ def test_the_launchers_handover_and_the_lambda_variables_are_known():
         ).split()
     }
     assert unknown_settings(lambda_env) == ([], [])
-
-
-def test_a_path_that_loads_nothing_warns(ssm, env, wrapper):
-    put(ssm, "/prod/app/X", "x")
-    env["SSM_ENV_PATHS"] = "/prod/app,/prod/empty"
-    proc = run(wrapper, ["true"], env)
-    assert proc.returncode == 0, proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if "loaded nothing" in line]
-    assert lines == [
-        "ssm-env-wrapper: warn: path /prod/empty loaded nothing: check the path (and the recursive "
-        "setting); to stop the start without it, list the variables it must set in "
-        "SSM_ENV_REQUIRED"
-    ]
-    proc = run(wrapper, ["--path", "/prod/empty", "--", "true"], env)
-    assert "list the variables it must set in --required" in proc.stderr
-
-
-# -- the caller's words
-
-
-def test_a_cli_run_names_the_options_it_was_given(ssm, env, built):
-    put(ssm, "/a/PATH", "/nowhere")
-    put(ssm, "/a/X", "1")
-    put(ssm, "/b/X", "2")
-    put(ssm, "/j", '{"k": "v"}')
-    cli = [sys.executable, str(built["single"])]
-    proc = run(cli, ["--path", "/a", "--", "true"], env)
-    assert "list a variable in --allow if it is really meant" in proc.stderr, proc.stderr
-    assert "SSM_ENV_ALLOW" not in proc.stderr
-    proc = run(cli, ["--name", "/a/X", "--name", "/b/X", "--", "true"], env)
-    assert "(--collision later-wins lets a later source win)" in proc.stderr, proc.stderr
-    assert "--name-mode/--prefix" in proc.stderr
-    proc = run(cli, ["--json-name", "/nope", "--", "true"], env)
-    assert "check --name, --json-name and the ssm: references" in proc.stderr, proc.stderr
-    proc = run(
-        cli, ["--name", "/a/X", "--name", "/b/X", "--collision", "later-wins", "--", "true"], env
-    )
-    assert "--collision later-wins: X from /b/X overrides /a/X" in proc.stderr, proc.stderr
-    # The wrapper, configured by variables, names the variables.
-    proc = run(cli, ["true"], dict(env, SSM_ENV_NAMES="/a/X,/b/X", SSM_ENV_COLLISION="later-wins"))
-    assert "SSM_ENV_COLLISION=later-wins: X from /b/X overrides /a/X" in proc.stderr, proc.stderr
 
 
 def test_ignored_endpoint_urls_are_not_named_for_secrets_manager(env):
@@ -309,15 +265,6 @@ def test_the_secrets_manager_message_skips_ignored_endpoint_urls(env):
     assert words.origins.endpoint == "AWS_ENDPOINT_URL_SECRETS_MANAGER"
 
 
-def test_help_shows_what_each_option_takes(env, built):
-    proc = run([sys.executable, str(built["single"])], ["--help"], env)
-    for text in ("--path PATH", "--name [VAR=]NAME[:VERSION|:LABEL]", "--timeout SECONDS"):
-        assert text in proc.stdout
-    assert " X " not in proc.stdout and "X\n" not in proc.stdout
-    proc = run([sys.executable, str(built["single"])], ["export", "--help"], env)
-    assert "default dotenv" in proc.stdout
-
-
 def test_load_parameters_takes_every_setting_the_api_promises(ssm, env):
     put(ssm, "/app/PATH", "/opt/x-0043")
     put(ssm, "/app/A", "a")
@@ -349,8 +296,6 @@ def test_load_parameters_names_its_arguments(env):
 
 
 # -- the docs' table
-
-
 def test_the_docs_carry_the_generated_settings_table():
     generated = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "settings_doc.py")],
@@ -377,27 +322,6 @@ def test_the_generated_table_lists_every_variable():
     ).stdout
     for name in KNOWN_NAMES - {"AWS_SECURITY_TOKEN"}:
         assert f"`{name}`" in out, name
-
-
-def test_a_hierarchical_name_without_its_slash_gets_the_slashed_form(ssm, env, wrapper):
-    put(ssm, "/prod/db/password", "pw-0044", "SecureString")
-    env["SSM_ENV_NAMES"] = "DB=prod/db/password"
-    proc = run(wrapper, ["true"], env)
-    assert proc.returncode == 1
-    assert "did you mean /prod/db/password? (a name in a hierarchy starts with /)" in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
-    assert_no_secrets(proc, "pw-0044")
-    # A flat name may exist either way: no guess without asking SSM.
-    env["SSM_ENV_NAMES"] = "password"
-    assert "did you mean" not in run(wrapper, ["true"], env).stderr
-
-
-def test_check_names_required_as_given(ssm, env, built):
-    put(ssm, "/a/X", "1")
-    cli = [sys.executable, str(built["single"])]
-    proc = run(cli, ["check", "--path", "/a", "--required", "MISSING"], env)
-    assert proc.returncode == 1
-    assert "--required: not set by any source nor in the environment: MISSING" in proc.stdout
 
 
 def test_apply_environment_warns_of_a_near_miss(ssm, env):

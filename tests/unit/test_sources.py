@@ -1,31 +1,114 @@
-"""Every way to choose, name and guard what reaches the environment (against moto, in-process
-through the API of the package and of the single file, and through the real wrapper)."""
+"""Source items as users write them: names, references, paths, JSON values, ``${VAR}`` expansion as data, optional names, parameter ARNs and Secrets Manager ids."""
 
 from __future__ import annotations
 
 import json
-import os
-import string
-import subprocess
-import sys
 
 import pytest
-from conftest import SECRET_KEY, SESSION_TOKEN, assert_no_secrets, put, run, run_show_env
-from fake_ssm import FakeSsm, aws_error, page, send
+from conftest import api_load, put
+from fake_ssm import FakeSsm, FaultySsm, modelled, page
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from source_cases import SECRET_PASSWORD, arn, db_secret, shared_model
+
+NOT_VALID = "is not valid once its ${...} are expanded"
 
 
-def load(api, env, **extra):
-    """Load with the wrapper's settings parsed from ``env`` plus ``extra`` variables."""
-    environ = dict(env, **extra)
-    return api.load(api.Settings.from_environ(environ), environ)
+def settings(api, **environ):
+    return api.Settings.from_environ(environ)
+
+
+def test_an_expansion_cannot_add_a_variable_name(api):
+    with pytest.raises(api.ConfigError) as caught:
+        settings(api, X="INJECTED=/evil/p", SSM_ENV_NAMES="${X}")
+    assert f"SSM_ENV_NAMES: '${{X}}' {NOT_VALID}" in str(caught.value)
+    assert "evil" not in str(caught.value)
+    with pytest.raises(api.ConfigError, match="SSM_ENV_JSON_NAMES"):
+        settings(api, X="INJECTED=/evil/p", SSM_ENV_JSON_NAMES="${X}")
+
+
+def test_an_expansion_cannot_make_a_name_optional(api):
+    with pytest.raises(api.ConfigError) as caught:
+        settings(api, Q="?", SSM_ENV_NAMES="/missing/a${Q}")
+    assert f"'/missing/a${{Q}}' {NOT_VALID}" in str(caught.value)
+
+
+def test_an_expansion_cannot_add_a_selector(api):
+    with pytest.raises(api.ConfigError, match="SSM_ENV_NAMES"):
+        settings(api, V=":3", SSM_ENV_NAMES="/app/db${V}")
+    with pytest.raises(api.ConfigError, match="SSM_ENV_NAMES"):
+        settings(
+            api,
+            A="arn:aws:ssm:us-east-1:123456789012:parameter/db:live",
+            SSM_ENV_NAMES="${A}",
+        )
+
+
+def test_a_secret_expansion_is_part_of_the_id_only(api):
+    # '=' is a character secret names may hold: the whole text is the id, not VAR=.
+    got = settings(api, X="INJECTED=prod/db", SSM_ENV_SECRETS="${X}").secrets
+    assert [(ref.variable, ref.secret_id) for ref in got] == [(None, "INJECTED=prod/db")]
+    with pytest.raises(api.ConfigError, match="SSM_ENV_SECRETS"):
+        settings(api, Q="?", SSM_ENV_SECRETS="prod/db${Q}")
+    with pytest.raises(api.ConfigError, match="SSM_ENV_SECRETS"):
+        settings(api, K=":password", SSM_ENV_SECRETS="prod/db${K}")
+    with pytest.raises(api.ConfigError, match="SSM_ENV_JSON_SECRETS"):
+        settings(api, S="::AWSPREVIOUS", SSM_ENV_JSON_SECRETS="prod/db${S}")
+
+
+def test_a_path_expansion_cannot_add_an_item_or_a_mark(api):
+    for value in ("/a,/b", "/a?", "/a:3", "A=/a"):
+        with pytest.raises(api.ConfigError, match="SSM_ENV_PATHS"):
+            settings(api, X=value, SSM_ENV_PATHS="/p${X}")
+
+
+def test_an_expansion_may_be_a_whole_name_or_id(api):
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"
+    got = settings(
+        api,
+        STAGE="dev",
+        P="/dev/db",
+        ARN=arn,
+        SSM_ENV_NAMES="DB=${P}:3?,/${STAGE}/x:live",
+        SSM_ENV_SECRETS="PW=${ARN}:password::,${STAGE}/api?",
+    )
+    assert [(r.variable, r.name, r.selector, r.optional) for r in got.names] == [
+        ("DB", "/dev/db", ":3", True),
+        (None, "/dev/x", ":live", False),
+    ]
+    assert [(r.variable, r.secret_id, r.json_key, r.optional) for r in got.secrets] == [
+        ("PW", arn, "password", False),
+        (None, "dev/api", "", True),
+    ]
+
+
+def test_an_expansion_outside_the_name_is_refused(api):
+    with pytest.raises(api.ConfigError, match=r"only inside .*name"):
+        settings(api, V="3", SSM_ENV_NAMES="/app/db:${V}")
+    with pytest.raises(api.ConfigError, match=r"only inside .*name"):
+        settings(api, K="password", SSM_ENV_SECRETS="prod/db:${K}")
+
+
+# ------------------------------------------------------------------------ ASCII digits only
+ARABIC_INDIC = "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661\u0662"
+
+
+@pytest.mark.parametrize(
+    "variable, item",
+    [
+        ("SSM_ENV_SECRETS", f"arn:aws:secretsmanager:us-east-1:{ARABIC_INDIC}:secret:x"),
+        ("SSM_ENV_JSON_SECRETS", f"arn:aws:secretsmanager:us-east-1:{ARABIC_INDIC}:secret:x"),
+        ("SSM_ENV_NAMES", f"arn:aws:ssm:us-east-1:{ARABIC_INDIC}:parameter/x"),
+        ("SSM_ENV_SECRETS", "arn:aws:secretsmanager:us-east-1:12345678901\u00b2:secret:x"),
+    ],
+)
+def test_an_arn_account_is_twelve_ascii_digits(api, variable, item):
+    with pytest.raises(api.ConfigError, match=f"{variable}: .* is not a valid"):
+        api.Settings.from_environ({variable: item})
 
 
 # ----------------------------------------------------------------------------- explicit names
-
-
 @pytest.mark.parametrize("count", [0, 1, 10, 11, 25])
 def test_names_are_fetched_ten_a_call(ssm, env, api, count):
     for i in range(count):
@@ -33,7 +116,7 @@ def test_names_are_fetched_ten_a_call(ssm, env, api, count):
     names = ",".join(f"/app/N{i:02d}" for i in range(count))
     # Every name listed twice: duplicates are asked once.
     names += "," + ",".join(f"/app/N{i:02d}" for i in range(count))
-    result = load(api, env, SSM_ENV_NAMES=names, SSM_ENV_PATHS="" if count else "/empty")
+    result = api_load(api, env, SSM_ENV_NAMES=names, SSM_ENV_PATHS="" if count else "/empty")
     assert result.variables == {f"N{i:02d}": f"v{i}" for i in range(count)}
     assert result.requests == (-(-count // 10) if count else 1)
 
@@ -42,7 +125,7 @@ def test_names_with_variables_and_selectors(ssm, env, api):
     put(ssm, "/app/db/password", "first-password-0001", "SecureString")
     put(ssm, "/app/db/password", "second-password-0002", "SecureString")
     ssm.label_parameter_version(Name="/app/db/password", ParameterVersion=1, Labels=["old"])
-    result = load(
+    result = api_load(
         api,
         env,
         SSM_ENV_NAMES="DB_PASSWORD=/app/db/password, V1=/app/db/password:1,"
@@ -60,7 +143,7 @@ def test_names_with_variables_and_selectors(ssm, env, api):
 def test_invalid_names_are_one_error_listing_them_all(ssm, env, api):
     put(ssm, "/app/ok", "fine-value-123")
     with pytest.raises(api.AwsApiError) as caught:
-        load(api, env, SSM_ENV_NAMES="/app/ok,/app/missing-one,/app/missing-two,/app/ok:7")
+        api_load(api, env, SSM_ENV_NAMES="/app/ok,/app/missing-one,/app/missing-two,/app/ok:7")
     message = str(caught.value)
     assert message.startswith("GetParameters failed (InvalidParameters): ")
     for name in ("/app/missing-one", "/app/missing-two", "/app/ok:7"):
@@ -87,8 +170,6 @@ def test_malformed_names_name_the_setting(api, item, expect):
 
 
 # ----------------------------------------------------------------------------- references
-
-
 def test_references_are_replaced_and_may_share_a_parameter(ssm, env, api):
     put(ssm, "/app/db/password", "the-password-42", "SecureString")
     put(ssm, "/app/api/key", "old-key-000001")
@@ -126,18 +207,10 @@ def test_a_reference_and_a_path_for_one_variable_collide(ssm, env, api):
         api.NameCollisionError,
         match="/app/TOKEN, /other/token map to TOKEN|/other/token, /app/TOKEN map to TOKEN",
     ):
-        load(api, env, SSM_ENV_PATHS="/app", TOKEN="ssm:/other/token")
+        api_load(api, env, SSM_ENV_PATHS="/app", TOKEN="ssm:/other/token")
     # The same parameter reached twice is one source, not a collision.
-    result = load(api, env, SSM_ENV_PATHS="/app", TOKEN="ssm:/app/TOKEN")
+    result = api_load(api, env, SSM_ENV_PATHS="/app", TOKEN="ssm:/app/TOKEN")
     assert result.variables == {"TOKEN": "from-path-000001"}
-
-
-# ----------------------------------------------------------------------------- Secrets Manager
-
-
-@pytest.fixture
-def secrets(sm):
-    return sm
 
 
 def test_secrets_manager_through_names_and_references(ssm, secrets, env, api):
@@ -159,8 +232,6 @@ def test_secrets_manager_through_names_and_references(ssm, secrets, env, api):
 
 
 # ----------------------------------------------------------------------------- JSON expansion
-
-
 def test_json_expansion_applies_only_where_asked(ssm, env, api):
     document = {
         "host": "db.internal",
@@ -173,7 +244,7 @@ def test_json_expansion_applies_only_where_asked(ssm, env, api):
     }
     put(ssm, "/app/config", json.dumps(document))
     put(ssm, "/app/OTHER_JSON", '{"not": "expanded"}')
-    result = load(
+    result = api_load(
         api, env, SSM_ENV_JSON_NAMES="/app/config", SSM_ENV_PATHS="/app", SSM_ENV_ALLOW=""
     )
     assert result.variables["host"] == "db.internal"
@@ -183,7 +254,7 @@ def test_json_expansion_applies_only_where_asked(ssm, env, api):
     # Off by default: the path loads both parameters as plain values.
     assert result.variables["OTHER_JSON"] == '{"not": "expanded"}'
     assert json.loads(result.variables["config"]) == document
-    result = load(api, env, SSM_ENV_JSON_NAMES="CFG_=/app/config", SSM_ENV_UPPERCASE="true")
+    result = api_load(api, env, SSM_ENV_JSON_NAMES="CFG_=/app/config", SSM_ENV_UPPERCASE="true")
     assert result.variables["CFG_HOST"] == "db.internal"
 
 
@@ -194,43 +265,8 @@ def test_json_expansion_applies_only_where_asked(ssm, env, api):
 def test_json_names_must_hold_an_object(ssm, env, api, value, expect):
     put(ssm, "/app/config", value)
     with pytest.raises(api.SsmEnvError, match=expect) as caught:
-        load(api, env, SSM_ENV_JSON_NAMES="/app/config")
+        api_load(api, env, SSM_ENV_JSON_NAMES="/app/config")
     assert value not in str(caught.value)
-
-
-# ----------------------------------------------------------------------------- names
-
-
-def test_name_modes_prefix_and_uppercase(ssm, env, api):
-    put(ssm, "/app/db/host", "h1")
-    put(ssm, "/app/cache/host", "h2")
-    put(ssm, "/app/port", "p")
-    with pytest.raises(api.NameCollisionError) as caught:
-        load(api, env, SSM_ENV_PATHS="/app", SSM_ENV_RECURSIVE="true")
-    assert "/app/db/host" in str(caught.value) and "/app/cache/host" in str(caught.value)
-    result = load(
-        api, env, SSM_ENV_PATHS="/app", SSM_ENV_RECURSIVE="true", SSM_ENV_NAME_MODE="relative"
-    )
-    assert result.variables == {"db_host": "h1", "cache_host": "h2", "port": "p"}
-    result = load(
-        api,
-        env,
-        SSM_ENV_PATHS="/app",
-        SSM_ENV_RECURSIVE="true",
-        SSM_ENV_NAME_MODE="relative",
-        SSM_ENV_PREFIX="APP_",
-        SSM_ENV_UPPERCASE="yes",
-    )
-    assert result.variables == {"APP_DB_HOST": "h1", "APP_CACHE_HOST": "h2", "APP_PORT": "p"}
-
-
-def test_uppercase_can_make_collisions_and_says_so(ssm, env, api):
-    put(ssm, "/app/db_host", "a-value-0001")
-    put(ssm, "/app/DB_HOST", "b-value-0002")
-    assert len(load(api, env, SSM_ENV_PATHS="/app").variables) == 2
-    with pytest.raises(api.NameCollisionError, match="map to DB_HOST") as caught:
-        load(api, env, SSM_ENV_PATHS="/app", SSM_ENV_UPPERCASE="true")
-    assert "a-value-0001" not in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -249,26 +285,6 @@ def test_bad_settings_name_their_variable(api, variable, value):
         api.Settings.from_environ({variable: value})
 
 
-_NAME_CHARS = string.ascii_letters + string.digits + "_.-/"
-
-
-@hsettings(max_examples=300, deadline=None)
-@given(
-    name=st.text(_NAME_CHARS, min_size=1, max_size=60).map(lambda s: "/" + s.strip("/")),
-    base=st.sampled_from([None, "/", "/a", "/a/b"]),
-    mode=st.sampled_from(["leaf", "relative"]),
-    prefix=st.sampled_from(["", "APP_", "_x"]),
-    uppercase=st.booleans(),
-)
-def test_any_parameter_name_maps_to_a_valid_variable_name(name, base, mode, prefix, uppercase):
-    from ssm_env_wrapper.naming import variable_name
-    from ssm_env_wrapper.sources import is_variable_name
-
-    assert is_variable_name(
-        variable_name(name, base_path=base, mode=mode, prefix=prefix, uppercase=uppercase)
-    )
-
-
 @hsettings(max_examples=300, deadline=None)
 @given(item=st.text(min_size=1, max_size=40))
 def test_any_names_setting_parses_or_is_a_clear_config_error(item):
@@ -285,8 +301,6 @@ def test_any_names_setting_parses_or_is_a_clear_config_error(item):
 
 
 # ----------------------------------------------------------------------------- guards
-
-
 def test_overwrite_on_and_off(ssm, env, api):
     put(ssm, "/app/LOG_LEVEL", "debug")
     put(ssm, "/app/NEW", "n")
@@ -340,10 +354,10 @@ def test_protected_names_are_refused_from_every_source(ssm, env, api, name):
         sources.append({name: f"ssm:/app/{name}"})
     for extra in sources:
         with pytest.raises(api.ProtectedNameError, match=f"/app/{name} would set {name}") as caught:
-            load(api, env, **extra)
+            api_load(api, env, **extra)
         assert "evil-value-00001" not in str(caught.value)
     # Lifted by SSM_ENV_ALLOW, variable by variable.
-    assert load(api, env, SSM_ENV_PATHS="/app", SSM_ENV_ALLOW=f"OTHER,{name}").variables == {
+    assert api_load(api, env, SSM_ENV_PATHS="/app", SSM_ENV_ALLOW=f"OTHER,{name}").variables == {
         name: "evil-value-00001"
     }
 
@@ -360,138 +374,244 @@ def test_protected_names_are_refused_from_every_source(ssm, env, api, name):
 )
 def test_credentials_can_never_be_allowed(ssm, env, api, name):
     with pytest.raises(api.ConfigError, match=f"SSM_ENV_ALLOW cannot allow {name}"):
-        load(api, env, SSM_ENV_PATHS="/app", SSM_ENV_ALLOW=name)
+        api_load(api, env, SSM_ENV_PATHS="/app", SSM_ENV_ALLOW=name)
     put(ssm, f"/app/{name}", "swapped-credential-1")
     with pytest.raises(api.ProtectedNameError, match="credentials"):
-        load(api, env, SSM_ENV_PATHS="/app")
+        api_load(api, env, SSM_ENV_PATHS="/app")
 
 
 def test_a_value_over_the_kernel_limit_for_one_string_is_refused(env, api):
     big = "x" * (128 * 1024)
     with FakeSsm([page([("/p/BIG", big), ("/p/SMALL", "s")])]) as fake:
         with pytest.raises(api.SsmEnvError, match=r"/p/BIG \(variable BIG\).*MAX_ARG_STRLEN"):
-            load(api, env, SSM_ENV_PATHS="/p", AWS_ENDPOINT_URL_SSM=fake.url)
-        result = load(
+            api_load(api, env, SSM_ENV_PATHS="/p", AWS_ENDPOINT_URL_SSM=fake.url)
+        result = api_load(
             api, env, SSM_ENV_PATHS="/p", AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_ON_ERROR="continue"
         )
     assert result.variables == {"SMALL": "s"}
 
 
-def test_a_total_over_the_execve_limit_is_a_clear_error_before_exec(env, wrapper):
-    values = [(f"/p/V{i:02d}", "y" * 120_000) for i in range(20)]  # 2.4 MB > ARG_MAX (2 MiB)
-    with FakeSsm([page(values[:10], "t"), page(values[10:])]) as fake:
-        env.update(SSM_ENV_PATHS="/p", AWS_ENDPOINT_URL_SSM=fake.url)
-        proc, report = run_show_env(wrapper, env)
-    assert proc.returncode == 1 and report == {}
-    assert "over the execve limit" in proc.stderr and "ARG_MAX" in proc.stderr
-    assert len(proc.stderr.splitlines()) == 1
+def test_expansion_reads_the_starting_environment_never_a_fetched_value(ssm, env):
+    """/dev/app holds a parameter STAGE=prod; SSM_ENV_NAMES=/${STAGE}/db still means /dev/db."""
+    import ssm_env_wrapper
 
-
-# ----------------------------------------------------------------------------- the wrapper
-
-
-def test_every_source_combined_through_the_wrapper(ssm, secrets, env, wrapper):
-    put(ssm, "/prod/app/FROM_PATH", "p")
-    put(ssm, "/prod/named/thing", "n")
-    put(ssm, "/prod/cfg", '{"A": "1", "B": "2"}')
-    put(ssm, "/prod/ref", "r")
-    secrets.create_secret(Name="sm-secret", SecretString="sm-value-000001")
-    env.update(
-        APP_ENV="prod",
-        APP_PARAMS_PATH="app",
-        SSM_ENV_NAMES="NAMED=/prod/named/thing",
-        SSM_ENV_JSON_NAMES="/prod/cfg",
-        REF="ssm:/prod/ref",
-        SM="ssm:/aws/reference/secretsmanager/sm-secret",
+    put(ssm, "/dev/app/STAGE", "prod")
+    put(ssm, "/dev/db", "dev-db")
+    put(ssm, "/prod/db", "prod-db")
+    result = api_load(
+        ssm_env_wrapper, env, STAGE="dev", SSM_ENV_PATHS="/dev/app", SSM_ENV_NAMES="/${STAGE}/db"
     )
-    proc, report = run_show_env(wrapper, env)
-    assert proc.returncode == 0, proc.stderr
-    seen = report["env"]
-    assert [seen[k] for k in ("FROM_PATH", "NAMED", "A", "B", "REF", "SM")] == [
-        "p",
-        "n",
-        "1",
-        "2",
-        "r",
-        "sm-value-000001",
+    assert result.variables == {"STAGE": "prod", "db": "dev-db"}
+
+
+def test_a_value_is_expanded_once_and_cannot_add_items(api):
+    """A variable's value is not expanded again, and a comma in it is not a separator."""
+    environ = {"A": "${B}", "B": "x", "TWO": "/a,/b"}
+    with pytest.raises(api.ConfigError, match="is not valid once its"):
+        api.Settings.from_environ(dict(environ, SSM_ENV_NAMES="/p/${A}"))
+    with pytest.raises(api.ConfigError, match="SSM_ENV_NAMES"):
+        api.Settings.from_environ(dict(environ, SSM_ENV_NAMES="${TWO}"))
+    with pytest.raises(api.ConfigError, match="SSM_ENV_PATHS"):
+        api.Settings.from_environ(dict(environ, SSM_ENV_PATHS="${TWO}"))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("/a/${X}/b", "/a/1/b"), ("$$", "$"), ("a$$b", "a$b"), ("${X}${X}", "11"), ("plain", "plain")],
+)
+def test_expand(text, expected):
+    from ssm_env_wrapper.sources import expand
+
+    assert expand(text, "S", {"X": "1"}) == expected
+
+
+@pytest.mark.parametrize("text", ["$X", "${X", "${1X}", "${}", "a$", "${X-y}"])
+def test_a_dollar_that_is_not_a_variable_is_an_error(text):
+    from ssm_env_wrapper import ConfigError
+    from ssm_env_wrapper.sources import expand
+
+    with pytest.raises(ConfigError, match=r"S: .*write \$\{NAME\}.*\$\$ for a literal \$"):
+        expand(text, "S", {"X": "1"})
+
+
+def test_expansion_reaches_secret_settings(api):
+    settings = api.Settings.from_environ(
+        {"STAGE": "dev", "SSM_ENV_SECRETS": "${STAGE}/db", "SSM_ENV_JSON_SECRETS": "${STAGE}/x"}
+    )
+    assert [ref.secret_id for ref in settings.secrets + settings.json_secrets] == [
+        "dev/db",
+        "dev/x",
     ]
-    assert "from /prod/app, 2 names, 2 references in" in proc.stderr
-    assert_no_secrets(subprocess.CompletedProcess([], 0, "", proc.stderr), "sm-value-000001")
 
 
-def test_continue_mode_starts_the_runtime_and_says_what_failed(env, wrapper):
-    # The paths and the reference are fetched concurrently: answer by request, not by order.
-    def by_request(handler, request):
-        if request["target"].endswith("GetParametersByPath") and request["body"]["Path"] == "/ok":
-            send(handler, *page([("/ok/GOOD", "good")]))
-        else:
-            send(handler, *aws_error("AccessDeniedException", "not authorized"))
+def test_the_rest_stays_strict(ssm, env, api):
+    put(ssm, "/app/a", "value-a")
+    with pytest.raises(api.AwsApiError) as caught:
+        api_load(api, env, SSM_ENV_NAMES="/app/a,/app/b?,/app/c")
+    assert "/app/c does not exist" in str(caught.value) and "/app/b" not in str(caught.value)
 
-    with FakeSsm([by_request]) as fake:
-        env.update(
-            SSM_ENV_PATHS="/denied,/ok",
-            AWS_ENDPOINT_URL_SSM=fake.url,
-            SSM_ENV_ON_ERROR="continue",
-            DB_PASSWORD="ssm:/denied/password",
-        )
-        proc, report = run_show_env(wrapper, env)
-    assert proc.returncode == 0, proc.stderr
-    assert report["env"]["GOOD"] == "good"
-    assert "DB_PASSWORD" not in report["env"]  # never left behind as "ssm:/denied/password"
-    assert (
-        "SSM_ENV_ON_ERROR=continue, starting without: GetParametersByPath /denied failed"
-        in proc.stderr
+
+def test_the_same_name_asked_strictly_and_optionally_is_strict(ssm, env, api):
+    with pytest.raises(api.AwsApiError, match="/app/b does not exist"):
+        api_load(api, env, SSM_ENV_NAMES="/app/b?", B="ssm:/app/b")
+
+
+def test_optional_secrets_and_keys(sm, sm_env, api):
+    db_secret(sm)
+    result = api_load(
+        api,
+        sm_env,
+        SSM_ENV_SECRETS="nope?,prod/db:password,MISSING_KEY=prod/db:nokey?",
+        OPT="secretsmanager:gone?",
     )
-    assert "unset unresolved references: DB_PASSWORD" in proc.stderr
-    assert_no_secrets(subprocess.CompletedProcess([], 0, "", proc.stderr))
+    assert result.variables == {"password": SECRET_PASSWORD}
+    assert set(result.skipped) == {
+        "secretsmanager:nope",
+        "secretsmanager:gone",
+        "secretsmanager:prod/db#nokey",
+    }
+    assert "OPT" in result.unset
 
 
-def test_failing_closed_is_the_default(env, wrapper):
-    with FakeSsm([aws_error("AccessDeniedException", "not authorized")]) as fake:
-        env.update(SSM_ENV_PATHS="/denied", AWS_ENDPOINT_URL_SSM=fake.url)
-        proc, report = run_show_env(wrapper, env)
-    assert proc.returncode == 1 and report == {}
+@pytest.mark.parametrize(
+    "item",
+    [
+        "arn:aws:ssm:us-east-1:12345:parameter/x",  # account id
+        "arn:aws:ssm::123456789012:parameter/x",  # region
+        "arn:aws:ssm:us-east-1:123456789012:document/x",  # not a parameter
+        "arn:aws:s3:us-east-1:123456789012:parameter/x",  # not ssm
+        "arn:aws:ssm:us-east-1:123456789012:parameter/",  # no name
+        "arn:aws:ssm:us-east-1:123456789012:parameter/x:",  # empty selector
+        "arn:moon:ssm:us-east-1:123456789012:parameter/x",  # partition
+    ],
+)
+def test_an_invalid_arn_is_an_error_naming_the_setting(api, item):
+    with pytest.raises(api.ConfigError, match=r"SSM_ENV_NAMES: .*(ARN|selector)"):
+        api.Settings.from_environ({"SSM_ENV_NAMES": item})
 
 
-def test_disabled_execs_at_once_and_fetches_nothing(env, wrapper):
-    with FakeSsm([page([("/p/X", "x")])]) as fake:
-        env.update(
-            SSM_ENV_PATHS="/p",
+def _rename(to):
+    def tamper(body, request):
+        for parameter in body["Parameters"]:
+            parameter["Name"] = to(parameter["Name"])
+        return body
+
+    return tamper
+
+
+@pytest.mark.parametrize(
+    "tamper, accepted",
+    [
+        (None, True),  # Name = the ARN asked
+        (_rename(lambda name: "/team/config"), True),  # Name = the name inside the ARN
+        (_rename(lambda name: "team/config"), True),  # ... without its leading slash
+        (_rename(lambda name: "/team/other"), False),
+        (lambda body, request: dict(body, Parameters=[], InvalidParameters=[]), False),
+        (lambda body, request: dict(body, Parameters=body["Parameters"] * 2), False),
+    ],
+)
+def test_every_arn_asked_is_answered_exactly_once(env, tamper, accepted):
+    import ssm_env_wrapper
+
+    with FaultySsm([modelled(shared_model(), tamper)]) as fake:
+        outcome = None
+        try:
+            outcome = api_load(
+                ssm_env_wrapper,
+                env,
+                AWS_ENDPOINT_URL_SSM=fake.url,
+                SSM_ENV_NAMES=arn("/team/config"),
+            )
+        except ssm_env_wrapper.SsmEnvError as exc:
+            assert "answer is inconsistent" in str(exc)
+    assert (outcome is not None) == accepted
+    if accepted:
+        assert outcome.variables == {"config": json.dumps({"mode": "strict"})}
+
+
+def test_a_missing_shared_parameter_is_invalid_by_its_arn(env, api):
+    with FaultySsm([modelled(shared_model())]) as fake:
+        with pytest.raises(api.AwsApiError) as caught:
+            api_load(api, env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_NAMES=arn("/team/none"))
+    assert arn("/team/none") + " does not exist" in str(caught.value)
+
+
+def test_a_parameter_arn_value_resolves_like_a_reference(env):
+    import ssm_env_wrapper
+
+    with FaultySsm([modelled(shared_model())]) as fake:
+        result = api_load(
+            ssm_env_wrapper,
+            env,
             AWS_ENDPOINT_URL_SSM=fake.url,
-            SSM_ENV_DISABLED="true",
-            REF="ssm:/p/X",
+            SSM_ENV_RESOLVE_ARNS="true",
+            TEAM_PASSWORD=arn("/team/db/password") + ":1",
+            # A protected variable holding an ARN is another program's setting: left alone.
+            AWS_ROLE_ARN=arn("/team/db/password"),
         )
-        proc, report = run_show_env(wrapper, env)
-        assert fake.requests == []
-    assert proc.returncode == 0
-    assert "X" not in report["env"] and report["env"]["REF"] == "ssm:/p/X"
-    assert proc.stderr == "ssm-env-wrapper: SSM_ENV_DISABLED is set: nothing loaded\n"
+    assert result.variables == {"TEAM_PASSWORD": "shared-v1-DoNotPrint"}
+    assert "AWS_ROLE_ARN" not in result.unset
 
 
-def test_the_next_exec_wrapper_runs_with_the_runtime_command_line(ssm, env, wrapper, tmp_path):
-    put(ssm, "/p/X", "x")
-    chained = tmp_path / "otel-instrument"
-    chained.write_text('#!/bin/sh\nexport CHAINED="$0 saw: $*"\nexec "$@"\n')
-    chained.chmod(0o755)
-    env.update(SSM_ENV_PATHS="/p", SSM_ENV_EXEC_WRAPPER=str(chained))
-    proc, report = run_show_env(wrapper, env)
-    assert proc.returncode == 0, proc.stderr
-    assert report["env"]["X"] == "x"
-    assert report["env"]["CHAINED"].startswith(f"{chained} saw: {sys.executable} ")
-    env["SSM_ENV_EXEC_WRAPPER"] = str(tmp_path / "missing")
-    proc = run(wrapper, ["true"], env)
-    assert (proc.returncode, proc.stderr) == (
-        127,
-        f"ssm-env-wrapper: command not found: {tmp_path / 'missing'}\n",
-    )
+@pytest.mark.parametrize(
+    "item, expect",
+    [
+        ("bad name!", "not a valid secret id"),
+        ("arn:aws:secretsmanager:us-east-1:123456789012:parameter:x", "not a valid secret ARN"),
+        ("arn:aws:secretsmanager:us-east-1:12:secret:x", "not a valid secretsmanager ARN"),
+        ("x:k:s:i:extra", "too many ':' parts"),
+        ("1BAD=x", "not a variable name"),
+    ],
+)
+def test_malformed_secrets_name_the_setting(api, item, expect):
+    with pytest.raises(api.ConfigError, match="SSM_ENV_SECRETS") as caught:
+        api.Settings.from_environ({"SSM_ENV_SECRETS": item})
+    assert expect in str(caught.value)
 
 
-def test_protected_parameter_stops_the_wrapper_without_printing_it(ssm, env, wrapper):
-    put(ssm, "/app/LD_PRELOAD", "/tmp/evil-library.so")
-    env["SSM_ENV_PATHS"] = "/app"
-    proc, report = run_show_env(wrapper, env)
-    assert proc.returncode == 1 and report == {}
-    assert "/app/LD_PRELOAD would set LD_PRELOAD" in proc.stderr
-    assert_no_secrets(proc, "/tmp/evil-library.so")
-    assert SECRET_KEY not in proc.stderr and SESSION_TOKEN not in proc.stderr
-    assert os.environ.get("LD_PRELOAD") != "/tmp/evil-library.so"
+def test_a_json_secret_takes_no_key(api):
+    with pytest.raises(api.ConfigError, match="SSM_ENV_JSON_SECRETS: .*names a JSON key"):
+        api.Settings.from_environ({"SSM_ENV_JSON_SECRETS": "prod/db:password"})
+
+
+def test_a_secret_of_another_region_is_refused_before_any_request(sm_env, api):
+    with pytest.raises(api.ConfigError, match="another region or partition"):
+        api_load(
+            api,
+            sm_env,
+            SSM_ENV_SECRETS="arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf",
+        )
+
+
+def test_guards_apply_to_secrets(sm, sm_env, api):
+    sm.create_secret(Name="evil", SecretString=json.dumps({"LD_PRELOAD": "/tmp/x.so", "OK": "1"}))
+    sm.create_secret(Name="app/OK", SecretString="other")
+    with pytest.raises(api.ProtectedNameError, match=r"secretsmanager:evil#LD_PRELOAD"):
+        api_load(api, sm_env, SSM_ENV_JSON_SECRETS="evil")
+    with pytest.raises(api.NameCollisionError, match="map to OK"):
+        api_load(
+            api,
+            sm_env,
+            SSM_ENV_JSON_SECRETS="evil",
+            SSM_ENV_SECRETS="app/OK",
+            SSM_ENV_ALLOW="LD_PRELOAD",
+        )
+    with pytest.raises(api.ProtectedNameError, match="secretsmanager:app/OK would set PATH"):
+        api_load(api, sm_env, PATH="secretsmanager:app/OK")
+    sm.create_secret(Name="big", SecretString="x" * 140_000)
+    with pytest.raises(api.SsmEnvError, match="cannot put in the environment: secretsmanager:big"):
+        api_load(api, sm_env, SSM_ENV_SECRETS="big")
+
+
+# ------------------------------------------------------------------------------ attacks on it
+def test_expanded_text_never_reaches_a_message(api):
+    """An item malformed once expanded is quoted as written: the environment may hold a secret."""
+    environ = {"DB_PASSWORD": "hunter2-DoNotPrint!", "SSM_ENV_NAMES": "/app/${DB_PASSWORD}"}
+    with pytest.raises(api.ConfigError) as caught:
+        api.Settings.from_environ(environ)
+    assert "'/app/${DB_PASSWORD}' is not valid once its ${...} are expanded" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+    with pytest.raises(api.ConfigError, match="names a credential, which is never expanded"):
+        api.Settings.from_environ(
+            {"AWS_SECRET_ACCESS_KEY": "x", "SSM_ENV_PATHS": "/${AWS_SECRET_ACCESS_KEY}"}
+        )

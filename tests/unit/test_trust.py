@@ -1,5 +1,4 @@
-"""TLS trust without the 30 ms bundle parse: a hashed certificate directory, still verifying every
-certificate and host name (against a local TLS endpoint with a CA the test makes)."""
+"""TLS trust: a hashed certificate directory or a CA bundle, verifying every peer, untrusted certificates not retried."""
 
 from __future__ import annotations
 
@@ -7,14 +6,77 @@ import os
 import shutil
 import ssl
 import subprocess
+from urllib.parse import urlsplit
 
 import pytest
 import trustme
-from fake_ssm import FakeSsm, page
+from conftest import put, server_context, wait_for
+from fake_ssm import FakeSsm, TlsRelay, page
+from tls_cases import MARGIN, VALUE, endpoint_error, load
 
+import ssm_env_wrapper
 from ssm_env_wrapper import EndpointError, load_parameters
+from ssm_env_wrapper.errors import ConfigError
 from ssm_env_wrapper.resolve import trust_from_environ
 from ssm_env_wrapper.trust import _TLS_CONTEXTS, system_trust
+
+
+def test_https_with_the_ca_bundle_through_the_api(ssm, env, relay, ca_file):
+    put(ssm, "/prod/app/DB_PASSWORD", VALUE, "SecureString")
+    environ = dict(env, AWS_CA_BUNDLE=ca_file)
+    values = ssm_env_wrapper.load_parameters(
+        "/prod/app", environ=environ, endpoint_url=f"https://localhost:{relay.port}"
+    )
+    assert values == {"DB_PASSWORD": VALUE}
+
+
+def test_an_untrusted_certificate_fails_at_once_and_is_not_retried(ssm, env, relay):
+    outcome, elapsed = load(env, AWS_ENDPOINT_URL_SSM=f"https://localhost:{relay.port}")
+    message = endpoint_error(outcome)
+    assert message.startswith(
+        f"GetParametersByPath /prod/app failed: the TLS certificate of "
+        f"https://localhost:{relay.port} is not trusted ("
+    )
+    assert "set AWS_CA_BUNDLE to the CA that issued it" in message
+    assert "attempts" not in message
+    assert wait_for(lambda: relay.accepted >= 1)
+    assert relay.accepted == 1 and relay.handshakes == 0
+    assert elapsed < 5 + MARGIN
+
+
+def test_a_certificate_for_another_name_fails_verification(ca, ssm, env, relay, ca_file, moto_url):
+    # The relay's certificate names localhost, not the address 127.0.0.1.
+    outcome, _ = load(
+        env, AWS_ENDPOINT_URL_SSM=f"https://127.0.0.1:{relay.port}", AWS_CA_BUNDLE=ca_file
+    )
+    message = endpoint_error(outcome)
+    assert "is not trusted" in message and "127.0.0.1" in message
+    assert wait_for(lambda: relay.accepted >= 1)
+    assert relay.accepted == 1 and relay.handshakes == 0
+    # A certificate issued for another host name entirely.
+    upstream = urlsplit(moto_url)
+    with TlsRelay(server_context(ca, "other.example"), (upstream.hostname, upstream.port)) as other:
+        outcome, _ = load(
+            env, AWS_ENDPOINT_URL_SSM=f"https://localhost:{other.port}", AWS_CA_BUNDLE=ca_file
+        )
+        assert wait_for(lambda: other.accepted >= 1)
+        assert other.accepted == 1 and other.handshakes == 0
+    message = endpoint_error(outcome)
+    assert "is not trusted" in message and "mismatch" in message.lower()
+
+
+@pytest.mark.parametrize("bundle", ["missing", "not-pem"])
+def test_an_unreadable_ca_bundle_is_a_config_error_naming_it(env, relay, tmp_path, bundle):
+    path = tmp_path / "bundle.pem"
+    if bundle == "not-pem":
+        path.write_text("this is not a certificate\n")
+    outcome, _ = load(
+        env, AWS_ENDPOINT_URL_SSM=f"https://localhost:{relay.port}", AWS_CA_BUNDLE=str(path)
+    )
+    message = endpoint_error(outcome, ConfigError)
+    assert message.startswith(f"AWS_CA_BUNDLE={str(path)!r} cannot be read as PEM")
+    assert message.endswith("or unset it")
+    assert relay.accepted == 0
 
 
 def trust_store(environ: dict[str, str]) -> tuple[str | None, str | None]:

@@ -1,90 +1,34 @@
-"""Issue 10, defects 4 and 6: the endpoint's answers are checked against what was asked.
-
-Every name asked (plain, ``:version``, ``:label``, JSON names, ``ssm:`` references, Secrets
-Manager references) must come back in ``Parameters`` or ``InvalidParameters``, and only what was
-asked may become a variable: a name answered for a name must be that name with its selector, a
-path answer may hold only what lies under the path (direct children unless recursive), and no
-parameter may come twice. Every malformed answer (wrong JSON types, invalid or hostile JSON) is
-the wrapper's own one-line error: exit 1, the runtime never starts, never a traceback.
-
-The endpoint is ``fake_ssm.SsmModel``: Parameter Store answering as the real API does (the
-``Selector`` of a version or label, a secret under its full reference name), then tampered with.
-The tables run through the real wrapper (the layer's file, as Lambda starts it); representative
-rows run through every shipped form.
-
-``SSM_ENV_ON_ERROR=continue`` (decided here): an inconsistent or malformed answer fails its whole
-job, the path (every page) or the batch of up to ten names it answered, because an answer that
-lies about one name cannot be trusted for the others. Nothing from that answer is set, references
-it would have resolved are unset, one warning line says what failed, and the runtime starts with
-everything the other jobs loaded. A JSON value under SSM_ENV_JSON_NAMES that is not a usable
-object drops that one parameter's keys.
-"""
+"""The Parameter Store client's answers checked against what was asked, through the wrapper: inconsistent or malformed answers fail closed in one line (continue mode drops the whole job), the real API's answers load every kind of name."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 
 import pytest
 from conftest import assert_no_secrets, run_show_env
-from fake_ssm import FaultySsm, SsmModel, modelled
-
-VALUE_A1, VALUE_A2 = "valueA1-DoNotPrint-k2Lm", "valueA2-DoNotPrint-p9Qr"
-VALUE_B = "valueB-DoNotPrint-x7Wz"
-VALUE_SECRET = "secretValue-DoNotPrint-Hh3j"
-VALUE_X, VALUE_Y, VALUE_C = (
-    "valueX-DoNotPrint-1aa",
-    "valueY-DoNotPrint-2bb",
-    "valueC-DoNotPrint-3cc",
+from fake_ssm import FaultySsm, modelled
+from ssm_cases import (
+    DEEP,
+    VALUE_A1,
+    VALUE_A2,
+    VALUE_B,
+    VALUE_C,
+    VALUE_SECRET,
+    VALUE_X,
+    VALUE_Y,
+    _parameters,
+    edit,
+    model,
+    one_line,
 )
+
 VALUES = (VALUE_A1, VALUE_A2, VALUE_B, VALUE_SECRET, VALUE_X, VALUE_Y, VALUE_C)
-# Far past any recursion limit (json's C scanner raises RecursionError near 1000), and within the
-# 128 KiB one variable can hold (a larger document is refused before it is parsed).
-DEEP = 60_000
-
-
-def model() -> SsmModel:
-    m = SsmModel()
-    m.put("/app/a", VALUE_A1, labels=("old",)).put("/app/a", VALUE_A2)
-    m.put("/app/b", VALUE_B)
-    m.put("/app/json", json.dumps({"host": "db.internal", "port": 5432}))
-    m.put("/app/badjson", '{"host": "db.internal", "port": ')
-    m.put("/app/array", '["host", "port"]')
-    m.put("/app/deep", '{"k": ' + "[" * DEEP + "]" * DEEP + "}")
-    m.put("/app/hugeint", '{"k": ' + "9" * 5000 + "}")
-    m.put("/app/dupkeys", '{"host": "first", "host": "second"}')
-    m.put("/p/X", VALUE_X).put("/p/Y", VALUE_Y).put("/p/sub/C", VALUE_C)
-    for i in range(12):
-        m.put(f"/many/P{i:02d}", f"many-{i}")
-    m.secret("s", VALUE_SECRET)
-    return m
-
-
-# ----------------------------------------------------------------------------- tampering
-
-
-def _parameters(body):
-    return body["Parameters"]
 
 
 def drop(name):
     return lambda body, request: dict(
         body, Parameters=[p for p in _parameters(body) if p["Name"] != name]
     )
-
-
-def edit(name, **fields):
-    """Change fields of the parameter ``name`` (a field set to ``...`` is removed)."""
-
-    def tamper(body, request):
-        out = []
-        for p in _parameters(body):
-            if p["Name"] == name:
-                p = {k: v for k, v in {**p, **fields}.items() if v is not ...}
-            out.append(p)
-        return dict(body, Parameters=out)
-
-    return tamper
 
 
 def add(**parameter):
@@ -116,6 +60,7 @@ def first_page_again(body, request):
 
 
 NAMES = {"SSM_ENV_NAMES": "/app/a,B=/app/b"}
+
 PATH = {"SSM_ENV_PATHS": "/p"}
 
 # (sources, tamper, what the one line must name). Each must fail closed.
@@ -248,11 +193,6 @@ MALFORMED = {
 }
 
 
-@pytest.fixture
-def layer(built):
-    return [str(built["layer"])]
-
-
 def through(wrapper, env, sources, tamper, **extra):
     with FaultySsm([modelled(model(), tamper)]) as fake:
         proc, report = run_show_env(
@@ -263,13 +203,6 @@ def through(wrapper, env, sources, tamper, **extra):
     assert_no_secrets(subprocess.CompletedProcess([], 0, "", proc.stderr), *VALUES)
     assert "Traceback" not in proc.stderr
     return proc, report, requests
-
-
-def one_line(proc) -> str:
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1, proc.stderr[:2000]
-    assert lines[0].startswith("ssm-env-wrapper: ")
-    return lines[0]
 
 
 @pytest.mark.parametrize("case", list(INCONSISTENT))
@@ -311,8 +244,6 @@ def test_malformed_answers_fail_closed_in_every_shipped_form(env, wrapper, case)
 
 
 # ------------------------------------------------------------------ what a consistent answer gives
-
-
 def test_the_real_apis_answers_load_every_kind_of_name(env, wrapper):
     """Selectors come back as ``Selector`` and a secret under its full reference name: all match."""
     sources = {
@@ -340,17 +271,6 @@ def test_the_real_apis_answers_load_every_kind_of_name(env, wrapper):
     assert "C" not in got  # /p/sub/C is not a direct child of /p
 
 
-def test_a_version_answered_without_a_selector_is_matched_by_its_version(env):
-    """moto leaves ``Selector`` out; the version then proves the answer (a label cannot be)."""
-    import ssm_env_wrapper
-
-    tamper = edit("/app/a", Selector=...)
-    with FaultySsm([modelled(model(), tamper)]) as fake:
-        environ = dict(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_NAMES="V1=/app/a:1")
-        result = ssm_env_wrapper.load(ssm_env_wrapper.Settings.from_environ(environ), environ)
-    assert result.variables == {"V1": VALUE_A1}
-
-
 def test_invalid_names_stay_one_error_listing_them(env, layer):
     proc, report, _ = through(layer, env, {"SSM_ENV_NAMES": "/app/a,/app/nope,/app/a:9"}, None)
     assert proc.returncode == 1 and report == {}
@@ -359,8 +279,6 @@ def test_invalid_names_stay_one_error_listing_them(env, layer):
 
 
 # ------------------------------------------------------------------------ SSM_ENV_ON_ERROR=continue
-
-
 @pytest.mark.parametrize(
     "case, lost",
     [
@@ -423,58 +341,6 @@ def test_continue_mode_drops_a_json_value_that_is_not_an_object(env, layer):
     assert proc.returncode == 0, proc.stderr
     assert report["env"]["DB_host"] == "db.internal" and "k" not in report["env"]
     assert "/app/deep" in proc.stderr
-
-
-# ------------------------------------------------------------------ a hostile Date on a skew answer
-
-
-@pytest.mark.parametrize(
-    "date",
-    [
-        "Mon, 01 Jan 99999999 00:00:00 GMT",  # past datetime's years
-        "1 Jan 2020 00:00:00 +99999999999",  # an absurd offset
-        "Mon, 01 Jan 1900 00:00:00 GMT",
-    ],
-)
-def test_a_skew_answer_with_an_absurd_date_is_not_adopted(env, layer, date):
-    """The clock-skew retry adopts the endpoint's Date; one no clock could show is an answer to
-    report, never a traceback nor a signature dated in another millennium."""
-    from fake_ssm import http_answer, page, raw
-
-    skewed = raw(
-        http_answer(400, {"__type": "RequestTimeTooSkewed", "message": "skewed"}, {"Date": date})
-    )
-    with FaultySsm([skewed, page([("/p/X", VALUE_X)])]) as fake:
-        proc, report = run_show_env(
-            layer, dict(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/p")
-        )
-        assert len(fake.requests) == 1  # not retried with that clock
-    assert proc.returncode == 1 and report == {}
-    assert "GetParametersByPath /p failed (RequestTimeTooSkewed)" in one_line(proc)
-
-
-# ------------------------------------------------------------------------- the root path, moto
-
-
-@pytest.mark.parametrize(
-    "recursive, expected",
-    [
-        ("false", {"top": "t-value", "root_leaf": "r-value"}),
-        ("true", {"top": "t-value", "root_leaf": "r-value", "deep": "d-value"}),
-    ],
-)
-def test_the_root_path_holds_names_with_and_without_a_leading_slash(
-    ssm, env, api, recursive, expected
-):
-    """Below ``/`` SSM also returns top-level names that have no leading slash (moto does too)."""
-    from conftest import put
-
-    put(ssm, "top", "t-value")
-    put(ssm, "/root_leaf", "r-value")
-    put(ssm, "/a/b/deep", "d-value")
-    environ = dict(env, SSM_ENV_PATHS="/", SSM_ENV_RECURSIVE=recursive)
-    result = api.load(api.Settings.from_environ(environ), environ)
-    assert result.variables == expected
 
 
 def test_a_reference_is_resolved_only_by_the_answer_to_its_own_request(env, layer):

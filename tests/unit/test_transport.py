@@ -1,64 +1,240 @@
-"""Issue 4, the network: retries, the one deadline, answers that are not the API, clock skew, and
-no secret in any output. A fault-injecting endpoint on loopback (fake_ssm) counts every request;
-every case also measures the wall time of the whole load and checks it against SSM_ENV_TIMEOUT
-plus a generous margin (a bound on the deadline's correctness, never a performance figure).
-
-Most cases run in-process through the API; the ones that are about what the wrapper prints run
-the real wrapper (bin/wrapper, the single file, the layer's file) as a subprocess.
-"""
+"""The HTTP/1.1 client over sockets through a load: retries on a fresh connection, one deadline for everything, answers that are not the API, stale bytes never taken as an answer."""
 
 from __future__ import annotations
 
 import json
+import select
 import socket
 import time
 from datetime import datetime
 from email.utils import formatdate
 
 import pytest
-from conftest import (
-    SECRET_KEY,
-    SESSION_TOKEN,
-    assert_no_secrets,
-    free_port,
-    in_turn,
-    run,
-    timed_load,
-    wait_for,
-)
+from conftest import SECRET_KEY, SESSION_TOKEN, free_port, timed_load, wait_for
 from fake_ssm import (
-    ConnectProxy,
-    ContainerCredentials,
     FaultySsm,
     SilentServer,
-    aws_error,
-    by_token,
+    _Listener,
     drip,
     hold,
     http_answer,
     page,
     raw,
-    request_text,
-    reset,
     reset_after,
     send,
 )
+from transport_cases import HEAD_1000, HTML, MARGIN, VALUE_1, VALUE_2, VALUES_PAGE, _value_page
 
 import ssm_env_wrapper
 from ssm_env_wrapper.errors import AwsApiError, DeadlineError, EndpointError
 
-#: Added to SSM_ENV_TIMEOUT in every bound: wide enough for a loaded machine and the wrapper's own
-#: start-up, narrow enough to catch a load that ignores its deadline (a retry, a read, a sleep).
-MARGIN = 2.0
 
-# Distinctive parameter values: they must never appear in anything printed.
-VALUE_1 = "paramValue-DoNotPrint-7Qx2Lk9s"
-VALUE_2 = "paramValue-DoNotPrint-Zr81mWq4"
-VALUES_PAGE = page([("/prod/app/DB_PASSWORD", VALUE_1), ("/prod/app/API_KEY", VALUE_2)])
+# ----------------------------------------------------------- a proxy failure names the proxy setting
+def test_a_refused_tunnel_names_https_proxy(env):
+    from conftest import timed_load
+    from fake_ssm import ConnectProxy
+
+    with ConnectProxy({}) as unknown:  # knows no host: 502 for every CONNECT
+        outcome, _ = timed_load(
+            env,
+            SSM_ENV_PATHS="/prod/app",
+            AWS_ENDPOINT_URL_SSM="https://ssm.example.test:443",
+            SSM_ENV_MAX_ATTEMPTS="1",
+            HTTPS_PROXY=unknown.url,
+        )
+    message = str(outcome)
+    assert "(the proxy refused the tunnel" in message, message
+    assert "check HTTPS_PROXY" in message and "network path to SSM" not in message, message
+
+
+# ----------------------------------------------------------- a stale answer on a kept connection
+def _read_request(conn: socket.socket, buffer: bytes) -> tuple[bytes, bytes] | None:
+    """One request (head and Content-Length body) from ``conn``; ``(request, rest)``."""
+    while b"\r\n\r\n" not in buffer:
+        data = conn.recv(65536)
+        if not data:
+            return None
+        buffer += data
+    head, _, rest = buffer.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(rest) < length:
+        data = conn.recv(65536)
+        if not data:
+            return None
+        rest += data
+    return head + b"\r\n\r\n" + rest[:length], rest[length:]
+
+
+class StaleAnswerServer(_Listener):
+    """Answers the first request with a throttling error carrying x-amz-retry-after, then 20 ms
+    later, unasked, a forged 200 on the same connection; any later request gets the true value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.requests = 0
+
+    def handle(self, conn: socket.socket) -> None:
+        conn.settimeout(10)
+        buffer = b""
+        while not self.stop.is_set():
+            got = _read_request(conn, buffer)
+            if got is None:
+                return
+            _, buffer = got
+            with self._lock:
+                self.requests += 1
+                first = self.requests == 1
+            if first:
+                conn.sendall(
+                    http_answer(
+                        400,
+                        {"__type": "ThrottlingException", "message": "Rate exceeded"},
+                        {"x-amz-retry-after": "300"},
+                    )
+                )
+                time.sleep(0.02)
+                conn.sendall(http_answer(200, _value_page("STALE-FORGED")))
+            else:
+                conn.sendall(http_answer(200, _value_page("TRUE-VALUE")))
+
+
+def test_a_response_sent_unasked_is_never_taken_as_the_next_answer(env):
+    with StaleAnswerServer() as server:
+        outcome, _ = timed_load(
+            env, AWS_ENDPOINT_URL_SSM=server.url, SSM_ENV_NAMES="A=/app/a", SSM_ENV_TIMEOUT="5"
+        )
+    assert not isinstance(outcome, Exception), str(outcome)
+    assert outcome.variables == {"A": "TRUE-VALUE"}
+    assert server.accepted == 2  # the connection with bytes waiting was dropped, not reused
+
+
+def test_bytes_after_a_response_in_the_same_read_are_not_kept():
+    from ssm_env_wrapper.http11 import ResponseReader
+
+    reader = ResponseReader("POST")
+    reader.feed(http_answer(200, "{}") + http_answer(200, _value_page("STALE-FORGED")))
+    response = reader.next_response()
+    assert response is not None and response.body == b"{}"
+    assert reader.unconsumed  # seen, so the connection is closed, and never read as an answer
+
+
+def test_a_connection_closed_by_the_peer_while_idle_is_not_reused():
+    # The peer closed the kept connection after its answer (a FIN, no "Connection: close"): the
+    # next call goes on a new connection without losing an attempt.
+    from conftest import client_config
+
+    from ssm_env_wrapper.deadline import Deadline
+    from ssm_env_wrapper.keys import Credentials
+    from ssm_env_wrapper.ssm import SsmClient
+
+    script = [raw(http_answer(200, _value_page("ONE")), then_close=True)]
+    with FaultySsm(script) as fake:
+        client = SsmClient(
+            client_config(
+                fake.url,
+                Credentials("AKIDEXAMPLE", "x" * 40),
+                deadline=Deadline(5),
+                max_attempts=1,
+                user_agent="test",
+            )
+        )
+        with client:
+            assert client.get_parameters(["/app/a"])[0][0]["Value"] == "ONE"
+            assert wait_for(lambda: fake.connections == 1)
+            time.sleep(0.1)  # the FIN arrives
+            assert client.get_parameters(["/app/a"])[0][0]["Value"] == "ONE"
+        assert client.connections == 2 and fake.connections == 2
+
+
+# ------------------------------------------------- failures that retrying cannot fix: at once
+class PlainHttpPort(_Listener):
+    """A plain-HTTP server's port: whatever arrives gets a 400 (as a web server answers a TLS
+    ClientHello) and the connection closes. ``accepted`` counts the attempts."""
+
+    def handle(self, conn: socket.socket) -> None:
+        conn.settimeout(5)
+        ready, _, _ = select.select([conn], [], [], 5)
+        if ready:
+            conn.recv(65536)
+        conn.sendall(
+            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 11\r\nConnection: close\r\n\r\n"
+            b"Bad Request"
+        )
+
+
+def test_https_to_a_plain_http_port_fails_at_the_first_attempt(env):
+    with PlainHttpPort() as port:
+        outcome, _ = timed_load(
+            env,
+            AWS_ENDPOINT_URL_SSM=f"https://127.0.0.1:{port.port}",
+            SSM_ENV_PATHS="/prod/app",
+            AWS_MAX_ATTEMPTS="8",
+        )
+        assert wait_for(lambda: port.accepted >= 1)
+        time.sleep(0.2)
+        assert port.accepted == 1
+    assert isinstance(outcome, EndpointError), type(outcome).__name__
+    message = str(outcome)
+    assert "TLS" in message and "attempts" not in message
+    assert message.count("check AWS_ENDPOINT_URL_SSM") == 1
+
+
+@pytest.mark.parametrize(
+    "code, attempts",
+    [("EAI_NONAME", 1), ("EAI_AGAIN", 3)],
+    ids=["no-such-name", "temporary-failure"],
+)
+def test_a_name_that_does_not_exist_fails_at_once_a_temporary_failure_is_retried(
+    env, monkeypatch, code, attempts
+):
+    host = "ssm.no-such-name.invalid"
+    calls = []
+    real = socket.getaddrinfo
+
+    def resolver(name, *args, **kwargs):
+        if name in (host, host.encode()):
+            calls.append(name)
+            raise socket.gaierror(getattr(socket, code), "resolver says no")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    outcome, _ = timed_load(
+        env,
+        AWS_ENDPOINT_URL_SSM=f"https://{host}",
+        SSM_ENV_PATHS="/prod/app",
+        AWS_MAX_ATTEMPTS="3",
+        SSM_ENV_TIMEOUT="10",
+    )
+    assert isinstance(outcome, EndpointError), type(outcome).__name__
+    assert len(calls) == attempts
+    message = str(outcome)
+    assert message.count("AWS_ENDPOINT_URL_SSM") == 1, message
+    if attempts == 1:
+        assert "does not exist" in message and "attempts" not in message
+
+
+def test_a_closed_port_states_its_fix_once(env):
+    from conftest import free_port
+
+    port = free_port()
+    outcome, _ = timed_load(
+        env,
+        AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}",
+        SSM_ENV_PATHS="/prod/app",
+        SSM_ENV_TIMEOUT="0.5",
+        AWS_MAX_ATTEMPTS="100",
+    )
+    message = str(outcome)
+    assert "Connection refused" in message
+    assert message.count("check the network path to SSM") == 1, message
+
+
 VARIABLES = {"DB_PASSWORD": VALUE_1, "API_KEY": VALUE_2}
-PROXY_PASSWORD = "proxyPassw0rd-DoNotPrint-c8Hd"
-HTML = "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
-
 
 load = timed_load
 
@@ -74,32 +250,11 @@ def failed(outcome, kind=ssm_env_wrapper.SsmEnvError) -> str:
     return message
 
 
-def run_wrapper(wrapper, env, **extra):
-    """The real wrapper around ``true``: ``(process, seconds)``."""
-    began = time.monotonic()
-    proc = run(wrapper, ["true"], dict(env, **extra))
-    return proc, time.monotonic() - began
-
-
-def error_line(proc, *secrets: str) -> str:
-    """The wrapper failed closed with one line on stderr, no traceback, no secret."""
-    assert_no_secrets(proc, VALUE_1, VALUE_2, PROXY_PASSWORD, *secrets)
-    assert proc.returncode == 1, proc.stderr
-    assert proc.stdout == ""
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("ssm-env-wrapper: ")
-    return lines[0]
-
-
 def amz_date(request: dict) -> datetime:
     return datetime.strptime(request["headers"]["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
 
 
 # ------------------------------------------------------------------------------------ throttling
-
-
 @pytest.mark.parametrize("code", ["ThrottlingException", "com.amazonaws.ssm#ThrottlingException"])
 @pytest.mark.parametrize("throttles", [1, 3])
 def test_throttled_then_answered_succeeds_with_one_more_request(env, code, throttles):
@@ -112,31 +267,7 @@ def test_throttled_then_answered_succeeds_with_one_more_request(env, code, throt
     assert elapsed < 5 + MARGIN
 
 
-# The client's own retry loop (every attempt used, the waits drawn, the count in the message) runs
-# on scripted bytes and a fake clock in tests/unit/test_awsjson.py; here, the whole load.
-
-
-def test_throttling_past_max_attempts_fails_closed_through_the_wrapper(env, wrapper):
-    with FaultySsm([aws_error("ThrottlingException", "Rate exceeded")]) as fake:
-        proc, elapsed = run_wrapper(
-            wrapper,
-            env,
-            AWS_ENDPOINT_URL_SSM=fake.url,
-            SSM_ENV_PATHS="/prod/app",
-            AWS_MAX_ATTEMPTS="3",
-        )
-        assert len(fake.requests) == 3
-    line = error_line(proc)
-    assert line.startswith(
-        "ssm-env-wrapper: GetParametersByPath /prod/app failed (ThrottlingException): Rate exceeded"
-    )
-    assert "after 3 attempts" in line and "AWS_MAX_ATTEMPTS=3" in line
-    assert elapsed < 5 + MARGIN
-
-
 # --------------------------------------------------------------------------- transient failures
-
-
 @pytest.mark.parametrize(
     "status, body, headers",
     [
@@ -161,11 +292,6 @@ def test_transient_answers_are_retried_then_succeed(env, status, body, headers):
         assert result.variables == VARIABLES
         assert len(fake.requests) == 3
     assert elapsed < 5 + MARGIN
-
-
-HEAD_1000 = (
-    b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: 1000\r\n\r\n"
-)
 
 
 @pytest.mark.parametrize(
@@ -202,8 +328,6 @@ def test_a_broken_connection_every_time_fails_after_max_attempts(env):
 
 
 # ------------------------------------------------------------------------------------- deadline
-
-
 def test_a_server_that_accepts_and_never_answers_is_cut_at_the_deadline(env):
     with SilentServer() as silent:
         outcome, elapsed = load(
@@ -256,27 +380,8 @@ def test_the_deadline_names_only_what_is_still_missing(env):
     assert elapsed < 0.5 + MARGIN
 
 
-def test_a_server_that_never_answers_fails_closed_through_the_wrapper(env, wrapper):
-    with SilentServer() as silent:
-        proc, elapsed = run_wrapper(
-            wrapper,
-            env,
-            AWS_ENDPOINT_URL_SSM=silent.url,
-            SSM_ENV_PATHS="/prod/app",
-            SSM_ENV_TIMEOUT="0.5",
-        )
-        # The listener's thread counts what it read; on a loaded machine it may read the request
-        # after the wrapper has already exited.
-        assert wait_for(lambda: silent.requests >= 1)
-        assert silent.requests == 1
-    line = error_line(proc)
-    assert line.startswith(
-        "ssm-env-wrapper: not done within SSM_ENV_TIMEOUT=0.5 s; still missing: /prod/app (last: "
-    )
-    assert elapsed < 0.5 + MARGIN
-
-
 ANSWER = json.dumps(VALUES_PAGE[1]).encode()
+
 HEAD = (
     b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n"
     b"Content-Length: " + str(len(ANSWER)).encode() + b"\r\n\r\n"
@@ -382,8 +487,6 @@ def test_a_slow_name_lookup_is_bounded_by_the_deadline(env, monkeypatch):
 
 
 # --------------------------------------------------------------- answers that are not the API
-
-
 @pytest.mark.parametrize(
     "body, content_type, expect",
     [
@@ -480,26 +583,7 @@ def test_empty_pages_with_tokens_are_followed(env):
     assert elapsed < 5 + MARGIN
 
 
-@pytest.mark.parametrize("kind", ["html", "garbled"])
-def test_a_200_that_is_not_the_api_fails_closed_through_the_wrapper(env, wrapper, kind):
-    body = HTML if kind == "html" else b"\x00\xff\xfe\x81garbled"
-    with FaultySsm([(200, body, {"Content-Type": "text/html"})]) as fake:
-        proc, elapsed = run_wrapper(
-            wrapper, env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app"
-        )
-        assert len(fake.requests) == 1
-    line = error_line(proc)
-    assert line.startswith(
-        f"ssm-env-wrapper: GetParametersByPath /prod/app failed: {fake.url} "
-        "answered HTTP 200 with a body that is not JSON (text/html); "
-    )
-    assert "AWS_ENDPOINT_URL_SSM" in line
-    assert elapsed < 5 + MARGIN
-
-
 # ------------------------------------------------------------------------- errors never retried
-
-
 @pytest.mark.parametrize(
     "code, source, expect",
     [
@@ -534,7 +618,6 @@ def test_errors_that_cannot_change_are_never_retried(env, code, source, expect):
 
 
 # ------------------------------------------------------------------------------------ clock skew
-
 SKEW_MESSAGE = (
     "Signature expired: 20150830T123600Z is now earlier than 20150830T123700Z "
     "(20150830T124200Z - 5 min.)"
@@ -606,8 +689,6 @@ def test_a_signature_error_that_is_not_a_fixable_skew_is_not_retried(env, step):
 
 
 # ---------------------------------------------------------------------------- connection refused
-
-
 def test_connection_refused_is_retried_then_one_line(env, monkeypatch):
     attempts = []
     real = socket.socket.connect
@@ -635,218 +716,7 @@ def test_connection_refused_is_retried_then_one_line(env, monkeypatch):
     assert elapsed < 5 + MARGIN
 
 
-def test_connection_refused_fails_closed_through_the_wrapper(env, wrapper):
-    port = free_port()
-    proc, elapsed = run_wrapper(
-        wrapper,
-        env,
-        AWS_ENDPOINT_URL_SSM=f"http://127.0.0.1:{port}",
-        SSM_ENV_PATHS="/prod/app",
-        AWS_MAX_ATTEMPTS="3",
-    )
-    line = error_line(proc)
-    assert line.startswith(
-        f"ssm-env-wrapper: GetParametersByPath /prod/app failed: cannot reach "
-        f"http://127.0.0.1:{port} (Connection refused)"
-    )
-    assert line.endswith("(after 3 attempts; AWS_MAX_ATTEMPTS=3)")
-    assert elapsed < 5 + MARGIN
-
-
 def test_deadline_error_is_public():
     # The README lists it among the public errors (it was missing from __all__ until 86657bd).
     assert "DeadlineError" in ssm_env_wrapper.__all__
     assert ssm_env_wrapper.DeadlineError is DeadlineError
-
-
-# ------------------------------------------------------------------------------- no secret leaks
-
-
-def echo_error(code: str, status: int = 400):
-    """A step: an AWS error whose message is the whole request as received, Authorization and
-    X-Amz-Security-Token included (a misbehaving proxy or endpoint)."""
-
-    def step(handler, request):
-        send(handler, status, {"__type": code, "message": request_text(handler, request)})
-
-    return step
-
-
-def echo_in_type(handler, request):
-    # The error code (which the message quotes) is the session token itself.
-    send(handler, 400, {"__type": request["headers"]["X-Amz-Security-Token"], "message": "x"})
-
-
-def echo_in_headers(handler, request):
-    # A 500 that is not JSON, its Content-Type (quoted in the message) carrying the token, and the
-    # error-type header too.
-    token = request["headers"]["X-Amz-Security-Token"]
-    send(
-        handler,
-        500,
-        request_text(handler, request),
-        {"Content-Type": f"text/html; echo={token}", "x-amzn-ErrorType": token},
-    )
-
-
-def echo_reset(handler, request):
-    # The request echoed as a partial body, then the connection reset.
-    text = request_text(handler, request).encode()
-    handler.connection.sendall(HEAD_1000 + text[:900])
-    time.sleep(0.05)
-    reset(handler)
-
-
-ECHO_HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n"
-
-# (failure step after a first page of values, extra environment). AWS_MAX_ATTEMPTS=2 for all.
-LEAK_SCENARIOS = {
-    "throttled-echo": (echo_error("ThrottlingException"), {}),
-    "access-denied-echo": (echo_error("AccessDeniedException"), {}),
-    "validation-echo": (echo_error("ValidationException"), {}),
-    "not-found-echo": (echo_error("ParameterNotFound"), {}),
-    "skew-echo": (echo_error("RequestTimeTooSkewed"), {}),
-    "error-code-is-the-token": (echo_in_type, {}),
-    "5xx-echo-in-headers": (echo_in_headers, {}),
-    "503-html": ((503, HTML, {"Content-Type": "text/html"}), {}),
-    "reset-mid-body-echo": (echo_reset, {}),
-    "html-200": ((200, HTML, {"Content-Type": "text/html"}), {}),
-    "garbled-200": ((200, b"\x00\xff\xfe garbled", {}), {}),
-    "no-parameters": ((200, {"NextToken": "t"}), {}),
-    "content-length-smaller": (raw(http_answer(*VALUES_PAGE, content_length=12)), {}),
-    "held": (hold(), {"SSM_ENV_TIMEOUT": "0.5"}),
-    "drip": (drip(ECHO_HEAD, b"x" * 100, interval=0.05), {"SSM_ENV_TIMEOUT": "0.5"}),
-    "content-length-larger": (
-        raw(ECHO_HEAD + b'{"Parameters": []}', then_hold=True),
-        {"SSM_ENV_TIMEOUT": "0.5"},
-    ),
-}
-
-
-# Each scenario in one shipped form, in turn (conftest.in_turn): what reaches the output is the
-# same redaction code in every form; each form still meets five or six of the failures.
-@pytest.mark.parametrize(
-    "wrapper, scenario", in_turn([(name,) for name in LEAK_SCENARIOS]), indirect=["wrapper"]
-)
-def test_no_secret_in_any_output_on_any_failure(env, wrapper, scenario):
-    step, extra = LEAK_SCENARIOS[scenario]
-    # The first page carries the values (and a token); every later request meets the failure.
-    with FaultySsm(
-        [by_token((*VALUES_PAGE[:1], dict(VALUES_PAGE[1], NextToken="t1")), step)]
-    ) as fake:
-        proc, elapsed = run_wrapper(
-            wrapper,
-            env,
-            AWS_ENDPOINT_URL_SSM=fake.url,
-            SSM_ENV_PATHS="/prod/app",
-            AWS_MAX_ATTEMPTS="2",
-            SSM_ENV_LOG_LEVEL="debug",
-            **extra,
-        )
-        assert len(fake.requests) >= 2
-    # Debug level: a line per request as well, every one of them checked.
-    assert_no_secrets(proc, VALUE_1, VALUE_2)
-    assert proc.returncode == 1 and proc.stdout == "" and "Traceback" not in proc.stderr
-    assert all(line.startswith("ssm-env-wrapper: ") for line in proc.stderr.splitlines())
-    assert elapsed < float(extra.get("SSM_ENV_TIMEOUT", 5)) + MARGIN
-
-
-def test_no_secret_in_json_logs_when_the_endpoint_echoes_the_request(env, wrapper):
-    with FaultySsm([echo_error("ValidationException")]) as fake:
-        proc, _ = run_wrapper(
-            wrapper,
-            env,
-            AWS_ENDPOINT_URL_SSM=fake.url,
-            SSM_ENV_PATHS="/prod/app",
-            AWS_LAMBDA_LOG_FORMAT="JSON",
-        )
-        assert len(fake.requests) == 1
-    assert_no_secrets(proc)
-    record = json.loads(proc.stderr)
-    assert record["level"] == "ERROR" and "ValidationException" in record["message"]
-    assert "X-Amz-Security-Token: ***" in record["message"]  # scrubbed, not dropped
-
-
-@pytest.mark.parametrize("scenario", ["refused", "proxy-refused", "proxy-407"])
-def test_no_secret_in_output_when_the_endpoint_or_proxy_cannot_be_reached(env, wrapper, scenario):
-    extra = {"SSM_ENV_PATHS": "/prod/app", "AWS_MAX_ATTEMPTS": "2"}
-    with ConnectProxy({}, status=407) as proxy:
-        if scenario == "refused":
-            extra["AWS_ENDPOINT_URL_SSM"] = f"http://127.0.0.1:{free_port()}"
-        else:
-            port = proxy.port if scenario == "proxy-407" else free_port()
-            extra.update(
-                AWS_ENDPOINT_URL_SSM="https://ssm.test.invalid:8443",
-                HTTPS_PROXY=f"http://user:{PROXY_PASSWORD}@127.0.0.1:{port}",
-            )
-        proc, elapsed = run_wrapper(wrapper, env, **extra)
-        if scenario == "proxy-407":
-            assert proxy.lines == ["CONNECT ssm.test.invalid:8443 HTTP/1.1"] * 2
-    line = error_line(proc)
-    assert "(after 2 attempts; AWS_MAX_ATTEMPTS=2)" in line
-    if scenario == "proxy-407":
-        assert "the proxy refused the tunnel to ssm.test.invalid:8443 (HTTP 407)" in line
-    assert elapsed < 5 + MARGIN
-
-
-def test_values_echoed_by_a_later_failing_page_are_scrubbed(env, wrapper):
-    def nosy(handler, request):
-        send(
-            handler,
-            400,
-            {
-                "__type": "ValidationException",
-                "message": f"bad token after {VALUE_1} and {VALUE_2}",
-            },
-        )
-
-    first = (200, dict(VALUES_PAGE[1], NextToken="t1"))
-    with FaultySsm([by_token(first, nosy)]) as fake:
-        proc, _ = run_wrapper(
-            wrapper, env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app"
-        )
-        assert len(fake.requests) == 2
-    error_line(proc)
-
-
-def test_a_container_session_token_echoed_by_the_endpoint_is_scrubbed(env, wrapper):
-    secret, token = "containerSecret-DoNotPrint-9d8f7", "containerToken-DoNotPrint-" + "k" * 60
-    creds = {
-        "AccessKeyId": "ASIACONTAINER0000001",
-        "SecretAccessKey": secret,
-        "Token": token,
-        "Expiration": "2099-01-01T00:00:00Z",
-    }
-    with (
-        ContainerCredentials((200, creds)) as provider,
-        FaultySsm([echo_error("ValidationException")]) as fake,
-    ):
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            env.pop(name)
-        proc, _ = run_wrapper(
-            wrapper,
-            env,
-            AWS_ENDPOINT_URL_SSM=fake.url,
-            SSM_ENV_PATHS="/prod/app",
-            AWS_CONTAINER_CREDENTIALS_FULL_URI=provider.url,
-        )
-        assert len(provider.requests) == 1 and len(fake.requests) == 1
-        assert fake.requests[0]["headers"]["X-Amz-Security-Token"] == token
-    error_line(proc, secret, token)
-
-
-def test_no_part_of_a_secret_survives_the_message_limit(env, wrapper):
-    def padded(handler, request):
-        # The token placed across the 400-character limit of the quoted AWS message.
-        token = request["headers"]["X-Amz-Security-Token"]
-        send(handler, 400, {"__type": "ValidationException", "message": "p" * 370 + token})
-
-    with FaultySsm([padded]) as fake:
-        proc, _ = run_wrapper(
-            wrapper, env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app"
-        )
-        assert len(fake.requests) == 1
-    error_line(proc)
-    fragments = {SESSION_TOKEN[i : i + 16] for i in range(len(SESSION_TOKEN) - 15)} - {"x" * 16}
-    leaked = sum(fragment in proc.stderr for fragment in fragments)  # a count: never the text
-    assert not leaked, f"{leaked} 16-character fragments of the session token reached the output"

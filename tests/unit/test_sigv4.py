@@ -1,27 +1,136 @@
-"""SigV4 proven step by step against AWS's own test suite (tests/data/aws4_testsuite, with its
-licence and origin), against botocore's signer on random SSM requests, for the package and the
-single file."""
+"""SigV4 step by step against AWS's own test suite, against botocore at the same instant, and accepted by moto with IAM authentication on."""
 
 from __future__ import annotations
 
 import calendar
 import datetime
+import http.client
 import importlib.util
+import json
+import time
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sigv4_cases import EXPECTED
+
+from ssm_env_wrapper import AwsApiError, Credentials, load_parameters
+from ssm_env_wrapper.sigv4 import sign
+
+
+def test_long_term_keys_are_accepted(iam):
+    assert (
+        load_parameters(
+            "/auth/app",
+            credentials=iam["user"],
+            region="us-east-1",
+            endpoint_url=iam["url"],
+            environ={},
+        )
+        == EXPECTED
+    )
+
+
+def test_temporary_keys_with_a_session_token_are_accepted(iam):
+    assert iam["role"].token  # the request carries (and signs) X-Amz-Security-Token
+    assert (
+        load_parameters(
+            "/auth/app",
+            credentials=iam["role"],
+            region="us-east-1",
+            endpoint_url=iam["url"],
+            environ={},
+        )
+        == EXPECTED
+    )
+
+
+def test_a_wrong_secret_is_rejected(iam):
+    wrong = Credentials(iam["user"].access_key, "not-the-secret-key-at-all-0000000000000")
+    with pytest.raises(AwsApiError) as caught:
+        load_parameters(
+            "/auth/app",
+            credentials=wrong,
+            region="us-east-1",
+            endpoint_url=iam["url"],
+            environ={},
+            max_attempts=1,
+        )
+    assert caught.value.code in ("SignatureDoesNotMatch", "InvalidSignatureException")
+    assert "not-the-secret-key-at-all" not in str(caught.value)
+
+
+def test_a_wrong_session_token_is_rejected(iam):
+    role = iam["role"]
+    forged = Credentials(role.access_key, role.secret_key, role.token[:-4] + "AAAA")
+    with pytest.raises(AwsApiError):
+        load_parameters(
+            "/auth/app",
+            credentials=forged,
+            region="us-east-1",
+            endpoint_url=iam["url"],
+            environ={},
+            max_attempts=1,
+        )
+
+
+@pytest.mark.parametrize("tamper", ["body", "target"])
+def test_a_request_changed_after_signing_is_rejected(iam, tamper):
+    host, port = iam["url"].split("//")[1].split(":")
+    body = json.dumps({"Path": "/auth/app", "WithDecryption": True}).encode()
+    user = iam["user"]
+
+    def send(headers, payload):
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        connection.request("POST", "/", payload, dict(headers))
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        return response.status
+
+    base = [
+        ("Host", f"{host}:{port}"),
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("X-Amz-Target", "AmazonSSM.GetParametersByPath"),
+    ]
+    signed = sign(
+        "POST",
+        "/",
+        "",
+        base,
+        body,
+        access_key=user.access_key,
+        secret_key=user.secret_key,
+        token=None,
+        region="us-east-1",
+        service="ssm",
+        timestamp=time.time(),
+    )
+    assert send(signed, body) == 200  # the control: untouched, it is accepted
+    if tamper == "body":
+        changed = body.replace(b"/auth/app", b"/auth/xxx")
+        assert send(signed, changed) in (400, 403)
+    else:
+        headers = [(k, "AmazonSSM.GetParameters" if k == "X-Amz-Target" else v) for k, v in signed]
+        assert send(headers, body) in (400, 403)
+
 
 SUITE = ROOT / "tests" / "data" / "aws4_testsuite"
+
 ACCESS_KEY = "AKIDEXAMPLE"
+
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+
 REGION, SERVICE = "us-east-1", "service"
+
 STAMP = calendar.timegm((2015, 8, 30, 12, 36, 0))
+
 # get-vanilla-with-session-token signs with a session token that its .req does not carry (the
 # signer adds the header): the value of aws-c-auth's context for that case, as its .creq shows.
 SESSION_CASE = "get-vanilla-with-session-token"
+
 SESSION_TOKEN = "6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267"
 
 
@@ -179,8 +288,8 @@ def test_sign_with_a_session_token_header_given(sig):
 
 
 # ----------------------------------------------------------------------------- botocore
-
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
 _HEADER_VALUE = st.text(
     st.characters(min_codepoint=0x21, max_codepoint=0x7E) | st.just(" "), max_size=30
 )
