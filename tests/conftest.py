@@ -17,7 +17,6 @@ import zipfile
 from urllib.parse import urlsplit
 
 import pytest
-import trustme
 from fake_ssm import ConnectProxy, TlsRelay
 
 from ssm_env_wrapper import Credentials
@@ -467,7 +466,7 @@ TRUST = json.dumps(
 )
 
 
-def _set_auth(url: str, free_actions: str) -> None:
+def set_auth(url: str, free_actions: str) -> None:
     # moto counts requests and starts checking signatures once INITIAL_NO_AUTH_ACTION_COUNT have
     # passed; "0" checks every request from now on, "inf" turns checking off again.
     # Not form-encoded (urllib's default), or the server would read the body as a form.
@@ -505,7 +504,7 @@ def iam(moto_url):
     ssm = boto3.client("ssm", **kwargs)
     ssm.put_parameter(Name="/auth/app/PLAIN", Value="plain-auth-value-0001", Type="String")
     ssm.put_parameter(Name="/auth/app/SECRET", Value="secure-auth-value-0002", Type="SecureString")
-    _set_auth(moto_url, "0")
+    set_auth(moto_url, "0")
     try:
         yield {
             "user": Credentials(key["AccessKeyId"], key["SecretAccessKey"]),
@@ -515,7 +514,7 @@ def iam(moto_url):
             "url": moto_url,
         }
     finally:
-        _set_auth(moto_url, "inf")
+        set_auth(moto_url, "inf")
 
 
 # ----------------------------------------------------------------------------- Secrets Manager
@@ -528,14 +527,10 @@ NAME = "ssm.test.invalid"  # resolvable only through ConnectProxy's map (RFC 260
 
 
 @pytest.fixture(scope="module")
-def ca():
-    return trustme.CA()
-
-
-@pytest.fixture(scope="module")
-def ca_file(ca, tmp_path_factory):
+def ca_file(tls_ca, tmp_path_factory):
+    """The test CA's certificate as a file, for AWS_CA_BUNDLE."""
     path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
+    tls_ca.cert_pem.write_to_path(str(path))
     return str(path)
 
 
@@ -546,10 +541,12 @@ def server_context(ca, *names: str) -> ssl.SSLContext:
 
 
 @pytest.fixture
-def relay(ca, ssm, moto_url):
+def relay(tls_ca, ssm, moto_url):
     """https in front of moto on 127.0.0.1, with a certificate for localhost and NAME (no IP)."""
     upstream = urlsplit(moto_url)
-    with TlsRelay(server_context(ca, "localhost", NAME), (upstream.hostname, upstream.port)) as tls:
+    with TlsRelay(
+        server_context(tls_ca, "localhost", NAME), (upstream.hostname, upstream.port)
+    ) as tls:
         yield tls
 
 

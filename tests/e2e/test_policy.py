@@ -6,7 +6,7 @@ import json
 import subprocess
 
 import pytest
-from conftest import REGION, moto_reset, run, run_show_env
+from conftest import REGION, moto_reset, run, run_show_env, set_auth
 from iam_eval import IamProxy
 from policy_cases import ACCOUNT
 
@@ -38,19 +38,6 @@ EXPECTED = {
     "API": "api-secret-0007",
     "SINGLE": "single-0008",
 }
-
-
-def _set_auth(url: str, free: str) -> None:
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"{url}/moto-api/reset-auth",
-        data=free.encode(),
-        method="POST",
-        headers={"Content-Type": "text/plain"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        response.read()
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +114,7 @@ def world(moto_url, built):
             key["SecretAccessKey"],
             {"Version": "2012-10-17", "Statement": statements},
         )
-    _set_auth(moto_url, "0")
+    set_auth(moto_url, "0")
     try:
         with IamProxy(moto_url, {k: [p] for k, _, p in users.values()}, arns) as proxy:
             yield {
@@ -138,7 +125,7 @@ def world(moto_url, built):
                 "notes": printed.stderr,
             }
     finally:
-        _set_auth(moto_url, "inf")
+        set_auth(moto_url, "inf")
 
 
 def _run_as(wrapper, world, variant):

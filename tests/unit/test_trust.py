@@ -44,7 +44,9 @@ def test_an_untrusted_certificate_fails_at_once_and_is_not_retried(ssm, env, rel
     assert elapsed < 5 + MARGIN
 
 
-def test_a_certificate_for_another_name_fails_verification(ca, ssm, env, relay, ca_file, moto_url):
+def test_a_certificate_for_another_name_fails_verification(
+    tls_ca, ssm, env, relay, ca_file, moto_url
+):
     # The relay's certificate names localhost, not the address 127.0.0.1.
     outcome, _ = load(
         env, AWS_ENDPOINT_URL_SSM=f"https://127.0.0.1:{relay.port}", AWS_CA_BUNDLE=ca_file
@@ -55,7 +57,9 @@ def test_a_certificate_for_another_name_fails_verification(ca, ssm, env, relay, 
     assert relay.accepted == 1 and relay.handshakes == 0
     # A certificate issued for another host name entirely.
     upstream = urlsplit(moto_url)
-    with TlsRelay(server_context(ca, "other.example"), (upstream.hostname, upstream.port)) as other:
+    with TlsRelay(
+        server_context(tls_ca, "other.example"), (upstream.hostname, upstream.port)
+    ) as other:
         outcome, _ = load(
             env, AWS_ENDPOINT_URL_SSM=f"https://localhost:{other.port}", AWS_CA_BUNDLE=ca_file
         )
