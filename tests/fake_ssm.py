@@ -119,6 +119,9 @@ def aws_error(code: str, message: str, status: int = 400) -> tuple[int, dict]:
     return status, {"__type": f"com.amazonaws.ssm#{code}", "message": message}
 
 
+THROTTLED = aws_error("ThrottlingException", "Rate exceeded")
+
+
 # ------------------------------------------------------------------------ fault injection (issue 4)
 # Appended helpers: steps that misbehave at the socket level, a listener that never answers, a
 # TLS-terminating relay and a CONNECT proxy. Everything binds 127.0.0.1, every loop is bounded

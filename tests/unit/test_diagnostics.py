@@ -6,8 +6,7 @@ import socket
 
 import pytest
 from conftest import timed_load
-from fake_ssm import FaultySsm
-from retry_cases import THROTTLED
+from fake_ssm import THROTTLED, FaultySsm
 
 import ssm_env_wrapper
 from ssm_env_wrapper import EndpointError

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import timed_load
-from fake_ssm import FaultySsm, page
-from retry_cases import THROTTLED, FakeClock
+from fake_ssm import THROTTLED, FaultySsm, page
+from scripted import FakeClock
 
 
 def _client(url: str, ticks: FakeClock, limit: float, **kwargs):
@@ -19,7 +19,7 @@ def _client(url: str, ticks: FakeClock, limit: float, **kwargs):
         client_config(
             url,
             Credentials("AKIDCORE", "core-secret-key-0012"),
-            deadline=Deadline(limit, clock=ticks),
+            deadline=Deadline(limit, clock=ticks.monotonic),
             sleep=ticks.sleep,
             uniform=lambda low, high: high,  # the ceiling: the longest wait jitter could draw
             **kwargs,
@@ -35,7 +35,7 @@ def test_backoff_doubles_to_its_cap_and_attempts_are_counted_once():
         with pytest.raises(AwsApiError) as caught:
             list(ssm.get_parameters_by_path("/prod/app"))
         assert len(fake.requests) == 8
-    assert clock.waits == [0.1, 0.2, 0.4, 0.8, 1.6, 2.0, 2.0]
+    assert clock.sleeps == [0.1, 0.2, 0.4, 0.8, 1.6, 2.0, 2.0]
     error = caught.value
     assert (error.operation, error.code, error.targets, error.attempts) == (
         "GetParametersByPath",
@@ -55,7 +55,7 @@ def test_a_wait_that_would_pass_the_deadline_ends_the_call_at_once():
             list(ssm.get_parameters_by_path("/prod/app"))
         # 0.1 + 0.2 + 0.4 = 0.7 s waited; the next wait (0.8 s) would end past 1 s.
         assert len(fake.requests) == 4
-    assert clock.waits == [0.1, 0.2, 0.4]
+    assert clock.sleeps == [0.1, 0.2, 0.4]
     error = caught.value
     assert error.targets == ("/prod/app",) and error.attempts == 4
     assert "ThrottlingException" in error.last
@@ -69,7 +69,7 @@ def test_x_amz_retry_after_lengthens_a_wait_by_at_most_five_seconds():
         _client(fake.url, clock, 60, max_attempts=3) as ssm,
     ):
         assert list(ssm.get_parameters_by_path("/prod/app")) == []
-    assert clock.waits == [0.1 + 5.0]
+    assert clock.sleeps == [0.1 + 5.0]
 
 
 def test_clock_skew_is_corrected_once_without_using_an_attempt():
@@ -87,7 +87,7 @@ def test_clock_skew_is_corrected_once_without_using_an_attempt():
         assert [p["Name"] for p in ssm.get_parameters_by_path("/prod/app")] == ["/prod/app/X"]
         assert len(fake.requests) == 2
         assert fake.requests[1]["headers"]["X-Amz-Date"] == "20210101T120000Z"
-    assert clock.waits == []
+    assert clock.sleeps == []
 
 
 def test_the_retry_conditions_are_botocores():
