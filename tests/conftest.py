@@ -314,7 +314,7 @@ def assert_no_secrets(process: subprocess.CompletedProcess, *values: str) -> Non
     leaked = [
         i for i, secret in enumerate((SECRET_KEY, SESSION_TOKEN) + values) if secret in printed
     ]
-    # Nor any 12-character run of the credentials (issue 10, defect 9: partial echoes).
+    # Nor any 12-character run of the credentials (a partial echo leaks as much as a whole one).
     leaked += [
         i
         for i, secret in enumerate((SECRET_KEY, SESSION_TOKEN))

@@ -36,7 +36,7 @@ class FakeRuntimeApi:
         self.responses: dict[str, dict] = {}  # request id -> {"body": ..., "content_type": ...}
         self.errors: dict[str, dict] = {}  # request id -> {"body": ..., "error_type": ...}
         self.init_errors: list[dict] = []  # {"body": ..., "error_type": ...}
-        # SnapStart (issue 14): GET /runtime/restore/next is answered once ``on_restore`` (what
+        # SnapStart: GET /runtime/restore/next is answered once ``on_restore`` (what
         # happens between the snapshot and the restore, e.g. a rotated parameter) has run.
         self.on_restore = None
         self._lock = threading.RLock()  # re-entrant: wait_for's predicate may call next_calls

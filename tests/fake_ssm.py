@@ -122,7 +122,7 @@ def aws_error(code: str, message: str, status: int = 400) -> tuple[int, dict]:
 THROTTLED = aws_error("ThrottlingException", "Rate exceeded")
 
 
-# ------------------------------------------------------------------------ fault injection (issue 4)
+# -------------------------------------------------------------------------------- fault injection
 # Appended helpers: steps that misbehave at the socket level, a listener that never answers, a
 # TLS-terminating relay and a CONNECT proxy. Everything binds 127.0.0.1, every loop is bounded
 # (a stop event, the peer closing, or a time limit) and every thread is a daemon.
@@ -516,7 +516,7 @@ class ContainerCredentials:
         self.server.server_close()
 
 
-# ------------------------------------------------------------------ a scriptable model (issue 10)
+# ------------------------------------------------------------------------------ a scriptable model
 # Parameter Store as the real API answers, where moto simplifies: GetParameters returns the
 # Selector (":3", ":label") of a name asked with one, a Secrets Manager reference comes back under
 # its full /aws/reference/secretsmanager/ name with the secret's ARN, and GetParametersByPath pages
@@ -534,7 +534,7 @@ class SsmModel:
         self.region = region
         self.versions: dict[str, list[tuple[str, set[str]]]] = {}
         self.secrets: dict[str, str] = {}
-        # Parameters shared with this account through AWS RAM (issue 14): readable only by their
+        # Parameters shared with this account through AWS RAM: readable only by their
         # full ARN ("Working with shared parameters", Systems Manager user guide).
         self.shared: dict[tuple[str, str], list[tuple[str, set[str]]]] = {}
 

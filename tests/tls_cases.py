@@ -36,9 +36,9 @@ def one_line(proc) -> str:
 
 
 # ------------------------------------------------------------------- a proxy that answers for SSM
-# Issue 10, defect 1: bytes a proxy sends after its 200 to CONNECT once stayed in the connection's
-# buffer and were read, after a verified TLS handshake, as the endpoint's answer: the proxy chose
-# the parameters. Nothing received before the handshake may count as the endpoint's answer.
+# Bytes a proxy sends after its 200 to CONNECT must not stay in the connection's buffer to be
+# read, after a verified TLS handshake, as the endpoint's answer: the proxy would choose the
+# parameters. Nothing received before the handshake may count as the endpoint's answer.
 FORGED = "forgedByTheProxy-DoNotLoad-4e5r"
 
 FORGED_ANSWER = http_answer(

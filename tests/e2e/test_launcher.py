@@ -1,7 +1,7 @@
 """The start-up lines (tools/launcher.sh, the head of bin/wrapper, the single file and the layer)
 under both shells a Lambda /bin/sh can be: bash (Amazon Linux) and dash (Debian).
 
-The promise tested here (issue 10, defects 3 and 10): the command gets exactly the environment
+The promise tested here: the command gets exactly the environment
 the wrapper was given, plus what was loaded, minus the references resolved, plus
 ``SSM_ENV_ORIGINAL`` (what the loaded variables held before, for a later load); whichever path the
 launcher takes (the shell's fast path or Python), and whatever the shell or CPython would change on

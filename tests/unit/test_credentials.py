@@ -689,7 +689,7 @@ def test_environment_keys_win_over_the_container_and_the_file(env, credentials_f
 
 
 def test_the_file_wins_over_the_container(bare_env, credentials_file):
-    # botocore's order (issue 15): the profile's files before the container provider.
+    # botocore's order: the profile's files before the container provider.
     with ContainerCredentials(CONTAINER_ANSWER) as provider:
         used = signed_by(
             bare_env,

@@ -925,7 +925,7 @@ def test_differential_against_h11(h11, case, cuts):
 
 
 def test_interim_responses_before_the_answer_are_skipped(env):
-    # Issue 10, defect 7: RFC 9110 15.2, a client skips 1xx. Once a protocol error or a hang.
+    # RFC 9110 15.2: a client skips 1xx answers (read as the answer, one is a protocol error or a hang).
     with FaultySsm([raw(INTERIM + ANSWER)]) as fake:
         outcome, _ = timed_load(
             env,
@@ -941,7 +941,7 @@ def test_interim_responses_before_the_answer_are_skipped(env):
 
 @pytest.mark.parametrize("answer", BROKEN.values(), ids=BROKEN.keys())
 def test_a_malformed_answer_is_one_clear_error(env, answer):
-    # Issue 10, defect 6: str.isdigit() took '²' and int() then raised ValueError: a traceback.
+    # str.isdigit() takes '²', which int() refuses with ValueError: the error must not be a traceback.
     with FaultySsm([raw(answer, then_close=True)]) as fake:
         outcome, _ = timed_load(
             env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/prod/app", AWS_MAX_ATTEMPTS="2"

@@ -295,9 +295,9 @@ class _Answering(_Listener):
 
 
 # ----------------------------------------------------------------------------- the proxy's URL
-# Found while there (issue 10, defect 6's kind): the port was checked with str.isdigit(), so
-# "http://host:²" ended in a ValueError traceback, and int() read Arabic-Indic digits as a port;
-# 0 and ports past 65535 went to the connect (getaddrinfo wraps 99999 round to 34463).
+# A port checked with str.isdigit() lets "http://host:²" end in a ValueError traceback, and int()
+# reads Arabic-Indic digits as a port; 0 and ports past 65535 must not reach the connect
+# (getaddrinfo wraps 99999 round to 34463).
 @pytest.mark.parametrize(
     "url",
     [

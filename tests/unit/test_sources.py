@@ -159,7 +159,7 @@ def test_invalid_names_are_one_error_listing_them_all(ssm, env, api):
         ("/x:a:b", "bad selector"),
         ("/x y", "not a valid parameter name"),
         ("/x/", "not a valid parameter name"),
-        # Full ARNs are accepted since issue 14; an account id must have 12 digits.
+        # Full ARNs are accepted (shared parameters are read by ARN); an account id has 12 digits.
         ("arn:aws:ssm:us-east-1:1:parameter/x", "not a valid ssm ARN"),
     ],
 )
