@@ -75,6 +75,14 @@ def _derived(settings: Settings, name: str) -> str:
     return variable_name(name, prefix=settings.prefix, uppercase=settings.uppercase)
 
 
+def _variable(source: Source, settings: Settings, name: str) -> str | None:
+    """The variable a source's value goes to: ``VAR=`` when given, else the name's variable; a
+    reference (``ssm:``/``secretsmanager:`` in a variable) sets only its own variable, if any."""
+    if source.is_reference:
+        return source.target or None
+    return source.target or _derived(settings, name)
+
+
 def _path_claims(
     source: Source, fetched: _Fetched, settings: Settings, policy: FailurePolicy
 ) -> list[Claim]:
@@ -102,13 +110,8 @@ def _parameter_claims(
     value = fetched.names.get(source.label)
     if value is None:
         return []
-    if source.is_reference:
-        if not source.target:
-            return []
-        variable = source.target
-    else:
-        variable = source.target or _derived(settings, source.ref.name)  # type: ignore[union-attr]
-    return [(variable, source.label, value, source.rank)]
+    variable = _variable(source, settings, source.ref.name)  # type: ignore[union-attr]
+    return [] if variable is None else [(variable, source.label, value, source.rank)]
 
 
 def _secret_claims(
@@ -119,14 +122,9 @@ def _secret_claims(
     claim = _secret_claim(ref, fetched.secrets, policy)
     if claim is None:
         return []
-    if source.is_reference:
-        if not source.target:
-            return []
-        variable = source.target
-    else:
-        default = sanitize(ref.json_key) if ref.json_key else None
-        variable = source.target or _derived(settings, default or ref.name)
-    return [(variable, claim[0], claim[1], source.rank)]
+    default = sanitize(ref.json_key) if ref.json_key else None
+    variable = _variable(source, settings, default or ref.name)
+    return [] if variable is None else [(variable, claim[0], claim[1], source.rank)]
 
 
 def _json_source_claims(
