@@ -269,6 +269,18 @@ def by_token(first, rest):
     return step
 
 
+def read_head(conn: socket.socket, limit: int = 65536) -> bytes | None:
+    """What ``conn`` sends up to and including the end of a request head (CRLF CRLF), with any
+    bytes after it; None when the peer closes first or sends more than ``limit`` without one."""
+    buffer = b""
+    while b"\r\n\r\n" not in buffer:
+        data = conn.recv(65536)
+        if not data or len(buffer) > limit:
+            return None
+        buffer += data
+    return buffer
+
+
 class _Listener:
     """A bounded accept loop on 127.0.0.1 handing each connection to ``handle`` in a daemon
     thread; ``close`` stops it and closes every socket it made."""
@@ -425,12 +437,9 @@ class ConnectProxy(_Listener):
 
     def handle(self, conn: socket.socket) -> None:
         conn.settimeout(5)
-        buffer = b""
-        while b"\r\n\r\n" not in buffer:
-            data = conn.recv(65536)
-            if not data or len(buffer) > 65536:
-                return
-            buffer += data
+        buffer = read_head(conn)
+        if buffer is None:
+            return
         head, _, rest = buffer.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         headers = {}

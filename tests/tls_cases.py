@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 from conftest import assert_no_secrets, timed_load
-from fake_ssm import _Listener, http_answer, pipe
+from fake_ssm import _Listener, http_answer, pipe, read_head
 
 from ssm_env_wrapper.errors import EndpointError
 
@@ -68,13 +68,8 @@ class InjectingProxy(_Listener):
 
     def handle(self, conn):
         conn.settimeout(5)
-        buffer = b""
-        while b"\r\n\r\n" not in buffer:
-            data = conn.recv(65536)
-            if not data or len(buffer) > 65536:
-                return
-            buffer += data
-        if not buffer.startswith(b"CONNECT "):
+        buffer = read_head(conn)
+        if buffer is None or not buffer.startswith(b"CONNECT "):
             return
         with self._lock:
             self.connects += 1

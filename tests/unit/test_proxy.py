@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import NAME, put
-from fake_ssm import ConnectProxy, _Listener, pipe
+from fake_ssm import ConnectProxy, _Listener, pipe, read_head
 from tls_cases import (
     MARGIN,
     PROXY_PASSWORD,
@@ -235,12 +235,8 @@ def test_a_tunnel_opens_after_any_well_formed_200(ssm, env, relay, ca_file, answ
     class Proxy(InjectingProxy):
         def handle(self, conn):
             conn.settimeout(5)
-            buffer = b""
-            while b"\r\n\r\n" not in buffer:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                buffer += data
+            if read_head(conn) is None:
+                return
             with self._lock:
                 self.connects += 1
             conn.sendall(answer)
