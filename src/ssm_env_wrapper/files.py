@@ -8,13 +8,12 @@ Source-agnostic: the variable may come from a path, a name, a secret or a refere
 no newline added. The value never enters the environment.
 
 Writing cannot be redirected: the root is opened with ``O_DIRECTORY | O_NOFOLLOW`` and every
-step below it is relative to a directory descriptor (``openat``, ``mkdirat``, ``renameat``), so
-a path component swapped for a symlink after the check cannot move the write elsewhere. Each
-file is written whole to a new temporary file in its own directory (``O_CREAT | O_EXCL |
-O_NOFOLLOW``, mode 0600), fsynced, and renamed over the target (rename(2) is atomic and replaces
-a symlink itself, never what it points to): a reader sees the old file or the new one, never
-half of one. A symlink at the target or on the way, or anything but a regular file there, is
-refused.
+step below it relative to a directory descriptor (``openat``, ``mkdirat``, ``renameat``), so a
+component swapped for a symlink after the check cannot move the write. Each file is written
+whole to a new temporary file beside it (``O_CREAT | O_EXCL | O_NOFOLLOW``, 0600), fsynced and
+renamed over the target (atomic; a symlink there is replaced, never followed). Refused: a
+symlink at the target or on the way, a target that is not a regular file, and a directory
+below the root that another user owns or can write.
 """
 
 from __future__ import annotations
@@ -220,6 +219,8 @@ _FILE_SYMLINK_FIX = (
     "choose another path"
 )
 
+_FILE_OWNER_FIX = "make it yours alone (chown, chmod go-w) or choose another path"
+
 _FILE_SPACE_FIX = (
     "check that the directory is writable by this user and has space (Lambda: ephemeral storage)"
 )
@@ -266,10 +267,24 @@ def _file_descend(write: FileWrite, root_fd: int, root: str) -> int:
                 ) from None
             os.close(fd)
             fd = step
+            _file_own_directory(write, fd, here)
         return fd
     except BaseException:
         os.close(fd)
         raise
+
+
+def _file_own_directory(write: FileWrite, fd: int, here: str) -> None:
+    """Its owner, or whoever may write it without the sticky bit, could swap the file."""
+    import stat
+
+    st = os.fstat(fd)
+    if st.st_uid not in (os.geteuid(), 0):
+        raise _file_refusal(
+            write, here, f"belongs to another user (uid {st.st_uid})", _FILE_OWNER_FIX
+        )
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not st.st_mode & stat.S_ISVTX:
+        raise _file_refusal(write, here, "is writable by others", _FILE_OWNER_FIX)
 
 
 def _file_put(write: FileWrite, dir_fd: int) -> None:

@@ -13,16 +13,16 @@ One rule for every secret, used by the log and by the SSM client's errors alike:
   nothing. AWS's own secrets are far longer (a secret key has 40 characters, a session token
   hundreds), so the run rule is what guards them.
 
-Cost: the long secrets are copied once into a few joined strings (each secret padded with NULs
-to a multiple of ``_CHUNK``, so that it starts on a chunk boundary and no two secrets touch), and
-their aligned 6-character chunks are marked in a bit filter of about ``_FILTER_BITS`` bits a chunk
-(a run of 12 characters of a secret always holds a whole aligned chunk: 12 >= 2 * 6 - 1). So the
-redactor holds about 1.2 bytes a character of secret, whatever the secrets repeat, and a line that
-shares no chunk with a secret costs one filter look-up a character. Where the filter says a chunk
-may be a secret's, each 12-character window holding it is looked for in the joined secrets (once
-a window, and a window that continues the last one found is compared in place): over-masking across the padding is impossible unless the text holds NULs, and would
-only mask more. Texts quoted from a peer are cut before they are masked (``Diagnostics.quote``),
-so that the look-ups stay bounded whatever an endpoint echoes.
+Cost: the long secrets are copied once into a few joined strings (each padded with NULs to a
+multiple of ``_CHUNK``, so that it starts on a chunk boundary and no two touch), and their
+aligned 6-character chunks are marked in a bit filter of about ``_FILTER_BITS`` bits a chunk (a
+run of 12 characters of a secret always holds a whole aligned chunk: 12 >= 2 * 6 - 1): about
+1.2 bytes a character of secret, and a line that shares no chunk with a secret costs one
+look-up a character. Where the filter says a chunk may be a secret's, each 12-character window
+holding it is looked for in the joined secrets (a window that continues the last one found is
+compared in place); across the padding only a text holding NULs could match, and would only
+mask more. Texts quoted from a peer are cut before they are masked (``Diagnostics.quote``), so
+the look-ups stay bounded whatever an endpoint echoes.
 
 ``printable`` escapes what could forge or hide a line: C0 and C1 controls, DEL, the Unicode line
 and paragraph separators, bidirectional overrides and isolates, zero-width and other format

@@ -132,6 +132,27 @@ def test_a_symlink_on_the_way_is_refused(ssm, files_env, wrapper, tmp_path):
     assert os.listdir(elsewhere) == []
 
 
+def test_a_directory_on_the_way_that_others_can_write_is_refused(ssm, files_env, wrapper):
+    # Whoever can write a directory can rename the file in it and put theirs in its place (a
+    # certificate or CA bundle of their choosing): a shared /tmp/certs made 0777 by another user.
+    root = files_env["SSM_ENV_FILES_DIR"]
+    os.makedirs(f"{root}/certs")
+    os.chmod(f"{root}/certs", 0o777)
+    proc = _refused(wrapper, files_env, ssm, "TLS_KEY=certs/key.pem", "writable by")
+    assert f"{root}/certs is writable by others" in proc.stderr
+    assert os.listdir(f"{root}/certs") == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a directory to another user needs root")
+def test_a_directory_on_the_way_that_another_user_owns_is_refused(ssm, files_env, wrapper):
+    root = files_env["SSM_ENV_FILES_DIR"]
+    os.makedirs(f"{root}/certs", mode=0o755)
+    os.chown(f"{root}/certs", 65534, 65534)  # nobody
+    proc = _refused(wrapper, files_env, ssm, "TLS_KEY=certs/key.pem", "belongs to")
+    assert f"{root}/certs belongs to another user (uid 65534)" in proc.stderr
+    assert os.listdir(f"{root}/certs") == []
+
+
 def test_a_symlinked_root_is_refused(ssm, files_env, wrapper, tmp_path):
     link = tmp_path / "link"
     os.symlink(files_env["SSM_ENV_FILES_DIR"], link)
