@@ -142,7 +142,11 @@ def settings_from_arguments(
     paths = [normalize_path(path, "paths") for path in string_items(get("paths", ()), "paths")]  # type: ignore[arg-type]
     allow = parse_allow(",".join(string_items(get("allow", ()), "allow")), "allow")  # type: ignore[arg-type]
     resolve_arns = bool(get("resolve_arns", False))
-    references, secret_references = scan_references(environ, resolve_arns, allow, arns_only=True)
+    from .original import original_environment  # the configuration, no loaded value
+
+    references, secret_references = scan_references(
+        original_environment(environ), resolve_arns, allow, arns_only=True
+    )
     required = string_items(get("required", ()), "required")  # type: ignore[arg-type]
     bad = [name for name in required if not is_variable_name(name)]
     if bad:

@@ -47,7 +47,8 @@ def recorded_originals(environ: Mapping[str, str]) -> dict[str, str | None]:
         and "=" not in name
         and "\0" not in name
         and name != ORIGINAL_VARIABLE
-        and (value is None or (isinstance(value, str) and "\0" not in value))
+        and _carried(name)
+        and (value is None or (isinstance(value, str) and "\0" not in value and _carried(value)))
         for name, value in record.items()
     ):
         # Its text is not shown: it holds the function's configuration.
@@ -57,6 +58,17 @@ def recorded_originals(environ: Mapping[str, str]) -> dict[str, str | None]:
             "function's configuration"
         )
     return record
+
+
+def _carried(text: str) -> bool:
+    """Whether ``os.environ`` can hold ``text`` (JSON's ``\\ud800`` is a lone surrogate)."""
+    import os
+
+    try:
+        os.fsencode(text)
+    except UnicodeError:
+        return False
+    return True
 
 
 def original_environment(environ: Mapping[str, str]) -> Mapping[str, str]:

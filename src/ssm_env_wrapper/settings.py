@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .diagnostics import Origins
 from .errors import ConfigError, last_line
+from .guards import ORIGINAL_VARIABLE
 from .parsers import (
     DEFAULT_METRICS_NAMESPACE,
     PARSERS,
@@ -223,6 +224,10 @@ class Settings(Record):
             from .arguments import check_environ
 
             check_environ(environ)
+        if ORIGINAL_VARIABLE in environ:  # after a load: the configuration, no loaded value
+            from .original import original_environment
+
+            environ = original_environment(environ)
         errors, notes = unknown_settings(environ)
         if errors:
             raise ConfigError("; ".join(errors))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import pytest
 from conftest import put
 from original_cases import SECRET_PASSWORD, VARIANTS
@@ -66,3 +69,47 @@ def test_no_parameter_can_set_the_record(ssm, env, api):
     assert "/prod/app/SSM_ENV_ORIGINAL would set SSM_ENV_ORIGINAL" in str(caught.value)
     with pytest.raises(api.ConfigError, match="SSM_ENV_ALLOW cannot allow SSM_ENV_ORIGINAL"):
         api.apply_environment(dict(target, SSM_ENV_ALLOW="SSM_ENV_ORIGINAL"))
+
+
+def _process_environment(monkeypatch, environ: dict) -> None:
+    """Make ``os.environ`` exactly ``environ`` for this test (the API's default)."""
+    for name in list(os.environ):
+        monkeypatch.delenv(name)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_a_later_load_parameters_call_reads_no_loaded_value_as_configuration(ssm, sm, sm_env, api):
+    # A plain parameter whose text is a secret's ARN: loaded as text by the wrapper, it must not
+    # become a source for the function's own later load_parameters(resolve_arns=True).
+    arn = sm.create_secret(Name="prod/db", SecretString=SECRET_PASSWORD)["ARN"]
+    put(ssm, "/app/GREETING", arn)
+    put(ssm, "/other/FEATURE", "on")
+    target = dict(sm_env, SSM_ENV_PATHS="/app")
+    api.apply_environment(target)
+    assert target["GREETING"] == arn
+    values = api.load_parameters("/other", resolve_arns=True, environ=target)
+    assert sorted(values) == ["FEATURE"] and values["FEATURE"] == "on"
+
+
+def test_settings_from_the_process_environment_read_no_loaded_reference(ssm, env, api, monkeypatch):
+    put(ssm, "/app/GREETING", "ssm:/prod/db/password")  # a plain parameter's text
+    put(ssm, "/prod/db/password", SECRET_PASSWORD, "SecureString")
+    target = dict(env, SSM_ENV_PATHS="/app")
+    api.apply_environment(target)
+    _process_environment(monkeypatch, target)
+    result = api.load(api.Settings.from_environ())
+    leaked = SECRET_PASSWORD in str(result.variables)
+    assert not leaked, "a loaded value was read as a reference"
+    assert result.variables["GREETING"] == "ssm:/prod/db/password"
+
+
+def test_a_record_the_environment_cannot_hold_changes_nothing(ssm, env, api, monkeypatch):
+    # JSON's \ud800 decodes to a lone surrogate, which os.environ cannot encode: refused as a
+    # record this tool did not write, before any variable is restored or set.
+    put(ssm, "/app/DB_HOST", "db")
+    record = json.dumps({"A_RESTORED": "from-record", "B_BAD": "\ud800"})
+    _process_environment(monkeypatch, dict(env, SSM_ENV_PATHS="/app", SSM_ENV_ORIGINAL=record))
+    with pytest.raises(api.ConfigError, match="SSM_ENV_ORIGINAL is not the record"):
+        api.apply_environment()
+    assert "A_RESTORED" not in os.environ and "DB_HOST" not in os.environ
