@@ -90,6 +90,8 @@ class Log:
             return self.scrub(value)
         if isinstance(value, (list, tuple)):
             return [self._field(item) for item in value]
+        if isinstance(value, dict):
+            return {self.scrub(str(key)): self._field(item) for key, item in value.items()}
         return value
 
     def emit(self, level: str, message: str, **fields: object) -> None:
@@ -111,9 +113,10 @@ class Log:
                 "logger": LOGGER_NAME,
             }
             record.update((key, self._field(value)) for key, value in fields.items())
-            # json.dumps escapes C0 controls but not U+2028/2029 or C1: the record's strings are
-            # already escaped; the final pass masks what the encoding might have joined.
-            line = self.secrets.redact(json.dumps(record, ensure_ascii=False, default=str))
+            # Every string is masked and escaped above (json.dumps leaves U+2028/2029 and C1 as
+            # they are); the encoded line is not masked again: a loaded value equal to some JSON
+            # syntax would cut it out (the level, a quote, one backslash of an escape).
+            line = json.dumps(record, ensure_ascii=False, default=lambda v: self.scrub(str(v)))
         else:
             label = "" if level in ("info", "error") else f"{_NAMES[_LEVELS[level]].lower()}: "
             line = f"{LOGGER_NAME}: {label}{message}"

@@ -24,6 +24,8 @@ to the resources its calls are authorized against:
 from __future__ import annotations
 
 from .errors import ConfigError
+from .sources import ALNUM
+from .values import ascii_digits
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,6 +46,9 @@ _KMS_NOTE = (
 )
 
 
+_KEY_ID = frozenset(ALNUM + "-")
+
+
 class _Where:
     """Partition, region and account, each asked for only when an ARN needs it: a load of ARNs
     alone needs none of them."""
@@ -60,7 +65,7 @@ class _Where:
         given = (account or "").strip()
         self.account_setting = "--account" if given else "AWS_ACCOUNT_ID"
         self.account = given or environ.get("AWS_ACCOUNT_ID", "").strip()
-        if self.account and not (len(self.account) == 12 and self.account.isdigit()):
+        if self.account and not (len(self.account) == 12 and ascii_digits(self.account)):
             raise ConfigError(
                 f"{self.account_setting}: {self.account!r} is not an AWS account ID (12 digits)"
             )
@@ -108,7 +113,13 @@ def _kms_keys(keys: Sequence[str]) -> list[str]:
 
     for key in keys:
         parts = _arn_head(key, "kms", "--kms-key", key) if key.startswith("arn:") else []
-        if not parts or not parts[5].startswith("key/") or len(parts[5]) <= 4:
+        # A key id (a UUID, or mrk- and hex): never a wildcard or a ${...} policy variable.
+        if (
+            not parts
+            or not parts[5].startswith("key/")
+            or set(parts[5][4:]) - _KEY_ID
+            or len(parts[5]) <= 4
+        ):
             raise ConfigError(
                 f"--kms-key: {key!r} is not a KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:"
                 "key/ID; an alias ARN does not work in a policy's Resource)"

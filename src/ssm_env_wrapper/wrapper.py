@@ -251,6 +251,10 @@ def run(
     if isinstance(begun, int):
         return begun
     settings_env, log = begun
+    # What is read after the load, read before it: the load may set AWS_LAMBDA_* (allowed).
+    lambda_env = {
+        k: v for k, v in settings_env.items() if k.startswith(("AWS_LAMBDA_", "SSM_ENV_"))
+    }
     stats = None  # the load's counters, when SSM_ENV_METRICS asks for them
     try:
         if settings is None:
@@ -277,8 +281,8 @@ def run(
                 stats = LoadStats()
             result = _load_and_apply(args, settings, settings_env, log, stats)
             report(log, result, started, settings)
-            _metrics(settings, stats, started, settings_env, log)
-            if settings_env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+            _metrics(settings, stats, started, lambda_env, log)
+            if lambda_env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
                 log.warning(
                     "SnapStart: the values loaded at init are stored in the snapshot and "
                     "reused by every restored environment; rotate with a new version, "
@@ -290,6 +294,6 @@ def run(
             on_error = settings.origins.on_error if settings else "SSM_ENV_ON_ERROR"
             log.warning(f"{given(on_error, 'continue')}: {failure}")
         log.error(str(exc), error=type(exc).__name__)
-        _metrics(settings, stats, started, settings_env, log, exc)
+        _metrics(settings, stats, started, lambda_env, log, exc)
         return exc.exit_code
     return 0  # not reached: exec_command replaces the process

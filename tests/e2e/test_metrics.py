@@ -44,6 +44,23 @@ def test_the_wrapper_prints_one_valid_line_after_loading(wrapper, ssm, env):
     )
 
 
+def test_the_function_name_is_the_configurations_never_a_loaded_value(wrapper, ssm, env):
+    # Read after the load changed the environment, a loaded (allowed) value was the dimension.
+    put(ssm, "/emf/app/AWS_LAMBDA_FUNCTION_NAME", "loaded-name-secret-0003", "SecureString")
+    env.update(
+        SSM_ENV_PATHS="/emf/app",
+        SSM_ENV_ALLOW="AWS_LAMBDA_FUNCTION_NAME",
+        SSM_ENV_METRICS="emf",
+        AWS_LAMBDA_FUNCTION_NAME="orders-fn",
+    )
+    proc, _ = run_show_env(wrapper, env)
+    assert proc.returncode == 0, proc.stderr
+    assert_no_secrets(
+        subprocess.CompletedProcess(proc.args, 0, "", proc.stderr), "loaded-name-secret-0003"
+    )
+    assert [line["FunctionName"] for line in _emf_lines(proc.stderr)] == ["orders-fn"]
+
+
 def test_the_wrapper_prints_the_line_when_the_load_fails(wrapper, ssm, env):
     env.update(SSM_ENV_NAMES="/emf/missing/NAME", SSM_ENV_METRICS="emf")
     proc, report = run_show_env(wrapper, env)

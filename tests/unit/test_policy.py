@@ -319,6 +319,23 @@ def test_arns_alone_need_no_account_nor_region():
             "--kms-key",
         ),
         ({"AWS_REGION": "us-east-1"}, {"account": ACCOUNT}, "nothing to load"),
+        # Arabic-Indic digits: str.isdigit() takes them, an ARN does not.
+        (
+            {"AWS_REGION": "us-east-1", "SSM_ENV_PATHS": "/p"},
+            {"account": "\u0661" * 12},
+            "12 digits",
+        ),
+        # A key ARN with a wildcard or a policy variable would grant kms:Decrypt on other keys.
+        (
+            {"AWS_REGION": "us-east-1", "SSM_ENV_PATHS": "/p"},
+            {"account": ACCOUNT, "kms_keys": ["arn:aws:kms:us-east-1:123456789012:key/*"]},
+            "--kms-key",
+        ),
+        (
+            {"AWS_REGION": "us-east-1", "SSM_ENV_PATHS": "/p"},
+            {"account": ACCOUNT, "kms_keys": ["arn:aws:kms:us-east-1:123456789012:key/${x}"]},
+            "--kms-key",
+        ),
     ],
 )
 def test_what_is_unknown_is_one_clear_line(environ, options, words):

@@ -193,6 +193,30 @@ def test_the_redactor_applies_the_rule_exactly():
     check()
 
 
+@pytest.mark.parametrize(
+    "loaded",
+    [
+        '", "level": "ERROR", "message": "',  # masked in the encoded line: the level went with it
+        '", "level',  # the line was no longer JSON
+        "zzzzzzz\\",  # ate a backslash of an escaped \\n: a real line break in the message
+    ],
+    ids=["drops-the-level", "breaks-the-json", "unescapes-a-line-break"],
+)
+def test_a_loaded_value_cannot_rewrite_a_json_log_line(loaded):
+    # Every loaded value is a secret of the log's; JSON syntax that equals one must stay syntax.
+    import io
+
+    from ssm_env_wrapper.log import Log
+
+    log = Log("info", json_format=True, stream=io.StringIO())
+    log.secrets += [loaded]
+    log.error("GetParameters failed: zzzzzzz\nssm-env-wrapper: forged", error="AwsApiError")
+    line = log.stream.getvalue()
+    record = json.loads(line)
+    assert line.count("\n") == 1 and record["level"] == "ERROR"
+    assert record["error"] == "AwsApiError" and "\n" not in record["message"]
+
+
 def test_the_log_knows_the_environments_secrets_before_any_request():
     import io
 
