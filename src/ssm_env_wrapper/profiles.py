@@ -140,6 +140,14 @@ def _show_stderr(run: _HelperRun, where: str, secrets: Redactor | None) -> None:
     from .redact import Redactor, printable
 
     printed = Redactor(run.out.decode("utf-8", "replace").translate(_JSON_PUNCTUATION).split())
+    try:  # and its strings as JSON decodes them: "\\u0041" or "\\/" escape a word
+        import json
+
+        document = json.loads(run.out)
+    except (ValueError, RecursionError):
+        document = None
+    if isinstance(document, dict):
+        printed.extend(value for value in document.values() if isinstance(value, str))
     lines = [line for line in run.err.decode("utf-8", "replace").splitlines() if line.strip()]
     shown = lines[:_HELPER_STDERR_LINES]
     for line in shown:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+import traceback
+
+import pytest
 from conftest import timed_load
 from credential_cases import CF_KEY, CF_SECRET, leaked, signed, write
 
@@ -55,3 +59,40 @@ def test_a_config_file_that_cannot_be_parsed_names_it_and_prints_no_secret(bare_
     message = str(outcome)
     assert message.startswith(f"the config file {config} cannot be parsed (")
     assert not leaked(message)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"[default]\naws_access_key_id = {CF_KEY}\n{CF_SECRET}\n",  # a line without '=' quoted
+        f"aws_secret_access_key = {CF_SECRET}\n[default]\n",  # the line before any section
+    ],
+    ids=["parsing-error", "missing-section-header"],
+)
+def test_a_file_that_cannot_be_parsed_keeps_its_text_out_of_the_traceback(tmp_path, text):
+    # configparser's errors quote the offending line; chained as __cause__, a Python caller's
+    # traceback (or logging.exception in a handler) would print the secret on it.
+    from ssm_env_wrapper.config_file import read_profiles
+    from ssm_env_wrapper.errors import SsmEnvError
+
+    path = write(tmp_path, "credentials", text)
+    with pytest.raises(SsmEnvError) as caught:
+        read_profiles(path, config=False)
+    shown = "".join(traceback.format_exception(caught.value))
+    in_traceback = bool(leaked(shown)) or CF_SECRET[:12] in shown
+    assert not in_traceback, "the file's text reached the traceback"
+    assert "cannot be parsed" in str(caught.value)
+
+
+def test_a_long_line_without_a_delimiter_is_refused_in_linear_time(tmp_path):
+    # configparser's own option pattern backtracks quadratically on a run of blanks with no
+    # '=' or ':' after it: 100,000 blanks took minutes, past any SSM_ENV_TIMEOUT (the file is
+    # read within the deadline, the parse is not timed). The bound is a hundredfold margin.
+    from ssm_env_wrapper.config_file import read_profiles
+    from ssm_env_wrapper.errors import SsmEnvError
+
+    path = write(tmp_path, "config", "[default]\nregion = us-east-1\na" + " " * 100_000 + "b\n")
+    started = time.monotonic()
+    with pytest.raises(SsmEnvError, match="cannot be parsed"):
+        read_profiles(path, config=True)
+    assert time.monotonic() - started < 5

@@ -161,3 +161,26 @@ def test_a_credential_process_secret_is_masked_by_the_log_as_by_errors(
         load(Settings.from_environ(environ), environ, secrets=log.secrets)
     scrubbed = log.scrub(f"echoed: {SDK_P_SECRET} and {SDK_P_TOKEN}")
     assert SDK_P_SECRET not in scrubbed and SDK_P_TOKEN[:12] not in scrubbed, scrubbed
+
+
+def test_a_secret_the_helper_escaped_in_its_json_is_masked_on_its_stderr(bare_env, tmp_path, capfd):
+    # The helper's stderr is shown masked by the words it printed on stdout; JSON may escape
+    # them ("\u0063..."), and an output refused (here: expired) teaches the load nothing.
+    escaped = "".join(f"\\u{ord(c):04x}" for c in SDK_P_SECRET)
+    script = tmp_path / "helper.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.stderr.write('using {SDK_P_SECRET}\\n')\n"
+        'print(\'{"Version": 1, "AccessKeyId": "AKIAFAKE", "SecretAccessKey": "'
+        + escaped.replace("\\", "\\\\")
+        + '", "Expiration": "2000-01-01T00:00:00Z"}\')\n'
+    )
+    config = write(
+        tmp_path, "config", f"[default]\ncredential_process = {sys.executable} {script}\n"
+    )
+    outcome, _ = timed_load(bare_env, SSM_ENV_PATHS="/prod/app", AWS_CONFIG_FILE=config)
+    assert "credential_process" in str(outcome)
+    shown = capfd.readouterr().err
+    in_output = SDK_P_SECRET[:12] in shown + str(outcome)
+    assert not in_output, "the helper's stderr showed the secret it printed escaped"
+    assert "wrote: using ***" in shown
