@@ -281,10 +281,32 @@ def _defined_at_top(body: list[ast.stmt]) -> set[str]:
     return defined - SHARED_NAMES - {"__all__"}
 
 
-def _drop_lines(tree: ast.Module, lines: list[str]) -> dict[int, str | None]:
+def _typing_only(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.If)
+        and not node.orelse
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+    )
+
+
+def _said_before(statement: ast.stmt, typing_seen: set[str]) -> bool:
+    """Whether an import of an annotations-only block binds only what an earlier module's block
+    bound the same way (the single file has one namespace: once is enough), noting it."""
+    if not isinstance(statement, (ast.Import, ast.ImportFrom)) or getattr(statement, "level", 0):
+        return False
+    head = f"from {statement.module} " if isinstance(statement, ast.ImportFrom) else ""
+    bound = {f"{head}import {ast.unparse(alias)}" for alias in statement.names}
+    said = bound <= typing_seen
+    typing_seen |= bound
+    return said
+
+
+def _drop_lines(tree: ast.Module, lines: list[str], typing_seen: set[str]) -> dict[int, str | None]:
     """1-based line -> its replacement (None: the line goes) for what only makes sense between
     modules: the docstring (it becomes the banner's comments), ``from __future__``, ``__all__``,
-    relative imports and the licence line."""
+    relative imports, the licence line, and the annotations-only switch and imports an earlier
+    module already has (``typing_seen``: what the earlier ``if TYPE_CHECKING:`` blocks bound)."""
     drop: dict[int, str | None] = {}
 
     def remove(node: ast.stmt) -> None:
@@ -301,20 +323,20 @@ def _drop_lines(tree: ast.Module, lines: list[str]) -> dict[int, str | None]:
             isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
         ):
             remove(node)
+        elif ast.unparse(node) == "TYPE_CHECKING = False":
+            if "TYPE_CHECKING" in typing_seen:
+                remove(node)
+            typing_seen.add("TYPE_CHECKING")
     # Relative imports go (in one namespace the names are simply there). A block left with nothing
     # else: an `if TYPE_CHECKING:` goes whole; any other block keeps one `pass` (none does today).
     for owner, field, block in _blocks(tree):
+        typing = owner in tree.body and _typing_only(owner) and field == "body"
         relative = [s for s in block if isinstance(s, ast.ImportFrom) and s.level > 0]
+        relative += [s for s in block if typing and _said_before(s, typing_seen)]
         for statement in relative:
             remove(statement)
         if relative and len(relative) == len(block):
-            if (
-                isinstance(owner, ast.If)
-                and field == "body"
-                and not owner.orelse
-                and isinstance(owner.test, ast.Name)
-                and owner.test.id == "TYPE_CHECKING"
-            ):
+            if typing:
                 remove(owner)
             else:
                 drop[block[0].lineno] = " " * block[0].col_offset + "pass"
@@ -324,14 +346,14 @@ def _drop_lines(tree: ast.Module, lines: list[str]) -> dict[int, str | None]:
     return drop
 
 
-def _module(name: str) -> tuple[str, set[str]]:
+def _module(name: str, typing_seen: set[str]) -> tuple[str, set[str]]:
     """One module as it stands in the single file (its banner, its docstring as comments, its
     code) and the top-level names it defines."""
     path = PACKAGE / f"{name}.py"
     source = path.read_text(encoding="utf-8")
     tree = ast.parse(source, str(path))
     lines = source.splitlines()
-    drop = _drop_lines(tree, lines)
+    drop = _drop_lines(tree, lines, typing_seen)
     kept = [
         drop.get(i, line) or "" for i, line in enumerate(lines, 1) if drop.get(i, "") is not None
     ]
@@ -637,9 +659,10 @@ def _line_numbers(text: str) -> dict[str, int]:
 def build() -> str:
     modules: dict[str, str] = {}
     owner: dict[str, str] = {}
+    typing_seen: set[str] = set()  # in file order: the first module's block says it for all
     for _, _, members in module_order():
         for name in members:
-            modules[name], defined = _module(name)
+            modules[name], defined = _module(name, typing_seen)
             for symbol in sorted(defined):
                 if symbol in owner:
                     raise SystemExit(

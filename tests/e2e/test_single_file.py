@@ -145,6 +145,25 @@ def test_no_relative_import_and_one_future_import(single):
     assert len(futures) == 1
 
 
+def test_the_annotations_only_switch_and_its_imports_are_not_repeated(single):
+    # One namespace: what an earlier section's `if TYPE_CHECKING:` bound, a later one need not.
+    tree = ast.parse(single)
+    assert [ast.unparse(n) for n in tree.body].count("TYPE_CHECKING = False") == 1
+    seen: set[str] = set()
+    repeated = []
+    for block in tree.body:
+        if not (isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"):
+            continue
+        for statement in block.body:
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                bound = {
+                    f"{getattr(statement, 'module', '')} {ast.unparse(a)}" for a in statement.names
+                }
+                repeated += [ast.unparse(statement)] if bound <= seen else []
+                seen |= bound
+    assert seen and not repeated, repeated
+
+
 # ---- the layout: launcher, overview, CONTENTS, public API, sections in the order of SECTIONS
 
 
