@@ -185,13 +185,11 @@ def run_cli(args: list[str]) -> int:
     if subcommand == "help":
         _parser(None).print_help()
         return 0
-    command: list[str] = []
-    if subcommand is None and "--" in rest:
-        at = rest.index("--")
-        rest, command = rest[:at], rest[at + 1 :]
     options = _parser(subcommand).parse_args(rest)  # exits 2 with usage on a bad option
     if subcommand is None:
-        command = command or options.command
+        # COMMAND takes the rest as given (argparse.REMAINDER), a "--" that ends the options
+        # included; only that one goes: a later "--" is the command's own (npm run x -- --watch).
+        command = options.command[1:] if options.command[:1] == ["--"] else options.command
         if not command:
             sys.stderr.write("ssm-env-wrapper: no command given; see ssm-env-wrapper --help\n")
             return 2

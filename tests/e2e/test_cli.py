@@ -197,6 +197,22 @@ def test_a_command_named_like_a_subcommand_goes_after_double_dash(env, wrapper, 
     assert (proc.returncode, proc.stdout) == (0, "ran check\n")
 
 
+@pytest.mark.parametrize(
+    "command, printed",
+    [
+        (["echo", "first", "--", "echo", "OTHER"], "first -- echo OTHER\n"),
+        (["--", "echo", "first", "--", "x"], "first -- x\n"),
+    ],
+    ids=["after-the-command", "after-the-options-too"],
+)
+def test_a_double_dash_inside_the_command_is_the_commands(ssm, env, wrapper, command, printed):
+    # `npm run test -- --watch`, `git checkout -- f`, `ssh host -- rm x`: the command's own "--"
+    # once made the wrapper run what followed it instead, with every loaded value.
+    put(ssm, "/a/X", "x")
+    proc = run(wrapper, ["--path", "/a", *command], env)
+    assert (proc.returncode, proc.stdout) == (0, printed), proc.stderr
+
+
 # ----------------------------------------------------------------------------- logs
 
 
