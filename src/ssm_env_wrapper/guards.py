@@ -123,13 +123,19 @@ FAMILIES: dict[
                 "PHPRC",
                 "PHP_INI_SCAN_DIR",
                 # Shells (bash(1) and POSIX sh): files sourced at start, imported functions' options,
-                # the xtrace prompt (expanded, so it runs command substitutions), word splitting,
-                # loadable builtins, zsh's startup directory.
+                # the prompts (expanded, so they run command substitutions: in a shell that evals
+                # `export`'s output too), word splitting, loadable builtins, zsh's startup directory.
                 "BASH_ENV",
                 "ENV",
                 "SHELLOPTS",
                 "BASHOPTS",
+                "PS0",
+                "PS1",
+                "PS2",
+                "PS3",
                 "PS4",
+                "PROMPT",
+                "RPROMPT",
                 "IFS",
                 "PROMPT_COMMAND",
                 "BASH_XTRACEFD",

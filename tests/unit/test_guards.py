@@ -74,6 +74,14 @@ FAMILY_TABLE = [
     ("BASH_FUNC_ls%%", "code"),
     ("SHELLOPTS", "code"),
     ("PS4", "code"),
+    # Prompts are expanded (command substitution included) by an interactive shell that evals
+    # `export`'s output: bash PS0-PS2 (PS3 for select), dash PS1, zsh PROMPT with prompt_subst.
+    ("PS0", "code"),
+    ("PS1", "code"),
+    ("PS2", "code"),
+    ("PS3", "code"),
+    ("PROMPT", "code"),
+    ("RPROMPT", "code"),
     ("IFS", "code"),
     ("PATH", "code"),
     ("GODEBUG", "code"),
@@ -136,7 +144,6 @@ NOT_PROTECTED = [
     "openssl_conf",
     "aws_region",
     "ENVIRONMENT",
-    "PS1",
     "python_path",
     "Path",
 ]
