@@ -13,7 +13,7 @@ import os
 import sys
 
 from .errors import SsmEnvError
-from .settings_table import SETTINGS
+from .settings_table import SETTINGS, ignores_endpoints, setting_row
 from .version import __version__
 
 TYPE_CHECKING = False
@@ -120,6 +120,16 @@ def _merged(options: argparse.Namespace) -> dict[str, str]:
     from .original import original_environment
 
     environ = dict(original_environment(os.environ))
+    endpoints = ("endpoint_url", "secrets_endpoint_url")
+    if ignores_endpoints(environ) and any(
+        getattr(options, setting_row(key)[1][0]) is not None for key in endpoints
+    ):
+        # AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ignores the configured endpoints, never a typed
+        # one (nor do the SDKs ignore an explicit endpoint): the configured ones go instead.
+        for key in endpoints:
+            for variable in setting_row(key)[1]:
+                environ.pop(variable, None)
+        del environ["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]
     for _, variable, kind, _, _ in _OPTIONS:
         value = getattr(options, variable)
         if value is None:

@@ -24,6 +24,7 @@ __all__ = [
     "first_set",
     "spelled",
     "endpoint_variable",
+    "ignores_endpoints",
     "unknown_settings",
 ]
 
@@ -199,12 +200,17 @@ def spelled(
     return variable
 
 
+def ignores_endpoints(environ: Mapping[str, str]) -> bool:
+    """Whether AWS_IGNORE_CONFIGURED_ENDPOINT_URLS says to ignore the endpoint variables."""
+    ignore = environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").strip().lower()
+    return ignore in ("true", "1", "yes")
+
+
 def endpoint_variable(key: str, environ: Mapping[str, str]) -> str | None:
     """The variable an endpoint URL came from (``endpoint_url`` or ``secrets_endpoint_url``), or
     None: with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS true, neither variable is used, as in the SDKs
     ("Service-specific endpoints", AWS SDKs and Tools Reference Guide)."""
-    ignore = environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").strip().lower()
-    if ignore in ("true", "1", "yes"):
+    if ignores_endpoints(environ):
         return None
     return next((v for v in _ROWS[key][1] if environ.get(v, "").strip()), None)
 

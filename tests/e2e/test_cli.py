@@ -78,6 +78,18 @@ def test_an_option_wins_over_its_variable(ssm, env, wrapper):
     assert (proc.returncode, proc.stdout) == (0, "from-b"), proc.stderr
 
 
+def test_an_endpoint_option_wins_over_the_ignore_switch(ssm, env, moto_url, wrapper):
+    # AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ignores the configured variables, as in the SDKs; an
+    # endpoint typed on the command line is no configured one (the SDKs never ignore an
+    # explicit endpoint): it went to ssm.us-east-1.amazonaws.com instead.
+    put(ssm, "/b/X", "from-b")
+    env.pop("AWS_ENDPOINT_URL_SSM")
+    env.update(AWS_IGNORE_CONFIGURED_ENDPOINT_URLS="true", AWS_ENDPOINT_URL="http://127.0.0.1:9")
+    command = ["--path", "/b", "--endpoint-url", moto_url, "sh", "-c", 'printf %s "$X"']
+    proc = run(wrapper, command, env)
+    assert (proc.returncode, proc.stdout) == (0, "from-b"), proc.stderr
+
+
 def test_a_bad_option_value_names_the_option(env, wrapper):
     proc = run(wrapper, ["--path", "/a", "--timeout", "soon", "--", "true"], env)
     assert proc.returncode == 1
