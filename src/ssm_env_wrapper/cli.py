@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Mapping
 
+    from .settings import Settings
+
 __all__ = ["run_cli", "quote"]
 
 # The options, from the settings table: (option, the variable it sets, kind, metavar, help).
@@ -151,13 +153,13 @@ def _given_options(options: argparse.Namespace) -> dict[str, str]:
     }
 
 
-def _option_names(message: str, options: argparse.Namespace) -> str:
+def _option_names(message: str, given: Mapping[str, str]) -> str:
     # Name the option the user typed, next to the variable it stands for (not in a typo's
     # suggestion: the typo is a variable's name, and so is the suggestion).
     if message.startswith("unknown setting"):
         return message
-    for option, variable, _, _, _ in _OPTIONS:
-        if getattr(options, variable) is not None and variable in message:
+    for variable, option in given.items():
+        if variable in message:
             return message.replace(variable, f"{option} ({variable})", 1)
     return message
 
@@ -224,7 +226,7 @@ def run_cli(args: list[str]) -> int:
         settings = Settings.from_environ(environ, options=given)
         log = Log.from_environ(environ)
     except SsmEnvError as exc:
-        log.error(_option_names(str(exc), options))
+        log.error(_option_names(str(exc), _given_options(options)))
         return exc.exit_code
     return run(command, environ, settings=settings, log=log)
 
@@ -246,6 +248,27 @@ def _load(
         )
     # check reports missing required variables as a problem instead of stopping at them.
     return settings, load(settings, environ, enforce_required=not check)
+
+
+def _start_problems(
+    environ: Mapping[str, str], settings: Settings, given: Mapping[str, str]
+) -> list[str]:
+    """What would stop every start before it loads: the log's settings, a chained wrapper
+    (SSM_ENV_EXEC_WRAPPER) that is not there."""
+    from .command import resolve_command
+    from .log import Log
+
+    problems: list[str] = []
+    try:
+        Log.from_environ(environ)
+    except SsmEnvError as exc:
+        problems.append(_option_names(str(exc), given))
+    if settings.exec_wrapper:
+        try:
+            resolve_command(settings.exec_wrapper, environ.get("PATH", os.defpath))
+        except SsmEnvError as exc:
+            problems.append(_option_names(f"SSM_ENV_EXEC_WRAPPER: {exc}", given))
+    return problems
 
 
 def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
@@ -279,7 +302,7 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
         )
     if result.skipped:
         out.write(f"optional, not found, skipped: {printable(', '.join(result.skipped))}\n")
-    problems = list(result.failures)
+    problems = list(result.failures) + _start_problems(environ, settings, given)
     if result.missing_required:
         problems.append(
             f"{settings.origins.required}: not set by any source nor in the environment: "

@@ -138,6 +138,18 @@ def test_check_reports_every_problem_and_exits_1(ssm, env, cli):
         )
 
 
+def test_check_reports_what_would_stop_the_start_itself(ssm, env, cli):
+    # CI runs check before a deploy: a log level or a chained wrapper that stops every start
+    # (exit 1, exit 127) was "no problems".
+    put(ssm, "/prod/app/GOOD", "good-value-0005")
+    env.update(SSM_ENV_LOG_LEVEL="verbose", SSM_ENV_EXEC_WRAPPER="/nonexistent/next-wrapper")
+    for proc in each(cli, ["check", "--path", "/prod/app"], env):
+        assert proc.returncode == 1, proc.stdout
+        assert "problems (2):" in proc.stdout
+        assert "SSM_ENV_LOG_LEVEL must be one of debug, info, warn, error" in proc.stdout
+        assert "/nonexistent/next-wrapper" in proc.stdout
+
+
 def test_check_names_missing_permissions(env, cli):
     from fake_ssm import FakeSsm, aws_error
 
