@@ -1,56 +1,51 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 ":" '''\'
-# This header is both POSIX sh and Python; to Python it is one string. Run as a program, /bin/sh
-# reads it first and either execs the command itself (the fast path: nothing to load) or execs
-# python3 on this file in isolated mode (-I: the function's PYTHONPATH and PYTHON* variables cannot
-# change what runs; -S: no site-packages scan, a faster start; -B: write no bytecode next to the
-# file). Python then runs this file through the import system's loader, which takes the bytecode
-# that build_layer.sh ships in __pycache__/ when it matches this interpreter and this exact source
-# (a hash-checked .pyc), and compiles the source otherwise, which costs every start tens of
-# milliseconds of CPU (docs/performance.md#sizes).
+# This header is both POSIX sh and Python (to Python, one string). /bin/sh reads it first and
+# either execs the command itself (the fast path: nothing to load) or execs python3 on this file
+# (-I: PYTHONPATH and PYTHON* cannot change what runs; -S: no site-packages scan; -B: no bytecode
+# written here). Python runs it through the import system's loader: the hash-checked bytecode
+# build_layer.sh ships in __pycache__/ when it matches this interpreter and source, else a
+# compile, tens of milliseconds of CPU a start (docs/performance.md#sizes).
 #
 # The promise: the command gets exactly the environment the wrapper was given, plus what was
 # loaded, minus the references resolved, on either path. Neither the shell nor CPython keeps it:
-# - dash imports only names that are shell identifiers: `db.password=ssm:/x` never reaches its
-#   variables, nor anything it execs; bash passes such names on. Both keep the last of a name
-#   given twice (getenv, and so every runtime, reads the first) and drop entries without a name.
-# - Both set PWD to the working directory (adding it when absent), bash adds or renumbers SHLVL
-#   and drops `_`; imported IFS, OPTIND, PPID (both) and bash's own variables (BASH*, RANDOM,
-#   SHELLOPTS, PS1...) leave with new values. bash's `export -p` writes $'...\n' for control
-#   characters, which is why it cannot be the judge of what is to load.
+# - dash imports only names that are identifiers (`db.password=ssm:/x` never reaches what it
+#   execs); bash passes them on. Both keep the last of a name given twice (getenv, so every
+#   runtime, reads the first) and drop entries without a name.
+# - Both set PWD (adding it when absent); bash renumbers SHLVL and drops `_`; IFS, OPTIND, PPID
+#   and bash's own (BASH*, RANDOM, SHELLOPTS, PS1...) leave with new values. bash's `export -p`
+#   writes $'...\n' for control characters: it cannot judge what is to load.
 # - CPython's C-locale coercion (PEP 538) sets LC_CTYPE=C.UTF-8 when the locale is C or missing;
-#   -I cannot stop it (PYTHONCOERCECLOCALE is an environment variable, ignored under -I).
+#   -I cannot stop it (PYTHONCOERCECLOCALE is a variable, ignored under -I).
 # So the shell decides from /proc/$$/environ: the kernel's copy of the environment this process
 # was exec'd with (proc(5)), which no shell edits. One `tr` turns its NULs into lines (~1 ms; a
 # Python start is ~12 ms). The fast path is taken only when every entry is NAME=value with an
-# identifier seen once, no value asks for a load (one starting with ssm: or secretsmanager: --
-# case-sensitive, as settings.py reads them), no name starts with SSM_ENV_, APP_ or
-# AWS_ENDPOINT_URL in any case (the settings that ask for a load, and the misspelt ones Python
-# refuses or warns about, such as ssm_env_paths or APP_PARAM_PATH: settings_table.py) other than
-# APP_ENV and the three endpoint variables spelt right, which load nothing alone (Lambda sets
-# none of these names itself, so an unconfigured function keeps this path), AWS_MAX_ATTEMPTS
-# (which Python validates) is plainly valid, and no name is one a shell manages, other than PWD,
-# SHLVL and `_`:
-# those three are put back as given by `env -u NAME... -- NAME=given... COMMAND` (their values
-# are paths and a number; no other value ever goes on a command line, where ps and audit logs
-# would see it). `tr` writes \2 for a line break inside an entry, so that a value holding one
-# (`x<LF>PWD=/evil`) cannot pass for an entry of its own: such a value, a \2, and any other
-# doubt (no /proc, no tr or env, a command the shell cannot find, a large environment) goes to
-# Python. Python is handed the same /proc/$$/environ in base64 on a spare descriptor, through a
-# here-document (never in variables: with the environment itself that would be twice its size
-# for execve, whose limit is ARG_MAX; never on argv, which ps and audit logs see), and restores
-# os.environ from it before it reads any setting: it sees and passes on what the shell dropped
-# or changed, and drops its own LC_CTYPE. It must be this copy: once Python runs, its own
-# /proc/self/environ is what the shell exec'd it with, already changed. An entry that is not
-# NAME=value cannot be passed on by anything that sets variables by name: the wrapper then
-# stops with one line. Without /proc or base64 (not Linux), or with descriptors 3 to 9 all
-# taken, Python gets "-" and works from the environment the shell passed on.
-# bash imports functions from the environment (BASH_FUNC_NAME%%=...), as sh too: a `tr` or a
-# `command` of the caller's would decide for the launcher. As sh (POSIX mode, /bin/sh on Amazon
-# Linux) no function can replace a special builtin (`:` above, `unset`); the commands used below
-# are made the shell's or PATH's own again. (bash run by name, outside POSIX mode, also runs
-# $BASH_ENV first: the environment is then the caller's to trust, as it is for any script.)
+# identifier seen once, no value asks for a load (ssm: or secretsmanager:, case-sensitive as
+# settings.py reads them), no name starts with SSM, APP_ or AWS_ENDPOINT_URL or holds _ENV_ in
+# any case (the settings that load, and the misspelt ones Python refuses or warns about:
+# ssm_env_paths, SSM_EVN_PATHS, SM_ENV_PATHS, APP_PARAM_PATH; every name one edit from an
+# SSM_ENV_ one is among them) other than APP_ENV and the three endpoint variables spelt right,
+# which load nothing alone (Lambda sets none of these names, so an unconfigured function keeps
+# this path), AWS_MAX_ATTEMPTS (which Python validates) is plainly valid, and no name is one a
+# shell manages but PWD, SHLVL and `_`: those are put back as given by
+# `env -u NAME... -- NAME=given... COMMAND` (paths and a number: no other value goes on a command
+# line, which ps and audit logs see). `tr` writes \2 for a line break inside an entry, so that
+# a value holding one (`x<LF>PWD=/evil`) cannot pass for an entry: such a value, a \2, and any
+# other doubt (no /proc, no tr or env, a command not found, a large environment) goes to Python.
+# Python gets the same /proc/$$/environ in base64 on a spare descriptor, through a here-document
+# (not in variables: with the environment that would be twice its size for execve, whose limit
+# is ARG_MAX; not on argv, which ps sees), and restores os.environ from it before it reads any
+# setting: what the shell dropped or changed is passed on, its own LC_CTYPE dropped. It must be
+# this copy: once Python runs, its /proc/self/environ is what the shell exec'd, already changed.
+# An entry that is not NAME=value cannot be passed on by name: the wrapper stops with one line.
+# Without /proc or base64 (not Linux), or with descriptors 3 to 9 all taken, Python gets "-" and
+# works from the environment the shell passed on.
+# bash imports functions from the environment (BASH_FUNC_NAME%%=...), as sh too: a caller's `tr`
+# or `command` would decide for the launcher. In POSIX mode (/bin/sh on Amazon Linux) none can
+# replace a special builtin (`:`, `unset`), and `unset -f` gives the commands below back to the
+# shell and PATH. (bash run by name outside POSIX mode runs $BASH_ENV first: that environment is
+# the caller's to trust, as for any script.)
 unset -f tr printf base64 command test env python3 2>/dev/null
 case "$1" in
     -* | check | export | policy | help | "" | *=*) ;;
@@ -82,7 +77,8 @@ case "$1" in
                         _ssm_env_name=${_ssm_env_entry%%=*}
                         case $_ssm_env_name in
                             "$_ssm_env_entry" | "" | [!A-Za-z_]* | *[!A-Za-z0-9_]* \
-                            | [Ss][Ss][Mm]_[Ee][Nn][Vv]_* | _ssm_env_* \
+                            | [Ss][Ss][Mm]* | *_[Ee][Nn][Vv]_* | [Ss][Ss]_[Mm][Ee][Nn][Vv]_* \
+                            | _ssm_env_* \
                             | IFS | PS[0-9] | OPT* | PPID | OLDPWD | SHELLOPTS | BASH* | COMP_* \
                             | HIST* | RANDOM | SRANDOM | SECONDS | LINENO | EPOCH* | UID | EUID \
                             | GROUPS | FUNCNAME | FUNCNEST | DIRSTACK | PIPESTATUS | REPLY \

@@ -1,22 +1,18 @@
 # SPDX-License-Identifier: Apache-2.0
 """Guards: which variables a parameter may never set, and what the environment can carry.
 
-Whoever can write a parameter must not be able to run code in the function, swap its
-credentials, or steer its traffic through the environment. So by default no source may set:
-AWS credentials (never, whatever ``SSM_ENV_ALLOW`` says), Lambda's reserved variables, this tool's
-own settings, or a variable of one of five families that the runtimes and libraries of a Lambda
-function read at start: what loads code, TLS trust and key logging, proxies, name resolution, and
-locale and charset loading. Each entry below names the consumer that reads it; the README's
-"Protected variables" section is the same list for people.
+Whoever can write a parameter must not run code in the function, swap its credentials, or steer
+its traffic through the environment. So no source may set AWS credentials (whatever
+``SSM_ENV_ALLOW`` says), Lambda's reserved variables, this tool's own settings, or a variable of
+five families the runtimes and libraries read at start: what loads code, TLS trust and key
+logging, proxies, name resolution, locale and charset loading. Each entry names its consumer;
+docs/guards.md is the same list for people.
 
-Case: on Linux the environment is case-sensitive and most consumers ask for one exact spelling,
-so most names match exactly. Where a consumer folds case, so does the match: CPython's
-``urllib.request.getproxies_environment`` takes every variable whose lower-cased name ends in
-``_proxy`` (``Https_Proxy`` included), and .NET's configuration reads ``DOTNET_``/``COMPlus_``
-settings without regard to case.
-
-``SSM_ENV_ALLOW`` lifts the refusal for the exact names it lists (never for credentials): allowing
-``HTTPS_PROXY`` allows that spelling only, so a parameter named ``Https_Proxy`` is still refused.
+Case: most consumers ask for one exact spelling, so most names match exactly; where a consumer
+folds case, so does the match (CPython's ``getproxies_environment`` takes any ``*_proxy`` in
+any case; .NET reads ``DOTNET_``/``COMPlus_`` without regard to case). ``SSM_ENV_ALLOW`` lifts
+the refusal for the exact spellings it lists: allowing ``HTTPS_PROXY`` leaves ``Https_Proxy``
+refused.
 """
 
 from __future__ import annotations

@@ -3,18 +3,15 @@
 
 The wrapper's load ends in ``execv``: the runtime inherits one environment in which the
 configuration (``SSM_ENV_*``, ``APP_ENV``, the ``${VAR}`` a source names, ``DB=ssm:/x``) and the
-values that were loaded sit side by side. A later load in that process (the SnapStart
-after-restore hook calling ``apply_environment``, a second call, a chained wrapper) must not read
-a loaded value as configuration: a parameter whose text is ``ssm:/prod/db/password``, or one
-named ``APP_ENV`` or ``STAGE``, would otherwise choose what that load fetches.
+loaded values sit side by side. A later load in that process (the SnapStart refresh, a second
+call, a chained wrapper) must not read a loaded value as configuration: a parameter whose text
+is ``ssm:/prod/db/password``, or one named ``STAGE``, would choose what that load fetches.
 
-So whoever applies a load records, in ``SSM_ENV_ORIGINAL``, what each variable it set or unset
-held before (its text, or that it was absent), and every load first puts those back in a copy of
-the environment (``original_environment``) and reads its settings from that copy. The record
-holds what was there before any load, never a loaded value: only configuration (the references
-themselves, a default a parameter overrode). No parameter may set ``SSM_ENV_ORIGINAL``, whatever
-``SSM_ENV_ALLOW`` says (``guards.protection``), so loaded data cannot forge it; it is JSON text
-(ASCII: ``json.dumps`` escapes the rest), parsed strictly.
+So whoever applies a load records in ``SSM_ENV_ORIGINAL`` what each variable it set or unset
+held before (its text, or that it was absent), and every later load reads its settings from a
+copy with those put back (``original_environment``). The record holds configuration only, never
+a loaded value; no parameter may set it, whatever ``SSM_ENV_ALLOW`` says
+(``guards.protection``); it is JSON (ASCII: ``json.dumps`` escapes the rest), parsed strictly.
 """
 
 from __future__ import annotations

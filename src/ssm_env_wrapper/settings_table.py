@@ -255,14 +255,15 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 def unknown_settings(environ: Mapping[str, str]) -> tuple[list[str], list[str]]:
-    """``(errors, warnings)`` about the names of ``environ``: a name with this wrapper's prefix
-    that it does not know is an error (the prefix is ours, so it is a typo); a name one edit
-    away from one the wrapper reads outside its prefix (``APP_PARAM_PATH``) is a warning."""
+    """``(errors, warnings)`` about the names of ``environ``: an unknown name with this
+    wrapper's prefix, or one edit from one of its names (``SSM_EVN_PATHS``), is an error (a
+    typo of ours); one edit from another name it reads (``APP_PARAM_PATH``) is a warning."""
     ours = sorted(n for n in KNOWN_NAMES if n.startswith(OUR_PREFIX))
-    theirs: dict[int, list[str]] = {}  # by length: only names of about the same one can be near
+    near_ours: dict[int, list[str]] = {}  # by length: only names of about the same one can be near
+    theirs: dict[int, list[str]] = {}
     for known in sorted(KNOWN_NAMES):
-        if not known.startswith(OUR_PREFIX):
-            theirs.setdefault(len(known), []).append(known.upper())
+        group = near_ours if known.startswith(OUR_PREFIX) else theirs
+        group.setdefault(len(known), []).append(known.upper())
     errors, warnings = [], []
     for name in sorted(environ):
         if name in KNOWN_NAMES or name.startswith(PRIVATE_PREFIX):
@@ -275,14 +276,15 @@ def unknown_settings(environ: Mapping[str, str]) -> tuple[list[str], list[str]]:
             )
             continue
         upper = name.upper()
+        sizes = (len(name) - 1, len(name), len(name) + 1)
+        ours_near = next(
+            (k for size in sizes for k in near_ours.get(size, ()) if _one_edit(upper, k)), None
+        )
+        if ours_near:
+            errors.append(f"unknown setting {name}; did you mean {ours_near}?")
+            continue
         near = next(
-            (
-                known
-                for size in (len(name) - 1, len(name), len(name) + 1)
-                for known in theirs.get(size, ())
-                if _one_edit(upper, known)
-            ),
-            None,
+            (k for size in sizes for k in theirs.get(size, ()) if _one_edit(upper, k)), None
         )
         if near:
             warnings.append(f"{name} is not read; did you mean {near}?")

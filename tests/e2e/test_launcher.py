@@ -162,15 +162,24 @@ def test_a_near_miss_alone_is_warned_about_and_the_command_runs(
 
 
 @pytest.mark.parametrize("shell", SHELLS)
-def test_an_unknown_setting_alone_stops_the_start(shell, wrapper, bare, tmp_path):
+@pytest.mark.parametrize(
+    ("name", "near"),
+    [
+        ("ssm_env_path", "SSM_ENV_PATHS"),
+        ("SSM_EVN_PATHS", "SSM_ENV_PATHS"),
+        ("SSMENV_PATHS", "SSM_ENV_PATHS"),
+        ("SM_ENV_PATHS", "SSM_ENV_PATHS"),
+        ("SS_MENV_PATHS", "SSM_ENV_PATHS"),
+    ],
+)
+def test_an_unknown_setting_alone_stops_the_start(shell, name, near, wrapper, bare, tmp_path):
     # The prefix is the wrapper's in any case (a function's environment is case-sensitive, a
-    # person typing it is not): Python refuses it, so the shell must not start the command.
-    given = dict(bare, ssm_env_path="/prod/myapp")
+    # person typing it is not), and so is a name one edit from one of its names (the prefix
+    # misspelt): Python refuses it, so the shell must not start the command.
+    given = dict(bare, **{name: "/prod/myapp"})
     code, err, got = run_dump([_shell(shell)] + wrapper, given, cwd=tmp_path)
     assert (code, got) == (1, None)
-    assert err.splitlines() == [
-        "ssm-env-wrapper: unknown setting ssm_env_path; did you mean SSM_ENV_PATHS?"
-    ]
+    assert err.splitlines() == [f"ssm-env-wrapper: unknown setting {name}; did you mean {near}?"]
 
 
 @pytest.mark.parametrize("shell", SHELLS)

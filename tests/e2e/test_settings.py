@@ -31,6 +31,10 @@ def test_the_cli_max_attempts_option_is_the_wrappers_own(env):
         ("SSM_ENV_PATH", "unknown setting SSM_ENV_PATH; did you mean SSM_ENV_PATHS?"),
         ("SSM_ENV_SECRET", "unknown setting SSM_ENV_SECRET; did you mean SSM_ENV_SECRETS?"),
         ("SSM_ENV_TIMOUT", "unknown setting SSM_ENV_TIMOUT; did you mean SSM_ENV_TIMEOUT?"),
+        # The prefix itself misspelt: one edit from a name of ours is ours, mistyped.
+        ("SSM_EVN_PATHS", "unknown setting SSM_EVN_PATHS; did you mean SSM_ENV_PATHS?"),
+        ("SSMENV_REQUIRED", "unknown setting SSMENV_REQUIRED; did you mean SSM_ENV_REQUIRED?"),
+        ("SMM_ENV_NAMES", "unknown setting SMM_ENV_NAMES; did you mean SSM_ENV_NAMES?"),
     ],
 )
 def test_an_unknown_setting_stops_the_wrapper(env, wrapper, name, expected):
