@@ -290,15 +290,17 @@ def _typing_only(node: ast.stmt) -> bool:
     )
 
 
-def _said_before(statement: ast.stmt, typing_seen: set[str]) -> bool:
-    """Whether an import of an annotations-only block binds only what an earlier module's block
-    bound the same way (the single file has one namespace: once is enough), noting it."""
+def _said_before(statement: ast.stmt, typing_seen: set[str], runtime: bool = False) -> bool:
+    """Whether an import binds only what an earlier one bound the same way (the single file has
+    one namespace: once is enough), noting it. A module-level import (``runtime``) counts for
+    the annotations-only blocks too; theirs never count for one that runs."""
     if not isinstance(statement, (ast.Import, ast.ImportFrom)) or getattr(statement, "level", 0):
         return False
     head = f"from {statement.module} " if isinstance(statement, ast.ImportFrom) else ""
     bound = {f"{head}import {ast.unparse(alias)}" for alias in statement.names}
-    said = bound <= typing_seen
-    typing_seen |= bound
+    ran = {f"run: {key}" for key in bound}
+    said = ran <= typing_seen if runtime else bound <= typing_seen or ran <= typing_seen
+    typing_seen |= bound | ran if runtime else bound
     return said
 
 
@@ -321,6 +323,10 @@ def _drop_lines(tree: ast.Module, lines: list[str], typing_seen: set[str]) -> di
             remove(node)
         elif isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            remove(node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and _said_before(
+            node, typing_seen, runtime=True
         ):
             remove(node)
         elif ast.unparse(node) == "TYPE_CHECKING = False":

@@ -39,14 +39,16 @@
 # setting: what the shell dropped or changed is passed on, its own LC_CTYPE dropped. It must be
 # this copy: once Python runs, its /proc/self/environ is what the shell exec'd, already changed.
 # An entry that is not NAME=value cannot be passed on by name: the wrapper stops with one line.
-# Without /proc or base64 (not Linux), or with descriptors 3 to 9 all taken, Python gets "-" and
-# works from the environment the shell passed on.
+# Without /proc (not Linux) Python gets "-" and works from what the shell passed on; on Linux
+# without base64 or a free descriptor among 3 to 9 it stops: it could not be exact.
 # bash imports functions from the environment (BASH_FUNC_NAME%%=...), as sh too: a caller's `tr`
 # or `command` would decide for the launcher. In POSIX mode (/bin/sh on Amazon Linux) none can
 # replace a special builtin (`:`, `unset`), and `unset -f` gives the commands below back to the
 # shell and PATH. (bash run by name outside POSIX mode runs $BASH_ENV first: that environment is
 # the caller's to trust, as for any script.)
-unset -f tr printf base64 command test env python3 2>/dev/null
+# bash (as sh too) takes SHELLOPTS from the environment: xtrace would print what is read below.
+set +avx
+unset -f '[' tr printf base64 command test env python3 2>/dev/null
 case "$1" in
     -* | check | export | policy | help | "" | *=*) ;;
     *)
@@ -147,6 +149,9 @@ def restore(argv):
     fd = argv.pop(2)
     del argv[0]
     if fd == "-":
+        if os.access("/proc/self/environ", os.R_OK):  # Linux: the handover itself failed
+            sys.exit("ssm-env-wrapper: cannot pass the environment on exactly (base64 on PATH "
+                     "and a free descriptor among 3 to 9 are needed)")
         return
     import binascii
     environ = os.environb
@@ -182,4 +187,5 @@ _ssm_env_end
 '
 fi
 eval 'exec python3 -I -S -B -c "$_ssm_env_code" "$0" "$_ssm_env_fd" "$@" '"$_ssm_env_here"
+exit 127
 '''

@@ -36,8 +36,7 @@ __all__ = ["ProtocolError", "HttpResponse", "ResponseReader", "BODY_LIMIT"]
 # GetParametersByPath page or a GetParameters call; a secret value is at most 65,536 bytes, twenty
 # to a BatchGetSecretValue answer (about 1.3 MB, before JSON escaping). A larger answer is refused
 # while it is read, before it costs memory (the whole body is kept, then decoded as JSON). A
-# chunk-size line, extensions included, is at most 4 KiB (the digits and the extensions' grammar
-# are httpgrammar's).
+# chunk-size line, extensions included, is at most 4 KiB.
 _HEAD_LIMIT = 65536
 _FIELD_LIMIT = 100
 BODY_LIMIT = 4 * 1024 * 1024

@@ -53,8 +53,7 @@ DEFAULT_TIMEOUT = 5.0
 #: requests a second per account and region. With full jitter on a 100 ms base (capped at 2 s) the
 #: expected waits after attempts 1..7 add up to about 3 s, so eight attempts spread a storm over
 #: most of the 5 s deadline instead of giving up after a few hundred milliseconds, and a failed
-#: start costs a whole new INIT (billed since 2025-08-01); the deadline stays the hard bound. The
-#: SDKs' 3 suits a client whose caller can retry later.
+#: start costs a whole new INIT (billed since 2025-08-01); the deadline stays the hard bound.
 DEFAULT_MAX_ATTEMPTS = 8
 
 NAME_MODES = ("leaf", "relative")

@@ -302,7 +302,9 @@ def test_the_handover_keeps_the_runtimes_descriptors_and_leaves_none(
     assert json.loads(proc.stdout) == {"9": str(kept)}
 
 
-@pytest.mark.parametrize("name", ["true", "tr", "printf", "command", "base64", "env", "python3"])
+@pytest.mark.parametrize(
+    "name", ["true", "[", "tr", "printf", "command", "base64", "env", "python3"]
+)
 def test_an_imported_function_does_not_steer_the_launcher(name, built, bare, tmp_path):
     # bash imports functions from the environment (BASH_FUNC_name%%=...) even when it runs as
     # /bin/sh, as on Amazon Linux: a `tr` or `true` of the caller's could start the runtime
@@ -330,6 +332,57 @@ def test_an_imported_function_does_not_steer_the_launcher(name, built, bare, tmp
     )
     assert "ssm:" not in proc.stdout, "the runtime started with a reference unresolved"
     assert proc.returncode == 1 and "no AWS credentials" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("options", ["xtrace", "verbose:xtrace", "allexport"])
+def test_shell_options_from_the_environment_print_nothing_and_change_nothing(
+    options, ssm, built, bare, tmp_path
+):
+    # bash imports SHELLOPTS (a name Lambda accepts) before the first line runs, even as sh:
+    # xtrace printed every assignment, the whole environment and its base64 copy among them,
+    # credentials included, to stderr (CloudWatch Logs). Whatever the options, the runtime gets
+    # exactly its environment.
+    put(ssm, "/prod/db/password", PASSWORD, "SecureString")
+    sh = tmp_path / "sh"
+    sh.symlink_to(_shell("bash"))
+    for name in ("DB_PASSWORD", "PLAIN"):
+        given = dict(bare, SHELLOPTS=options, **{name: "ssm:/prod/db/password"})
+        if name == "PLAIN":  # nothing to load: the fast path
+            given = dict(bare, SHELLOPTS=options, PLAIN="plain-value")
+        code, err, got = run_dump([str(sh), str(built["layer"])], given, cwd=tmp_path)
+        shown = SECRET_KEY in err or SESSION_TOKEN in err or PASSWORD in err
+        assert not shown, "the shell's trace printed a secret"
+        assert code == 0
+        loaded = {"DB_PASSWORD": PASSWORD} if name == "DB_PASSWORD" else {}
+        if loaded:
+            loaded["SSM_ENV_ORIGINAL"] = recorded(DB_PASSWORD="ssm:/prod/db/password")
+        expect_exact(got, given, **loaded)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("how", ["no-base64-on-PATH", "descriptors-3-to-9-open"])
+def test_no_handover_on_linux_starts_nothing(shell, how, built, tmp_path):
+    # Without the handover Python could only work from what the shell passed on: dash drops
+    # `my.password=ssm:/...` (a reference never resolved) and both shells change PWD and more.
+    only_python = tmp_path / "only-python"
+    only_python.mkdir()
+    (only_python / "python3").symlink_to(os.path.realpath(sys.executable))
+    given = {
+        "PATH": str(only_python) if how == "no-base64-on-PATH" else f"{only_python}:/usr/bin:/bin",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/c",
+        "AWS_CONFIG_FILE": "/nonexistent/c",
+        "my.password": "ssm:/prod/db/password",
+    }
+    pre = []
+    if how == "descriptors-3-to-9-open":
+        held = 'exec 3</dev/null 4<&3 5<&3 6<&3 7<&3 8<&3 9<&3; exec "$@"'
+        pre = [_shell("bash"), "-c", held, "held"]
+    code, err, got = run_dump(pre + [_shell(shell), str(built["layer"])], given, cwd=tmp_path)
+    assert (code, got) == (1, None), err
+    assert err.splitlines() == [
+        "ssm-env-wrapper: cannot pass the environment on exactly (base64 on PATH and a free "
+        "descriptor among 3 to 9 are needed)"
+    ]
 
 
 # Environments no `subprocess` call can make (execve takes any strings): run through ctypes.
