@@ -93,6 +93,31 @@ def _xml_text(body: bytes, tag: str) -> str:
     return html.unescape(text[start + len(tag) + 2 : end])
 
 
+# An answer holds a few hundred JSON values; each costs 30 to 100 bytes decoded, so 4 MiB of
+# "[]," (BODY_LIMIT) would cost 100 MiB, most of the smallest Lambda's memory.
+_VALUE_COUNT_LIMIT = 100_000
+
+
+def _values(body: bytes) -> int:
+    """About how many JSON values ``body`` holds: each ``,``, ``[`` and ``{`` outside its strings
+    starts one, as does each string. Counted at C speed; strings are walked only when the
+    count is over the limit, and never more of them than the limit."""
+    count = body.count(b",") + body.count(b"[") + body.count(b"{")
+    if count <= _VALUE_COUNT_LIMIT:
+        return count
+    import re  # json imported it
+
+    # A string left open runs to the end: no match fails and backtracks, so the walk is
+    # linear in the body whatever its quotes.
+    strings = re.finditer(rb'(?s)"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', body)
+    for number, string in enumerate(strings, 1):
+        if number > _VALUE_COUNT_LIMIT:
+            return number
+        start, end = string.span()
+        count -= sum(body.count(char, start, end) for char in (b",", b"[", b"{"))
+    return count
+
+
 def _decode(response: HttpResponse) -> object:
     """The body as JSON (None when it is not JSON); an error in XML or named only by its
     header becomes ``{"__type", "message"}``."""
@@ -100,6 +125,8 @@ def _decode(response: HttpResponse) -> object:
 
     answer: object
     try:
+        if _values(response.body) > _VALUE_COUNT_LIMIT:
+            raise ValueError("too many values")
         # NaN, Infinity and -Infinity are not JSON (RFC 8259 section 6): json takes them.
         answer = (
             json.loads(response.body.decode("utf-8"), parse_constant=_not_a_json_constant)
@@ -323,6 +350,8 @@ class JsonClient:
         if not isinstance(answer, dict):
             self.throttled += status == 429  # Too Many Requests (RFC 6585) without an AWS code
             kind = "a body that is not JSON" if answer is None else "JSON that is not an object"
+            if answer is None and _values(response.body) > _VALUE_COUNT_LIMIT:
+                kind = f"JSON of over {_VALUE_COUNT_LIMIT} values"
             content_type = (
                 self.diagnostics.quote(response.headers.get("content-type") or "", 80)
                 or "no content type"

@@ -125,8 +125,9 @@ class SecretsClient(JsonClient):
             size = sum(_kept_size(entry) for entry in page_values + page_errors)
             self.accept("BatchGetSecretValue", tuple(secret_ids), size)
             for entry in page_values:
-                if isinstance(entry.get("SecretString"), str):
-                    self.diagnostics.remember(entry["SecretString"])
+                for field in ("SecretString", "SecretBinary"):  # before any message is built
+                    if isinstance(entry.get(field), str):
+                        self.diagnostics.remember(entry[field])
             values += page_values
             errors += page_errors
             token = self.next_token(answer, tokens, call)
@@ -309,7 +310,7 @@ def _batch_errors(
                 AwsApiError(
                     "BatchGetSecretValue",
                     code,
-                    client.diagnostics.mask(message)[:400],
+                    client.diagnostics.quote(message, 400),
                     targets=(key[0],),
                     fix=client.fix_for("GetSecretValue", code, message, (key[0],)),
                 )

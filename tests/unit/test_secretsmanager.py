@@ -7,6 +7,8 @@ from conftest import REGION, api_load
 from fake_ssm import ACCOUNT, FakeSsm, FaultySsm, aws_error, send
 from source_cases import SECRET_PASSWORD, SECRET_USER, db_secret
 
+ARN_PREFIX = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:"
+
 
 def test_a_secrets_manager_client_is_the_same_machinery():
     """How a second JSON service plugs in: three words, no copied code."""
@@ -315,7 +317,15 @@ def test_the_api_reads_secrets(sm, sm_env, api):
         api.load_parameters(secrets="prod/db:user", environ=sm_env, required=["NOPE"])
 
 
-def test_a_hostile_batch_answer_cannot_forge_a_line_or_echo_a_value(sm_env, api):
+@pytest.mark.parametrize(
+    "field, secret",
+    [
+        ("SecretString", "first-secret-value-DoNotPrint"),
+        ("SecretBinary", "Zmlyc3Qtc2VjcmV0LXZhbHVlLURvTm90UHJpbnQ="),  # the same, in base64
+    ],
+    ids=["string", "binary"],
+)
+def test_a_hostile_batch_answer_cannot_forge_a_line_or_echo_a_value(sm_env, api, field, secret):
     def answer(handler, request):
         from fake_ssm import send
 
@@ -327,14 +337,14 @@ def test_a_hostile_batch_answer_cannot_forge_a_line_or_echo_a_value(sm_env, api)
                     {
                         "ARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:a-AbCdEf",
                         "Name": "a",
-                        "SecretString": "first-secret-value-DoNotPrint",
+                        field: secret,
                     }
                 ],
                 "Errors": [
                     {
                         "SecretId": "b",
-                        "ErrorCode": "X\nssm-env-wrapper: forged first-secret-value-DoNotPrint",
-                        "Message": "echo first-secret-value-DoNotPrint\r\n",
+                        "ErrorCode": f"X\nssm-env-wrapper: forged {secret}",
+                        "Message": f"echo {secret}\r\n",
                     }
                 ],
             },
@@ -347,7 +357,64 @@ def test_a_hostile_batch_answer_cannot_forge_a_line_or_echo_a_value(sm_env, api)
             )
     text = str(caught.value)
     assert "\n" not in text and "\r" not in text
-    assert "first-secret-value" not in text
+    assert secret[:12] not in text
+
+
+def test_a_batch_error_message_cannot_hold_the_load_past_its_deadline(sm_env, api):
+    import random
+    import string
+    import time
+
+    rng = random.Random(7)
+    value = "".join(rng.choice(string.ascii_letters) for _ in range(100_000))
+    pieces = [value[i : i + 6] for i in range(0, len(value) - 6, 6)]
+    # Pieces of the value, shuffled: every window looks like part of a secret to the redactor,
+    # none is one, so masking the whole message searched the value for each (5 s here).
+    message = "".join(rng.choice(pieces) for _ in range(200_000 // 6))
+
+    def answer(handler, request):
+        send(
+            handler,
+            200,
+            {
+                "SecretValues": [
+                    {"ARN": f"{ARN_PREFIX}a-AbCdEf", "Name": "a", "SecretString": value}
+                ],
+                "Errors": [{"SecretId": "b", "ErrorCode": "DecryptionFailure", "Message": message}],
+            },
+        )
+
+    with FakeSsm([answer]) as fake:
+        began = time.monotonic()
+        with pytest.raises(api.AwsApiError) as caught:
+            api_load(
+                api,
+                dict(sm_env, AWS_ENDPOINT_URL_SECRETS_MANAGER=fake.url),
+                SSM_ENV_SECRETS="A=a,B=b",
+                SSM_ENV_TIMEOUT="1",
+            )
+        took = time.monotonic() - began
+    assert took < 3, f"SSM_ENV_TIMEOUT=1, yet the load took {took:.1f} s"
+    assert len(str(caught.value)) < 1000
+
+
+def test_brackets_commas_and_quotes_inside_secrets_are_not_values_of_the_answer(sm_env, api):
+    # 2 x 65,000 of them: the answer's own values are counted (a few hundred at most) to refuse
+    # one that would cost far more memory decoded than read; a secret's text is one string.
+    values = {name: '[{,\\"' * 13_000 + name for name in ("a", "b")}
+
+    def answer(handler, request):
+        entries = [
+            {"ARN": f"{ARN_PREFIX}{name}-AbCdEf", "Name": name, "SecretString": text}
+            for name, text in values.items()
+        ]
+        send(handler, 200, {"SecretValues": entries, "Errors": []})
+
+    with FakeSsm([answer]) as fake:
+        got = api_load(
+            api, dict(sm_env, AWS_ENDPOINT_URL_SECRETS_MANAGER=fake.url), SSM_ENV_SECRETS="a,b"
+        )
+    assert got.variables == values
 
 
 def test_a_get_secret_value_answer_for_another_secret_or_stage_is_refused(sm_env, api):
