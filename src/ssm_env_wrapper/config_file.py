@@ -24,6 +24,7 @@ from .localfile import LocalFileError, read_local_file, size_words
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from configparser import RawConfigParser
 
     from .deadline import Deadline
 
@@ -126,6 +127,11 @@ def read_profiles(
         raise error(
             f"the {kind} file {path} cannot be parsed ({failure}); fix it or set {variable}"
         )
+    return _profiles(parser, config)
+
+
+def _profiles(parser: RawConfigParser, config: bool) -> dict[str, dict[str, str]]:
+    """The parsed file's profiles by name (botocore's ``build_profile_map``)."""
     profiles: dict[str, dict[str, str]] = {}
     for section in parser.sections():
         values = {option: parser.get(section, option) for option in parser.options(section)}

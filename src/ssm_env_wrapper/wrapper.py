@@ -236,6 +236,14 @@ def _load_and_apply(
     return result
 
 
+def _report_disabled(settings: Settings, log: Log) -> None:
+    # The off switch does nothing at all, so that flipping it always starts the runtime (values
+    # set by hand, an outage of SSM); the line says what it did not check.
+    unchecked = ", ".join(settings.required)
+    checked = f", and {settings.origins.required} not checked ({unchecked})" if unchecked else ""
+    log.info(f"{settings.origins.disabled} is set: nothing loaded{checked}")
+
+
 def run(
     args: list[str],
     environ: Mapping[str, str] | None = None,
@@ -263,17 +271,7 @@ def run(
             log.warning(note)
         executable, args = _command(args, settings, settings_env)
         if settings.disabled:
-            # The off switch does nothing at all, so that flipping it always starts the runtime
-            # (values set by hand, an outage of SSM); the line says what it did not check.
-            unchecked = ", ".join(settings.required)
-            log.info(
-                f"{settings.origins.disabled} is set: nothing loaded"
-                + (
-                    f", and {settings.origins.required} not checked ({unchecked})"
-                    if unchecked
-                    else ""
-                )
-            )
+            _report_disabled(settings, log)
         elif settings.has_sources or settings.required:
             if settings.metrics:
                 from .metrics import LoadStats  # only when asked: the cold path stays as it was

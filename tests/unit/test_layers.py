@@ -1,5 +1,6 @@
-"""The network core is a layer: no module of it imports, even indirectly, a module that reads the
-process environment or names a user-facing setting. The graph is read from the sources (every
+"""The package's shape: modules of at most 500 lines, functions of at most 60. The network core
+is a layer: no module of it imports, even indirectly, a module that reads the process
+environment or names a user-facing setting. The graph is read from the sources (every
 ``import`` and ``from ... import``, at module level, under TYPE_CHECKING and inside functions),
 so a lazy import cannot hide a dependency."""
 
@@ -166,3 +167,19 @@ def test_the_guard_follows_imports_inside_functions_and_through_helpers(tmp_path
         "settings:4: .environ",
     ]
     assert reads_or_names(package, "helper") == []
+
+
+def test_no_module_is_over_500_lines_and_no_function_over_60():
+    # The shape a reader can hold: a module of one job fits in 500 lines, a step in 60.
+    package = SRC / PACKAGE
+    too_long = []
+    for path in sorted(package.rglob("*.py")):
+        text = path.read_text()
+        if len(text.splitlines()) > 500:
+            too_long.append(f"{path.name}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > 60:
+                    too_long.append(f"{path.name}:{node.lineno} {node.name}: {lines} lines")
+    assert not too_long, too_long
