@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Mapping
 
+    from .redact import Redactor
     from .settings import Settings
 
 __all__ = ["run_cli", "quote"]
@@ -232,7 +233,10 @@ def run_cli(args: list[str]) -> int:
 
 
 def _load(
-    environ: Mapping[str, str], given: Mapping[str, str], check: bool = False
+    environ: Mapping[str, str],
+    given: Mapping[str, str],
+    check: bool = False,
+    secrets: Redactor | None = None,
 ):  # -> (Settings, LoadResult)
     from .loader import load
     from .settings import Settings
@@ -247,7 +251,7 @@ def _load(
             "SSM_ENV_SECRETS or SSM_ENV_JSON_SECRETS"
         )
     # check reports missing required variables as a problem instead of stopping at them.
-    return settings, load(settings, environ, enforce_required=not check)
+    return settings, load(settings, environ, enforce_required=not check, secrets=secrets)
 
 
 def _start_problems(
@@ -273,10 +277,11 @@ def _start_problems(
 
 def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
     """What would load, and every problem at once (names and sources, never values)."""
-    from .redact import printable  # a source names a JSON key, which may hold a line break
+    from .redact import Redactor, printable  # a source names a JSON key: it may hold a "\n"
 
     environ = dict(environ, SSM_ENV_ON_ERROR="continue")  # collect problems instead of stopping
-    settings, result = _load(environ, given, check=True)
+    secrets = Redactor()  # learns the load's secrets: an endpoint chooses the version ids
+    settings, result = _load(environ, given, check=True, secrets=secrets)
     out = sys.stdout
     count = len(result.variables)
     out.write(
@@ -291,7 +296,7 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
         out.write(f"  {variable:<{width}}  <- {printable(result.provenance[variable])}{as_file}\n")
     if result.versions:
         out.write(f"versions ({len(result.versions)}):\n")
-        out.writelines(f"  {record.describe()}\n" for record in result.versions)
+        out.writelines(f"  {secrets.redact(record.describe())}\n" for record in result.versions)
     if result.kept:
         out.write(f"kept, already set (overwrite off): {', '.join(result.kept)}\n")
     if result.replaced:

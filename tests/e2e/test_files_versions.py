@@ -301,3 +301,32 @@ def test_the_api_exposes_the_versions(versioned, files_env, api):
         ("secretsmanager:prod/db::AWSPREVIOUS", previous, ("AWSPREVIOUS",)),
     ]
     assert "DoNotPrint" not in repr(result.versions)
+
+
+def test_a_version_that_echoes_a_value_is_masked_in_check_and_the_log(files_env, wrapper):
+    from conftest import REGION
+    from fake_ssm import ACCOUNT, FakeSsm, send
+
+    value = "versionDoNotPrint0123456789abcdef"  # only characters a version id may hold
+
+    def answer(handler, request):
+        entry = {
+            "ARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/db-AbCdEf",
+            "Name": "prod/db",
+            "SecretString": value,
+            "VersionId": value,
+            "VersionStages": ["AWSCURRENT", value],
+        }
+        send(handler, 200, entry)
+
+    with FakeSsm([answer]) as fake:
+        environ = dict(
+            files_env, AWS_ENDPOINT_URL_SECRETS_MANAGER=fake.url, SSM_ENV_SECRETS="DB=prod/db"
+        )
+        checked = run(wrapper, ["check"], environ)
+        started = run(wrapper, ["true"], dict(environ, SSM_ENV_LOG_LEVEL="debug"))
+    assert checked.returncode == 0 and started.returncode == 0, checked.stderr + started.stderr
+    assert "secretsmanager:prod/db version " in checked.stdout
+    assert "version: secretsmanager:prod/db version " in started.stderr
+    assert_no_secrets(checked, value)
+    assert_no_secrets(started, value)
