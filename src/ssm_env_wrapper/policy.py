@@ -87,11 +87,6 @@ class _Where:
 
         return partition(self.region)[0]
 
-    def via(self, service: str) -> str:
-        from .partitions import partition
-
-        return f"{service}.{self.region}.{partition(self.region)[1]}"
-
 
 def _parameter_arn(where: _Where, name: str) -> str:
     from .sources import split_selector
@@ -125,6 +120,15 @@ def _kms_keys(keys: Sequence[str]) -> list[str]:
                 "key/ID; an alias ARN does not work in a policy's Resource)"
             )
     return list(dict.fromkeys(keys))
+
+
+def _via_service(region: str, keys: list[str], services: list[str]) -> list[str]:
+    """``kms:ViaService``: the services that call KMS, in their region (a key serves its own
+    region). Without a region in the settings (ARNs alone), the keys' ARNs name it."""
+    from .partitions import partition
+
+    regions = [region] if region else sorted({key.split(":")[3] for key in keys})
+    return [f"{name}.{at}.{partition(at)[1]}" for at in regions for name in services]
 
 
 def _plan_jobs(settings: Settings, region: str) -> tuple[list, list[str]]:
@@ -196,7 +200,7 @@ def policy_document(
         allow("BatchReadSecrets", "secretsmanager:BatchGetSecretValue", ["*"])
     if keys:
         services = (["ssm"] if paths or names else []) + (["secretsmanager"] if secrets else [])
-        via = [where.via(service) for service in services if where.region]
+        via = _via_service(where.region, keys, services)
         allow("DecryptWithNamedKeys", "kms:Decrypt", keys)
         statements[-1]["Condition"] = {"StringEquals": {"kms:ViaService": via}}
     else:

@@ -303,6 +303,27 @@ def test_arns_alone_need_no_account_nor_region():
     )
 
 
+def test_arns_alone_with_a_key_limit_it_to_the_services_of_the_key_region():
+    # An empty kms:ViaService list is a condition IAM cannot match: the key's region says it.
+    key = "arn:aws-cn:kms:cn-north-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    document, _ = _document(
+        {
+            "SSM_ENV_NAMES": "arn:aws-cn:ssm:cn-north-1:210987654321:parameter/p",
+            "SSM_ENV_SECRETS": "arn:aws-cn:secretsmanager:cn-north-1:210987654321:secret:s",
+            "AWS_CONFIG_FILE": "/nonexistent",
+        },
+        kms_keys=[key],
+    )
+    assert _statements(document)["DecryptWithNamedKeys"]["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": [
+                "ssm.cn-north-1.amazonaws.com.cn",
+                "secretsmanager.cn-north-1.amazonaws.com.cn",
+            ]
+        }
+    }
+
+
 @pytest.mark.parametrize(
     "environ, options, words",
     [
