@@ -93,22 +93,20 @@ def _xml_text(body: bytes, tag: str) -> str:
     return html.unescape(text[start + len(tag) + 2 : end])
 
 
-# An answer holds a few hundred JSON values; each costs 30 to 100 bytes decoded, so 4 MiB of
-# "[]," (BODY_LIMIT) would cost 100 MiB, most of the smallest Lambda's memory.
+# An answer holds a few hundred JSON values, each 30 to 100 bytes decoded: 4 MiB of "[],"
+# would cost 100 MiB of the smallest Lambda's 128.
 _VALUE_COUNT_LIMIT = 100_000
 
 
 def _values(body: bytes) -> int:
-    """About how many JSON values ``body`` holds: each ``,``, ``[`` and ``{`` outside its strings
-    starts one, as does each string. Counted at C speed; strings are walked only when the
-    count is over the limit, and never more of them than the limit."""
+    """About how many JSON values ``body`` holds: a string, or a ``,``, ``[`` or ``{`` outside
+    one. Strings are walked only past the limit, and no more of them than the limit."""
     count = body.count(b",") + body.count(b"[") + body.count(b"{")
     if count <= _VALUE_COUNT_LIMIT:
         return count
     import re  # json imported it
 
-    # A string left open runs to the end: no match fails and backtracks, so the walk is
-    # linear in the body whatever its quotes.
+    # A string left open runs to the end: no match fails and backtracks (linear).
     strings = re.finditer(rb'(?s)"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', body)
     for number, string in enumerate(strings, 1):
         if number > _VALUE_COUNT_LIMIT:

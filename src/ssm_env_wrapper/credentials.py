@@ -217,9 +217,7 @@ def _fetch_container(
     # Plain http connects to the address that was checked; https to the name (SNI, verification).
     # No redirect is ever followed: a 3xx is an answer without credentials.
     # Over https the provider is verified with the trust the SSM calls use (AWS_CA_BUNDLE
-    # included): one trust store for every TLS connection of a load. (botocore's container
-    # provider ignores AWS_CA_BUNDLE; a private CA that signs the provider's certificate would
-    # then work for SSM and not for the credentials, which no user expects.)
+    # included; botocore's container provider ignores it): one trust store for a whole load.
     context = tls_context(trust or Trust()) if https else None
     connection = HttpConnection(where_to.address, endpoint.port, context=context)
     where = f"the container credentials provider at {endpoint.url}"

@@ -123,8 +123,8 @@ def _kms_keys(keys: Sequence[str]) -> list[str]:
 
 
 def _via_service(region: str, keys: list[str], services: list[str]) -> list[str]:
-    """``kms:ViaService``: the services that call KMS, in their region (a key serves its own
-    region). Without a region in the settings (ARNs alone), the keys' ARNs name it."""
+    """``kms:ViaService``: the services calling KMS in their region, which is the keys' region
+    when the settings hold none (ARNs alone)."""
     from .partitions import partition
 
     regions = [region] if region else sorted({key.split(":")[3] for key in keys})
