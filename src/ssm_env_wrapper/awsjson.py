@@ -96,6 +96,7 @@ def _xml_text(body: bytes, tag: str) -> str:
 # An answer holds a few hundred JSON values, each 30 to 100 bytes decoded: 4 MiB of "[],"
 # would cost 100 MiB of the smallest Lambda's 128.
 _VALUE_COUNT_LIMIT = 100_000
+_TOO_MANY = object()
 
 
 def _values(body: bytes) -> int:
@@ -117,13 +118,14 @@ def _values(body: bytes) -> int:
 
 
 def _decode(response: HttpResponse) -> object:
-    """The body as JSON (None when it is not JSON); an error in XML or named only by its
-    header becomes ``{"__type", "message"}``."""
+    """The body as JSON (None when it is not JSON, ``_TOO_MANY`` past the value count); an
+    error in XML or named only by its header becomes ``{"__type", "message"}``."""
     import json
 
     answer: object
+    too_many = _values(response.body) > _VALUE_COUNT_LIMIT
     try:
-        if _values(response.body) > _VALUE_COUNT_LIMIT:
+        if too_many:
             raise ValueError("too many values")
         # NaN, Infinity and -Infinity are not JSON (RFC 8259 section 6): json takes them.
         answer = (
@@ -141,7 +143,7 @@ def _decode(response: HttpResponse) -> object:
         error_type = response.headers.get("x-amzn-errortype") or _xml_text(response.body, "Code")
         if error_type:
             answer = {"__type": error_type, "message": _xml_text(response.body, "Message")}
-    return answer
+    return _TOO_MANY if too_many and answer is None else answer
 
 
 class _Failure:
@@ -348,7 +350,7 @@ class JsonClient:
         if not isinstance(answer, dict):
             self.throttled += status == 429  # Too Many Requests (RFC 6585) without an AWS code
             kind = "a body that is not JSON" if answer is None else "JSON that is not an object"
-            if answer is None and _values(response.body) > _VALUE_COUNT_LIMIT:
+            if answer is _TOO_MANY:
                 kind = f"JSON of over {_VALUE_COUNT_LIMIT} values"
             content_type = (
                 self.diagnostics.quote(response.headers.get("content-type") or "", 80)
