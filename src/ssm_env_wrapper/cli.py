@@ -212,9 +212,9 @@ def run_cli(args: list[str]) -> int:
 
     log = Log()
     log.secrets += [os.environ.get(v, "") for v in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")]
+    given = _given_options(options)
     try:
         environ = _merged(options)
-        given = _given_options(options)
         if subcommand == "check":
             return _check(environ, given)
         if subcommand == "export":
@@ -227,7 +227,7 @@ def run_cli(args: list[str]) -> int:
         settings = Settings.from_environ(environ, options=given)
         log = Log.from_environ(environ)
     except SsmEnvError as exc:
-        log.error(_option_names(str(exc), _given_options(options)))
+        log.error(_option_names(str(exc), given))
         return exc.exit_code
     return run(command, environ, settings=settings, log=log)
 
