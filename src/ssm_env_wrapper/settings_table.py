@@ -254,6 +254,10 @@ def _one_edit(a: str, b: str) -> bool:
     return a[i + 1 :] == b[i:] if len(a) > len(b) else a[i:] == b[i + 1 :]
 
 
+def _one_edit_of(upper: str, sizes: tuple[int, ...], by_size: dict[int, list[str]]) -> str | None:
+    return next((k for size in sizes for k in by_size.get(size, ()) if _one_edit(upper, k)), None)
+
+
 def unknown_settings(environ: Mapping[str, str]) -> tuple[list[str], list[str]]:
     """``(errors, warnings)`` about the names of ``environ``: an unknown name with this
     wrapper's prefix, or one edit from one of its names (``SSM_EVN_PATHS``), is an error (a
@@ -277,15 +281,11 @@ def unknown_settings(environ: Mapping[str, str]) -> tuple[list[str], list[str]]:
             continue
         upper = name.upper()
         sizes = (len(name) - 1, len(name), len(name) + 1)
-        ours_near = next(
-            (k for size in sizes for k in near_ours.get(size, ()) if _one_edit(upper, k)), None
-        )
-        if ours_near:
-            errors.append(f"unknown setting {name}; did you mean {ours_near}?")
+        near = _one_edit_of(upper, sizes, near_ours)
+        if near:
+            errors.append(f"unknown setting {name}; did you mean {near}?")
             continue
-        near = next(
-            (k for size in sizes for k in theirs.get(size, ()) if _one_edit(upper, k)), None
-        )
+        near = _one_edit_of(upper, sizes, theirs)
         if near:
             warnings.append(f"{name} is not read; did you mean {near}?")
     return errors, warnings
