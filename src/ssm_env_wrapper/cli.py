@@ -280,9 +280,11 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
     from .redact import Redactor, printable  # a source names a JSON key: it may hold a "\n"
 
     environ = dict(environ, SSM_ENV_ON_ERROR="continue")  # collect problems instead of stopping
-    secrets = Redactor()  # learns the load's secrets: an endpoint chooses the version ids
+    secrets = Redactor()  # learns the load's secrets: an endpoint chooses names, versions
     settings, result = _load(environ, given, check=True, secrets=secrets)
-    out = sys.stdout
+    import io
+
+    out = io.StringIO()  # masked at the end
     count = len(result.variables)
     out.write(
         f"would load {count} variable{'' if count == 1 else 's'} from "
@@ -296,7 +298,7 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
         out.write(f"  {variable:<{width}}  <- {printable(result.provenance[variable])}{as_file}\n")
     if result.versions:
         out.write(f"versions ({len(result.versions)}):\n")
-        out.writelines(f"  {secrets.redact(record.describe())}\n" for record in result.versions)
+        out.writelines(f"  {record.describe()}\n" for record in result.versions)
     if result.kept:
         out.write(f"kept, already set (overwrite off): {', '.join(result.kept)}\n")
     if result.replaced:
@@ -318,9 +320,10 @@ def _check(environ: dict[str, str], given: Mapping[str, str]) -> int:
     if problems:
         out.write(f"problems ({len(problems)}):\n")
         out.writelines(f"  - {printable(problem)}\n" for problem in problems)
-        return 1
-    out.write("no problems\n")
-    return 0
+    else:
+        out.write("no problems\n")
+    sys.stdout.write(secrets.redact(out.getvalue()))
+    return 1 if problems else 0
 
 
 def _export(environ: dict[str, str], style: str, given: Mapping[str, str]) -> int:

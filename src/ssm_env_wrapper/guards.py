@@ -119,19 +119,14 @@ FAMILIES: dict[
                 "PHPRC",
                 "PHP_INI_SCAN_DIR",
                 # Shells (bash(1) and POSIX sh): files sourced at start, imported functions' options,
-                # the prompts (expanded, so they run command substitutions: in a shell that evals
+                # prompts and MAILPATH (expanded with command substitutions: in a shell that evals
                 # `export`'s output too), word splitting, loadable builtins, zsh's startup directory.
                 "BASH_ENV",
                 "ENV",
                 "SHELLOPTS",
                 "BASHOPTS",
-                "PS0",
-                "PS1",
-                "PS2",
-                "PS3",
-                "PS4",
-                "PROMPT",
-                "RPROMPT",
+                *"PS0 PS1 PS2 PS3 PS4 PROMPT RPROMPT prompt PROMPT2 PROMPT3 PROMPT4".split(),
+                *"RPS1 RPS2 RPROMPT2 SPROMPT MAILPATH mailpath".split(),  # zsh's names too
                 "IFS",
                 "PROMPT_COMMAND",
                 "BASH_XTRACEFD",
