@@ -120,6 +120,22 @@ def test_check_lists_names_and_sources_never_values(ssm, env, cli):
         assert_no_secrets(proc, *VALUES.values())
 
 
+def test_a_name_that_echoes_a_value_is_masked_in_check_as_in_the_log(env, wrapper):
+    # The endpoint answers a value as a parameter's name: the debug log masked it, check did not.
+    from fake_ssm import FakeSsm, page
+
+    value = "nameDoNotPrint0123456789abcdef"  # only characters a parameter name may hold
+    answer = page([(f"/app/{value}", value)])
+    with FakeSsm([answer, answer]) as fake:
+        environ = dict(env, AWS_ENDPOINT_URL_SSM=fake.url, SSM_ENV_PATHS="/app")
+        checked = run(wrapper, ["check"], environ)
+        started = run(wrapper, ["true"], dict(environ, SSM_ENV_LOG_LEVEL="debug"))
+    assert checked.returncode == 0 and started.returncode == 0, checked.stderr + started.stderr
+    assert "would load 1 variable" in checked.stdout
+    assert_no_secrets(started, value)
+    assert_no_secrets(checked, value)
+
+
 def test_check_reports_every_problem_and_exits_1(ssm, env, cli):
     put(ssm, "/prod/app/db-host", "collide-one-0001")
     put(ssm, "/prod/app/db_host", "collide-two-0002")
@@ -210,6 +226,30 @@ def test_export_failure_prints_no_values(ssm, env, cli):
     for proc in each(cli, ["export", "--path", "/dev/app"], env):
         assert proc.returncode == 1 and proc.stdout == ""
         assert_no_secrets(proc, "export-collide-0001", "export-collide-0002")
+
+
+def test_export_never_hands_an_interactive_shell_a_mail_message_to_expand(ssm, env, cli, tmp_path):
+    # bash (and zsh) expand MAILPATH's "?message", command substitution included, at a prompt
+    # once a file there changes: a prompt of its own for a shell that evals export's output.
+    import shlex
+
+    marker, mail = tmp_path / "ran", tmp_path / "mail"
+    mail.mkdir()
+    put(ssm, "/mail/MAILPATH", f"{mail}?$(touch {marker})")
+    put(ssm, "/mail/MAILCHECK", "0")
+    for proc in each(cli, ["export", "--format", "shell", "--path", "/mail"], env):
+        # bash compares the mail file's time in whole seconds: the touch comes a second later.
+        script = f"eval {shlex.quote(proc.stdout)}\ntrue\nsleep 1.1; touch {mail}/new\ntrue\nexit\n"
+        subprocess.run(
+            ["bash", "--norc", "--noprofile", "-i"],
+            input=script,
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+            timeout=30,
+        )
+        assert not marker.exists(), "a loaded MAILPATH ran a command in the shell that evals export"
+        assert proc.returncode == 1 and "MAILPATH" in proc.stderr
 
 
 def test_a_command_named_like_a_subcommand_goes_after_double_dash(env, wrapper, tmp_path):
