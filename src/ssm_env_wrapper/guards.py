@@ -120,13 +120,13 @@ FAMILIES: dict[
                 "PHP_INI_SCAN_DIR",
                 # Shells (bash(1) and POSIX sh): files sourced at start, imported functions' options,
                 # prompts and MAILPATH (expanded with command substitutions: in a shell that evals
-                # `export`'s output too), word splitting, loadable builtins, zsh's startup directory.
+                # `export`'s output too), word splitting, loadable builtins, zsh's start directory.
                 "BASH_ENV",
                 "ENV",
                 "SHELLOPTS",
                 "BASHOPTS",
                 *"PS0 PS1 PS2 PS3 PS4 PROMPT RPROMPT prompt PROMPT2 PROMPT3 PROMPT4".split(),
-                *"RPS1 RPS2 RPROMPT2 SPROMPT MAILPATH mailpath".split(),  # zsh's names too
+                *"RPS1 RPS2 RPROMPT2 SPROMPT PROMPT_EOL_MARK MAILPATH mailpath".split(),  # zsh's names too
                 "IFS",
                 "PROMPT_COMMAND",
                 "BASH_XTRACEFD",

@@ -83,7 +83,8 @@ FAMILY_TABLE = [
     ("PROMPT", "code"),
     ("RPROMPT", "code"),
     # zsh's other names for its prompts (PROMPT2-4 are PS2-PS4, RPS1-2 are RPROMPT-RPROMPT2,
-    # SPROMPT asks about a correction), and MAILPATH, whose "?message" bash and zsh expand too.
+    # SPROMPT asks about a correction, PROMPT_EOL_MARK ends a partial line), and MAILPATH, whose
+    # "?message" bash and zsh expand too.
     ("prompt", "code"),
     ("PROMPT2", "code"),
     ("PROMPT3", "code"),
@@ -92,6 +93,7 @@ FAMILY_TABLE = [
     ("RPS2", "code"),
     ("RPROMPT2", "code"),
     ("SPROMPT", "code"),
+    ("PROMPT_EOL_MARK", "code"),
     ("MAILPATH", "code"),
     ("mailpath", "code"),
     ("IFS", "code"),
