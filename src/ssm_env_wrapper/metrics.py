@@ -1,11 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """CloudWatch metrics without an API call: one Embedded Metric Format line a load
 (``SSM_ENV_METRICS=emf``), which CloudWatch Logs turns into metrics as it ingests the log
-("Specification: Embedded metric format", CloudWatch user guide). No request, no extension.
+("Specification: Embedded metric format", CloudWatch user guide).
 
-The line goes to stderr, the stream of the wrapper's own log lines (log.py): in Lambda both of
-the process's streams are the function's CloudWatch Logs log stream, and on a command line the
-command's stdout stays the command's own. It holds counts and times only: never a name of a
+The line goes to stderr with the wrapper's log lines (log.py): in Lambda both streams go to the
+function's log stream, and on a command line stdout stays the command's. It holds counts and times only: never a name of a
 parameter or a secret, never a value. The error code is one word of a fixed set (``CODES``).
 
 Imported only when metrics are on: the cold path without them stays as it was.
@@ -31,7 +30,7 @@ from .retry import is_throttling
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable
     from typing import Any, TextIO
 
 __all__ = ["LoadStats", "CODES", "error_code", "emf_document", "emit_metrics"]
@@ -172,7 +171,7 @@ def emit_metrics(
     namespace: str,
     stats: LoadStats,
     started: float,
-    environ: Mapping[str, str],
+    function_name: str,
     *,
     error: SsmEnvError | None = None,
     stream: TextIO | None = None,
@@ -185,7 +184,7 @@ def emit_metrics(
         namespace,
         stats,
         (time.monotonic() - started) * 1000,
-        function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME", "").strip(),
+        function_name=function_name,
         error=error,
     )
     # ensure_ascii: whatever the function's name holds, the line is one line of plain ASCII.

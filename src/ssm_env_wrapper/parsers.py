@@ -268,10 +268,9 @@ def parse_prefix(variable: str, text: str) -> str:
 
 # How each setting of ``Settings`` is parsed: (variable, its text, the table's default, the
 # table's metavar, the environment for ${VAR}). The table's parser column names the shape.
-# SSM_ENV_MAX_ATTEMPTS is the wrapper's own: the function shares this environment, and its
-# AWS_MAX_ATTEMPTS is meant for its own SDK clients; AWS_MAX_ATTEMPTS (same meaning: total
-# attempts) is the fallback, so that a setup that only has it keeps working. AWS_RETRY_MODE is
-# not read: see the README's "Retries" (one policy, bounded by the deadline).
+# SSM_ENV_MAX_ATTEMPTS is the wrapper's own (the function's AWS_MAX_ATTEMPTS is meant for its
+# SDK clients), AWS_MAX_ATTEMPTS its fallback. AWS_RETRY_MODE is not read: one policy, bounded
+# by the deadline (docs/network.md, "Retries within a deadline").
 PARSERS: dict[str, Callable[[str, str, object, str, Mapping[str, str]], object]] = {
     "paths": lambda v, text, d, m, env: _parse_paths(text, v, env),
     "recursive": lambda v, text, d, m, env: parse_bool(v, text, bool(d)),
@@ -296,6 +295,9 @@ PARSERS: dict[str, Callable[[str, str, object, str, Mapping[str, str]], object]]
     ),
     "metrics": lambda v, text, d, m, env: parse_metrics(v, text),
     "metrics_namespace": lambda v, text, d, m, env: parse_namespace(v, text),
+    **dict.fromkeys(
+        ("function_name", "initialization_type"), lambda v, text, d, m, env: text.strip()
+    ),
 }
 
 

@@ -21,7 +21,7 @@ run of 12 characters of a secret always holds a whole aligned chunk: 12 >= 2 * 6
 look-up a character. Where the filter says a chunk may be a secret's, each 12-character window
 holding it is looked for in the joined secrets (a window that continues the last one found is
 compared in place); across the padding only a text holding NULs could match, and would only
-mask more. Texts quoted from a peer are cut before they are masked (``Diagnostics.quote``), so
+mask more. Texts quoted from a peer are cut before they are masked (``Advice.quote``), so
 the look-ups stay bounded whatever an endpoint echoes.
 
 ``printable`` escapes what could forge or hide a line: C0 and C1 controls, DEL, the Unicode line

@@ -114,6 +114,8 @@ class Settings(Record):
         "origins",
         "metrics",
         "metrics_namespace",
+        "function_name",
+        "initialization_type",
         "notes",
         "files",
         "files_dir",
@@ -143,6 +145,8 @@ class Settings(Record):
     origins: Origins  #: how each setting is named in messages (default: as the variables)
     metrics: str
     metrics_namespace: str
+    function_name: str  #: read before a load may set AWS_LAMBDA_*
+    initialization_type: str
     notes: tuple[str, ...]  #: warnings about the environment's names (near misses)
     files: tuple[FileTarget, ...]
     files_dir: str
@@ -175,6 +179,8 @@ class Settings(Record):
         origins: Origins | None = None,
         metrics: str = "",
         metrics_namespace: str = DEFAULT_METRICS_NAMESPACE,
+        function_name: str = "",
+        initialization_type: str = "",
         notes: tuple[str, ...] = (),
         files: tuple[FileTarget, ...] = (),
         files_dir: str = "/tmp",  # files.DEFAULT_FILES_DIR (imported only when files are asked)

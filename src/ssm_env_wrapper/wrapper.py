@@ -140,7 +140,9 @@ def _metrics(
     one; settings that could not be parsed are read for the metrics settings alone."""
     if settings is not None:
         mode, namespace = settings.metrics, settings.metrics_namespace
+        function_name = settings.function_name
     elif environ.get("SSM_ENV_METRICS"):
+        function_name = environ.get("AWS_LAMBDA_FUNCTION_NAME", "").strip()
         try:
             from .parsers import parse_metrics, parse_namespace
 
@@ -156,7 +158,7 @@ def _metrics(
         from .metrics import LoadStats, emit_metrics
 
         emit_metrics(
-            namespace, stats or LoadStats(), started, environ, error=error, stream=log.stream
+            namespace, stats or LoadStats(), started, function_name, error=error, stream=log.stream
         )
 
 
@@ -259,10 +261,6 @@ def run(
     if isinstance(begun, int):
         return begun
     settings_env, log = begun
-    # What is read after the load, read before it: the load may set AWS_LAMBDA_* (allowed).
-    lambda_env = {
-        k: v for k, v in settings_env.items() if k.startswith(("AWS_LAMBDA_", "SSM_ENV_"))
-    }
     stats = None  # the load's counters, when SSM_ENV_METRICS asks for them
     try:
         if settings is None:
@@ -279,8 +277,8 @@ def run(
                 stats = LoadStats()
             result = _load_and_apply(args, settings, settings_env, log, stats)
             report(log, result, started, settings)
-            _metrics(settings, stats, started, lambda_env, log)
-            if lambda_env.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+            _metrics(settings, stats, started, settings_env, log)
+            if settings.initialization_type == "snap-start":
                 log.warning(
                     "SnapStart: the values loaded at init are stored in the snapshot and "
                     "reused by every restored environment; rotate with a new version, "
@@ -292,6 +290,6 @@ def run(
             on_error = settings.origins.on_error if settings else "SSM_ENV_ON_ERROR"
             log.warning(f"{given(on_error, 'continue')}: {failure}")
         log.error(str(exc), error=type(exc).__name__)
-        _metrics(settings, stats, started, lambda_env, log, exc)
+        _metrics(settings, stats, started, settings_env, log, exc)
         return exc.exit_code
     return 0  # not reached: exec_command replaces the process
