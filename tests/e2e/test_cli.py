@@ -238,8 +238,8 @@ def test_export_never_hands_an_interactive_shell_a_mail_message_to_expand(ssm, e
     put(ssm, "/mail/MAILPATH", f"{mail}?$(touch {marker})")
     put(ssm, "/mail/MAILCHECK", "0")
     for proc in each(cli, ["export", "--format", "shell", "--path", "/mail"], env):
-        # bash compares the mail file's time in whole seconds: the touch comes a second later.
-        script = f"eval {shlex.quote(proc.stdout)}\ntrue\nsleep 1.1; touch {mail}/new\ntrue\nexit\n"
+        # bash compares the mail file's time in whole seconds: the touch sets a later one.
+        script = f"eval {shlex.quote(proc.stdout)}\ntrue\ntouch -d 2099-01-01 {mail}\ntrue\nexit\n"
         subprocess.run(
             ["bash", "--norc", "--noprofile", "-i"],
             input=script,
