@@ -86,10 +86,14 @@ class SecretsClient(JsonClient):
         answer = self.call("GetSecretValue", payload, targets=(secret_id,))
         _check_secret(answer, f"GetSecretValue {secret_id}", self.diagnostics.endpoint_fix())
         self.accept("GetSecretValue", (secret_id,), _kept_size(answer))
-        value = answer.get("SecretString")
-        if isinstance(value, str):
-            self.diagnostics.remember(value)
+        self._remember(answer)
         return answer
+
+    def _remember(self, entry: dict) -> None:
+        # The value joins the redactor with the answer that brings it, before any message.
+        for field in ("SecretString", "SecretBinary"):
+            if isinstance(entry.get(field), str):
+                self.diagnostics.remember(entry[field])
 
     def batch_get_secret_value(self, secret_ids: list[str]) -> tuple[list[dict], list[dict]]:
         """Up to 20 secrets' current versions in one call (following NextToken, if the service
@@ -125,9 +129,7 @@ class SecretsClient(JsonClient):
             size = sum(_kept_size(entry) for entry in page_values + page_errors)
             self.accept("BatchGetSecretValue", tuple(secret_ids), size)
             for entry in page_values:
-                for field in ("SecretString", "SecretBinary"):  # before any message is built
-                    if isinstance(entry.get(field), str):
-                        self.diagnostics.remember(entry[field])
+                self._remember(entry)
             values += page_values
             errors += page_errors
             token = self.next_token(answer, tokens, call)

@@ -115,15 +115,12 @@ def secret_records(
     client: Any,
 ) -> tuple[dict[tuple[str, str, str], str | bytes], dict[str, VersionRecord]]:
     """From fetch_secrets' answers by key: each key's value (SecretString, or SecretBinary's
-    bytes) and each source's version record. SecretBinary's text is taught to the client's
-    redactor, as SecretString's already is."""
+    bytes) and each source's version record (the client's redactor already holds both)."""
     values: dict[tuple[str, str, str], str | bytes] = {}
     records: dict[str, VersionRecord] = {}
     fix = client.diagnostics.endpoint_fix()
     for key, entry in entries.items():
         source = source_of(key)
-        if isinstance(entry.get("SecretBinary"), str):
-            client.diagnostics.remember(entry["SecretBinary"])
         values[key] = secret_payload(entry, f"the answer for {source}", fix)
         records[source] = VersionRecord(source, *secret_version(entry))
     return values, records
